@@ -1,0 +1,3 @@
+from echome.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Seller accounts: local passwords, Google sign-in, API tokens, provider keys."""

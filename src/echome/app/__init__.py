@@ -1,0 +1,1 @@
+"""The HTTP app: FastAPI factory, dependencies, routes."""

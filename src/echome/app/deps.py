@@ -1,0 +1,102 @@
+"""Request dependencies as Annotated aliases: services, DB session, the signed-in seller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from echome.accounts.users import user_for_token
+from echome.app.errors import ApiError
+from echome.bootstrap import Services
+from echome.db.models import User
+
+SESSION_USER = "uid"
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_db(services: ServicesDep) -> Iterator[Session]:
+    # Routes commit explicitly; anything not committed is rolled back on close.
+    with services.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def limit_ip(request: Request, services: ServicesDep) -> None:
+    limit = services.settings.rate_limit_ip_per_minute
+    if limit <= 0:
+        return
+    decision = services.ratelimiter.hit(f"ip:{client_ip(request)}", limit=limit)
+    if not decision.allowed:
+        raise ApiError(
+            429, "too many requests from this address", headers={"Retry-After": str(decision.retry_after)}
+        )
+
+
+def _limit_user(services: Services, user_id: str) -> None:
+    limit = services.settings.rate_limit_user_per_minute
+    if limit <= 0:
+        return
+    decision = services.ratelimiter.hit(f"user:{user_id}", limit=limit)
+    if not decision.allowed:
+        raise ApiError(
+            429, "too many requests for this account", headers={"Retry-After": str(decision.retry_after)}
+        )
+
+
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _check_origin(request: Request) -> None:
+    """Cookie-authenticated writes must come from our own pages (CSRF defence beside SameSite=Lax)."""
+    if request.method not in _UNSAFE:
+        return
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        if origin == "null":
+            raise ApiError(403, "cross-site request refused")
+        return
+    host = request.headers.get("host", "")
+    if origin.split("://", 1)[-1] != host:
+        raise ApiError(403, "cross-site request refused")
+
+
+def current_user(request: Request, services: ServicesDep, db: DbSession) -> User:
+    auth = request.headers.get("authorization")
+    user: User | None
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(
+                401, "expected 'Authorization: Bearer <token>'", headers={"WWW-Authenticate": "Bearer"}
+            )
+        user = user_for_token(db, token.strip())
+        if user is None:
+            raise ApiError(401, "invalid, revoked or expired token", headers={"WWW-Authenticate": "Bearer"})
+        db.commit()  # last_used_at
+    else:
+        uid = request.session.get(SESSION_USER) if "session" in request.scope else None
+        user = db.get(User, uid) if isinstance(uid, str) else None
+        if user is None or not user.is_active:
+            raise ApiError(401, "not signed in", headers={"WWW-Authenticate": "Bearer"})
+        _check_origin(request)
+    request.scope.setdefault("state", {})["user_id"] = user.id
+    _limit_user(services, user.id)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]

@@ -1,0 +1,86 @@
+"""FastAPI app factory. `echome serve` builds it with the embedded worker running inside."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import HTMLResponse
+from starlette.middleware.sessions import SessionMiddleware
+
+from echome import __version__
+from echome.app.deps import limit_ip
+from echome.app.errors import install_error_handlers
+from echome.app.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from echome.app.routes import auth, google, health, jobs, keys, personas
+from echome.bootstrap import Services
+
+log = logging.getLogger("echome")
+
+SESSION_COOKIE = "echome_session"
+
+
+def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
+    """The web app. With `run_worker`, job consumer threads run in this process (embedded mode)."""
+    settings = services.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = services.make_worker() if run_worker else None
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop(graceful=True, timeout=10)
+
+    app = FastAPI(
+        title="Echo Me",
+        version=__version__,
+        description="Your AI sales representative: your catalog, your style, your voice.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.oauth = None
+    if settings.google_client_id and settings.google_client_secret is not None:
+        from echome.accounts.google import GoogleConfig, make_oauth
+
+        app.state.oauth = make_oauth(
+            GoogleConfig(
+                client_id=settings.google_client_id,
+                client_secret=settings.google_client_secret.get_secret_value(),
+                discovery_url=settings.google_discovery_url,
+            )
+        )
+
+    install_error_handlers(app)
+    # Added innermost first: request id wraps everything, so even a 413 carries one.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=services.session_secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+
+    app.include_router(health.router)
+    api = APIRouter(dependencies=[Depends(limit_ip)])
+    for module in (auth, google, jobs, keys, personas):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    @app.get("/", include_in_schema=False, response_class=HTMLResponse)
+    def home() -> str:
+        return (
+            "<!doctype html><title>Echo Me</title><h1>Echo Me</h1>"
+            "<p>The API is running. See <a href='/docs'>/docs</a> and "
+            "<a href='/api/health'>/api/health</a>.</p>"
+        )
+
+    return app

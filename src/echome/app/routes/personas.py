@@ -1,0 +1,85 @@
+"""`/api/personas`: the seller's personas (media, profile and voice hang off these)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, select
+
+from echome.app.deps import CurrentUser, DbSession
+from echome.app.errors import not_found
+from echome.db.models import ApiKey, Persona, PersonaProfile
+
+router = APIRouter(prefix="/api/personas", tags=["personas"])
+
+
+class PersonaIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+
+
+class PersonaPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+
+
+class PersonaOut(BaseModel):
+    id: str
+    name: str
+    description: str | None
+    voice_provider: str | None
+    voice_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def get_persona(db: DbSession, user_id: str, persona_id: str) -> Persona:
+    persona = db.scalar(select(Persona).where(Persona.id == persona_id, Persona.user_id == user_id))
+    if persona is None:
+        raise not_found("persona")
+    return persona
+
+
+def _out(p: Persona) -> PersonaOut:
+    return PersonaOut.model_validate(p, from_attributes=True)
+
+
+@router.post("", status_code=201, response_model=PersonaOut)
+def create_persona(body: PersonaIn, user: CurrentUser, db: DbSession) -> PersonaOut:
+    persona = Persona(user_id=user.id, name=body.name.strip(), description=body.description)
+    persona.profile = PersonaProfile(user_id=user.id)
+    db.add(persona)
+    db.commit()
+    return _out(persona)
+
+
+@router.get("", response_model=list[PersonaOut])
+def list_personas(user: CurrentUser, db: DbSession) -> list[PersonaOut]:
+    rows = db.scalars(select(Persona).where(Persona.user_id == user.id).order_by(Persona.created_at))
+    return [_out(p) for p in rows]
+
+
+@router.get("/{persona_id}", response_model=PersonaOut)
+def read_persona(persona_id: str, user: CurrentUser, db: DbSession) -> PersonaOut:
+    return _out(get_persona(db, user.id, persona_id))
+
+
+@router.patch("/{persona_id}", response_model=PersonaOut)
+def update_persona(persona_id: str, body: PersonaPatch, user: CurrentUser, db: DbSession) -> PersonaOut:
+    persona = get_persona(db, user.id, persona_id)
+    if body.name is not None:
+        persona.name = body.name.strip()
+    if "description" in body.model_fields_set:
+        persona.description = body.description
+    db.commit()
+    return _out(persona)
+
+
+@router.delete("/{persona_id}", status_code=204)
+def delete_persona(persona_id: str, user: CurrentUser, db: DbSession) -> None:
+    db.delete(get_persona(db, user.id, persona_id))
+    # Keys scoped to this persona (e.g. its Telegram bot token) go with it.
+    db.execute(delete(ApiKey).where(ApiKey.user_id == user.id, ApiKey.scope == persona_id))
+    db.commit()

@@ -1,0 +1,145 @@
+"""Composition root: settings in, ready-to-use services out. Nothing else reads settings."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from echome.db.session import make_engine, make_session_factory, transaction
+from echome.jobs import registry as job_registry
+from echome.jobs import store as job_store
+from echome.jobs.runner import JobExecutor, JobQueue, Worker, make_huey
+from echome.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from echome.secrets.keystore import KeyStore, load_or_create_key_file
+from echome.settings import Settings
+from echome.storage.base import FileStorage
+
+log = logging.getLogger("echome")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    storage: FileStorage
+    keystore: KeyStore
+    ratelimiter: RateLimiter
+    redis: Any | None
+    session_secret: str
+    # Extra `/api/health` components registered by later stages (vector store, models, channels).
+    health_probes: dict[str, Callable[[], dict[str, Any] | None]] = field(default_factory=dict)
+    queue: JobQueue = field(init=False)
+    executor: JobExecutor = field(init=False)
+
+    def submit_job(self, *, user_id: str, kind: str, payload: dict[str, Any] | None = None) -> str:
+        """Record a job and send it to the workers; returns its id."""
+        if job_registry.get_handler(kind) is None:
+            raise ValueError(f"unknown job kind {kind!r}")
+        with transaction(self.sessions) as s:
+            job = job_store.create_job(
+                s,
+                user_id=user_id,
+                kind=kind,
+                payload=payload or {},
+                max_attempts=self.settings.job_max_attempts,
+            )
+            job_id = job.id
+        # Committed before it is sent, so a worker always finds the row. If sending fails the
+        # job stays pending and a worker's reaper sends it again later.
+        try:
+            self.queue.enqueue(job_id)
+        except Exception:
+            log.exception("could not enqueue job; the reaper will retry", extra={"job_id": job_id})
+        return job_id
+
+    def make_worker(self, *, threads: int | None = None) -> Worker:
+        return Worker(self, threads=threads or self.settings.workers)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.redis is not None:
+            self.redis.close()
+
+
+def _storage(settings: Settings) -> FileStorage:
+    if settings.storage_backend == "s3":
+        from echome.storage.s3 import S3Storage
+
+        if not settings.s3_bucket:
+            raise ValueError("ECHOME_S3_BUCKET is required when ECHOME_STORAGE_BACKEND=s3")
+        return S3Storage(
+            bucket=settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+        )
+    from echome.storage.local import LocalStorage
+
+    return LocalStorage(settings.data_dir / "files")
+
+
+def master_key_path(settings: Settings) -> Path:
+    return settings.data_dir / "keys" / "master.key"
+
+
+def _keystore(settings: Settings) -> KeyStore:
+    if settings.master_keys is not None:
+        keys = [k.strip() for k in settings.master_keys.get_secret_value().split(",") if k.strip()]
+    else:
+        keys = load_or_create_key_file(master_key_path(settings))
+    return KeyStore(keys)
+
+
+def _session_secret(settings: Settings) -> str:
+    if settings.session_secret is not None:
+        return settings.session_secret.get_secret_value()
+    path = settings.data_dir / "keys" / "session.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        except FileExistsError:
+            pass
+    return path.read_text().strip()
+
+
+def build_services(settings: Settings) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    job_registry.load_plugins(settings.plugin_modules)
+    engine = make_engine(settings.effective_database_url)
+    redis_client = None
+    limiter: RateLimiter
+    if settings.redis_url:
+        import redis
+
+        redis_client = redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+        limiter = RedisRateLimiter(redis_client, namespace=f"{settings.queue_name}:rl")
+    else:
+        limiter = MemoryRateLimiter()
+    services = Services(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        storage=_storage(settings),
+        keystore=_keystore(settings),
+        ratelimiter=limiter,
+        redis=redis_client,
+        session_secret=_session_secret(settings),
+    )
+    services.executor = JobExecutor(services)
+    huey = make_huey(
+        name=settings.queue_name, redis_url=settings.redis_url, sqlite_path=str(settings.queue_path)
+    )
+    services.queue = JobQueue(huey, services.executor)
+    return services

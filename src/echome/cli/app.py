@@ -1,0 +1,43 @@
+"""The `echome` Typer application: global options and command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from echome import __version__
+from echome.cli import admin, jobs, serve
+from echome.cli.common import state
+
+app = typer.Typer(
+    name="echome",
+    help="Echo Me: your AI sales representative, in your style and your voice.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    log_format: str = typer.Option(None, "--log-format", help="json (default) or text"),
+    log_level: str = typer.Option(None, "--log-level", help="DEBUG, INFO, WARNING..."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
+) -> None:
+    if log_format not in (None, "json", "text"):
+        raise typer.BadParameter("--log-format must be json or text")
+    state.log_format = log_format
+    state.log_level = log_level
+
+
+app.command("serve")(serve.serve)
+app.command("worker")(serve.worker)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.users_app, name="users")
+app.add_typer(admin.tokens_app, name="tokens")
+app.add_typer(admin.keys_app, name="keys")
+app.add_typer(jobs.jobs_app, name="jobs")

@@ -1,0 +1,89 @@
+"""What every command shares: settings, services, the acting seller, output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+
+from echome.bootstrap import Services, build_services
+from echome.db import migrate
+from echome.db.models import User
+from echome.db.session import transaction
+from echome.logs import configure_logging
+from echome.settings import Settings
+
+console = Console(stderr=True)
+out = Console()
+
+
+class State:
+    log_format: str | None = None
+    log_level: str | None = None
+    _services: Services | None = None
+
+    def settings(self) -> Settings:
+        return Settings()
+
+    def services(self, *, migrate_db: bool = True) -> Services:
+        if self._services is None:
+            settings = self.settings()
+            configure_logging(
+                level=self.log_level or settings.log_level, fmt=self.log_format or settings.log_format
+            )
+            try:
+                self._services = build_services(settings)
+            except Exception as exc:
+                fail(f"cannot start: {exc}")
+            if migrate_db and settings.auto_migrate:
+                migrate.upgrade(self._services.engine)
+        return self._services
+
+
+state = State()
+
+
+def fail(message: str, code: int = 1) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
+
+
+def ensure_owner(services: Services) -> User:
+    """The embedded owner account, created on first run; its password is printed once."""
+    from echome.accounts.users import ensure_owner as _ensure
+
+    with transaction(services.sessions) as s:
+        owner, password = _ensure(s, email=services.settings.owner_email)
+    if password:
+        console.print(
+            f"[green]Created the owner account[/green] {owner.email} with password [bold]{password}[/bold]\n"
+            "  (shown once; change it with `echome users set-password`)"
+        )
+    return owner
+
+
+def acting_user(services: Services, email: str | None) -> User:
+    """`--user EMAIL`, or the local owner when none is given."""
+    from echome.accounts.users import get_user_by_email
+
+    with services.sessions() as s:
+        if email:
+            user = get_user_by_email(s, email)
+            if user is None:
+                fail(f"no user with email {email}")
+            return user  # type: ignore[return-value]
+        owners = list(s.scalars(select(User).where(User.is_owner.is_(True))))
+    if not owners and services.settings.embedded:
+        return ensure_owner(services)
+    if len(owners) == 1:
+        return owners[0]
+    fail("pass --user EMAIL (there is no single owner account)")
+    raise AssertionError

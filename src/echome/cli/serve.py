@@ -1,0 +1,60 @@
+"""`echome serve` (web + embedded worker) and `echome worker` (queue consumer)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import typer
+
+from echome.cli.common import console, ensure_owner, state
+
+
+def serve(
+    host: str = typer.Option(None, "--host", help="Interface to bind (default ECHOME_HOST, 127.0.0.1)"),
+    port: int = typer.Option(None, "--port", help="Port (default ECHOME_PORT, 8000)"),
+    workers: int = typer.Option(None, "--workers", help="Job threads in this process"),
+    no_worker: bool = typer.Option(False, "--no-worker", help="Web only; jobs run in `echome worker`"),
+) -> None:
+    """Run the web app, the embedded job worker and the configured channels in one process."""
+    import uvicorn
+
+    from echome.app.main import create_app
+
+    services = state.services()
+    settings = services.settings
+    if workers is not None:
+        settings.workers = max(1, workers)
+    if settings.embedded:
+        ensure_owner(services)
+    app = create_app(services, run_worker=not no_worker)
+    host = host or settings.host
+    port = port if port is not None else settings.port
+    console.print(f"Echo Me on [bold]http://{host}:{port}[/bold]  (data: {settings.data_dir})")
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True, access_log=False)
+    uvicorn.Server(config).run()
+    services.close()
+
+
+def worker(
+    threads: int = typer.Option(None, "--threads", help="Concurrent jobs (default ECHOME_WORKERS)"),
+) -> None:
+    """Consume jobs from the queue until SIGTERM/SIGINT (scaled deployments run many)."""
+    services = state.services()
+    w = services.make_worker(threads=threads)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        if stop.is_set():  # second signal: stop now
+            raise SystemExit(1)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    w.start()
+    console.print(f"worker {w.worker_id} consuming from {services.queue.backend} queue")
+    while not stop.wait(0.5):
+        pass
+    console.print("stopping: finishing running jobs (signal again to stop now)")
+    w.stop(graceful=True, timeout=services.settings.job_lease_seconds)
+    services.close()

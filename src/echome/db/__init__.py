@@ -1,0 +1,1 @@
+"""Relational data: models, engine/session factory, migrations."""

@@ -1,0 +1,269 @@
+"""Tables. Every row that belongs to a seller carries ``user_id``; queries filter on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from echome.db.types import JSONType, UTCDateTime, new_id, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+def _id() -> Mapped[str]:
+    return mapped_column(String(32), primary_key=True, default=new_id)
+
+
+def _owner() -> Mapped[str]:
+    return mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(default=utcnow)
+
+
+def _updated() -> Mapped[datetime]:
+    return mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# -- accounts ---------------------------------------------------------------------------------
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = _id()
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    google_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class AccessToken(Base):
+    """Bearer tokens for the API and CLI. Only a SHA-256 of the token is stored."""
+
+    __tablename__ = "access_tokens"
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime | None] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class ApiKey(Base):
+    """A seller's provider secret (OpenAI, ElevenLabs, Telegram bot token...), Fernet-encrypted."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (UniqueConstraint("user_id", "scope", "provider"),)
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    # "" for seller-wide keys, a persona id for per-persona keys (e.g. one Telegram bot per persona).
+    scope: Mapped[str] = mapped_column(String(32), default="")
+    provider: Mapped[str] = mapped_column(String(50))
+    ciphertext: Mapped[str] = mapped_column(Text)
+    hint: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+# -- personas ---------------------------------------------------------------------------------
+class Persona(Base):
+    __tablename__ = "personas"
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    voice_provider: Mapped[str | None] = mapped_column(String(50))
+    voice_id: Mapped[str | None] = mapped_column(String(200))
+    voice_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+    profile: Mapped[PersonaProfile | None] = relationship(
+        back_populates="persona", cascade="all, delete-orphan", uselist=False
+    )
+
+
+class PersonaProfile(Base):
+    __tablename__ = "persona_profiles"
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    persona_id: Mapped[str] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"), unique=True)
+    auto_extracted: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    manual_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = _updated()
+
+    persona: Mapped[Persona] = relationship(back_populates="profile")
+
+
+class PersonaProfileVersion(Base):
+    """Every save of a profile, so versions can be listed, diffed and restored."""
+
+    __tablename__ = "persona_profile_versions"
+    __table_args__ = (UniqueConstraint("profile_id", "version"),)
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    profile_id: Mapped[str] = mapped_column(ForeignKey("persona_profiles.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    auto_extracted: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    manual_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    change: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = _created()
+
+
+# -- catalog ----------------------------------------------------------------------------------
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("user_id", "external_key"),)
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    persona_id: Mapped[str | None] = mapped_column(ForeignKey("personas.id", ondelete="SET NULL"))
+    # Stable identity across re-imports: the SKU when there is one, else a key derived from the name.
+    external_key: Mapped[str] = mapped_column(String(255))
+    sku: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    stock: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(255))
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    source: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class ProductChunk(Base):
+    __tablename__ = "product_chunks"
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    product_id: Mapped[str | None] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str | None] = mapped_column(String(500))
+    chunk_index: Mapped[int] = mapped_column(Integer, default=0)
+    content: Mapped[str] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str | None] = mapped_column(String(100))
+    token_count: Mapped[int | None] = mapped_column(Integer)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = _created()
+
+
+# -- customers --------------------------------------------------------------------------------
+class Client(Base):
+    __tablename__ = "clients"
+    __table_args__ = (UniqueConstraint("user_id", "channel", "external_id"),)
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    persona_id: Mapped[str | None] = mapped_column(ForeignKey("personas.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(30))
+    external_id: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    persona_id: Mapped[str | None] = mapped_column(ForeignKey("personas.id", ondelete="SET NULL"))
+    client_id: Mapped[str | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+    content: Mapped[str] = mapped_column(Text)
+    citations: Mapped[list[Any]] = mapped_column(default=list)
+    timings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tokens: Mapped[int | None] = mapped_column(Integer)
+    tts_chars: Mapped[int | None] = mapped_column(Integer)
+    audio_ref: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = _created()
+
+
+# -- jobs -------------------------------------------------------------------------------------
+JOB_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
+TERMINAL_STATUSES = ("completed", "failed", "cancelled")
+
+
+class Job(Base):
+    """The user-visible truth about background work; the queue only carries job ids."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_status_lease", "status", "lease_expires_at"),
+        Index("ix_jobs_user_created", "user_id", "created_at"),
+    )
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    kind: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    stage: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=4)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    result_ref: Mapped[str | None] = mapped_column(String(500))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None] = mapped_column()
+    run_after: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = _created()
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class WorkerHeartbeat(Base):
+    """Job consumers announce themselves here; `/api/health` and `echome jobs` read it."""
+
+    __tablename__ = "worker_heartbeats"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = _created()
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,259 @@
+"""Running jobs: the Huey queue, the executor around each handler, and the worker that consumes.
+
+Huey only transports job ids. Whether a job runs, and what the seller sees, is decided by the
+`jobs` table (see store.py). A worker renews a lease while it runs a job; when a worker dies the
+lease expires, a reaper in any other live worker puts the job back, and it runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer
+from sqlalchemy.exc import OperationalError
+
+from echome.db.session import transaction
+from echome.jobs import store
+from echome.jobs.registry import (
+    JobCancelled,
+    JobContext,
+    JobLost,
+    PermanentJobError,
+    TransientJobError,
+    get_handler,
+)
+from echome.secrets.redact import redact
+
+if TYPE_CHECKING:
+    from echome.bootstrap import Services
+
+log = logging.getLogger("echome.jobs")
+TRANSIENT = (TransientJobError, ConnectionError, TimeoutError)
+
+
+def make_huey(*, name: str, redis_url: str | None, sqlite_path: str) -> Huey:
+    if redis_url:
+        return RedisHuey(name=name, url=redis_url, results=False, utc=True)
+    return SqliteHuey(name=name, filename=sqlite_path, results=False, utc=True, timeout=30)
+
+
+class JobQueue:
+    """Sends job ids to the workers."""
+
+    def __init__(self, huey: Huey, executor: JobExecutor) -> None:
+        self.huey = huey
+        self.backend = "redis" if isinstance(huey, RedisHuey) else "sqlite"
+        self._task = huey.task(retries=0, name="echome.run_job")(executor.execute)
+
+    def enqueue(self, job_id: str, *, delay: float = 0) -> None:
+        if delay > 0:
+            self._task.schedule((job_id,), delay=delay)
+        else:
+            self._task(job_id)
+
+    def pending_messages(self) -> int:
+        return int(self.huey.pending_count())
+
+    def check(self) -> None:
+        """Raise when the broker cannot be reached."""
+        if self.backend == "redis":
+            self.huey.storage.conn.ping()
+        else:
+            self.huey.pending_count()
+
+
+class JobExecutor:
+    """Claims a job, runs its handler with a lease heartbeat, and records the outcome."""
+
+    def __init__(self, services: Services, *, worker_id: str | None = None) -> None:
+        self.services = services
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+    @property
+    def _s(self) -> Any:
+        return self.services.settings
+
+    def execute(self, job_id: str) -> None:
+        sessions = self.services.sessions
+        lease = self._s.job_lease_seconds
+        with transaction(sessions) as s:
+            job = store.claim(s, job_id=job_id, worker_id=self.worker_id, lease=lease)
+            if job is None:
+                # Already taken, finished, cancelled or not yet due: nothing to do.
+                if store.cancel_released(s, job_id=job_id):
+                    log.info("job cancelled while waiting", extra={"job_id": job_id})
+                return
+            kind, user_id, attempts, max_attempts = job.kind, job.user_id, job.attempts, job.max_attempts
+            payload, prev_error = dict(job.payload or {}), job.error
+        extra = {"job_id": job_id, "kind": kind, "attempt": attempts, "worker": self.worker_id}
+        if attempts > max_attempts:
+            self._finish(
+                job_id,
+                "failed",
+                error=f"gave up after {max_attempts} attempts: {prev_error or 'worker lost'}",
+            )
+            log.error("job gave up", extra=extra)
+            return
+        handler = get_handler(kind)
+        if handler is None:
+            self._finish(job_id, "failed", error=f"unknown job kind {kind!r} (is its module installed?)")
+            return
+
+        def report(progress: int | None, stage: str | None) -> None:
+            with transaction(sessions) as s2:
+                if not store.report_progress(
+                    s2, job_id=job_id, worker_id=self.worker_id, progress=progress, stage=stage
+                ):
+                    ctx.lost_event.set()
+
+        ctx = JobContext(
+            job_id=job_id, user_id=user_id, kind=kind, attempt=attempts, services=self.services, report=report
+        )
+        stop_beat = threading.Event()
+        beat = threading.Thread(
+            target=self._heartbeat, args=(ctx, stop_beat), name=f"lease-{job_id[:8]}", daemon=True
+        )
+        beat.start()
+        log.info("job started", extra=extra)
+        try:
+            result = handler(ctx, payload) or {}
+        except JobCancelled:
+            self._finish(job_id, "cancelled")
+            log.info("job cancelled", extra=extra)
+        except JobLost:
+            log.warning("job lease lost; another worker owns it now", extra=extra)
+        except PermanentJobError as exc:
+            self._finish(job_id, "failed", error=redact(str(exc)) or type(exc).__name__)
+            log.info("job failed", extra={**extra, "error": redact(str(exc))})
+        except TRANSIENT as exc:
+            self._retry_or_fail(
+                job_id, attempts, max_attempts, f"{type(exc).__name__}: {redact(str(exc))}", extra
+            )
+        except Exception as exc:
+            # A bug, not bad input: fail with the reason rather than retrying the same crash.
+            log.exception("job crashed", extra=extra)
+            self._finish(
+                job_id, "failed", error=f"internal error: {type(exc).__name__}: {redact(str(exc))[:500]}"
+            )
+        else:
+            ref = result.pop("result_ref", None) if isinstance(result, dict) else None
+            if not self._finish(job_id, "completed", result=result, result_ref=ref):
+                log.warning("job finished after losing its lease; result dropped", extra=extra)
+            else:
+                log.info("job completed", extra=extra)
+        finally:
+            stop_beat.set()
+            beat.join(timeout=5)
+
+    def _heartbeat(self, ctx: JobContext, stop: threading.Event) -> None:
+        lease = self._s.job_lease_seconds
+        interval = max(lease / 3, 0.2)
+        while not stop.wait(interval):
+            try:
+                with transaction(self.services.sessions) as s:
+                    ours, cancel = store.renew(s, job_id=ctx.job_id, worker_id=self.worker_id, lease=lease)
+            except OperationalError:
+                log.warning("lease renewal failed; will retry", extra={"job_id": ctx.job_id})
+                continue
+            if not ours:
+                ctx.lost_event.set()
+                return
+            if cancel:
+                ctx.cancel_event.set()
+
+    def _finish(self, job_id: str, status: str, **kw: Any) -> bool:
+        with transaction(self.services.sessions) as s:
+            return store.finish(s, job_id=job_id, worker_id=self.worker_id, status=status, **kw)
+
+    def _retry_or_fail(self, job_id: str, attempts: int, max_attempts: int, error: str, extra: dict) -> None:
+        if attempts >= max_attempts:
+            self._finish(job_id, "failed", error=f"gave up after {attempts} attempts: {error}")
+            log.warning("job failed after retries", extra={**extra, "error": error})
+            return
+        delay = store.backoff_seconds(
+            attempts, base=self._s.job_retry_base_seconds, cap=self._s.job_retry_max_seconds
+        )
+        with transaction(self.services.sessions) as s:
+            when = store.schedule_retry(s, job_id=job_id, worker_id=self.worker_id, error=error, delay=delay)
+        if when is not None:
+            self.services.queue.enqueue(job_id, delay=delay)
+            log.info("job will retry", extra={**extra, "delay": round(delay, 2), "error": error})
+
+
+class _QuietConsumer(Consumer):
+    """Huey's consumer without its signal handlers: the host process (uvicorn or `echome worker`)
+    owns signals, and handlers can only be set from the main thread anyway."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+class Worker:
+    """Huey consumer threads plus the maintenance loop (worker heartbeat and lease reaper)."""
+
+    def __init__(self, services: Services, *, threads: int) -> None:
+        self.services = services
+        self.threads = threads
+        self.worker_id = services.executor.worker_id
+        self._stop = threading.Event()
+        self._consumer: Consumer | None = None
+        self._maint: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._consumer = _QuietConsumer(
+            self.services.queue.huey,
+            workers=self.threads,
+            worker_type="thread",
+            periodic=False,
+            initial_delay=0.05,
+            max_delay=0.5,
+            check_worker_health=False,
+        )
+        self._consumer.start()
+        self._maint = threading.Thread(target=self._maintenance, name="echome-reaper", daemon=True)
+        self._maint.start()
+        log.info("worker started", extra={"worker": self.worker_id, "threads": self.threads})
+
+    def stop(self, *, graceful: bool = True, timeout: float = 30) -> None:
+        self._stop.set()
+        if self._consumer is not None:
+            self._consumer.shutdown_timeout = timeout
+            self._consumer.stop(graceful=graceful)
+        if self._maint is not None:
+            self._maint.join(timeout=5)
+        try:
+            with transaction(self.services.sessions) as s:
+                store.forget_worker(s, worker_id=self.worker_id)
+        except OperationalError:
+            pass
+        log.info("worker stopped", extra={"worker": self.worker_id})
+
+    def reap_once(self) -> list[str]:
+        s_ = self.services.settings
+        stale_after = timedelta(seconds=max(60.0, 4 * s_.job_lease_seconds))
+        with transaction(self.services.sessions) as s:
+            store.beat(s, worker_id=self.worker_id, hostname=socket.gethostname(), pid=os.getpid())
+        with transaction(self.services.sessions) as s:
+            released = store.release_expired(s)
+            stale = store.stale_pending(s, older_than=stale_after)
+        for job_id in released + stale:
+            self.services.queue.enqueue(job_id)
+        if released or stale:
+            log.warning("requeued jobs", extra={"released": released, "stale": stale})
+        return released + stale
+
+    def _maintenance(self) -> None:
+        interval = max(min(self.services.settings.job_lease_seconds / 2, 10.0), 0.2)
+        while not self._stop.is_set():
+            try:
+                self.reap_once()
+            except Exception:
+                log.exception("job maintenance failed")
+            self._stop.wait(interval)

@@ -1,0 +1,115 @@
+"""Echo Me settings: the only module that reads the environment.
+
+Every value can be set as an environment variable with the ``ECHOME_`` prefix or in a ``.env``
+file in the working directory. ``.env.example`` lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Per-user data directory (XDG on Linux, ~/Library on macOS, %LOCALAPPDATA% on Windows)."""
+    if os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif os.uname().sysname == "Darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return base / "echome"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ECHOME_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # -- storage of everything --------------------------------------------------------------
+    data_dir: Path = Field(default_factory=default_data_dir, description="Holds DB, vectors, media, keys.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; PostgreSQL: postgresql+psycopg://user@host/db"
+    )
+    redis_url: str | None = Field(default=None, description="Redis URL: queue + rate limits when set.")
+    auto_migrate: bool = Field(default=True, description="Run migrations when serve/worker starts.")
+
+    # -- files ------------------------------------------------------------------------------
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+
+    # -- web --------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(default=None, description="External base URL (OAuth redirects, webhooks).")
+    session_secret: SecretStr | None = Field(
+        default=None, description="Cookie signing secret; generated into the data dir when unset."
+    )
+    session_max_age: int = 14 * 24 * 3600
+    cookie_secure: bool = False
+    max_body_bytes: int = Field(default=50 * 1024 * 1024, description="Largest accepted request body.")
+    rate_limit_user_per_minute: int = 600
+    rate_limit_ip_per_minute: int = 1200
+    token_ttl_days: int = Field(default=365, description="Lifetime of new API tokens.")
+
+    # -- accounts ---------------------------------------------------------------------------
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
+    owner_email: str = "owner@localhost"
+    allow_signup: bool = True
+
+    # -- secrets ----------------------------------------------------------------------------
+    master_keys: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated Fernet keys, newest first; generated into the data dir when unset.",
+    )
+
+    # -- jobs -------------------------------------------------------------------------------
+    queue_name: str = Field(default="echome", description="Queue (and Redis key) namespace.")
+    workers: int = Field(default=2, description="Job threads in `echome serve` / `echome worker`.")
+    job_lease_seconds: float = Field(
+        default=30.0, description="A running job not renewed this long is rerun."
+    )
+    job_max_attempts: int = 4
+    job_retry_base_seconds: float = 2.0
+    job_retry_max_seconds: float = 300.0
+    job_plugins: str = Field(default="", description="Extra modules that register job kinds (comma list).")
+
+    # -- logging ----------------------------------------------------------------------------
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    # -- derived ----------------------------------------------------------------------------
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'echome.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def queue_path(self) -> Path:
+        return self.data_dir / "queue.db"
+
+    @property
+    def embedded(self) -> bool:
+        """Embedded mode: no external database or queue configured."""
+        return self.database_url is None and self.redis_url is None
+
+    @property
+    def plugin_modules(self) -> list[str]:
+        return [m.strip() for m in self.job_plugins.split(",") if m.strip()]
