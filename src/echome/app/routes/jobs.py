@@ -97,6 +97,9 @@ async def job_events(
 ) -> StreamingResponse:
     _get(db, user.id, job_id)  # 404 before the stream starts
     user_id = user.id
+    # Release the request's transaction now: on SQLite it would hold the write lock for the
+    # whole stream. Each poll below uses its own short session.
+    db.close()
 
     def snapshot() -> JobOut:
         with services.sessions() as s:
