@@ -7,6 +7,7 @@ the run instead of skipping its tests.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -133,7 +134,9 @@ def redis_url() -> Iterator[str]:
     yield REDIS_URL
 
 
-def make_settings(tmp_path: Path, *, database_url: str | None, redis_url: str | None = None, **kw: Any) -> Any:
+def make_settings(
+    tmp_path: Path, *, database_url: str | None, redis_url: str | None = None, **kw: Any
+) -> Any:
     from echome.settings import Settings
 
     values: dict[str, Any] = {
@@ -167,10 +170,8 @@ def services(settings: Any) -> Iterator[Any]:
 
 
 def _flush_queue(svc: Any) -> None:
-    try:
+    with contextlib.suppress(Exception):
         svc.queue.huey.flush()
-    except Exception:
-        pass
 
 
 @pytest.fixture

@@ -25,7 +25,10 @@ def test_login_logout_and_wrong_password(client: Any) -> None:
     client.post("/api/auth/logout")
     assert client.get("/api/auth/me").status_code == 401
     bad = client.post("/api/auth/login", json={"email": "bo@example.com", "password": "wrong horse"})
-    assert bad.status_code == 401 and bad.json() == {"error": "unauthorized", "detail": "wrong email or password"}
+    assert bad.status_code == 401 and bad.json() == {
+        "error": "unauthorized",
+        "detail": "wrong email or password",
+    }
     nobody = client.post("/api/auth/login", json={"email": "nobody@example.com", "password": "x"})
     assert nobody.status_code == 401
     ok = client.post("/api/auth/login", json={"email": "BO@example.com", "password": "correct horse"})
@@ -41,10 +44,20 @@ def test_passwords_are_stored_as_argon2_hashes(client: Any, services: Any) -> No
 
 
 def test_signup_rejects_duplicates_bad_email_and_short_password(client: Any) -> None:
-    assert client.post("/api/auth/signup", json={"email": "d@example.com", "password": "correct horse"}).status_code == 201
+    assert (
+        client.post(
+            "/api/auth/signup", json={"email": "d@example.com", "password": "correct horse"}
+        ).status_code
+        == 201
+    )
     dup = client.post("/api/auth/signup", json={"email": "D@example.com", "password": "correct horse"})
     assert dup.status_code == 409 and dup.json()["error"] == "conflict"
-    assert client.post("/api/auth/signup", json={"email": "not-an-email", "password": "correct horse"}).status_code == 422
+    assert (
+        client.post(
+            "/api/auth/signup", json={"email": "not-an-email", "password": "correct horse"}
+        ).status_code
+        == 422
+    )
     short = client.post("/api/auth/signup", json={"email": "e@example.com", "password": "short"})
     assert short.status_code == 422 and "at least 8" in short.json()["detail"]
 

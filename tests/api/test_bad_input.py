@@ -31,11 +31,16 @@ def test_malformed_json(client: Any, seller: dict[str, str]) -> None:
     before = snapshot(client, seller)
     pid = before[0][0]["id"]
     for body in (b"{not json", b"", b"[1,2", b'{"name": "x"'):
-        r = client.patch(f"/api/personas/{pid}", content=body, headers={**seller, "Content-Type": "application/json"})
+        r = client.patch(
+            f"/api/personas/{pid}", content=body, headers={**seller, "Content-Type": "application/json"}
+        )
         assert r.status_code in (400, 422), body
         assert set(r.json()) >= {"error", "detail"}
     r = client.post("/api/personas", content=b"{oops", headers={**seller, "Content-Type": "application/json"})
-    assert r.status_code == 400 and r.json() == {"error": "invalid_json", "detail": "request body is not valid JSON"}
+    assert r.status_code == 400 and r.json() == {
+        "error": "invalid_json",
+        "detail": "request body is not valid JSON",
+    }
     assert snapshot(client, seller) == before
 
 
@@ -102,4 +107,7 @@ def test_oversized_bodies_get_413(small_client: Any) -> None:
 
     r = small_client.post("/api/auth/login", content=chunks(), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
-    assert small_client.post("/api/auth/login", json={"email": "big@example.com", "password": "x"}).status_code == 401
+    assert (
+        small_client.post("/api/auth/login", json={"email": "big@example.com", "password": "x"}).status_code
+        == 401
+    )

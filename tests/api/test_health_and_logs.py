@@ -101,7 +101,10 @@ def test_rate_limit_per_user(limited: Any, redis: bool) -> None:
 @pytest.mark.parametrize("redis", [False, True], ids=["memory", "redis"])
 def test_rate_limit_per_ip(limited: Any, redis: bool) -> None:
     client, _ = limited(redis, rate_limit_ip_per_minute=3)
-    codes = [client.post("/api/auth/login", json={"email": "x@example.com", "password": "x"}).status_code for _ in range(5)]
+    codes = [
+        client.post("/api/auth/login", json={"email": "x@example.com", "password": "x"}).status_code
+        for _ in range(5)
+    ]
     assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
     assert client.get("/api/health").status_code == 200  # health checks are never limited
 

@@ -30,16 +30,24 @@ def test_persona_scoped_key_falls_back_to_seller_key(client: Any, services: Any,
     headers, user = make_seller()
     pid = client.post("/api/personas", json={"name": "P"}, headers=headers).json()["id"]
     client.put("/api/keys/telegram_bot_token", json={"value": "111111:" + "a" * 35}, headers=headers)
-    client.put("/api/keys/telegram_bot_token", json={"value": "222222:" + "b" * 35, "persona_id": pid}, headers=headers)
+    client.put(
+        "/api/keys/telegram_bot_token",
+        json={"value": "222222:" + "b" * 35, "persona_id": pid},
+        headers=headers,
+    )
     with services.sessions() as s:
         get = key_service.get_secret
-        assert get(s, services.keystore, user_id=user["id"], provider="telegram_bot_token", scope=pid).startswith("2222")
+        assert get(
+            s, services.keystore, user_id=user["id"], provider="telegram_bot_token", scope=pid
+        ).startswith("2222")
         assert get(s, services.keystore, user_id=user["id"], provider="telegram_bot_token").startswith("1111")
     assert client.delete(f"/api/personas/{pid}", headers=headers).status_code == 204
     assert [k["persona_id"] for k in client.get("/api/keys", headers=headers).json()] == [None]
 
 
-def test_keys_are_unreadable_in_the_database(client: Any, services: Any, make_seller: Any, backend: str) -> None:
+def test_keys_are_unreadable_in_the_database(
+    client: Any, services: Any, make_seller: Any, backend: str
+) -> None:
     headers, _ = make_seller()
     client.put("/api/keys/elevenlabs", json={"value": SECRET}, headers=headers)
     if backend == "sqlite":

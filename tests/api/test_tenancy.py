@@ -43,11 +43,16 @@ def test_jobs(client: Any, services: Any, two_sellers: Any) -> None:
 def test_keys(client: Any, two_sellers: Any) -> None:
     a_h, _, b_h, _ = two_sellers
     pid = client.post("/api/personas", json={"name": "Alice"}, headers=a_h).json()["id"]
-    assert client.put("/api/keys/openai", json={"value": "sk-alice-0000000000001234"}, headers=a_h).status_code == 200
+    assert (
+        client.put("/api/keys/openai", json={"value": "sk-alice-0000000000001234"}, headers=a_h).status_code
+        == 200
+    )
     assert client.get("/api/keys", headers=b_h).json() == []
     assert client.delete("/api/keys/openai", headers=b_h).status_code == 404
     # Bob cannot attach a key to Alice's persona, nor delete one there.
-    r = client.put("/api/keys/telegram_bot_token", json={"value": "123456:" + "x" * 35, "persona_id": pid}, headers=b_h)
+    r = client.put(
+        "/api/keys/telegram_bot_token", json={"value": "123456:" + "x" * 35, "persona_id": pid}, headers=b_h
+    )
     assert r.status_code == 404
     assert client.delete(f"/api/keys/openai?persona_id={pid}", headers=b_h).status_code == 404
     assert [k["provider"] for k in client.get("/api/keys", headers=a_h).json()] == ["openai"]
@@ -56,7 +61,9 @@ def test_keys(client: Any, two_sellers: Any) -> None:
 def test_tokens(client: Any, two_sellers: Any) -> None:
     a_h, _, b_h, _ = two_sellers
     a_tokens = client.get("/api/auth/tokens", headers=a_h).json()
-    assert all(t["id"] not in {x["id"] for x in client.get("/api/auth/tokens", headers=b_h).json()} for t in a_tokens)
+    assert all(
+        t["id"] not in {x["id"] for x in client.get("/api/auth/tokens", headers=b_h).json()} for t in a_tokens
+    )
     assert client.delete(f"/api/auth/tokens/{a_tokens[0]['id']}", headers=b_h).status_code == 404
     assert client.get("/api/auth/me", headers=a_h).status_code == 200
 

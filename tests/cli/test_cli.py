@@ -94,7 +94,10 @@ def test_serve_on_an_empty_data_dir_is_healthy(tmp_path: Path) -> None:
     env["ECHOME_DATA_DIR"] = str(data)
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "echome", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "echome", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
 

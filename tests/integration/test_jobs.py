@@ -1,4 +1,4 @@
-"""Job lifecycle on every database (SQLite, PostgreSQL) × every queue (SQLite, Redis)."""
+"""Job lifecycle on every database (SQLite, PostgreSQL) x every queue (SQLite, Redis)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,9 @@ def finished(svc: Any, user_id: str, job_id: str) -> Job | None:
     return j if j.status in ("completed", "failed", "cancelled") else None
 
 
-def test_job_runs_to_completion_with_progress(queue_services: Any, owner: str, worker: Any, tmp_path: Path) -> None:
+def test_job_runs_to_completion_with_progress(
+    queue_services: Any, owner: str, worker: Any, tmp_path: Path
+) -> None:
     marker = tmp_path / "runs.txt"
     job_id = queue_services.submit_job(
         user_id=owner, kind="test.steps", payload={"steps": 4, "delay": 0.05, "marker": str(marker)}
@@ -77,7 +79,9 @@ def test_job_runs_to_completion_with_progress(queue_services: Any, owner: str, w
     assert marker.read_text().count("done") == 1
 
 
-def test_transient_errors_retry_with_backoff_then_succeed(queue_services: Any, owner: str, worker: Any) -> None:
+def test_transient_errors_retry_with_backoff_then_succeed(
+    queue_services: Any, owner: str, worker: Any
+) -> None:
     job_id = queue_services.submit_job(user_id=owner, kind="test.steps", payload={"fail_transient": 2})
     j = wait_for(lambda: finished(queue_services, owner, job_id), what="retried job")
     assert j.status == "completed"
@@ -124,7 +128,9 @@ def test_cancel_pending_job_never_runs(queue_services: Any, owner: str, tmp_path
 
 
 def test_cancel_running_job_stops_at_next_checkpoint(queue_services: Any, owner: str, worker: Any) -> None:
-    job_id = queue_services.submit_job(user_id=owner, kind="test.steps", payload={"steps": 200, "delay": 0.05})
+    job_id = queue_services.submit_job(
+        user_id=owner, kind="test.steps", payload={"steps": 200, "delay": 0.05}
+    )
     wait_for(lambda: job(queue_services, owner, job_id).progress > 0, what="job running")
     with transaction(queue_services.sessions) as s:
         assert store.request_cancel(s, user_id=owner, job_id=job_id).cancel_requested

@@ -37,8 +37,19 @@ def test_at_head_and_every_table_present(backend: str, request: Any, tmp_path: P
     tables = set(sa.inspect(engine).get_table_names())
     engine.dispose()
     expected = {
-        "users", "personas", "persona_profiles", "persona_profile_versions", "products", "product_chunks",
-        "clients", "api_keys", "access_tokens", "jobs", "conversations", "messages", "worker_heartbeats",
+        "users",
+        "personas",
+        "persona_profiles",
+        "persona_profile_versions",
+        "products",
+        "product_chunks",
+        "clients",
+        "api_keys",
+        "access_tokens",
+        "jobs",
+        "conversations",
+        "messages",
+        "worker_heartbeats",
     }
     assert expected <= tables
 

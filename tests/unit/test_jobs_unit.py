@@ -13,7 +13,9 @@ def test_backoff_is_exponential_with_jitter_and_capped() -> None:
     assert backoff_seconds(30, base=2.0, cap=300.0) <= 360.0
 
 
-@pytest.mark.parametrize("email,expected", [("A@Example.COM", "a@example.com"), ("owner@localhost", "owner@localhost")])
+@pytest.mark.parametrize(
+    "email,expected", [("A@Example.COM", "a@example.com"), ("owner@localhost", "owner@localhost")]
+)
 def test_email_normalisation(email: str, expected: str) -> None:
     from echome.accounts.users import normalize_email
 

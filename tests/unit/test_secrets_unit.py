@@ -58,7 +58,12 @@ def test_mask_shows_at_most_four_characters() -> None:
 def test_redact_removes_credentials(text: str) -> None:
     cleaned = redact(text)
     assert "[redacted]" in cleaned
-    for secret in ("AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "abcdefghijklmnopqrstuvwx", "0123456789abcdef01", "hunter2"):
+    for secret in (
+        "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+        "abcdefghijklmnopqrstuvwx",
+        "0123456789abcdef01",
+        "hunter2",
+    ):
         assert secret not in cleaned
 
 
