@@ -105,3 +105,14 @@ def test_cross_site_cookie_writes_are_refused(client: Any) -> None:
     ok = client.post("/api/personas", json={"name": "Mine"}, headers={"Origin": "http://testserver"})
     assert ok.status_code == 201
     assert [p["name"] for p in client.get("/api/personas").json()] == ["Mine"]
+
+
+def test_password_guessing_is_limited_per_account(client: Any) -> None:
+    client.post("/api/auth/signup", json={"email": "g@example.com", "password": "correct horse"})
+    codes = [
+        client.post("/api/auth/login", json={"email": "g@example.com", "password": f"guess {i}"}).status_code
+        for i in range(12)
+    ]
+    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
+    other = client.post("/api/auth/login", json={"email": "h@example.com", "password": "guess"})
+    assert other.status_code == 401

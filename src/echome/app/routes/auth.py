@@ -15,6 +15,7 @@ from echome.db.models import AccessToken, User
 from echome.db.types import utcnow
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+LOGIN_ATTEMPTS_PER_MINUTE = 10
 
 
 class Credentials(BaseModel):
@@ -88,7 +89,15 @@ def signup(body: SignUp, request: Request, db: DbSession, services: ServicesDep)
 
 
 @router.post("/login", response_model=UserOut)
-def login(body: Credentials, request: Request, db: DbSession) -> UserOut:
+def login(body: Credentials, request: Request, db: DbSession, services: ServicesDep) -> UserOut:
+    # Password guessing against one account is limited whatever addresses it comes from.
+    attempt = services.ratelimiter.hit(f"login:{body.email.strip().lower()}", limit=LOGIN_ATTEMPTS_PER_MINUTE)
+    if not attempt.allowed:
+        raise ApiError(
+            429,
+            "too many sign-in attempts for this account",
+            headers={"Retry-After": str(attempt.retry_after)},
+        )
     user = users.authenticate(db, email=body.email, password=body.password)
     if user is None:
         raise ApiError(401, "wrong email or password")
