@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.session import make_engine, make_session_factory, transaction
 from echome.jobs import registry as job_registry
+from echome.knowledge import jobs as _knowledge_jobs  # noqa: F401  (registers catalog.import)
+from echome.knowledge.retrieve import Retriever
+from echome.providers.base import Embedder, VectorStore
+from echome.providers.registry import make_embedder, make_reranker, make_vector_store
 from echome.jobs import store as job_store
 from echome.jobs.runner import JobExecutor, JobQueue, Worker, make_huey
 from echome.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -39,6 +43,48 @@ class Services:
     health_probes: dict[str, Callable[[], dict[str, Any] | None]] = field(default_factory=dict)
     queue: JobQueue = field(init=False)
     executor: JobExecutor = field(init=False)
+    # Product knowledge: built lazily, so commands that never search load no model.
+    _embedder: Embedder | None = field(default=None, init=False, repr=False)
+    _vectors: VectorStore | None = field(default=None, init=False, repr=False)
+    _retriever: Retriever | None = field(default=None, init=False, repr=False)
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            s = self.settings
+            self._embedder = make_embedder(
+                s.embedder,
+                openai_api_key=s.openai_api_key.get_secret_value() if s.openai_api_key else None,
+                openai_base_url=s.openai_base_url,
+            )
+        return self._embedder
+
+    @property
+    def vectors(self) -> VectorStore:
+        if self._vectors is None:
+            s = self.settings
+            self._vectors = make_vector_store(
+                s.vector_store,
+                data_dir=s.data_dir,
+                chroma_url=s.chroma_url,
+                qdrant_url=s.qdrant_url,
+                qdrant_api_key=s.qdrant_api_key.get_secret_value() if s.qdrant_api_key else None,
+            )
+        return self._vectors
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            s = self.settings
+            reranker = make_reranker(
+                s.reranker,
+                cohere_api_key=s.cohere_api_key.get_secret_value() if s.cohere_api_key else None,
+                cohere_base_url=s.cohere_base_url,
+            )
+            self._retriever = Retriever(
+                sessions=self.sessions, embedder=self.embedder, store=self.vectors, reranker=reranker
+            )
+        return self._retriever
 
     def submit_job(self, *, user_id: str, kind: str, payload: dict[str, Any] | None = None) -> str:
         """Record a job and send it to the workers; returns its id."""
@@ -142,4 +188,14 @@ def build_services(settings: Settings) -> Services:
         name=settings.queue_name, redis_url=settings.redis_url, sqlite_path=str(settings.queue_path)
     )
     services.queue = JobQueue(huey, services.executor)
+    services.health_probes["vector_store"] = lambda: (services.vectors.check(), {"backend": services.vectors.name})[1]
+    services.health_probes["embedder"] = lambda: _embedder_probe(services)
     return services
+
+
+def _embedder_probe(services: Services) -> dict[str, Any]:
+    """The model loads once (lazily) and embeds a probe; later checks reuse the loaded model."""
+    vec = services.embedder.embed(["health check"], kind="query")
+    if vec.shape != (1, services.embedder.dim):
+        raise RuntimeError(f"embedder returned shape {vec.shape}")
+    return {"model": services.embedder.name}

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     )
     session_max_age: int = 14 * 24 * 3600
     cookie_secure: bool = False
-    max_body_bytes: int = Field(default=50 * 1024 * 1024, description="Largest accepted request body.")
+    max_body_bytes: int = Field(default=120 * 1024 * 1024, description="Largest accepted request body.")
     rate_limit_user_per_minute: int = 600
     rate_limit_ip_per_minute: int = 1200
     token_ttl_days: int = Field(default=365, description="Lifetime of new API tokens.")
@@ -82,6 +82,21 @@ class Settings(BaseSettings):
     job_retry_base_seconds: float = 2.0
     job_retry_max_seconds: float = 300.0
     job_plugins: str = Field(default="", description="Extra modules that register job kinds (comma list).")
+
+    # -- product knowledge -------------------------------------------------------------------
+    embedder: str = Field(
+        default="local:minilm", description="local:minilm (offline ONNX), openai:text-embedding-3-small, fake:hashing"
+    )
+    openai_api_key: SecretStr | None = Field(default=None, description="Server-wide OpenAI key (embeddings).")
+    openai_base_url: str = "https://api.openai.com/v1"
+    vector_store: Literal["chroma", "qdrant", "memory"] = "chroma"
+    chroma_url: str | None = Field(default=None, description="Chroma server; embedded when unset.")
+    qdrant_url: str | None = Field(default=None, description="Qdrant server; local mode when unset.")
+    qdrant_api_key: SecretStr | None = None
+    reranker: str = Field(default="local", description="local (offline scorer), cohere:rerank-v3.5, none")
+    cohere_api_key: SecretStr | None = None
+    cohere_base_url: str = "https://api.cohere.com"
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024, description="Largest catalog file accepted.")
 
     # -- logging ----------------------------------------------------------------------------
     log_level: str = "INFO"

@@ -1,0 +1,1 @@
+"""Product knowledge: parse catalogs, chunk, embed, index, retrieve (the RAG engine)."""

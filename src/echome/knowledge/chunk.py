@@ -1,0 +1,156 @@
+"""Product records → retrievable chunks, sized to the embedder's real window.
+
+A chunk keeps two texts: `text`, verbatim from the catalog (what is cited and shown), and
+`embed_text`, what the embedder and the keyword index read: the product name and field label
+for context, with semi-structured values made readable. Short products stay one chunk."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from echome.knowledge.records import Field, ProductRecord
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass
+class Chunk:
+    id: str
+    product_key: str
+    sku: str | None
+    name: str
+    source: str
+    page: int | None
+    field: str
+    index: int
+    text: str
+    embed_text: str
+
+
+_ATTR_VALUE = re.compile(r"\{\s*value:\s*\"?(.*?)\"?\s*\}")
+_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
+
+
+def readable(text: str, kind: str) -> str:
+    """How a field reads to the embedder: `color:  { value:"white" }` → `color: white`;
+    an 'answer Question: q' pair → 'Question: q Answer: answer'."""
+    if "{ value" in text or "{value" in text:
+        text = _ATTR_VALUE.sub(lambda m: m.group(1), text)
+        text = re.sub(r"\s*;\s*", ", ", text)
+        text = re.sub(r"^([a-z_]+):", lambda m: m.group(1).replace("_", " ") + ":", text)
+    if kind == "qa" and " Question: " in text:
+        answer, _, question = text.partition(" Question: ")
+        text = f"Question: {question.strip()} Answer: {answer.strip()}"
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def chunk_id(*parts: object) -> str:
+    return hashlib.sha1("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+def split_to_budget(text: str, *, count: TokenCounter, budget: int, overlap: int) -> list[str]:
+    """Greedy sentence packing under `budget` tokens, carrying ~`overlap` tokens between pieces."""
+    if count(text) <= budget:
+        return [text]
+    sentences = [s.strip() for s in _SENT.split(text) if s and s.strip()]
+    units: list[str] = []
+    for s in sentences:
+        if count(s) <= budget:
+            units.append(s)
+            continue
+        words = s.split()
+        piece: list[str] = []
+        for w in words:  # a sentence longer than the window: cut on words
+            if piece and count(" ".join([*piece, w])) > budget:
+                units.append(" ".join(piece))
+                piece = []
+            piece.append(w)
+        if piece:
+            units.append(" ".join(piece))
+    pieces: list[str] = []
+    current: list[str] = []
+    for u in units:
+        if current and count(" ".join([*current, u])) > budget:
+            pieces.append(" ".join(current))
+            carry: list[str] = []
+            for prev in reversed(current):
+                if count(" ".join([prev, *carry])) > overlap:
+                    break
+                carry.insert(0, prev)
+            current = carry if count(" ".join([*carry, u])) <= budget else []
+        current.append(u)
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
+
+
+def _overview(rec: ProductRecord) -> str | None:
+    facts = []
+    if rec.price is not None:
+        facts.append(f"price {rec.price}{' ' + rec.currency if rec.currency else ''}")
+    if rec.stock is not None:
+        facts.append("in stock" if rec.stock > 0 else "out of stock")
+        facts[-1] += f" ({rec.stock})" if rec.stock > 0 else ""
+    if rec.category:
+        facts.append(f"category {rec.category}")
+    if rec.url:
+        facts.append(rec.url)
+    if not facts:
+        return None
+    sku = f" (SKU {rec.sku})" if rec.sku else ""
+    return f"{rec.name}{sku}: " + "; ".join(facts)
+
+
+def chunk_product(
+    rec: ProductRecord, *, source: str, count: TokenCounter, max_tokens: int, overlap: int = 24
+) -> list[Chunk]:
+    fields = [f for f in rec.fields if f.text.strip()]
+    head = rec.name if not rec.sku else f"{rec.name} (SKU {rec.sku})"
+    out: list[Chunk] = []
+
+    def add(field: str, text: str, embed: str, page: int | None) -> None:
+        idx = len(out)
+        out.append(
+            Chunk(
+                id=chunk_id(rec.external_key, field, idx, text),
+                product_key=rec.external_key,
+                sku=rec.sku,
+                name=rec.name,
+                source=source,
+                page=page,
+                field=field,
+                index=idx,
+                text=text,
+                embed_text=embed,
+            )
+        )
+
+    overview = _overview(rec)
+    whole = "\n".join([overview or head, *(f.text for f in fields)])
+    if count(whole) <= max_tokens:  # a short product row stays one chunk, its name in it
+        embed = "\n".join([overview or head, *(readable(f.text, f.kind) for f in fields)])
+        add("product", whole, embed, rec.page)
+        return out
+    if overview:
+        add("overview", overview, overview, rec.page)
+    head_tokens = count(head) + 4
+    budget = max(32, max_tokens - head_tokens)
+    for f in fields:
+        label = _label(f)
+        for piece in split_to_budget(f.text, count=count, budget=budget, overlap=overlap):
+            add(f.name, piece, f"{head}. {label}{readable(piece, f.kind)}", f.page)
+    return out
+
+
+def _label(f: Field) -> str:
+    name = f.name.lower()
+    if name.startswith("page ") or name in ("description", "text"):
+        return ""
+    if name in ("reviews", "review"):
+        return "Review: "
+    if f.kind == "qa" or name in ("attributes", "features", "customer_qa"):
+        return ""
+    return f"{f.name}: " if f.kind != "fact" else ""

@@ -1,0 +1,174 @@
+"""Ingestion: stored file → parse → chunk → embed → vector store + products/product_chunks.
+
+Order matters for "a failed import changes nothing": everything that can fail on bad input
+(parsing, chunking, embedding) runs before the database is touched, and the products and
+their chunks are replaced in one transaction."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from echome.db.models import Product, ProductChunk
+from echome.knowledge.chunk import Chunk, chunk_id, chunk_product
+from echome.knowledge.records import ParsedCatalog
+from echome.knowledge.retrieve import collection_name
+from echome.providers.base import Embedder, VectorRecord, VectorStore
+
+Progress = Callable[[float, str], None]
+EMBED_BATCH = 256
+
+
+@dataclass
+class IngestReport:
+    source: str
+    format: str
+    products: int = 0
+    created: int = 0
+    updated: int = 0
+    chunks: int = 0
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "format": self.format,
+            "products": self.products,
+            "created": self.created,
+            "updated": self.updated,
+            "chunks": self.chunks,
+            "warnings": self.warnings[:50],
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def ingest_catalog(
+    catalog: ParsedCatalog,
+    *,
+    user_id: str,
+    persona_id: str | None,
+    sessions: sessionmaker[Session],
+    embedder: Embedder,
+    store: VectorStore,
+    progress: Progress | None = None,
+) -> IngestReport:
+    report = IngestReport(source=catalog.source, format=catalog.format, warnings=list(catalog.warnings))
+    say = progress or (lambda _p, _s: None)
+    t = time.perf_counter()
+    chunks_by_product: dict[str, list[Chunk]] = {}
+    for rec in catalog.products:
+        chunks = chunk_product(
+            rec, source=catalog.source, count=embedder.count_tokens, max_tokens=embedder.max_tokens
+        )
+        for c in chunks:  # chunk ids are per seller
+            c.id = chunk_id(user_id, c.id)
+        chunks_by_product[rec.external_key] = chunks
+    all_chunks = [c for cs in chunks_by_product.values() for c in cs]
+    report.timings["chunk"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    vectors = []
+    total = max(len(all_chunks), 1)
+    for start in range(0, len(all_chunks), EMBED_BATCH):
+        batch = all_chunks[start : start + EMBED_BATCH]
+        vectors.extend(embedder.embed([c.embed_text for c in batch]))
+        done = min(start + EMBED_BATCH, len(all_chunks))
+        say(10 + 75 * done / total, f"embedding {done}/{len(all_chunks)} chunks")
+    report.timings["embed"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    say(86, "saving products")
+    with sessions() as s, s.begin():
+        existing = {
+            p.external_key: p
+            for p in s.scalars(
+                select(Product).where(
+                    Product.user_id == user_id,
+                    Product.external_key.in_([r.external_key for r in catalog.products]),
+                )
+            )
+        }
+        product_ids: dict[str, str] = {}
+        for rec in catalog.products:
+            p = existing.get(rec.external_key)
+            if p is None:
+                p = Product(user_id=user_id, external_key=rec.external_key, name=rec.name)
+                s.add(p)
+                report.created += 1
+            else:
+                report.updated += 1
+            p.persona_id = persona_id if persona_id is not None else p.persona_id
+            p.sku, p.name, p.description = rec.sku, rec.name, rec.description
+            p.price, p.currency, p.stock = rec.price, rec.currency, rec.stock
+            p.url, p.category, p.attributes, p.source = rec.url, rec.category, rec.attributes, catalog.source
+            s.flush()
+            product_ids[rec.external_key] = p.id
+        old_ids = set(
+            s.scalars(select(ProductChunk.id).where(ProductChunk.product_id.in_(list(product_ids.values()))))
+        )
+        new_ids = {c.id for c in all_chunks}
+        # The vectors go in before the rows commit: if the commit fails, re-importing overwrites
+        # them (ids are deterministic); the rows never point at missing vectors.
+        records = [
+            VectorRecord(
+                id=c.id,
+                vector=v,
+                document=c.text,
+                metadata={
+                    "product_id": product_ids[c.product_key],
+                    "sku": c.sku or "",
+                    "name": c.name,
+                    "source": c.source,
+                    "page": c.page if c.page is not None else -1,
+                    "field": c.field,
+                },
+            )
+            for c, v in zip(all_chunks, vectors, strict=True)
+        ]
+        say(90, "indexing vectors")
+        store.upsert(collection_name(user_id), records)
+        s.execute(delete(ProductChunk).where(ProductChunk.id.in_(old_ids - new_ids)))
+        s.execute(delete(ProductChunk).where(ProductChunk.id.in_(old_ids & new_ids)))
+        s.add_all(
+            ProductChunk(
+                id=c.id,
+                user_id=user_id,
+                product_id=product_ids[c.product_key],
+                source=c.source,
+                chunk_index=c.index,
+                content=c.text,
+                page=c.page,
+                field=c.field[:100],
+                meta={"sku": c.sku, "name": c.name, "embed_text": c.embed_text},
+            )
+            for c in all_chunks
+        )
+    stale = sorted(old_ids - new_ids)
+    if stale:
+        store.delete(collection_name(user_id), ids=stale)
+    report.timings["store"] = time.perf_counter() - t
+    report.products = len(catalog.products)
+    report.chunks = len(all_chunks)
+    return report
+
+
+def delete_products(
+    *, user_id: str, product_ids: list[str], sessions: sessionmaker[Session], store: VectorStore
+) -> int:
+    """Delete products, their chunks and their vectors."""
+    with sessions() as s, s.begin():
+        ids = list(
+            s.scalars(select(Product.id).where(Product.user_id == user_id, Product.id.in_(product_ids)))
+        )
+        chunk_ids = list(s.scalars(select(ProductChunk.id).where(ProductChunk.product_id.in_(ids))))
+        s.execute(delete(ProductChunk).where(ProductChunk.id.in_(chunk_ids)))
+        s.execute(delete(Product).where(Product.id.in_(ids)))
+    if chunk_ids:
+        store.delete(collection_name(user_id), ids=chunk_ids)
+    return len(ids)

@@ -1,0 +1,93 @@
+"""BM25 keyword index per seller (bm25s), rebuilt from `product_chunks` when the catalog changes.
+
+The tokenizer keeps part numbers whole ("tas67524qdkqrq1", "wr30x320", "240337103") and also
+indexes their pieces split at '-', '.' and '/', so "TAS67524-Q1" matches either way."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-./][a-z0-9]+)*")
+STOPWORDS = frozenset(
+    "a an the is are was were be been being of to in on for and or with this that these those it its do does "
+    "did can could will would should i my me we our you your what which who how if at by from as any there "
+    "have has had not no so than then too very just about into over also".split()
+)
+
+
+def tokenize(text: str) -> list[str]:
+    out: list[str] = []
+    for tok in _TOKEN.findall(text.lower()):
+        if tok in STOPWORDS:
+            continue
+        out.append(tok)
+        if any(ch in tok for ch in "-./"):
+            parts = [p for p in re.split(r"[-./]", tok) if p]
+            out.extend(parts)
+            out.append("".join(parts))
+    return out
+
+
+@dataclass
+class KeywordIndex:
+    ids: list[str]
+    texts: list[str]
+    meta: list[dict[str, Any]]
+    skus: np.ndarray
+    bm25: Any
+
+    def scores(self, query: str) -> np.ndarray:
+        tokens = [t for t in tokenize(query) if t in self.bm25.vocab_dict] if self.bm25 is not None else []
+        if not tokens:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
+
+    def top(self, query: str, *, k: int, sku: str | None = None) -> list[tuple[int, float]]:
+        scores = self.scores(query)
+        if sku is not None:
+            scores = np.where(self.skus == sku, scores, 0.0)
+        if not len(scores):
+            return []
+        k = min(k, len(scores))
+        idx = np.argpartition(-scores, k - 1)[:k]
+        idx = idx[np.argsort(-scores[idx])]
+        return [(int(i), float(scores[i])) for i in idx if scores[i] > 0]
+
+
+def build_index(ids: Sequence[str], texts: Sequence[str], embed_texts: Sequence[str], meta: Sequence[dict]) -> KeywordIndex:
+    import bm25s
+
+    bm25 = None
+    if ids:
+        bm25 = bm25s.BM25()
+        bm25.index([tokenize(t) or ["\x00"] for t in embed_texts], show_progress=False)
+    skus = np.array([m.get("sku") or "" for m in meta], dtype=object)
+    return KeywordIndex(list(ids), list(texts), list(meta), skus, bm25)
+
+
+class KeywordCache:
+    """One index per seller, rebuilt when the seller's catalog version changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, tuple[Any, KeywordIndex]] = {}
+
+    def get(self, user_id: str, version: Any, build: Any) -> KeywordIndex:
+        with self._lock:
+            hit = self._items.get(user_id)
+            if hit is not None and hit[0] == version:
+                return hit[1]
+        index = build()
+        with self._lock:
+            self._items[user_id] = (version, index)
+        return index
+
+    def invalidate(self, user_id: str) -> None:
+        with self._lock:
+            self._items.pop(user_id, None)

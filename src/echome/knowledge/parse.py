@@ -1,0 +1,138 @@
+"""Catalog files → ParsedCatalog. Picks the parser from the content, not just the file name."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import PurePath
+
+from echome.knowledge.parse_table import parse_csv, parse_xlsx
+from echome.knowledge.records import Field, ParsedCatalog, ParseError, ProductRecord, clean_text, key_from_name
+
+MIN_PDF_TEXT = 40  # characters of text per document below which a PDF is taken as scanned images
+
+
+def detect_format(data: bytes, filename: str) -> str:
+    suffix = PurePath(filename).suffix.lower()
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        if b"xl/" in data[:4096] or suffix in (".xlsx", ".xlsm"):
+            return "xlsx"
+        raise ParseError("this is a ZIP archive, not a catalog; upload the CSV, XLSX or PDF itself")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ParseError("old Excel .xls files are not supported; save the sheet as .xlsx or .csv")
+    if suffix in (".md", ".markdown", ".txt"):
+        return "text"
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    if suffix == ".pdf":
+        raise ParseError("the file is named .pdf but is not a PDF (corrupt or renamed?)")
+    if suffix in (".xlsx", ".xlsm"):
+        raise ParseError("the file is named .xlsx but is not a spreadsheet (corrupt or renamed?)")
+    head = data[:4096].decode("utf-8", errors="ignore")
+    first = head.splitlines()[0] if head.splitlines() else ""
+    return "csv" if first.count(",") >= 1 or first.count(";") >= 1 or "\t" in first else "text"
+
+
+def parse_catalog(data: bytes, filename: str) -> ParsedCatalog:
+    if not data or not data.strip():
+        raise ParseError("the file is empty")
+    fmt = detect_format(data, filename)
+    name = PurePath(filename).name
+    if fmt == "pdf":
+        return parse_pdf(data, source=name)
+    if fmt == "xlsx":
+        return parse_xlsx(data, source=name)
+    if fmt == "csv":
+        return parse_csv(data, source=name)
+    return parse_text(data, source=name)
+
+
+def parse_pdf(data: bytes, *, source: str) -> ParsedCatalog:
+    """A PDF becomes one document product whose pages are its fields (page numbers kept)."""
+    import pypdf
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ParseError("the PDF is password-protected; remove the password and upload it again")
+        pages = [(i + 1, clean_text(page.extract_text() or "")) for i, page in enumerate(reader.pages)]
+    except ParseError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise ParseError(f"the PDF is damaged and cannot be read ({type(exc).__name__})") from None
+    except Exception as exc:  # pypdf raises many types on broken files; a parse job must not crash
+        if type(exc).__name__ in ("FileNotDecryptedError", "DependencyError"):
+            raise ParseError("the PDF is encrypted; remove the password and upload it again") from None
+        raise ParseError(f"the PDF cannot be read ({type(exc).__name__})") from None
+    text_chars = sum(len(t) for _, t in pages)
+    if not pages:
+        raise ParseError("the PDF has no pages")
+    if text_chars < MIN_PDF_TEXT * max(1, len(pages) // 4):
+        raise ParseError(
+            "the PDF has no extractable text (it looks like scanned images); "
+            "upload a text PDF or the catalog as CSV/XLSX"
+        )
+    title = _title(pages, source)
+    rec = ProductRecord(external_key=f"doc:{source}", name=title, attributes={"document": source, "pages": len(pages)})
+    rec.fields = [Field(f"page {n}", text, page=n) for n, text in pages if text]
+    catalog = ParsedCatalog(source=source, format="pdf", products=[rec])
+    empty = [n for n, t in pages if not t]
+    if empty:
+        catalog.warnings.append(f"pages without text (images only?): {', '.join(map(str, empty[:20]))}")
+    return catalog
+
+
+def _title(pages: list[tuple[int, str]], source: str) -> str:
+    for _, text in pages:
+        for line in text.splitlines():
+            line = line.strip()
+            if len(line) >= 4 and not re.fullmatch(r"[\W\d_]+", line) and not line.lower().startswith("www."):
+                return line[:300]
+    return PurePath(source).stem
+
+
+_HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
+
+
+def parse_text(data: bytes, *, source: str) -> ParsedCatalog:
+    """Plain text / Markdown. `#`/`##` headings split it into sections; with several `##`
+    sections each becomes a product named by its heading."""
+    from echome.knowledge.parse_table import decode
+
+    text, warning = decode(data)
+    if "\x00" in text[:10_000]:
+        raise ParseError("this is a binary file, not text; upload CSV, XLSX, PDF, TXT or Markdown")
+    sections: list[tuple[str | None, int, list[str]]] = []
+    current: tuple[str | None, int, list[str]] = (None, 0, [])
+    for line in text.splitlines():
+        m = _HEADING.match(line)
+        if m:
+            if current[0] is not None or any(s.strip() for s in current[2]):
+                sections.append(current)
+            current = (m.group(2).strip(), len(m.group(1)), [])
+        else:
+            current[2].append(line)
+    sections.append(current)
+    sections = [(h, lvl, body) for h, lvl, body in sections if h or any(s.strip() for s in body)]
+    if not sections:
+        raise ParseError("the file has no text")
+    catalog = ParsedCatalog(source=source, format="text", warnings=[warning] if warning else [])
+    level2 = [s for s in sections if s[0] and s[1] == 2]
+    if len(level2) >= 2:
+        for heading, _lvl, body in level2:
+            content = clean_text("\n".join(body))
+            rec = ProductRecord(external_key=key_from_name(heading), name=heading[:500], description=content or None)
+            rec.fields = [Field("description", content)] if content else []
+            catalog.products.append(rec)
+        return catalog
+    title = next((h for h, _, _ in sections if h), PurePath(source).stem)
+    rec = ProductRecord(external_key=f"doc:{source}", name=title[:500], attributes={"document": source})
+    for heading, _lvl, body in sections:
+        content = clean_text("\n".join(body))
+        if content:
+            rec.fields.append(Field(heading or "text", content))
+    catalog.products.append(rec)
+    return catalog

@@ -1,0 +1,136 @@
+"""What parsing produces: typed product records and free-text document sections."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+class ParseError(ValueError):
+    """The file cannot be imported; the message tells the seller what to fix."""
+
+
+@dataclass
+class Field:
+    """One piece of a product's text, kept apart so it can be retrieved on its own."""
+
+    name: str  # column or section name: "description", "features", "reviews", "Page 3"...
+    text: str
+    page: int | None = None
+    # How the chunker may present it: "text" (prose), "fact" (short key/value), "qa" (answer + question)
+    kind: str = "text"
+
+
+@dataclass
+class ProductRecord:
+    external_key: str
+    name: str
+    sku: str | None = None
+    description: str | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    stock: int | None = None
+    url: str | None = None
+    category: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    fields: list[Field] = field(default_factory=list)
+    page: int | None = None
+
+
+@dataclass
+class ParsedCatalog:
+    source: str
+    format: str
+    products: list[ProductRecord] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- text helpers --------------------------------------------------------------------------------
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK = re.compile(r"(?i)</?(p|div|br|li|ul|ol|h[1-6]|tr|table|section)\b[^>]*>")
+_WS = re.compile(r"[ \t\r\f\v]+")
+
+
+def html_to_text(value: str) -> str:
+    """Shopify bodies and the like: tags out, entities decoded, paragraphs kept as lines."""
+    if "<" not in value and "&" not in value:
+        return clean_text(value)
+    value = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", value)
+    value = _BLOCK.sub("\n", value)
+    value = _TAG.sub(" ", value)
+    return clean_text(html.unescape(value))
+
+
+def clean_text(value: str) -> str:
+    lines = [_WS.sub(" ", line).strip() for line in value.replace("\u00a0", " ").splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+_KV_PIECE = re.compile(r"^[\w .\-/()]{1,60}:\s")
+
+
+def split_multi(value: str) -> list[str]:
+    """Split a multi-valued cell on the separator it uses (' || ', ' | ', or '; ' between
+    key: value pairs). Single values come back as one item."""
+    value = value.strip()
+    if not value:
+        return []
+    for sep in (" || ", " | "):
+        if sep in value:
+            return [p.strip() for p in value.split(sep) if p.strip()]
+    if "; " in value:
+        pieces = value.split("; ")
+        # Only split where the next piece starts a new "key: ..." pair; glue the rest back on.
+        if sum(bool(_KV_PIECE.match(p)) for p in pieces) >= max(2, len(pieces) // 2):
+            out: list[str] = []
+            for p in pieces:
+                if out and not _KV_PIECE.match(p):
+                    out[-1] = f"{out[-1]}; {p}"
+                else:
+                    out.append(p)
+            return [p.strip() for p in out if p.strip()]
+    return [value]
+
+
+_MONEY = re.compile(r"(?P<cur>[$€£¥₹]|[A-Z]{3})?\s*(?P<num>-?[\d.,' ]*\d)\s*(?P<cur2>[$€£¥₹]|[A-Z]{3})?")
+_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+
+
+def parse_price(value: str) -> tuple[Decimal | None, str | None]:
+    """'$1,299.00' → (1299.00, 'USD'); '12,50 €' → (12.50, 'EUR'); '' → (None, None)."""
+    value = value.strip()
+    if not value:
+        return None, None
+    m = _MONEY.fullmatch(value)
+    if not m:
+        raise ValueError(f"not a price: {value!r}")
+    num = m.group("num").replace(" ", "").replace("'", "")
+    if "," in num and "." in num:
+        # Whichever comes last is the decimal separator.
+        num = num.replace(",", "") if num.rfind(".") > num.rfind(",") else num.replace(".", "").replace(",", ".")
+    elif "," in num:
+        head, _, tail = num.rpartition(",")
+        num = num.replace(",", "") if len(tail) == 3 and head else num.replace(",", ".")
+    try:
+        price = Decimal(num)
+    except InvalidOperation:
+        raise ValueError(f"not a price: {value!r}") from None
+    cur = m.group("cur") or m.group("cur2")
+    return price, (_SYMBOLS.get(cur, cur) if cur else None)
+
+
+def parse_int(value: str) -> int | None:
+    value = value.strip().replace(",", "")
+    if not value:
+        return None
+    try:
+        return int(float(value))
+    except ValueError:
+        return None
+
+
+def key_from_name(name: str) -> str:
+    return "name:" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:200]

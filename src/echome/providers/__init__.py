@@ -1,0 +1,1 @@
+"""Pluggable providers: one Protocol per capability (base.py), one module per vendor and kind."""

@@ -1,0 +1,91 @@
+"""In-process stand-ins that honour the Protocols: for tests and for wiring checks.
+
+`HashingEmbedder` is deterministic bag-of-words hashing (no model); `MemoryVectorStore` is an
+exact cosine search over numpy arrays."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+from echome.providers.base import VectorHit, VectorRecord
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class HashingEmbedder:
+    name = "fake:hashing"
+
+    def __init__(self, dim: int = 256, max_tokens: int = 256) -> None:
+        self.dim = dim
+        self.max_tokens = max_tokens
+        self.calls = 0
+
+    def count_tokens(self, text: str) -> int:
+        return len(_WORD.findall(text.lower())) + 2
+
+    def embed(self, texts: Sequence[str], *, kind: Literal["document", "query"] = "document") -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _WORD.findall(text.lower())[: self.max_tokens]:
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+                out[row, h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return out / norms
+
+
+class MemoryVectorStore:
+    name = "memory"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[str, dict[str, VectorRecord]] = {}
+
+    def upsert(self, collection: str, records: Sequence[VectorRecord]) -> None:
+        with self._lock:
+            col = self._data.setdefault(collection, {})
+            for r in records:
+                col[r.id] = r
+
+    def query(
+        self, collection: str, vector: np.ndarray, *, top_k: int, where: dict[str, str] | None = None
+    ) -> list[VectorHit]:
+        with self._lock:
+            recs = [
+                r
+                for r in self._data.get(collection, {}).values()
+                if not where or all(r.metadata.get(k) == v for k, v in where.items())
+            ]
+        if not recs:
+            return []
+        mat = np.stack([r.vector for r in recs])
+        scores = mat @ np.asarray(vector, dtype=np.float32)
+        order = np.argsort(-scores)[:top_k]
+        return [VectorHit(recs[i].id, float(scores[i]), recs[i].document, dict(recs[i].metadata)) for i in order]
+
+    def delete(self, collection: str, *, ids: Sequence[str] | None = None, where: dict[str, str] | None = None) -> None:
+        with self._lock:
+            col = self._data.get(collection, {})
+            if ids is not None:
+                for i in ids:
+                    col.pop(i, None)
+            elif where:
+                for key in [k for k, r in col.items() if all(r.metadata.get(a) == b for a, b in where.items())]:
+                    del col[key]
+
+    def count(self, collection: str) -> int:
+        return len(self._data.get(collection, {}))
+
+    def drop(self, collection: str) -> None:
+        with self._lock:
+            self._data.pop(collection, None)
+
+    def check(self) -> None:
+        return None

@@ -1,0 +1,117 @@
+"""ChromaDB vector store: embedded PersistentClient, or HttpClient for a Chroma server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from echome.providers.base import MissingDependency, ProviderError, VectorHit, VectorRecord
+
+_BATCH = 4000
+
+
+def _where(where: dict[str, str] | None) -> dict[str, Any] | None:
+    if not where:
+        return None
+    clauses = [{k: {"$eq": v}} for k, v in where.items()]
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _clean_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    # Chroma accepts str/int/float/bool values only, and no None.
+    return {k: v for k, v in meta.items() if isinstance(v, str | int | float | bool)}
+
+
+class ChromaStore:
+    name = "chroma"
+
+    def __init__(self, *, path: Path | None = None, url: str | None = None, client: Any = None) -> None:
+        self._path, self._url, self._client = path, url, client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            try:
+                import chromadb
+                from chromadb.config import Settings as ChromaSettings
+            except ImportError as exc:  # pragma: no cover
+                raise MissingDependency("Chroma needs chromadb: pip install chromadb") from exc
+            opts = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+            if self._url:
+                from urllib.parse import urlsplit
+
+                u = urlsplit(self._url)
+                self._client = chromadb.HttpClient(
+                    host=u.hostname or "localhost", port=u.port or 8000, ssl=u.scheme == "https", settings=opts
+                )
+            else:
+                assert self._path is not None
+                self._path.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(self._path), settings=opts)
+        return self._client
+
+    def _collection(self, name: str, *, create: bool = True) -> Any:
+        if create:
+            return self.client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"})
+        try:
+            return self.client.get_collection(name)
+        except Exception:
+            return None
+
+    def upsert(self, collection: str, records: Sequence[VectorRecord]) -> None:
+        if not records:
+            return
+        col = self._collection(collection)
+        for i in range(0, len(records), _BATCH):
+            part = records[i : i + _BATCH]
+            col.upsert(
+                ids=[r.id for r in part],
+                embeddings=np.stack([r.vector for r in part]).astype(np.float32),
+                documents=[r.document for r in part],
+                metadatas=[_clean_meta(r.metadata) or {"_": 1} for r in part],
+            )
+
+    def query(
+        self, collection: str, vector: np.ndarray, *, top_k: int, where: dict[str, str] | None = None
+    ) -> list[VectorHit]:
+        col = self._collection(collection, create=False)
+        if col is None:
+            return []
+        try:
+            res = col.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=top_k,
+                where=_where(where),
+                include=["documents", "metadatas", "distances"],
+            )
+        except Exception as exc:
+            raise ProviderError(f"Chroma query failed: {type(exc).__name__}: {exc}") from exc
+        ids = res["ids"][0]
+        return [
+            VectorHit(id=i, score=1.0 - float(d), document=doc or "", metadata=dict(meta or {}))
+            for i, d, doc, meta in zip(ids, res["distances"][0], res["documents"][0], res["metadatas"][0], strict=True)
+        ]
+
+    def delete(self, collection: str, *, ids: Sequence[str] | None = None, where: dict[str, str] | None = None) -> None:
+        col = self._collection(collection, create=False)
+        if col is None:
+            return
+        if ids is not None:
+            for i in range(0, len(ids), _BATCH):
+                col.delete(ids=list(ids[i : i + _BATCH]))
+        elif where:
+            col.delete(where=_where(where))
+
+    def count(self, collection: str) -> int:
+        col = self._collection(collection, create=False)
+        return 0 if col is None else int(col.count())
+
+    def drop(self, collection: str) -> None:
+        if self._collection(collection, create=False) is not None:
+            self.client.delete_collection(collection)
+
+    def check(self) -> None:
+        self.client.heartbeat()
