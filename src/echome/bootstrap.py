@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.session import make_engine, make_session_factory, transaction
 from echome.jobs import registry as job_registry
+from echome.jobs import store as job_store
+from echome.jobs.runner import JobExecutor, JobQueue, Worker, make_huey
 from echome.knowledge import jobs as _knowledge_jobs  # noqa: F401  (registers catalog.import)
 from echome.knowledge.retrieve import Retriever
 from echome.providers.base import Embedder, VectorStore
 from echome.providers.registry import make_embedder, make_reranker, make_vector_store
-from echome.jobs import store as job_store
-from echome.jobs.runner import JobExecutor, JobQueue, Worker, make_huey
 from echome.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from echome.secrets.keystore import KeyStore, load_or_create_key_file
 from echome.settings import Settings
@@ -188,7 +188,10 @@ def build_services(settings: Settings) -> Services:
         name=settings.queue_name, redis_url=settings.redis_url, sqlite_path=str(settings.queue_path)
     )
     services.queue = JobQueue(huey, services.executor)
-    services.health_probes["vector_store"] = lambda: (services.vectors.check(), {"backend": services.vectors.name})[1]
+    services.health_probes["vector_store"] = lambda: (
+        services.vectors.check(),
+        {"backend": services.vectors.name},
+    )[1]
     services.health_probes["embedder"] = lambda: _embedder_probe(services)
     return services
 

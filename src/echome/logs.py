@@ -66,3 +66,6 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json", stream: Any = N
         lg.handlers.clear()
         lg.propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Chatty third-party loggers that set their own levels.
+    for name in ("bm25s", "chromadb", "httpx", "httpcore", "urllib3"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

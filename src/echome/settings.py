@@ -85,7 +85,8 @@ class Settings(BaseSettings):
 
     # -- product knowledge -------------------------------------------------------------------
     embedder: str = Field(
-        default="local:minilm", description="local:minilm (offline ONNX), openai:text-embedding-3-small, fake:hashing"
+        default="local:minilm",
+        description="local:minilm (offline ONNX), openai:text-embedding-3-small, fake:hashing",
     )
     openai_api_key: SecretStr | None = Field(default=None, description="Server-wide OpenAI key (embeddings).")
     openai_base_url: str = "https://api.openai.com/v1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from echome import __version__
-from echome.cli import admin, jobs, serve
+from echome.cli import admin, jobs, knowledge, serve
 from echome.cli.common import state
 
 app = typer.Typer(
@@ -41,3 +41,6 @@ app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.tokens_app, name="tokens")
 app.add_typer(admin.keys_app, name="keys")
 app.add_typer(jobs.jobs_app, name="jobs")
+app.add_typer(knowledge.catalog_app, name="catalog")
+app.command("search")(knowledge.search)
+app.add_typer(knowledge.eval_app, name="eval")

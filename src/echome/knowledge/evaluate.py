@@ -103,6 +103,9 @@ def evaluate(
 
 def compare(system: dict[str, dict[str, float]], baseline: dict[str, dict[str, float]]) -> dict[str, Any]:
     return {
-        form: {metric: {"value": v, "baseline": baseline.get(form, {}).get(metric)} for metric, v in metrics.items()}
+        form: {
+            metric: {"value": v, "baseline": baseline.get(form, {}).get(metric)}
+            for metric, v in metrics.items()
+        }
         for form, metrics in system.items()
     }

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.models import Product, ProductChunk
+from echome.db.types import new_id
 from echome.knowledge.chunk import Chunk, chunk_id, chunk_product
 from echome.knowledge.records import ParsedCatalog
 from echome.knowledge.retrieve import collection_name
@@ -83,58 +84,67 @@ def ingest_catalog(
     report.timings["embed"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    say(86, "saving products")
-    with sessions() as s, s.begin():
+    say(86, "indexing vectors")
+    keys = [r.external_key for r in catalog.products]
+    with sessions() as s:
         existing = {
-            p.external_key: p
+            p.external_key: (p.id, p.persona_id)
             for p in s.scalars(
-                select(Product).where(
-                    Product.user_id == user_id,
-                    Product.external_key.in_([r.external_key for r in catalog.products]),
-                )
+                select(Product).where(Product.user_id == user_id, Product.external_key.in_(keys))
             )
         }
-        product_ids: dict[str, str] = {}
+        old_ids = set(
+            s.scalars(
+                select(ProductChunk.id).where(ProductChunk.product_id.in_([i for i, _ in existing.values()]))
+            )
+        )
+    product_ids = {k: existing[k][0] if k in existing else new_id() for k in keys}
+    persona_of = {k: persona_id if persona_id is not None else existing.get(k, (None, None))[1] for k in keys}
+    # Vectors go in first, outside any database transaction (a long write transaction would
+    # block the job's lease renewal on SQLite). If the rows below fail to commit, the vectors
+    # are overwritten by the next import: chunk ids are deterministic.
+    records = [
+        VectorRecord(
+            id=c.id,
+            vector=v,
+            document=c.text,
+            metadata={
+                "product_id": product_ids[c.product_key],
+                "persona_id": persona_of[c.product_key] or "",
+                "sku": c.sku or "",
+                "name": c.name,
+                "source": c.source,
+                "page": c.page if c.page is not None else -1,
+                "field": c.field,
+            },
+        )
+        for c, v in zip(all_chunks, vectors, strict=True)
+    ]
+    store.upsert(collection_name(user_id), records)
+    say(93, "saving products")
+    new_ids = {c.id for c in all_chunks}
+    with sessions() as s, s.begin():
+        rows = {
+            p.external_key: p
+            for p in s.scalars(
+                select(Product).where(Product.user_id == user_id, Product.external_key.in_(keys))
+            )
+        }
         for rec in catalog.products:
-            p = existing.get(rec.external_key)
+            p = rows.get(rec.external_key)
             if p is None:
-                p = Product(user_id=user_id, external_key=rec.external_key, name=rec.name)
+                p = Product(id=product_ids[rec.external_key], user_id=user_id, external_key=rec.external_key)
                 s.add(p)
                 report.created += 1
             else:
                 report.updated += 1
-            p.persona_id = persona_id if persona_id is not None else p.persona_id
+            p.persona_id = persona_of[rec.external_key]
             p.sku, p.name, p.description = rec.sku, rec.name, rec.description
             p.price, p.currency, p.stock = rec.price, rec.currency, rec.stock
             p.url, p.category, p.attributes, p.source = rec.url, rec.category, rec.attributes, catalog.source
-            s.flush()
-            product_ids[rec.external_key] = p.id
-        old_ids = set(
-            s.scalars(select(ProductChunk.id).where(ProductChunk.product_id.in_(list(product_ids.values()))))
-        )
-        new_ids = {c.id for c in all_chunks}
-        # The vectors go in before the rows commit: if the commit fails, re-importing overwrites
-        # them (ids are deterministic); the rows never point at missing vectors.
-        records = [
-            VectorRecord(
-                id=c.id,
-                vector=v,
-                document=c.text,
-                metadata={
-                    "product_id": product_ids[c.product_key],
-                    "sku": c.sku or "",
-                    "name": c.name,
-                    "source": c.source,
-                    "page": c.page if c.page is not None else -1,
-                    "field": c.field,
-                },
-            )
-            for c, v in zip(all_chunks, vectors, strict=True)
-        ]
-        say(90, "indexing vectors")
-        store.upsert(collection_name(user_id), records)
-        s.execute(delete(ProductChunk).where(ProductChunk.id.in_(old_ids - new_ids)))
-        s.execute(delete(ProductChunk).where(ProductChunk.id.in_(old_ids & new_ids)))
+        s.flush()
+        for batch in _batches(sorted(old_ids)):
+            s.execute(delete(ProductChunk).where(ProductChunk.id.in_(batch)))
         s.add_all(
             ProductChunk(
                 id=c.id,
@@ -145,7 +155,12 @@ def ingest_catalog(
                 content=c.text,
                 page=c.page,
                 field=c.field[:100],
-                meta={"sku": c.sku, "name": c.name, "embed_text": c.embed_text},
+                meta={
+                    "sku": c.sku,
+                    "name": c.name,
+                    "persona_id": persona_of[c.product_key],
+                    "embed_text": c.embed_text,
+                },
             )
             for c in all_chunks
         )
@@ -156,6 +171,10 @@ def ingest_catalog(
     report.products = len(catalog.products)
     report.chunks = len(all_chunks)
     return report
+
+
+def _batches(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def delete_products(

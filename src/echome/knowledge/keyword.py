@@ -15,9 +15,73 @@ import numpy as np
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-./][a-z0-9]+)*")
 STOPWORDS = frozenset(
-    "a an the is are was were be been being of to in on for and or with this that these those it its do does "
-    "did can could will would should i my me we our you your what which who how if at by from as any there "
-    "have has had not no so than then too very just about into over also".split()
+    (
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "with",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "i",
+        "my",
+        "me",
+        "we",
+        "our",
+        "you",
+        "your",
+        "what",
+        "which",
+        "who",
+        "how",
+        "if",
+        "at",
+        "by",
+        "from",
+        "as",
+        "any",
+        "there",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "so",
+        "than",
+        "then",
+        "too",
+        "very",
+        "just",
+        "about",
+        "into",
+        "over",
+        "also",
+    )
 )
 
 
@@ -48,10 +112,14 @@ class KeywordIndex:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
 
-    def top(self, query: str, *, k: int, sku: str | None = None) -> list[tuple[int, float]]:
+    def top(self, query: str, *, k: int, where: dict[str, str] | None = None) -> list[tuple[int, float]]:
         scores = self.scores(query)
-        if sku is not None:
-            scores = np.where(self.skus == sku, scores, 0.0)
+        for key, value in (where or {}).items():
+            if key == "sku":
+                scores = np.where(self.skus == value, scores, 0.0)
+            else:
+                mask = np.array([m.get(key) == value for m in self.meta], dtype=bool)
+                scores = np.where(mask, scores, 0.0)
         if not len(scores):
             return []
         k = min(k, len(scores))
@@ -60,7 +128,9 @@ class KeywordIndex:
         return [(int(i), float(scores[i])) for i in idx if scores[i] > 0]
 
 
-def build_index(ids: Sequence[str], texts: Sequence[str], embed_texts: Sequence[str], meta: Sequence[dict]) -> KeywordIndex:
+def build_index(
+    ids: Sequence[str], texts: Sequence[str], embed_texts: Sequence[str], meta: Sequence[dict]
+) -> KeywordIndex:
     import bm25s
 
     bm25 = None

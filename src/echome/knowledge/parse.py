@@ -7,7 +7,14 @@ import re
 from pathlib import PurePath
 
 from echome.knowledge.parse_table import parse_csv, parse_xlsx
-from echome.knowledge.records import Field, ParsedCatalog, ParseError, ProductRecord, clean_text, key_from_name
+from echome.knowledge.records import (
+    Field,
+    ParsedCatalog,
+    ParseError,
+    ProductRecord,
+    clean_text,
+    key_from_name,
+)
 
 MIN_PDF_TEXT = 40  # characters of text per document below which a PDF is taken as scanned images
 
@@ -76,7 +83,9 @@ def parse_pdf(data: bytes, *, source: str) -> ParsedCatalog:
             "upload a text PDF or the catalog as CSV/XLSX"
         )
     title = _title(pages, source)
-    rec = ProductRecord(external_key=f"doc:{source}", name=title, attributes={"document": source, "pages": len(pages)})
+    rec = ProductRecord(
+        external_key=f"doc:{source}", name=title, attributes={"document": source, "pages": len(pages)}
+    )
     rec.fields = [Field(f"page {n}", text, page=n) for n, text in pages if text]
     catalog = ParsedCatalog(source=source, format="pdf", products=[rec])
     empty = [n for n, t in pages if not t]
@@ -124,7 +133,9 @@ def parse_text(data: bytes, *, source: str) -> ParsedCatalog:
     if len(level2) >= 2:
         for heading, _lvl, body in level2:
             content = clean_text("\n".join(body))
-            rec = ProductRecord(external_key=key_from_name(heading), name=heading[:500], description=content or None)
+            rec = ProductRecord(
+                external_key=key_from_name(heading), name=heading[:500], description=content or None
+            )
             rec.fields = [Field("description", content)] if content else []
             catalog.products.append(rec)
         return catalog

@@ -29,20 +29,50 @@ from echome.knowledge.records import (
 ROLES: dict[str, tuple[str, ...]] = {
     "name": ("name", "title", "product name", "product title", "product", "item name", "item title", "item"),
     "description": (
-        "description", "body", "body html", "desc", "product description", "long description",
-        "details", "short description", "summary",
+        "description",
+        "body",
+        "body html",
+        "desc",
+        "product description",
+        "long description",
+        "details",
+        "short description",
+        "summary",
     ),
     "price": (
-        "price", "variant price", "unit price", "sale price", "retail price", "price usd", "price eur",
-        "selling price", "regular price",
+        "price",
+        "variant price",
+        "unit price",
+        "sale price",
+        "retail price",
+        "price usd",
+        "price eur",
+        "selling price",
+        "regular price",
     ),
     "sku": (
-        "sku", "variant sku", "item number", "product code", "part number", "model number",
-        "article number", "product id", "item code", "mpn", "asin",
+        "sku",
+        "variant sku",
+        "item number",
+        "product code",
+        "part number",
+        "model number",
+        "article number",
+        "product id",
+        "item code",
+        "mpn",
+        "asin",
     ),
     "stock": (
-        "stock", "inventory", "quantity", "qty", "variant inventory qty", "stock quantity",
-        "inventory quantity", "available", "on hand",
+        "stock",
+        "inventory",
+        "quantity",
+        "qty",
+        "variant inventory qty",
+        "stock quantity",
+        "inventory quantity",
+        "available",
+        "on hand",
     ),
     "url": ("url", "link", "product url", "product link", "permalink", "page url"),
     "category": ("category", "type", "product type", "product category", "collection", "department"),
@@ -58,7 +88,11 @@ def norm_header(h: str) -> str:
 
 def decode(data: bytes) -> tuple[str, str | None]:
     """Text and a warning when the encoding had to be guessed."""
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(enc), None
     try:
@@ -315,7 +349,9 @@ def parse_xlsx(data: bytes, *, source: str) -> ParsedCatalog:
         # data_only: formulas come back as the values Excel last computed.
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
-        raise ParseError(f"the spreadsheet cannot be opened ({type(exc).__name__}); save it again as .xlsx") from None
+        raise ParseError(
+            f"the spreadsheet cannot be opened ({type(exc).__name__}); save it again as .xlsx"
+        ) from None
     warnings: list[str] = []
     try:
         ws = wb.worksheets[0]
@@ -337,4 +373,3 @@ def _xl_str(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
-

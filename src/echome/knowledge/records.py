@@ -110,7 +110,11 @@ def parse_price(value: str) -> tuple[Decimal | None, str | None]:
     num = m.group("num").replace(" ", "").replace("'", "")
     if "," in num and "." in num:
         # Whichever comes last is the decimal separator.
-        num = num.replace(",", "") if num.rfind(".") > num.rfind(",") else num.replace(".", "").replace(",", ".")
+        num = (
+            num.replace(",", "")
+            if num.rfind(".") > num.rfind(",")
+            else num.replace(".", "").replace(",", ".")
+        )
     elif "," in num:
         head, _, tail = num.rpartition(",")
         num = num.replace(",", "") if len(tail) == 3 and head else num.replace(",", ".")

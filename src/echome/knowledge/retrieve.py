@@ -50,7 +50,8 @@ def chunk_meta(row: ProductChunk) -> dict[str, Any]:
     meta = row.meta or {}
     return {
         "product_id": row.product_id,
-        "sku": meta.get("sku"),
+        "persona_id": meta.get("persona_id") or "",
+        "sku": meta.get("sku") or "",
         "name": meta.get("name"),
         "source": row.source,
         "page": row.page,
@@ -99,7 +100,14 @@ class Retriever:
         return self.keywords.get(user_id, tuple(version), build)
 
     def search(
-        self, *, user_id: str, query: str, top_k: int = 5, sku: str | None = None, candidates: int = 20
+        self,
+        *,
+        user_id: str,
+        query: str,
+        top_k: int = 5,
+        sku: str | None = None,
+        persona_id: str | None = None,
+        candidates: int = 20,
     ) -> tuple[list[SearchResult], dict[str, float]]:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -109,12 +117,12 @@ class Retriever:
         vec = self.embedder.embed([query], kind="query")[0]
         timings["embed"] = time.perf_counter() - t0
         t = time.perf_counter()
-        where = {"sku": sku} if sku else None
+        where = {k: v for k, v in (("sku", sku), ("persona_id", persona_id)) if v} or None
         dense = self.store.query(collection_name(user_id), vec, top_k=max(candidates, top_k), where=where)
         timings["dense"] = time.perf_counter() - t
         t = time.perf_counter()
         kw_index = self.keyword_index(user_id)
-        keyword = kw_index.top(query, k=max(candidates, top_k), sku=sku)
+        keyword = kw_index.top(query, k=max(candidates, top_k), where=where)
         timings["keyword"] = time.perf_counter() - t
         t = time.perf_counter()
         pool: dict[str, Candidate] = {}

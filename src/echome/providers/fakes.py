@@ -68,16 +68,22 @@ class MemoryVectorStore:
         mat = np.stack([r.vector for r in recs])
         scores = mat @ np.asarray(vector, dtype=np.float32)
         order = np.argsort(-scores)[:top_k]
-        return [VectorHit(recs[i].id, float(scores[i]), recs[i].document, dict(recs[i].metadata)) for i in order]
+        return [
+            VectorHit(recs[i].id, float(scores[i]), recs[i].document, dict(recs[i].metadata)) for i in order
+        ]
 
-    def delete(self, collection: str, *, ids: Sequence[str] | None = None, where: dict[str, str] | None = None) -> None:
+    def delete(
+        self, collection: str, *, ids: Sequence[str] | None = None, where: dict[str, str] | None = None
+    ) -> None:
         with self._lock:
             col = self._data.get(collection, {})
             if ids is not None:
                 for i in ids:
                     col.pop(i, None)
             elif where:
-                for key in [k for k, r in col.items() if all(r.metadata.get(a) == b for a, b in where.items())]:
+                for key in [
+                    k for k, r in col.items() if all(r.metadata.get(a) == b for a, b in where.items())
+                ]:
                     del col[key]
 
     def count(self, collection: str) -> int:

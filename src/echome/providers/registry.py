@@ -11,7 +11,9 @@ class ConfigError(ValueError):
     pass
 
 
-def make_embedder(spec: str, *, openai_api_key: str | None = None, openai_base_url: str | None = None) -> Embedder:
+def make_embedder(
+    spec: str, *, openai_api_key: str | None = None, openai_base_url: str | None = None
+) -> Embedder:
     kind, _, model = spec.partition(":")
     if kind == "local":
         if model not in ("", "minilm", "all-MiniLM-L6-v2"):
@@ -37,7 +39,11 @@ def make_embedder(spec: str, *, openai_api_key: str | None = None, openai_base_u
 
 
 def make_vector_store(
-    kind: str, *, data_dir: Path, chroma_url: str | None = None, qdrant_url: str | None = None,
+    kind: str,
+    *,
+    data_dir: Path,
+    chroma_url: str | None = None,
+    qdrant_url: str | None = None,
     qdrant_api_key: str | None = None,
 ) -> VectorStore:
     if kind == "chroma":
@@ -47,7 +53,11 @@ def make_vector_store(
     if kind == "qdrant":
         from echome.providers.store_qdrant import QdrantStore
 
-        return QdrantStore(url=qdrant_url, path=None if qdrant_url else data_dir / "vectors" / "qdrant", api_key=qdrant_api_key)
+        return QdrantStore(
+            url=qdrant_url,
+            path=None if qdrant_url else data_dir / "vectors" / "qdrant",
+            api_key=qdrant_api_key,
+        )
     if kind == "memory":
         from echome.providers.fakes import MemoryVectorStore
 
@@ -55,7 +65,9 @@ def make_vector_store(
     raise ConfigError(f"unknown vector store {kind!r}; use chroma, qdrant or memory")
 
 
-def make_reranker(spec: str, *, cohere_api_key: str | None = None, cohere_base_url: str | None = None) -> Reranker:
+def make_reranker(
+    spec: str, *, cohere_api_key: str | None = None, cohere_base_url: str | None = None
+) -> Reranker:
     kind, _, model = spec.partition(":")
     if kind == "local":
         from echome.providers.rerank_local import LocalReranker
@@ -71,6 +83,8 @@ def make_reranker(spec: str, *, cohere_api_key: str | None = None, cohere_base_u
         from echome.providers.rerank_cohere import CohereReranker
 
         return CohereReranker(
-            api_key=cohere_api_key, model=model or "rerank-v3.5", base_url=cohere_base_url or "https://api.cohere.com"
+            api_key=cohere_api_key,
+            model=model or "rerank-v3.5",
+            base_url=cohere_base_url or "https://api.cohere.com",
         )
     raise ConfigError(f"unknown reranker {spec!r}; use local, none or cohere:MODEL")

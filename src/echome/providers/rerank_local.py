@@ -16,8 +16,14 @@ class LocalReranker:
     name = "local"
 
     def __init__(
-        self, *, w_fused: float = 1.0, w_dense: float = 0.6, w_keyword: float = 0.3, w_product: float = 0.4,
-        w_length: float = 0.15, ideal_chars: int = 160,
+        self,
+        *,
+        w_fused: float = 1.0,
+        w_dense: float = 0.6,
+        w_keyword: float = 0.3,
+        w_product: float = 0.4,
+        w_length: float = 0.15,
+        ideal_chars: int = 160,
     ) -> None:
         self.w = (w_fused, w_dense, w_keyword, w_product, w_length)
         self.ideal_chars = ideal_chars

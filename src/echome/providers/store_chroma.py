@@ -45,7 +45,10 @@ class ChromaStore:
 
                 u = urlsplit(self._url)
                 self._client = chromadb.HttpClient(
-                    host=u.hostname or "localhost", port=u.port or 8000, ssl=u.scheme == "https", settings=opts
+                    host=u.hostname or "localhost",
+                    port=u.port or 8000,
+                    ssl=u.scheme == "https",
+                    settings=opts,
                 )
             else:
                 assert self._path is not None
@@ -92,10 +95,14 @@ class ChromaStore:
         ids = res["ids"][0]
         return [
             VectorHit(id=i, score=1.0 - float(d), document=doc or "", metadata=dict(meta or {}))
-            for i, d, doc, meta in zip(ids, res["distances"][0], res["documents"][0], res["metadatas"][0], strict=True)
+            for i, d, doc, meta in zip(
+                ids, res["distances"][0], res["documents"][0], res["metadatas"][0], strict=True
+            )
         ]
 
-    def delete(self, collection: str, *, ids: Sequence[str] | None = None, where: dict[str, str] | None = None) -> None:
+    def delete(
+        self, collection: str, *, ids: Sequence[str] | None = None, where: dict[str, str] | None = None
+    ) -> None:
         col = self._collection(collection, create=False)
         if col is None:
             return

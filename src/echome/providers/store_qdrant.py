@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +25,12 @@ class QdrantStore:
     name = "qdrant"
 
     def __init__(
-        self, *, url: str | None = None, path: Path | None = None, api_key: str | None = None, client: Any = None
+        self,
+        *,
+        url: str | None = None,
+        path: Path | None = None,
+        api_key: str | None = None,
+        client: Any = None,
     ) -> None:
         self._url, self._path, self._api_key, self._client = url, path, api_key, client
         self._known: set[str] = set()
@@ -55,10 +61,9 @@ class QdrantStore:
                 collection, vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE)
             )
             for key in ("sku", "product_id", "source"):
-                try:
+                # Local mode has no payload indexes; filters still work there.
+                with contextlib.suppress(Exception):
                     self.client.create_payload_index(collection, key, models.PayloadSchemaType.KEYWORD)
-                except Exception:  # local mode has no payload indexes; filters still work
-                    pass
         self._known.add(collection)
 
     def _filter(self, where: dict[str, str] | None) -> Any:
@@ -114,7 +119,9 @@ class QdrantStore:
             hits.append(VectorHit(id=cid, score=float(p.score), document=doc, metadata=payload))
         return hits
 
-    def delete(self, collection: str, *, ids: Sequence[str] | None = None, where: dict[str, str] | None = None) -> None:
+    def delete(
+        self, collection: str, *, ids: Sequence[str] | None = None, where: dict[str, str] | None = None
+    ) -> None:
         if not self.client.collection_exists(collection):
             return
         from qdrant_client import models
@@ -127,7 +134,9 @@ class QdrantStore:
                     wait=True,
                 )
         elif where:
-            self.client.delete(collection, points_selector=models.FilterSelector(filter=self._filter(where)), wait=True)
+            self.client.delete(
+                collection, points_selector=models.FilterSelector(filter=self._filter(where)), wait=True
+            )
 
     def count(self, collection: str) -> int:
         if not self.client.collection_exists(collection):

@@ -1,0 +1,172 @@
+"""`/api/products`: upload catalogs (an ingestion job), list, search, delete."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from echome.app.deps import CurrentUser, DbSession, ServicesDep
+from echome.app.errors import ApiError, not_found
+from echome.db.models import Persona, Product
+from echome.knowledge.index import delete_products
+from echome.providers.base import ProviderError
+
+router = APIRouter(prefix="/api/products", tags=["products"])
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+ALLOWED = (".csv", ".tsv", ".xlsx", ".xlsm", ".pdf", ".txt", ".md", ".markdown")
+
+
+class ProductOut(BaseModel):
+    id: str
+    sku: str | None
+    name: str
+    description: str | None
+    price: Decimal | None
+    currency: str | None
+    stock: int | None
+    url: str | None
+    category: str | None
+    attributes: dict[str, Any]
+    source: str | None
+    persona_id: str | None
+    updated_at: datetime
+
+
+class SearchHit(BaseModel):
+    text: str
+    score: float
+    sku: str | None
+    name: str | None
+    source: str | None
+    page: int | None
+    product_id: str | None
+    field: str | None
+    chunk_id: str
+
+
+class SearchOut(BaseModel):
+    query: str
+    results: list[SearchHit]
+    timings_ms: dict[str, float]
+
+
+def safe_filename(name: str) -> str:
+    base = _UNSAFE.sub("_", (name or "upload").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip("._") or "upload"
+    return base[-120:]
+
+
+@router.post(
+    "/upload", status_code=202, summary="Upload a catalog (CSV, XLSX, PDF, TXT, MD); returns its job"
+)
+def upload_catalog(
+    user: CurrentUser,
+    db: DbSession,
+    services: ServicesDep,
+    file: Annotated[UploadFile, File(description="The catalog file")],
+    persona_id: Annotated[str | None, Form()] = None,
+) -> JSONResponse:
+    name = safe_filename(file.filename or "")
+    if not name.lower().endswith(ALLOWED):
+        raise ApiError(415, f"unsupported file type; upload one of: {', '.join(ALLOWED)}")
+    if (
+        persona_id
+        and db.scalar(select(Persona.id).where(Persona.id == persona_id, Persona.user_id == user.id)) is None
+    ):
+        raise not_found("persona")
+    limit = services.settings.max_upload_bytes
+    data = bytearray()
+    while chunk := file.file.read(1 << 20):
+        data.extend(chunk)
+        if len(data) > limit:
+            raise ApiError(413, f"the file is larger than the {limit // (1024 * 1024)} MB limit")
+    if not data.strip():
+        raise ApiError(422, "the file is empty")
+    key = services.storage.put("uploads", user.id, f"{uuid.uuid4().hex[:12]}-{name}", bytes(data))
+    db.close()
+    job_id = services.submit_job(
+        user_id=user.id,
+        kind="catalog.import",
+        payload={"file_key": key, "filename": name, "persona_id": persona_id},
+    )
+    return JSONResponse(
+        {"job_id": job_id, "status": "pending", "events": f"/api/jobs/{job_id}/events"},
+        status_code=202,
+        headers={"Location": f"/api/jobs/{job_id}"},
+    )
+
+
+@router.get("", response_model=list[ProductOut])
+def list_products(
+    user: CurrentUser,
+    db: DbSession,
+    source: str | None = Query(default=None, max_length=500),
+    limit: int = Query(default=100, ge=1, le=1000),
+    offset: int = Query(default=0, ge=0),
+) -> list[ProductOut]:
+    q = select(Product).where(Product.user_id == user.id)
+    if source:
+        q = q.where(Product.source == source)
+    rows = db.scalars(q.order_by(Product.name, Product.id).limit(limit).offset(offset))
+    return [ProductOut.model_validate(p, from_attributes=True) for p in rows]
+
+
+@router.get("/search", response_model=SearchOut)
+def search_products(
+    user: CurrentUser,
+    services: ServicesDep,
+    db: DbSession,
+    q: str = Query(min_length=1, max_length=2000),
+    sku: str | None = Query(default=None, max_length=255),
+    persona_id: str | None = Query(default=None, max_length=32),
+    top_k: int = Query(default=5, ge=1, le=50),
+) -> SearchOut:
+    db.close()
+    try:
+        results, timings = services.retriever.search(
+            user_id=user.id, query=q, top_k=top_k, sku=sku, persona_id=persona_id
+        )
+    except ProviderError as exc:
+        raise ApiError(503, f"search is unavailable: {exc}") from None
+    return SearchOut(
+        query=q,
+        results=[SearchHit(**r.as_dict()) for r in results],
+        timings_ms={k: round(v * 1000, 2) for k, v in timings.items()},
+    )
+
+
+@router.get("/{product_id}", response_model=ProductOut)
+def get_product(product_id: str, user: CurrentUser, db: DbSession) -> ProductOut:
+    p = db.scalar(select(Product).where(Product.id == product_id, Product.user_id == user.id))
+    if p is None:
+        raise not_found("product")
+    return ProductOut.model_validate(p, from_attributes=True)
+
+
+@router.delete("/{product_id}", status_code=204)
+def delete_product(product_id: str, user: CurrentUser, db: DbSession, services: ServicesDep) -> None:
+    if db.scalar(select(Product.id).where(Product.id == product_id, Product.user_id == user.id)) is None:
+        raise not_found("product")
+    db.close()
+    delete_products(
+        user_id=user.id, product_ids=[product_id], sessions=services.sessions, store=services.vectors
+    )
+
+
+@router.delete("", summary="Delete a whole catalog (every product imported from `source`)")
+def delete_catalog(
+    user: CurrentUser, db: DbSession, services: ServicesDep, source: str = Query(min_length=1, max_length=500)
+) -> dict[str, int]:
+    ids = list(db.scalars(select(Product.id).where(Product.user_id == user.id, Product.source == source)))
+    if not ids:
+        raise not_found("catalog")
+    db.close()
+    n = delete_products(user_id=user.id, product_ids=ids, sessions=services.sessions, store=services.vectors)
+    return {"deleted": n}

@@ -1,0 +1,149 @@
+"""`echome catalog import`, `echome search`, `echome eval retrieval`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import typer
+
+from echome.app.routes.products import ALLOWED, safe_filename
+from echome.cli.common import acting_user, console, fail, out, print_json, state
+from echome.cli.jobs import follow
+
+catalog_app = typer.Typer(help="Product catalogs.", no_args_is_help=True)
+eval_app = typer.Typer(help="Quality evaluations.", no_args_is_help=True)
+UserOpt = typer.Option(None, "--user", help="Act for this seller (default: the local owner)")
+
+
+@catalog_app.command("import")
+def catalog_import(
+    path: Path = typer.Argument(..., exists=False),
+    persona: str = typer.Option(None, "--persona", help="Attach the products to this persona"),
+    user: str = UserOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the finished job as JSON"),
+    no_wait: bool = typer.Option(False, "--no-wait", help="Queue the import and return its job id"),
+) -> None:
+    """Import a catalog file (CSV, XLSX, PDF, TXT, Markdown) as an ingestion job."""
+    if not path.is_file():
+        fail(f"no such file: {path}")
+    name = safe_filename(path.name)
+    if not name.lower().endswith(ALLOWED):
+        fail(f"unsupported file type; use one of: {', '.join(ALLOWED)}")
+    services = state.services()
+    acting = acting_user(services, user)
+    key = services.storage.put("uploads", acting.id, f"{uuid.uuid4().hex[:12]}-{name}", path.read_bytes())
+    job_id = services.submit_job(
+        user_id=acting.id,
+        kind="catalog.import",
+        payload={"file_key": key, "filename": name, "persona_id": persona},
+    )
+    if no_wait:
+        print_json({"job_id": job_id}) if as_json else out.print(job_id)
+        return
+    # Run it here unless a worker takes it first (the claim makes sure only one runs it).
+    runner = threading.Thread(target=services.executor.execute, args=(job_id,), daemon=True)
+    runner.start()
+    job = follow(services, acting.id, job_id)
+    runner.join(timeout=5)
+    if as_json:
+        print_json(job)
+    elif job["status"] == "completed":
+        r = job["result"] or {}
+        console.print(
+            f"[green]imported[/green] {r.get('products')} products ({r.get('created')} new, "
+            f"{r.get('updated')} updated), {r.get('chunks')} chunks from {r.get('source')}"
+        )
+        for w in r.get("warnings", [])[:10]:
+            console.print(f"[yellow]warning:[/yellow] {w}")
+    if job["status"] != "completed":
+        if not as_json:
+            console.print(f"[red]import {job['status']}:[/red] {job.get('error')}")
+        raise typer.Exit(1)
+
+
+def search(
+    query: str = typer.Argument(None, help="What to look for"),
+    queries: Path = typer.Option(None, "--queries", help="JSONL file of {id, query[, sku]} lines"),
+    top_k: int = typer.Option(5, "--top-k", min=1, max=100),
+    sku: str = typer.Option(None, "--sku", help="Only this product"),
+    persona: str = typer.Option(None, "--persona", help="Only this persona's products"),
+    user: str = UserOpt,
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Search the catalog (hybrid dense + keyword, reranked), one query or a batch file."""
+    if (query is None) == (queries is None):
+        fail("give a QUERY or --queries FILE")
+    services = state.services()
+    acting = acting_user(services, user)
+    retriever = services.retriever
+
+    def run(q: str, scope: str | None) -> list[dict]:
+        results, _ = retriever.search(user_id=acting.id, query=q, top_k=top_k, sku=scope, persona_id=persona)
+        return [{k: v for k, v in r.as_dict().items() if k != "chunk_id"} for r in results]
+
+    if queries is not None:
+        if not queries.is_file():
+            fail(f"no such file: {queries}")
+        with queries.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                    q = str(item["query"])
+                except (ValueError, KeyError, TypeError):
+                    console.print(f'[yellow]line {n}: expected {{"id", "query"}}; skipped[/yellow]')
+                    continue
+                sys.stdout.write(
+                    json.dumps(
+                        {"id": item.get("id"), "results": run(q, item.get("sku") or sku)}, ensure_ascii=False
+                    )
+                    + "\n"
+                )
+        return
+    results = run(query, sku)
+    if as_json:
+        print_json({"query": query, "results": results})
+        return
+    for i, r in enumerate(results, start=1):
+        where = f"{r['source']}" + (f" p.{r['page']}" if r["page"] else "")
+        out.print(f"[bold]{i}. {r['name']}[/bold] [dim]{r['sku'] or ''} {where} score {r['score']}[/dim]")
+        out.print(f"   {r['text'][:300]}")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    folder: Path,
+    limit: int = typer.Option(None, "--limit", help="Only the first N questions"),
+    no_baseline: bool = typer.Option(False, "--no-baseline"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Score retrieval on a product-QA folder, with the LangChain-style baseline beside it."""
+    from echome.knowledge.evalrun import run_retrieval_eval
+    from echome.logs import configure_logging
+
+    settings = state.settings()
+    configure_logging(level=state.log_level or "WARNING", fmt=state.log_format or settings.log_format)
+    try:
+        result = run_retrieval_eval(
+            folder,
+            settings,
+            limit=limit,
+            baseline=not no_baseline,
+            say=lambda m: console.print(f"[dim]{m}[/dim]"),
+        )
+    except FileNotFoundError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(result)
+        return
+    for form, metrics in result["metrics"].items():
+        row = "  ".join(
+            f"{m} {v['value']:.3f}" + (f" (base {v['baseline']:.3f})" if v["baseline"] is not None else "")
+            for m, v in metrics.items()
+        )
+        out.print(f"[bold]{form:>6}[/bold]  {row}")
