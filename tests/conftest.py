@@ -149,6 +149,9 @@ def make_settings(
         "job_retry_max_seconds": 1.0,
         "job_plugins": "testjobs",
         "log_format": "json",
+        # A model-free embedder keeps most tests fast; tests of the real model set it explicitly.
+        "embedder": "fake:hashing",
+        "vector_store": "chroma",
     }
     values.update(kw)
     return Settings(_env_file=None, **values)

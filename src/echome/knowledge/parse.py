@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import PurePath
+from typing import Any
 
 from echome.knowledge.parse_table import parse_csv, parse_xlsx
 from echome.knowledge.records import (
@@ -14,6 +15,7 @@ from echome.knowledge.records import (
     ProductRecord,
     clean_text,
     key_from_name,
+    strip_control,
 )
 
 MIN_PDF_TEXT = 40  # characters of text per document below which a PDF is taken as scanned images
@@ -48,12 +50,34 @@ def parse_catalog(data: bytes, filename: str) -> ParsedCatalog:
     fmt = detect_format(data, filename)
     name = PurePath(filename).name
     if fmt == "pdf":
-        return parse_pdf(data, source=name)
-    if fmt == "xlsx":
-        return parse_xlsx(data, source=name)
-    if fmt == "csv":
-        return parse_csv(data, source=name)
-    return parse_text(data, source=name)
+        catalog = parse_pdf(data, source=name)
+    elif fmt == "xlsx":
+        catalog = parse_xlsx(data, source=name)
+    elif fmt == "csv":
+        catalog = parse_csv(data, source=name)
+    else:
+        catalog = parse_text(data, source=name)
+    return _sanitize(catalog)
+
+
+def _sanitize(catalog: ParsedCatalog) -> ParsedCatalog:
+    def clean(v: Any) -> Any:
+        if isinstance(v, str):
+            return strip_control(v)
+        if isinstance(v, dict):
+            return {clean(k): clean(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [clean(x) for x in v]
+        return v
+
+    for p in catalog.products:
+        p.name, p.external_key = strip_control(p.name), strip_control(p.external_key)
+        p.sku = strip_control(p.sku) if p.sku else p.sku
+        p.description = strip_control(p.description) if p.description else p.description
+        p.attributes = clean(p.attributes)
+        for f in p.fields:
+            f.name, f.text = strip_control(f.name), strip_control(f.text)
+    return catalog
 
 
 def parse_pdf(data: bytes, *, source: str) -> ParsedCatalog:

@@ -86,6 +86,21 @@ def norm_header(h: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", h.lower()).strip()
 
 
+_WESTERN_LOOKALIKES = {
+    "cp1250",
+    "cp1252",
+    "cp1254",
+    "cp1257",
+    "latin_1",
+    "iso8859_1",
+    "iso8859_2",
+    "iso8859_15",
+    "iso8859_9",
+    "mac_roman",
+    "mac_latin2",
+}
+
+
 def decode(data: bytes) -> tuple[str, str | None]:
     """Text and a warning when the encoding had to be guessed."""
     for bom, enc in (
@@ -102,6 +117,13 @@ def decode(data: bytes) -> tuple[str, str | None]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:2_000_000]).best()
+    if best is not None and best.encoding in _WESTERN_LOOKALIKES:
+        # Detectors cannot tell Western single-byte encodings apart on short files; Windows-1252
+        # is what spreadsheets in these locales export.
+        try:
+            return data.decode("cp1252"), "file is not UTF-8; read it as Windows-1252"
+        except UnicodeDecodeError:
+            pass
     if best is not None and best.encoding:
         try:
             return data.decode(best.encoding), f"file is not UTF-8; read it as {best.encoding}"

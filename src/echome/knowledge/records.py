@@ -64,7 +64,16 @@ def html_to_text(value: str) -> str:
     return clean_text(html.unescape(value))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control(value: str) -> str:
+    """NUL and other control characters: invisible, and PostgreSQL refuses NUL in text."""
+    return _CONTROL.sub("", value)
+
+
 def clean_text(value: str) -> str:
+    value = strip_control(value)
     lines = [_WS.sub(" ", line).strip() for line in value.replace("\u00a0", " ").splitlines()]
     return "\n".join(line for line in lines if line)
 

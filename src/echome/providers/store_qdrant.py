@@ -60,8 +60,8 @@ class QdrantStore:
             self.client.create_collection(
                 collection, vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE)
             )
-            for key in ("sku", "product_id", "source"):
-                # Local mode has no payload indexes; filters still work there.
+            for key in ("sku", "product_id", "persona_id") if self._url else ():
+                # Only servers have payload indexes; local mode filters without them.
                 with contextlib.suppress(Exception):
                     self.client.create_payload_index(collection, key, models.PayloadSchemaType.KEYWORD)
         self._known.add(collection)

@@ -1,0 +1,169 @@
+"""Catalog import through the API and the job queue, search, re-import, delete, isolation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from echome.jobs import store as job_store
+from echome.knowledge.retrieve import collection_name
+
+from ..conftest import make_settings
+
+EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval"
+
+
+def upload(
+    client: Any, headers: dict[str, str], path: Path | None = None, *, name: str = "", data: bytes = b""
+) -> Any:
+    content = path.read_bytes() if path else data
+    return client.post(
+        "/api/products/upload",
+        files={"file": (name or (path.name if path else "x.csv"), content)},
+        headers=headers,
+    )
+
+
+def run_job(services: Any, user_id: str, job_id: str) -> Any:
+    services.executor.execute(job_id)
+    with services.sessions() as s:
+        return job_store.get_job(s, user_id=user_id, job_id=job_id)
+
+
+def test_import_search_reimport_and_delete(client: Any, services: Any, make_seller: Any) -> None:
+    headers, user = make_seller()
+    r = upload(client, headers, EVAL / "csv" / "jewelery.csv")
+    assert r.status_code == 202 and r.headers["location"] == f"/api/jobs/{r.json()['job_id']}"
+    job = run_job(services, user["id"], r.json()["job_id"])
+    assert job.status == "completed", job.error
+    assert job.result["products"] == 20 and job.result["created"] == 20
+    products = client.get("/api/products", headers=headers).json()
+    assert len(products) == 20
+    anchor = next(p for p in products if p["name"] == "Anchor Bracelet Mens")
+    assert anchor["price"] == "55.00" and len(anchor["attributes"]["variants"]) == 2
+    vectors = services.vectors.count(collection_name(user["id"]))
+    assert vectors == job.result["chunks"] > 0
+
+    hits = client.get("/api/products/search", params={"q": "anchor bracelet leather"}, headers=headers).json()
+    assert hits["results"][0]["name"] == "Anchor Bracelet Mens"
+    assert hits["results"][0]["source"] == "jewelery.csv" and "total" in hits["timings_ms"]
+
+    again = run_job(
+        services, user["id"], upload(client, headers, EVAL / "csv" / "jewelery.csv").json()["job_id"]
+    )
+    assert again.result["updated"] == 20 and again.result["created"] == 0
+    assert len(client.get("/api/products", headers=headers).json()) == 20
+    assert services.vectors.count(collection_name(user["id"])) == vectors
+
+    assert client.delete(f"/api/products/{anchor['id']}", headers=headers).status_code == 204
+    assert client.get(f"/api/products/{anchor['id']}", headers=headers).status_code == 404
+    assert services.vectors.count(collection_name(user["id"])) == vectors - 1
+    hits = client.get("/api/products/search", params={"q": "anchor bracelet leather"}, headers=headers).json()
+    assert all(h["name"] != "Anchor Bracelet Mens" for h in hits["results"])
+
+    r = client.delete("/api/products", params={"source": "jewelery.csv"}, headers=headers)
+    assert r.json() == {"deleted": 19}
+    assert services.vectors.count(collection_name(user["id"])) == 0
+
+
+def test_failed_import_leaves_the_catalog_untouched(client: Any, services: Any, make_seller: Any) -> None:
+    headers, user = make_seller()
+    run_job(services, user["id"], upload(client, headers, EVAL / "csv" / "apparel.csv").json()["job_id"])
+    before = client.get("/api/products", headers=headers).json()
+    bad = upload(client, headers, name="prices.csv", data=b"sku,price\nA1,3\n")
+    job = run_job(services, user["id"], bad.json()["job_id"])
+    assert job.status == "failed" and job.attempts == 1
+    assert "prices.csv: no product name column found" in job.error
+    assert client.get("/api/products", headers=headers).json() == before
+
+
+def test_datasheet_part_number_finds_its_page(client: Any, services: Any, make_seller: Any) -> None:
+    headers, user = make_seller()
+    job = run_job(
+        services, user["id"], upload(client, headers, EVAL / "pdf" / "tas67524-q1.pdf").json()["job_id"]
+    )
+    assert job.status == "completed", job.error
+    top = client.get(
+        "/api/products/search", params={"q": "TAS67524QDKQRQ1", "top_k": 3}, headers=headers
+    ).json()
+    first = top["results"][0]
+    assert "TAS67524QDKQRQ1" in first["text"] and first["page"] in (3, 4, 5, 6)
+    assert first["source"] == "tas67524-q1.pdf"
+
+
+def test_search_scoped_to_one_product(client: Any, services: Any, make_seller: Any) -> None:
+    headers, user = make_seller()
+    data = b"sku,name,description\nA1,Oak Chair,A sturdy chair\nB2,Oak Table,A sturdy table made of oak\n"
+    run_job(services, user["id"], upload(client, headers, name="f.csv", data=data).json()["job_id"])
+    hits = client.get("/api/products/search", params={"q": "sturdy oak", "sku": "A1"}, headers=headers).json()
+    assert {h["sku"] for h in hits["results"]} == {"A1"}
+
+
+def test_one_sellers_search_never_returns_anothers_chunks(
+    client: Any, services: Any, make_seller: Any
+) -> None:
+    a_headers, a = make_seller()
+    b_headers, b = make_seller()
+    run_job(services, a["id"], upload(client, a_headers, EVAL / "csv" / "apparel.csv").json()["job_id"])
+    run_job(
+        services,
+        b["id"],
+        upload(client, b_headers, name="b.csv", data=b"name\nGarden Hose\n").json()["job_id"],
+    )
+    for q in ("shirt", "ocean blue shirt", "Garden Hose"):
+        results = client.get("/api/products/search", params={"q": q, "top_k": 20}, headers=b_headers).json()[
+            "results"
+        ]
+        assert {r["name"] for r in results} <= {"Garden Hose"}
+    a_ids = [p["id"] for p in client.get("/api/products", headers=a_headers).json()]
+    assert client.get(f"/api/products/{a_ids[0]}", headers=b_headers).status_code == 404
+    assert client.delete(f"/api/products/{a_ids[0]}", headers=b_headers).status_code == 404
+    assert client.get("/api/products", headers=b_headers).json()[0]["name"] == "Garden Hose"
+
+
+def test_upload_rejections(tmp_path: Path, database_url: str | None, make_seller: Any) -> None:
+    from echome.app.main import create_app
+    from echome.bootstrap import build_services
+
+    services = build_services(make_settings(tmp_path, database_url=database_url, max_upload_bytes=2000))
+    with TestClient(create_app(services), base_url="http://testserver") as c:
+        c.post("/api/auth/signup", json={"email": "up@example.com", "password": "correct horse"})
+        assert upload(c, {}, name="x.exe", data=b"MZ").status_code == 415
+        assert upload(c, {}, name="empty.csv", data=b"").status_code == 422
+        big = upload(c, {}, name="big.csv", data=b"name\n" + b"x" * 5000)
+        assert big.status_code == 413 and "limit" in big.json()["detail"]
+        assert c.get("/api/jobs").json() == []
+        assert c.get("/api/products/search").status_code == 422
+    services.close()
+
+
+@pytest.mark.slow
+def test_real_local_embedder_ranks_by_meaning(tmp_path: Path, database_url: str | None) -> None:
+    """The offline ONNX MiniLM path end to end: paraphrases find the right product."""
+    from echome.accounts.users import create_user
+    from echome.bootstrap import build_services
+    from echome.db.session import transaction
+    from echome.knowledge.index import ingest_catalog
+    from echome.knowledge.parse import parse_catalog
+
+    services = build_services(make_settings(tmp_path, database_url=database_url, embedder="local:minilm"))
+    with transaction(services.sessions) as s:
+        uid = create_user(s, email="real@example.com", password="password123").id
+    for name in ("apparel.csv", "home-and-garden.csv"):
+        cat = parse_catalog((EVAL / "csv" / name).read_bytes(), name)
+        ingest_catalog(
+            cat,
+            user_id=uid,
+            persona_id=None,
+            sessions=services.sessions,
+            embedder=services.embedder,
+            store=services.vectors,
+        )
+    results, _ = services.retriever.search(user_id=uid, query="something warm to wear in autumn", top_k=3)
+    assert "Yellow Wool Jumper" in [r.name for r in results]
+    results, _ = services.retriever.search(user_id=uid, query="a lamp for my nightstand", top_k=3)
+    assert any("Light" in (r.name or "") or "Lamp" in (r.name or "") for r in results)
+    services.close()

@@ -1,0 +1,81 @@
+"""Chunking sized to the embedder's window, with names and citations kept."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from echome.knowledge.baseline import recursive_split
+from echome.knowledge.chunk import chunk_product, readable, split_to_budget
+from echome.knowledge.records import Field, ProductRecord
+from echome.providers.fakes import HashingEmbedder
+
+count = HashingEmbedder().count_tokens
+
+
+def test_short_product_stays_one_chunk_with_its_name() -> None:
+    rec = ProductRecord(
+        external_key="sku:M1",
+        name="Blue Mug",
+        sku="M1",
+        price=Decimal("9.50"),
+        currency="EUR",
+        stock=3,
+        fields=[Field("description", "A 300 ml stoneware mug.")],
+    )
+    (chunk,) = chunk_product(rec, source="shop.csv", count=count, max_tokens=256)
+    assert chunk.field == "product" and "Blue Mug" in chunk.text and "9.50 EUR" in chunk.text
+    assert chunk.sku == "M1" and chunk.source == "shop.csv"
+
+
+def test_long_products_split_per_field_within_the_window() -> None:
+    review = " ".join(f"Sentence number {i} says the kettle boils water fast." for i in range(80))
+    rec = ProductRecord(
+        external_key="sku:K1",
+        name="Red Kettle",
+        sku="K1",
+        fields=[
+            Field("description", "Boils 1.7 l in 3 minutes."),
+            Field("reviews", review),
+            Field("attributes", 'color:  { value:"red" }', kind="fact"),
+        ],
+    )
+    chunks = chunk_product(rec, source="k.csv", count=count, max_tokens=64)
+    assert {c.field for c in chunks} == {"description", "reviews", "attributes"}
+    assert all(count(c.embed_text) <= 64 for c in chunks)
+    assert all(c.embed_text.startswith("Red Kettle (SKU K1).") for c in chunks)
+    reviews = [c for c in chunks if c.field == "reviews"]
+    assert len(reviews) > 3
+    # Consecutive pieces overlap by a sentence, so an answer on the boundary is not cut in two.
+    assert reviews[0].text.split(". ")[-1].rstrip(".") in reviews[1].text
+    attr = next(c for c in chunks if c.field == "attributes")
+    assert attr.text == 'color:  { value:"red" }' and attr.embed_text.endswith("color: red")
+    assert len({c.id for c in chunks}) == len(chunks)
+
+
+def test_chunk_ids_are_stable_across_runs() -> None:
+    rec = ProductRecord(external_key="sku:A", name="A", fields=[Field("description", "x " * 300)])
+    a = [c.id for c in chunk_product(rec, source="s", count=count, max_tokens=64)]
+    b = [c.id for c in chunk_product(rec, source="s", count=count, max_tokens=64)]
+    assert a == b
+
+
+def test_readable_forms() -> None:
+    assert (
+        readable('specification_met:  { value:"nsf" }; { value:"ul" }', "fact")
+        == "specification met: nsf, ul"
+    )
+    assert readable("yes it fits. Question: will it fit a kenmore?", "qa") == (
+        "Question: will it fit a kenmore? Answer: yes it fits."
+    )
+
+
+def test_split_to_budget_cuts_overlong_sentences_on_words() -> None:
+    pieces = split_to_budget("word " * 500, count=count, budget=50, overlap=5)
+    assert len(pieces) >= 10 and all(count(p) <= 50 for p in pieces)
+
+
+def test_recursive_splitter_windows() -> None:
+    text = "\n\n".join("para %d " % i + "x" * 300 for i in range(10))
+    pieces = recursive_split(text, size=700, overlap=100)
+    assert all(len(p) <= 700 for p in pieces) and len(pieces) >= 5
+    assert "para 0" in pieces[0] and "para 9" in pieces[-1]
