@@ -75,7 +75,7 @@ def test_split_to_budget_cuts_overlong_sentences_on_words() -> None:
 
 
 def test_recursive_splitter_windows() -> None:
-    text = "\n\n".join("para %d " % i + "x" * 300 for i in range(10))
+    text = "\n\n".join(f"para {i} " + "x" * 300 for i in range(10))
     pieces = recursive_split(text, size=700, overlap=100)
     assert all(len(p) <= 700 for p in pieces) and len(pieces) >= 5
     assert "para 0" in pieces[0] and "para 9" in pieces[-1]
