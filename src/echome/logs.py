@@ -53,6 +53,8 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json", stream: Any = N
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(RequestIdFilter())
+    # Some libraries set DEBUG on their own loggers at import; the handler holds the line.
+    handler.setLevel(level.upper())
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_echome", False):

@@ -42,7 +42,8 @@ def test_long_products_split_per_field_within_the_window() -> None:
     chunks = chunk_product(rec, source="k.csv", count=count, max_tokens=64)
     assert {c.field for c in chunks} == {"description", "reviews", "attributes"}
     assert all(count(c.embed_text) <= 64 for c in chunks)
-    assert all(c.embed_text.startswith("Red Kettle (SKU K1).") for c in chunks)
+    assert all(c.keyword_text.startswith("Red Kettle (SKU K1).") for c in chunks)
+    assert not any("Red Kettle" in c.embed_text for c in chunks)
     reviews = [c for c in chunks if c.field == "reviews"]
     assert len(reviews) > 3
     # Consecutive pieces overlap by a sentence, so an answer on the boundary is not cut in two.

@@ -1,8 +1,9 @@
 """Product records → retrievable chunks, sized to the embedder's real window.
 
-A chunk keeps two texts: `text`, verbatim from the catalog (what is cited and shown), and
-`embed_text`, what the embedder and the keyword index read: the product name and field label
-for context, with semi-structured values made readable. Short products stay one chunk."""
+A chunk keeps three texts: `text`, verbatim from the catalog (what is cited and shown);
+`embed_text`, what the embedder reads (semi-structured values made readable); and
+`keyword_text`, what BM25 reads (the same with the product name and SKU). Short products stay
+one chunk, their name in it."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class Chunk:
     field: str
     index: int
     text: str
-    embed_text: str
+    embed_text: str  # what the embedder reads: the field's own words, made readable
+    keyword_text: str  # what BM25 reads: the same with the product name and SKU in front
 
 
 _ATTR_VALUE = re.compile(r"\{\s*value:\s*\"?(.*?)\"?\s*\}")
@@ -111,7 +113,7 @@ def chunk_product(
     head = rec.name if not rec.sku else f"{rec.name} (SKU {rec.sku})"
     out: list[Chunk] = []
 
-    def add(field: str, text: str, embed: str, page: int | None) -> None:
+    def add(field: str, text: str, embed: str, page: int | None, keyword: str | None = None) -> None:
         idx = len(out)
         out.append(
             Chunk(
@@ -125,6 +127,7 @@ def chunk_product(
                 index=idx,
                 text=text,
                 embed_text=embed,
+                keyword_text=keyword or embed,
             )
         )
 
@@ -141,7 +144,10 @@ def chunk_product(
     for f in fields:
         label = _label(f)
         for piece in split_to_budget(f.text, count=count, budget=budget, overlap=overlap):
-            add(f.name, piece, f"{head}. {label}{readable(piece, f.kind)}", f.page)
+            body = f"{label}{readable(piece, f.kind)}"
+            # The dense vector carries only the field's meaning (measured: adding the product name
+            # to every vector drowns the question's words; names are matched by keywords instead).
+            add(f.name, piece, body, f.page, keyword=f"{head}. {body}")
     return out
 
 

@@ -159,7 +159,7 @@ def ingest_catalog(
                     "sku": c.sku,
                     "name": c.name,
                     "persona_id": persona_of[c.product_key],
-                    "embed_text": c.embed_text,
+                    "keyword_text": c.keyword_text,
                 },
             )
             for c in all_chunks

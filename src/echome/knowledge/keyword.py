@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -105,6 +105,25 @@ class KeywordIndex:
     meta: list[dict[str, Any]]
     skus: np.ndarray
     bm25: Any
+    # Product names, for spotting "which product does the customer mean" in a query.
+    name_tokens: dict[str, frozenset[str]] = field(default_factory=dict)
+    token_products: dict[str, list[str]] = field(default_factory=dict)
+
+    def mentioned_product(self, query: str) -> tuple[str, frozenset[str]] | None:
+        """The product whose name the query spells out (most of its name words), if exactly one."""
+        counts: dict[str, int] = {}
+        for t in set(tokenize(query)):
+            for pid in self.token_products.get(t, ()):
+                counts[pid] = counts.get(pid, 0) + 1
+        ranked = sorted(((n / len(self.name_tokens[pid]), n, pid) for pid, n in counts.items()), reverse=True)
+        if not ranked:
+            return None
+        cov, matched, pid = ranked[0]
+        if cov < 0.6 or matched < min(2, len(self.name_tokens[pid])):
+            return None
+        if len(ranked) > 1 and ranked[1][:2] == (cov, matched):
+            return None  # two products fit equally well: let retrieval decide
+        return pid, self.name_tokens[pid]
 
     def scores(self, query: str) -> np.ndarray:
         tokens = [t for t in tokenize(query) if t in self.bm25.vocab_dict] if self.bm25 is not None else []
@@ -138,7 +157,23 @@ def build_index(
         bm25 = bm25s.BM25()
         bm25.index([tokenize(t) or ["\x00"] for t in embed_texts], show_progress=False)
     skus = np.array([m.get("sku") or "" for m in meta], dtype=object)
-    return KeywordIndex(list(ids), list(texts), list(meta), skus, bm25)
+    name_tokens: dict[str, frozenset[str]] = {}
+    token_products: dict[str, list[str]] = {}
+    for m in meta:
+        pid = m.get("product_id")
+        if pid and pid not in name_tokens and m.get("name"):
+            toks = frozenset(tokenize(m["name"]))
+            if toks:
+                name_tokens[pid] = toks
+                for t in toks:
+                    token_products.setdefault(t, []).append(pid)
+    return KeywordIndex(list(ids), list(texts), list(meta), skus, bm25, name_tokens, token_products)
+
+
+def without_words(query: str, words: frozenset[str]) -> str:
+    """The query minus the words of a product name: what the customer asks about it."""
+    kept = [w for w in query.split() if not (set(tokenize(w)) & words)]
+    return " ".join(kept)
 
 
 class KeywordCache:

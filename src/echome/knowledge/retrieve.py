@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.models import ProductChunk
-from echome.knowledge.keyword import KeywordCache, KeywordIndex, build_index
+from echome.knowledge.keyword import KeywordCache, KeywordIndex, build_index, without_words
 from echome.providers.base import Candidate, Embedder, Reranker, VectorStore
 
 RRF_K = 60
@@ -93,7 +93,7 @@ class Retriever:
             return build_index(
                 [r.id for r in rows],
                 [r.content for r in rows],
-                [(r.meta or {}).get("embed_text", r.content) for r in rows],
+                [(r.meta or {}).get("keyword_text", r.content) for r in rows],
                 [chunk_meta(r) for r in rows],
             )
 
@@ -107,36 +107,39 @@ class Retriever:
         top_k: int = 5,
         sku: str | None = None,
         persona_id: str | None = None,
-        candidates: int = 20,
+        candidates: int = 50,
     ) -> tuple[list[SearchResult], dict[str, float]]:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         query = query.strip()
         if not query:
             return [], timings
-        vec = self.embedder.embed([query], kind="query")[0]
-        timings["embed"] = time.perf_counter() - t0
-        t = time.perf_counter()
-        where = {k: v for k, v in (("sku", sku), ("persona_id", persona_id)) if v} or None
-        dense = self.store.query(collection_name(user_id), vec, top_k=max(candidates, top_k), where=where)
-        timings["dense"] = time.perf_counter() - t
-        t = time.perf_counter()
         kw_index = self.keyword_index(user_id)
-        keyword = kw_index.top(query, k=max(candidates, top_k), where=where)
-        timings["keyword"] = time.perf_counter() - t
+        where = {k: v for k, v in (("sku", sku), ("persona_id", persona_id)) if v} or None
+        pool = max(candidates, top_k)
+        # A customer who names the product ("does the Supco RIM300 fit ...?") is asking about that
+        # product: rank its chunks by what is asked about it, then everything else.
+        mention = kw_index.mentioned_product(query) if not sku else None
+        focus_pid, focus_query = None, query
+        if mention is not None:
+            focus_pid = mention[0]
+            focus_query = without_words(query, mention[1]) or query
+        queries = [query] if focus_query == query else [query, focus_query]
+        vecs = self.embedder.embed(queries, kind="query")
+        timings["embed"] = time.perf_counter() - t0
+        found: dict[str, Candidate] = {}
         t = time.perf_counter()
-        pool: dict[str, Candidate] = {}
-        for rank, hit in enumerate(dense):
-            c = pool.setdefault(hit.id, Candidate(id=hit.id, text=hit.document, metadata=hit.metadata))
-            c.dense, c.dense_rank = hit.score, rank
-            c.fused += 1.0 / (RRF_K + rank + 1)
-        for rank, (i, score) in enumerate(keyword):
-            cid = kw_index.ids[i]
-            c = pool.setdefault(cid, Candidate(id=cid, text=kw_index.texts[i], metadata=kw_index.meta[i]))
-            c.keyword, c.keyword_rank = score, rank
-            c.fused += 1.0 / (RRF_K + rank + 1)
-        fused = sorted(pool.values(), key=lambda c: -c.fused)[:candidates]
-        ranked = self.reranker.rerank(query, fused, top_k=top_k)
+        self._collect(found, user_id, kw_index, query, vecs[0], where, pool)
+        if focus_pid is not None:
+            scoped = {**(where or {}), "product_id": focus_pid}
+            focused: dict[str, Candidate] = {}
+            self._collect(focused, user_id, kw_index, focus_query, vecs[-1], scoped, pool)
+            for c in focused.values():
+                c.metadata["_focus"] = True
+                found[c.id] = c
+        timings["retrieve"] = time.perf_counter() - t
+        t = time.perf_counter()
+        ranked = self.reranker.rerank(focus_query, list(found.values()), top_k=top_k)
         timings["rerank"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - t0
         results = [
@@ -154,6 +157,35 @@ class Retriever:
             for c in ranked
         ]
         return results, timings
+
+    def _collect(
+        self,
+        found: dict[str, Candidate],
+        user_id: str,
+        kw_index: KeywordIndex,
+        query: str,
+        vec: Any,
+        where: dict[str, str] | None,
+        pool: int,
+    ) -> None:
+        """Dense and keyword candidates, each with its scores and ranks, fused by RRF."""
+        dense = self.store.query(collection_name(user_id), vec, top_k=pool, where=where)
+        floor = dense[-1].score if len(dense) >= pool else (dense[-1].score if dense else 0.0) - 0.05
+        for rank, hit in enumerate(dense):
+            c = found.setdefault(hit.id, Candidate(id=hit.id, text=hit.document, metadata=dict(hit.metadata)))
+            c.dense, c.dense_rank = hit.score, rank
+            c.fused += 1.0 / (RRF_K + rank + 1)
+        for rank, (i, score) in enumerate(kw_index.top(query, k=pool, where=where)):
+            cid = kw_index.ids[i]
+            c = found.setdefault(
+                cid, Candidate(id=cid, text=kw_index.texts[i], metadata=dict(kw_index.meta[i]))
+            )
+            c.keyword, c.keyword_rank = score, rank
+            c.fused += 1.0 / (RRF_K + rank + 1)
+        for c in found.values():
+            if c.dense is None:
+                # Not among the dense top-`pool`: its similarity is at most the last one returned.
+                c.dense = floor
 
 
 def _int(v: Any) -> int | None:
