@@ -9,7 +9,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from echome.app.routes.jobs import job_json
-from echome.cli.common import acting_user, fail, out, print_json, state
+from echome.cli.common import acting_user, console, fail, out, print_json, state
 from echome.db.models import TERMINAL_STATUSES
 from echome.jobs import store
 
@@ -40,9 +40,8 @@ def jobs_list(
 
 def follow(services, user_id: str, job_id: str) -> dict:  # type: ignore[no-untyped-def]
     """Show a progress bar until the job ends; returns the final job."""
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%")
-    ) as bar:
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
+    with Progress(*columns, console=console) as bar:  # stderr, so stdout stays clean for --json
         task = bar.add_task("queued", total=100)
         while True:
             with services.sessions() as s:

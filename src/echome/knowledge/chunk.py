@@ -53,9 +53,14 @@ def chunk_id(*parts: object) -> str:
     return hashlib.sha1("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
 
 
+def fits(text: str, count: TokenCounter, budget: int) -> bool:
+    # Every word piece covers at least one character (plus [CLS]/[SEP]): short texts need no count.
+    return len(text) + 2 <= budget or count(text) <= budget
+
+
 def split_to_budget(text: str, *, count: TokenCounter, budget: int, overlap: int) -> list[str]:
     """Greedy sentence packing under `budget` tokens, carrying ~`overlap` tokens between pieces."""
-    if count(text) <= budget:
+    if fits(text, count, budget):
         return [text]
     sentences = [s.strip() for s in _SENT.split(text) if s and s.strip()]
     units: list[str] = []
@@ -133,7 +138,9 @@ def chunk_product(
 
     overview = _overview(rec)
     whole = "\n".join([overview or head, *(f.text for f in fields)])
-    if count(whole) <= max_tokens:  # a short product row stays one chunk, its name in it
+    if len(whole) < 8 * max_tokens and fits(
+        whole, count, max_tokens
+    ):  # a short product row stays one chunk, its name in it
         embed = "\n".join([overview or head, *(readable(f.text, f.kind) for f in fields)])
         add("product", whole, embed, rec.page)
         return out

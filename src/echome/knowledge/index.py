@@ -74,11 +74,14 @@ def ingest_catalog(
     report.timings["chunk"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    vectors = []
+    # Embed in order of length so each batch pads little, then put the vectors back in place.
+    order = sorted(range(len(all_chunks)), key=lambda i: len(all_chunks[i].embed_text))
+    vectors: list[Any] = [None] * len(all_chunks)
     total = max(len(all_chunks), 1)
-    for start in range(0, len(all_chunks), EMBED_BATCH):
-        batch = all_chunks[start : start + EMBED_BATCH]
-        vectors.extend(embedder.embed([c.embed_text for c in batch]))
+    for start in range(0, len(order), EMBED_BATCH):
+        idx = order[start : start + EMBED_BATCH]
+        for i, v in zip(idx, embedder.embed([all_chunks[i].embed_text for i in idx]), strict=True):
+            vectors[i] = v
         done = min(start + EMBED_BATCH, len(all_chunks))
         say(10 + 75 * done / total, f"embedding {done}/{len(all_chunks)} chunks")
     report.timings["embed"] = time.perf_counter() - t
