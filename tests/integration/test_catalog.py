@@ -167,3 +167,23 @@ def test_real_local_embedder_ranks_by_meaning(tmp_path: Path, database_url: str 
     results, _ = services.retriever.search(user_id=uid, query="a lamp for my nightstand", top_k=3)
     assert any("Light" in (r.name or "") or "Lamp" in (r.name or "") for r in results)
     services.close()
+
+
+@pytest.mark.slow
+def test_epqa_catalog_imports_through_the_api(client: Any, services: Any, make_seller: Any) -> None:
+    headers, user = make_seller()
+    job = run_job(
+        services, user["id"], upload(client, headers, EVAL / "product-qa" / "catalog.csv").json()["job_id"]
+    )
+    assert job.status == "completed", job.error
+    assert job.result["products"] == 888 and job.result["chunks"] > 3000
+    hits = client.get(
+        "/api/products/search", params={"q": "crisper drawer 240337103", "top_k": 3}, headers=headers
+    ).json()["results"]
+    assert hits[0]["sku"] == "B00545ATZW"
+    scoped = client.get(
+        "/api/products/search",
+        params={"q": "will it fit?", "sku": "B00545ATZW", "top_k": 10},
+        headers=headers,
+    ).json()["results"]
+    assert scoped and {h["sku"] for h in scoped} == {"B00545ATZW"}

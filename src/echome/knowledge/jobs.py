@@ -42,4 +42,5 @@ def import_catalog(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
         if exc.transient:
             raise TransientJobError(str(exc)) from None
         raise PermanentJobError(str(exc)) from None
+    services.retriever.keywords.invalidate(ctx.user_id)  # this process searches the new catalog at once
     return {**report.as_dict(), "result_ref": payload["file_key"]}

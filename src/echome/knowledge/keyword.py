@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,20 +178,32 @@ def without_words(query: str, words: frozenset[str]) -> str:
 
 
 class KeywordCache:
-    """One index per seller, rebuilt when the seller's catalog version changes."""
+    """One index per seller, rebuilt when the seller's catalog version changes.
 
-    def __init__(self) -> None:
+    Reading the version costs a scan of the seller's chunk rows, so it is read at most once per
+    `recheck` seconds: an import shows up in keyword search within that time."""
+
+    def __init__(self, *, recheck: float = 2.0) -> None:
         self._lock = threading.Lock()
-        self._items: dict[str, tuple[Any, KeywordIndex]] = {}
+        self._items: dict[str, tuple[Any, KeywordIndex, float]] = {}
+        self.recheck = recheck
 
-    def get(self, user_id: str, version: Any, build: Any) -> KeywordIndex:
+    def get(
+        self, user_id: str, version: Callable[[], Any], build: Callable[[], KeywordIndex]
+    ) -> KeywordIndex:
+        now = time.monotonic()
         with self._lock:
             hit = self._items.get(user_id)
-            if hit is not None and hit[0] == version:
-                return hit[1]
+        if hit is not None and now - hit[2] < self.recheck:
+            return hit[1]
+        current = version()
+        if hit is not None and hit[0] == current:
+            with self._lock:
+                self._items[user_id] = (current, hit[1], now)
+            return hit[1]
         index = build()
         with self._lock:
-            self._items[user_id] = (version, index)
+            self._items[user_id] = (current, index, now)
         return index
 
     def invalidate(self, user_id: str) -> None:

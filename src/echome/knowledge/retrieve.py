@@ -76,12 +76,15 @@ class Retriever:
         self.keywords = keyword_cache or KeywordCache()
 
     def keyword_index(self, user_id: str) -> KeywordIndex:
-        with self.sessions() as s:
-            version = s.execute(
-                select(func.count(ProductChunk.id), func.max(ProductChunk.created_at)).where(
-                    ProductChunk.user_id == user_id
+        def version() -> tuple[Any, ...]:
+            with self.sessions() as s:
+                return tuple(
+                    s.execute(
+                        select(func.count(ProductChunk.id), func.max(ProductChunk.created_at)).where(
+                            ProductChunk.user_id == user_id
+                        )
+                    ).one()
                 )
-            ).one()
 
         def build() -> KeywordIndex:
             with self.sessions() as s:
@@ -97,7 +100,7 @@ class Retriever:
                 [chunk_meta(r) for r in rows],
             )
 
-        return self.keywords.get(user_id, tuple(version), build)
+        return self.keywords.get(user_id, version, build)
 
     def search(
         self,

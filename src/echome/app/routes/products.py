@@ -158,6 +158,7 @@ def delete_product(product_id: str, user: CurrentUser, db: DbSession, services: 
     delete_products(
         user_id=user.id, product_ids=[product_id], sessions=services.sessions, store=services.vectors
     )
+    services.retriever.keywords.invalidate(user.id)
 
 
 @router.delete("", summary="Delete a whole catalog (every product imported from `source`)")
@@ -169,4 +170,5 @@ def delete_catalog(
         raise not_found("catalog")
     db.close()
     n = delete_products(user_id=user.id, product_ids=ids, sessions=services.sessions, store=services.vectors)
+    services.retriever.keywords.invalidate(user.id)
     return {"deleted": n}
