@@ -34,6 +34,7 @@ class Chunk:
 
 _ATTR_VALUE = re.compile(r"\{\s*value:\s*\"?(.*?)\"?\s*\}")
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
+_SENT_ANY = re.compile(r"(?<=[.!?])\s+|\n+")  # user text is often all lower case
 
 
 def readable(text: str, kind: str) -> str:
@@ -111,8 +112,29 @@ def _overview(rec: ProductRecord) -> str | None:
     return f"{rec.name}{sku}: " + "; ".join(facts)
 
 
+def sentence_groups(text: str, *, target_chars: int) -> list[str]:
+    """Prose cut at sentence ends into pieces of about `target_chars` (a sentence is never cut;
+    tiny sentences join their neighbour). One claim per chunk is what a customer's question
+    matches, and what fits a reading budget."""
+    sentences = [s.strip() for s in _SENT_ANY.split(text) if s and s.strip()]
+    out: list[str] = []
+    for sent in sentences:
+        if out and (len(out[-1]) + 1 + len(sent) <= target_chars or len(out[-1]) < 25):
+            out[-1] = f"{out[-1]} {sent}"
+        else:
+            out.append(sent)
+    return out
+
+
 def chunk_product(
-    rec: ProductRecord, *, source: str, count: TokenCounter, max_tokens: int, overlap: int = 24
+    rec: ProductRecord,
+    *,
+    source: str,
+    count: TokenCounter,
+    max_tokens: int,
+    overlap: int = 24,
+    prose_chars: int | None = 240,
+    short_chars: int = 480,
 ) -> list[Chunk]:
     fields = [f for f in rec.fields if f.text.strip()]
     head = rec.name if not rec.sku else f"{rec.name} (SKU {rec.sku})"
@@ -138,9 +160,10 @@ def chunk_product(
 
     overview = _overview(rec)
     whole = "\n".join([overview or head, *(f.text for f in fields)])
-    if len(whole) < 8 * max_tokens and fits(
-        whole, count, max_tokens
-    ):  # a short product row stays one chunk, its name in it
+    # A short product row (a few facts and a line of text) stays one chunk, its name in it. A row
+    # with many values (reviews, Q&A) is split even when it would fit the window: one chunk per
+    # value lets each be ranked, and keeps what is read within a small budget.
+    if len(whole) <= short_chars and fits(whole, count, max_tokens):
         embed = "\n".join([overview or head, *(readable(f.text, f.kind) for f in fields)])
         add("product", whole, embed, rec.page)
         return out
@@ -150,7 +173,11 @@ def chunk_product(
     budget = max(32, max_tokens - head_tokens)
     for f in fields:
         label = _label(f)
-        for piece in split_to_budget(f.text, count=count, budget=budget, overlap=overlap):
+        texts = [f.text]
+        if prose_chars and f.kind == "text" and len(f.text) > prose_chars:
+            texts = sentence_groups(f.text, target_chars=prose_chars)
+        pieces = [p for t in texts for p in split_to_budget(t, count=count, budget=budget, overlap=overlap)]
+        for piece in pieces:
             body = f"{label}{readable(piece, f.kind)}"
             # The dense vector carries only the field's meaning (measured: adding the product name
             # to every vector drowns the question's words; names are matched by keywords instead).

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,7 +19,7 @@ from echome.db.models import Product, ProductChunk
 from echome.db.types import new_id
 from echome.knowledge.chunk import Chunk, chunk_id, chunk_product
 from echome.knowledge.records import ParsedCatalog
-from echome.knowledge.retrieve import collection_name
+from echome.knowledge.retrieve import collection_name, products_collection
 from echome.providers.base import Embedder, VectorRecord, VectorStore
 
 Progress = Callable[[float, str], None]
@@ -124,6 +125,7 @@ def ingest_catalog(
         for c, v in zip(all_chunks, vectors, strict=True)
     ]
     store.upsert(collection_name(user_id), records)
+    store.upsert(products_collection(user_id), _centroids(all_chunks, vectors, product_ids, persona_of))
     say(93, "saving products")
     new_ids = {c.id for c in all_chunks}
     with sessions() as s, s.begin():
@@ -176,6 +178,34 @@ def ingest_catalog(
     return report
 
 
+def _centroids(
+    chunks: list[Chunk], vectors: list[Any], product_ids: dict[str, str], persona_of: dict[str, str | None]
+) -> list[VectorRecord]:
+    """One vector per product: the normalised mean of its chunks' vectors (what it is about)."""
+    sums: dict[str, Any] = {}
+    names: dict[str, Chunk] = {}
+    for c, v in zip(chunks, vectors, strict=True):
+        sums[c.product_key] = v if c.product_key not in sums else sums[c.product_key] + v
+        names.setdefault(c.product_key, c)
+    out = []
+    for key, total in sums.items():
+        norm = float(np.linalg.norm(total)) or 1.0
+        c = names[key]
+        out.append(
+            VectorRecord(
+                id=product_ids[key],
+                vector=(total / norm).astype(np.float32),
+                document=c.name,
+                metadata={
+                    "product_id": product_ids[key],
+                    "sku": c.sku or "",
+                    "persona_id": persona_of[key] or "",
+                },
+            )
+        )
+    return out
+
+
 def _batches(items: list[str], size: int = 500) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
@@ -193,4 +223,6 @@ def delete_products(
         s.execute(delete(Product).where(Product.id.in_(ids)))
     if chunk_ids:
         store.delete(collection_name(user_id), ids=chunk_ids)
+    if ids:
+        store.delete(products_collection(user_id), ids=ids)
     return len(ids)

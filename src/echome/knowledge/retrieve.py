@@ -20,6 +20,11 @@ def collection_name(user_id: str) -> str:
     return f"product_embeddings_{user_id}"
 
 
+def products_collection(user_id: str) -> str:
+    """One vector per product (the mean of its chunks), for "which product is this about?"."""
+    return f"product_centroids_{user_id}"
+
+
 @dataclass
 class SearchResult:
     chunk_id: str
@@ -140,6 +145,7 @@ class Retriever:
             for c in focused.values():
                 c.metadata["_focus"] = True
                 found[c.id] = c
+        self._product_prior(found, user_id, vecs[0], where, pool)
         timings["retrieve"] = time.perf_counter() - t
         t = time.perf_counter()
         ranked = self.reranker.rerank(focus_query, list(found.values()), top_k=top_k)
@@ -160,6 +166,15 @@ class Retriever:
             for c in ranked
         ]
         return results, timings
+
+    def _product_prior(
+        self, found: dict[str, Candidate], user_id: str, vec: Any, where: dict[str, str] | None, pool: int
+    ) -> None:
+        hits = self.store.query(products_collection(user_id), vec, top_k=pool, where=where)
+        sims = {h.id: h.score for h in hits}
+        floor = min(sims.values()) if sims else 0.0
+        for c in found.values():
+            c.product = sims.get(str(c.metadata.get("product_id")), floor)
 
     def _collect(
         self,

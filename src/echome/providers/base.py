@@ -82,6 +82,7 @@ class Candidate:
     dense_rank: int | None = None
     keyword: float | None = None
     keyword_rank: int | None = None
+    product: float | None = None  # how well the chunk's whole product matches the query
     fused: float = 0.0
     score: float = 0.0
 

@@ -2,6 +2,7 @@
 
 score = dense similarity + w_keyword x (BM25 / best BM25 among the candidates)
         + w_support x (best such score of any chunk of the same product)
+        + w_product x (similarity of the query to the product's centroid vector)
 and chunks of a product the customer named come first. The weights were measured on the ePQA
 dev questions (see benchmarks/ and `echome eval retrieval`), not guessed."""
 
@@ -17,9 +18,10 @@ FOCUS_BONUS = 10.0
 class LocalReranker:
     name = "local"
 
-    def __init__(self, *, w_keyword: float = 0.3, w_support: float = 0.3) -> None:
+    def __init__(self, *, w_keyword: float = 0.3, w_support: float = 0.3, w_product: float = 1.0) -> None:
         self.w_keyword = w_keyword
         self.w_support = w_support
+        self.w_product = w_product
 
     def rerank(self, query: str, candidates: Sequence[Candidate], *, top_k: int) -> list[Candidate]:
         if not candidates:
@@ -32,7 +34,7 @@ class LocalReranker:
             best[key] = max(best.get(key, -1e9), base[c.id])
         for c in candidates:
             key = str(c.metadata.get("product_id") or c.id)
-            c.score = base[c.id] + self.w_support * best[key]
+            c.score = base[c.id] + self.w_support * best[key] + self.w_product * (c.product or 0.0)
             if c.metadata.pop("_focus", False):
                 c.score += FOCUS_BONUS
         return sorted(candidates, key=lambda c: -c.score)[:top_k]
