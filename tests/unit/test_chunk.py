@@ -12,6 +12,17 @@ from echome.providers.fakes import HashingEmbedder
 count = HashingEmbedder().count_tokens
 
 
+def test_rows_with_many_values_are_split_even_when_they_fit() -> None:
+    rec = ProductRecord(
+        external_key="sku:R",
+        name="Radio",
+        sku="R",
+        fields=[Field("reviews", f"review number {i} is fine") for i in range(30)],
+    )
+    chunks = chunk_product(rec, source="r.csv", count=count, max_tokens=256)
+    assert len(chunks) == 30 and all(c.field == "reviews" for c in chunks)
+
+
 def test_short_product_stays_one_chunk_with_its_name() -> None:
     rec = ProductRecord(
         external_key="sku:M1",
@@ -45,12 +56,20 @@ def test_long_products_split_per_field_within_the_window() -> None:
     assert all(c.keyword_text.startswith("Red Kettle (SKU K1).") for c in chunks)
     assert not any("Red Kettle" in c.embed_text for c in chunks)
     reviews = [c for c in chunks if c.field == "reviews"]
-    assert len(reviews) > 3
-    # Consecutive pieces overlap by a sentence, so an answer on the boundary is not cut in two.
-    assert len(reviews) > 3
+    # Long prose is cut at sentence ends into small pieces: one claim each, never a cut sentence.
+    assert len(reviews) > 3 and all(len(c.text) <= 240 and c.text.endswith("fast.") for c in reviews)
+    assert " ".join(c.text for c in reviews) == review
     attr = next(c for c in chunks if c.field == "attributes")
     assert attr.text == 'color:  { value:"red" }' and attr.embed_text.endswith("color: red")
     assert len({c.id for c in chunks}) == len(chunks)
+
+
+def test_window_splits_overlap_by_a_sentence() -> None:
+    text = " ".join(f"Sentence {i} is about the kettle." for i in range(60))
+    pieces = split_to_budget(text, count=count, budget=40, overlap=8)
+    assert len(pieces) > 3 and all(count(p) <= 40 for p in pieces)
+    # An answer on the boundary is not cut in two: the next piece repeats the last sentence.
+    assert pieces[0].split(". ")[-1].rstrip(".") in pieces[1]
 
 
 def test_chunk_ids_are_stable_across_runs() -> None:
