@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,9 +25,9 @@ def products_collection(user_id: str) -> str:
     return f"product_centroids_{user_id}"
 
 
-@dataclass
-class SearchResult:
-    chunk_id: str
+class SearchResult(BaseModel):
+    """One ranked chunk with its citation (also the API's search hit)."""
+
     text: str
     score: float
     sku: str | None
@@ -36,19 +36,10 @@ class SearchResult:
     page: int | None
     product_id: str | None
     field: str | None
+    chunk_id: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "score": round(self.score, 4),
-            "sku": self.sku,
-            "name": self.name,
-            "source": self.source,
-            "page": self.page,
-            "product_id": self.product_id,
-            "field": self.field,
-            "chunk_id": self.chunk_id,
-        }
+        return {**self.model_dump(), "score": round(self.score, 4)}
 
 
 def chunk_meta(row: ProductChunk) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from echome.app.deps import CurrentUser, DbSession, ServicesDep
 from echome.app.errors import ApiError, not_found
 from echome.db.models import Persona, Product
 from echome.knowledge.index import delete_products
+from echome.knowledge.retrieve import SearchResult
 from echome.providers.base import ProviderError
 
 router = APIRouter(prefix="/api/products", tags=["products"])
@@ -40,21 +41,9 @@ class ProductOut(BaseModel):
     updated_at: datetime
 
 
-class SearchHit(BaseModel):
-    text: str
-    score: float
-    sku: str | None
-    name: str | None
-    source: str | None
-    page: int | None
-    product_id: str | None
-    field: str | None
-    chunk_id: str
-
-
 class SearchOut(BaseModel):
     query: str
-    results: list[SearchHit]
+    results: list[SearchResult]
     timings_ms: dict[str, float]
 
 
@@ -137,7 +126,7 @@ def search_products(
         raise ApiError(503, f"search is unavailable: {exc}") from None
     return SearchOut(
         query=q,
-        results=[SearchHit(**r.as_dict()) for r in results],
+        results=[SearchResult(**r.as_dict()) for r in results],
         timings_ms={k: round(v * 1000, 2) for k, v in timings.items()},
     )
 
