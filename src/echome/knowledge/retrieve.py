@@ -128,15 +128,19 @@ class Retriever:
         timings["embed"] = time.perf_counter() - t0
         found: dict[str, Candidate] = {}
         t = time.perf_counter()
-        self._collect(found, user_id, kw_index, query, vecs[0], where, pool)
-        if focus_pid is not None:
+        if focus_pid is None:
+            self._collect(found, user_id, kw_index, query, vecs[0], where, pool)
+            self._product_prior(found, user_id, vecs[0], where, pool)
+        else:
             scoped = {**(where or {}), "product_id": focus_pid}
-            focused: dict[str, Candidate] = {}
-            self._collect(focused, user_id, kw_index, focus_query, vecs[-1], scoped, pool)
-            for c in focused.values():
+            self._collect(found, user_id, kw_index, focus_query, vecs[-1], scoped, pool)
+            for c in found.values():
                 c.metadata["_focus"] = True
-                found[c.id] = c
-        self._product_prior(found, user_id, vecs[0], where, pool)
+            # A few catalog-wide results after the named product's, in case the name misled us.
+            others: dict[str, Candidate] = {}
+            self._collect(others, user_id, kw_index, query, vecs[0], where, 2 * top_k)
+            for cid, c in others.items():
+                found.setdefault(cid, c)
         timings["retrieve"] = time.perf_counter() - t
         t = time.perf_counter()
         ranked = self.reranker.rerank(focus_query, list(found.values()), top_k=top_k)
