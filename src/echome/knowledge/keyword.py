@@ -109,6 +109,7 @@ class KeywordIndex:
     # Product names, for spotting "which product does the customer mean" in a query.
     name_tokens: dict[str, frozenset[str]] = field(default_factory=dict)
     token_products: dict[str, list[str]] = field(default_factory=dict)
+    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def mentioned_product(self, query: str) -> tuple[str, frozenset[str]] | None:
         """The product whose name the query spells out (most of its name words), if exactly one."""
@@ -132,14 +133,19 @@ class KeywordIndex:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
 
+    def column(self, key: str) -> np.ndarray:
+        """A metadata field of every chunk as an array, built once per index (filters are hot)."""
+        if key == "sku":
+            return self.skus
+        col = self._columns.get(key)
+        if col is None:
+            col = self._columns[key] = np.array([m.get(key) or "" for m in self.meta], dtype=object)
+        return col
+
     def top(self, query: str, *, k: int, where: dict[str, str] | None = None) -> list[tuple[int, float]]:
         scores = self.scores(query)
         for key, value in (where or {}).items():
-            if key == "sku":
-                scores = np.where(self.skus == value, scores, 0.0)
-            else:
-                mask = np.array([m.get(key) == value for m in self.meta], dtype=bool)
-                scores = np.where(mask, scores, 0.0)
+            scores = np.where(self.column(key) == value, scores, 0.0)
         if not len(scores):
             return []
         k = min(k, len(scores))
