@@ -114,6 +114,7 @@ class Retriever:
         if not query:
             return [], timings
         kw_index = self.keyword_index(user_id)
+        timings["keyword_index"] = time.perf_counter() - t0
         where = {k: v for k, v in (("sku", sku), ("persona_id", persona_id)) if v} or None
         pool = max(candidates, top_k)
         # A customer who names the product ("does the Supco RIM300 fit ...?") is asking about that
@@ -124,8 +125,9 @@ class Retriever:
             focus_pid = mention[0]
             focus_query = without_words(query, mention[1]) or query
         queries = [query] if focus_query == query else [query, focus_query]
+        t = time.perf_counter()
         vecs = self.embedder.embed(queries, kind="query")
-        timings["embed"] = time.perf_counter() - t0
+        timings["embed"] = time.perf_counter() - t
         found: dict[str, Candidate] = {}
         t = time.perf_counter()
         if focus_pid is None:
