@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.models import Product, ProductChunk
-from echome.db.types import new_id
+from echome.db.types import new_id, utcnow
 from echome.knowledge.chunk import Chunk, chunk_id, chunk_product
 from echome.knowledge.records import ParsedCatalog
 from echome.knowledge.retrieve import collection_name, products_collection
@@ -150,25 +150,30 @@ def ingest_catalog(
         s.flush()
         for batch in _batches(sorted(old_ids)):
             s.execute(delete(ProductChunk).where(ProductChunk.id.in_(batch)))
-        s.add_all(
-            ProductChunk(
-                id=c.id,
-                user_id=user_id,
-                product_id=product_ids[c.product_key],
-                source=c.source,
-                chunk_index=c.index,
-                content=c.text,
-                page=c.page,
-                field=c.field[:100],
-                meta={
+        now = utcnow()
+        rows = [
+            {
+                "id": c.id,
+                "user_id": user_id,
+                "product_id": product_ids[c.product_key],
+                "source": c.source,
+                "chunk_index": c.index,
+                "content": c.text,
+                "page": c.page,
+                "field": c.field[:100],
+                "created_at": now,
+                "meta": {
                     "sku": c.sku,
                     "name": c.name,
                     "persona_id": persona_of[c.product_key],
                     "keyword_text": c.keyword_text,
                 },
-            )
+            }
             for c in all_chunks
-        )
+        ]
+        # Core executemany: thousands of rows without building ORM objects.
+        for start in range(0, len(rows), 2000):
+            s.execute(insert(ProductChunk), rows[start : start + 2000])
     stale = sorted(old_ids - new_ids)
     if stale:
         store.delete(collection_name(user_id), ids=stale)
