@@ -104,7 +104,6 @@ class KeywordIndex:
     ids: list[str]
     texts: list[str]
     meta: list[dict[str, Any]]
-    skus: np.ndarray
     bm25: Any
     # Product names, for spotting "which product does the customer mean" in a query.
     name_tokens: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -135,8 +134,6 @@ class KeywordIndex:
 
     def column(self, key: str) -> np.ndarray:
         """A metadata field of every chunk as an array, built once per index (filters are hot)."""
-        if key == "sku":
-            return self.skus
         col = self._columns.get(key)
         if col is None:
             col = self._columns[key] = np.array([m.get(key) or "" for m in self.meta], dtype=object)
@@ -163,7 +160,6 @@ def build_index(
     if ids:
         bm25 = bm25s.BM25()
         bm25.index([tokenize(t) or ["\x00"] for t in embed_texts], show_progress=False)
-    skus = np.array([m.get("sku") or "" for m in meta], dtype=object)
     name_tokens: dict[str, frozenset[str]] = {}
     token_products: dict[str, list[str]] = {}
     for m in meta:
@@ -174,7 +170,7 @@ def build_index(
                 name_tokens[pid] = toks
                 for t in toks:
                     token_products.setdefault(t, []).append(pid)
-    return KeywordIndex(list(ids), list(texts), list(meta), skus, bm25, name_tokens, token_products)
+    return KeywordIndex(list(ids), list(texts), list(meta), bm25, name_tokens, token_products)
 
 
 def without_words(query: str, words: frozenset[str]) -> str:

@@ -137,7 +137,7 @@ class Retriever:
             scoped = {**(where or {}), "product_id": focus_pid}
             self._collect(found, user_id, kw_index, focus_query, vecs[-1], scoped, pool)
             for c in found.values():
-                c.metadata["_focus"] = True
+                c.focus = True
             # A few catalog-wide results after the named product's, in case the name misled us.
             others: dict[str, Candidate] = {}
             self._collect(others, user_id, kw_index, query, vecs[0], where, 2 * top_k)

@@ -83,6 +83,7 @@ class Candidate:
     keyword: float | None = None
     keyword_rank: int | None = None
     product: float | None = None  # how well the chunk's whole product matches the query
+    focus: bool = False  # belongs to the product the query names
     fused: float = 0.0
     score: float = 0.0
 

@@ -35,7 +35,7 @@ class LocalReranker:
         for c in candidates:
             key = str(c.metadata.get("product_id") or c.id)
             c.score = base[c.id] + self.w_support * best[key] + self.w_product * (c.product or 0.0)
-            if c.metadata.pop("_focus", False):
+            if c.focus:
                 c.score += FOCUS_BONUS
         return sorted(candidates, key=lambda c: -c.score)[:top_k]
 
@@ -45,5 +45,5 @@ class NoReranker:
 
     def rerank(self, query: str, candidates: Sequence[Candidate], *, top_k: int) -> list[Candidate]:
         for c in candidates:
-            c.score = c.fused + (FOCUS_BONUS if c.metadata.pop("_focus", False) else 0.0)
+            c.score = c.fused + (FOCUS_BONUS if c.focus else 0.0)
         return sorted(candidates, key=lambda c: -c.score)[:top_k]
