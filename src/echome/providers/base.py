@@ -93,3 +93,138 @@ class Reranker(Protocol):
     name: str
 
     def rerank(self, query: str, candidates: Sequence[Candidate], *, top_k: int) -> list[Candidate]: ...
+
+
+# -- speech ------------------------------------------------------------------------------------
+@dataclass
+class Word:
+    start: float  # seconds from the start of the audio
+    end: float
+    text: str
+    probability: float = 1.0
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+    speaker: str | None = None  # "S1", "S2", ... once speakers are told apart
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "text": self.text,
+            "speaker": self.speaker,
+            "words": [
+                [round(w.start, 3), round(w.end, 3), w.text, round(w.probability, 3)] for w in self.words
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Segment:
+        return cls(
+            start=float(d["start"]),
+            end=float(d["end"]),
+            text=str(d["text"]),
+            speaker=d.get("speaker"),
+            words=[Word(float(w[0]), float(w[1]), str(w[2]), float(w[3])) for w in d.get("words", [])],
+        )
+
+
+@dataclass
+class Transcript:
+    text: str
+    language: str
+    language_probability: float
+    duration: float  # seconds of audio
+    segments: list[Segment]
+    model: str
+
+
+@runtime_checkable
+class SpeechToText(Protocol):
+    name: str
+
+    def transcribe(self, audio_path: str, *, language: str | None = None) -> Transcript:
+        """Transcribe a 16 kHz mono file (any format ffmpeg reads); segment and word timestamps."""
+        ...
+
+
+@runtime_checkable
+class SpeakerEmbedder(Protocol):
+    """Voice fingerprint: cosine similarity of two embeddings says how alike two voices sound."""
+
+    name: str
+    dim: int
+
+    def embed(self, wav: np.ndarray, sample_rate: int) -> np.ndarray:
+        """L2-normalised float32 vector for one stretch of speech (mono float32 in [-1, 1])."""
+        ...
+
+
+@dataclass
+class Speech:
+    audio: bytes
+    format: Literal["wav", "mp3", "ogg", "pcm"]
+    sample_rate: int
+    characters: int  # billed characters (what cloud TTS charges for)
+
+
+@runtime_checkable
+class TextToSpeech(Protocol):
+    name: str
+
+    def synthesize(self, text: str, *, voice_id: str, settings: dict[str, Any] | None = None) -> Speech: ...
+
+
+@dataclass
+class ClonedVoice:
+    provider: str  # "elevenlabs", "local"
+    voice_id: str
+    settings: dict[str, Any] = field(default_factory=dict)  # what synthesize() needs besides the id
+    detail: dict[str, Any] = field(default_factory=dict)  # measurements / request facts to show the seller
+
+
+@runtime_checkable
+class VoiceCloner(Protocol):
+    name: str
+
+    def clone(self, *, name: str, samples: Sequence[str], description: str = "") -> ClonedVoice:
+        """Build a voice from clean samples of one speaker (paths to audio files)."""
+        ...
+
+
+# -- language models -----------------------------------------------------------------------------
+@dataclass
+class ChatMessage:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass
+class ChatResult:
+    text: str
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    name: str
+
+    def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        temperature: float = 0.3,
+        max_tokens: int = 800,
+    ) -> ChatResult:
+        """One reply. With `json_schema`, ask the model for JSON of that shape (callers still validate)."""
+        ...
