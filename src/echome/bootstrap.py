@@ -19,8 +19,26 @@ from echome.jobs import store as job_store
 from echome.jobs.runner import JobExecutor, JobQueue, Worker, make_huey
 from echome.knowledge import jobs as _knowledge_jobs  # noqa: F401  (registers catalog.import)
 from echome.knowledge.retrieve import Retriever
-from echome.providers.base import Embedder, VectorStore
-from echome.providers.registry import make_embedder, make_reranker, make_vector_store
+from echome.persona import jobs as _persona_jobs  # noqa: F401  (registers persona.* jobs)
+from echome.providers.base import (
+    ChatModel,
+    Embedder,
+    SpeakerEmbedder,
+    SpeechToText,
+    TextToSpeech,
+    VectorStore,
+    VoiceCloner,
+)
+from echome.providers.registry import (
+    make_chat,
+    make_embedder,
+    make_reranker,
+    make_speaker_embedder,
+    make_stt,
+    make_tts,
+    make_vector_store,
+    make_voice_cloner,
+)
 from echome.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from echome.secrets.keystore import KeyStore, load_or_create_key_file
 from echome.settings import Settings
@@ -47,6 +65,10 @@ class Services:
     _embedder: Embedder | None = field(default=None, init=False, repr=False)
     _vectors: VectorStore | None = field(default=None, init=False, repr=False)
     _retriever: Retriever | None = field(default=None, init=False, repr=False)
+    # Media, speech and voice: also lazy; each model loads once per process.
+    _stt: SpeechToText | None = field(default=None, init=False, repr=False)
+    _speaker_embedder: SpeakerEmbedder | None = field(default=None, init=False, repr=False)
+    _local_tts: TextToSpeech | None = field(default=None, init=False, repr=False)
 
     @property
     def embedder(self) -> Embedder:
@@ -85,6 +107,68 @@ class Services:
                 sessions=self.sessions, embedder=self.embedder, store=self.vectors, reranker=reranker
             )
         return self._retriever
+
+    @property
+    def stt(self) -> SpeechToText:
+        """The server's speech-to-text (local models; `openai:` uses the server-wide OpenAI key)."""
+        if self._stt is None:
+            s = self.settings
+            self._stt = make_stt(
+                s.stt,
+                cache_dir=s.data_dir / "models",
+                beam_size=s.stt_beam_size,
+                openai_api_key=s.openai_api_key.get_secret_value() if s.openai_api_key else None,
+                openai_base_url=s.openai_base_url,
+            )
+        return self._stt
+
+    @property
+    def speaker_embedder(self) -> SpeakerEmbedder:
+        if self._speaker_embedder is None:
+            self._speaker_embedder = make_speaker_embedder(self.settings.speaker_embedder)
+        return self._speaker_embedder
+
+    def cloud_key(self, user_id: str, provider: str, scope: str = "") -> str | None:
+        """The seller's key for a provider (persona scope first), decrypted for one call."""
+        from echome.accounts.keys import get_secret
+
+        with transaction(self.sessions) as db:
+            return get_secret(db, self.keystore, user_id=user_id, provider=provider, scope=scope)
+
+    def chat_for(self, user_id: str, scope: str = "") -> ChatModel | None:
+        """The seller's LLM when they stored an OpenAI or Anthropic key, else None (offline mode)."""
+        s = self.settings
+        key = self.cloud_key(user_id, "openai", scope)
+        if key:
+            return make_chat("openai", api_key=key, base_url=s.openai_base_url, model=s.llm_openai_model)
+        key = self.cloud_key(user_id, "anthropic", scope)
+        if key:
+            return make_chat(
+                "anthropic", api_key=key, base_url=s.anthropic_base_url, model=s.llm_anthropic_model
+            )
+        return None
+
+    def tts(self, provider: str, *, user_id: str, scope: str = "") -> TextToSpeech:
+        if provider == "local":
+            if self._local_tts is None:
+                self._local_tts = make_tts("local")
+            return self._local_tts
+        s = self.settings
+        return make_tts(
+            provider,
+            api_key=self.cloud_key(user_id, provider, scope),
+            base_url=s.elevenlabs_base_url,
+            model=s.elevenlabs_model,
+        )
+
+    def voice_cloner(self, provider: str, *, user_id: str, scope: str = "") -> VoiceCloner:
+        if provider == "local":
+            return make_voice_cloner("local")
+        return make_voice_cloner(
+            provider,
+            api_key=self.cloud_key(user_id, provider, scope),
+            base_url=self.settings.elevenlabs_base_url,
+        )
 
     def submit_job(self, *, user_id: str, kind: str, payload: dict[str, Any] | None = None) -> str:
         """Record a job and send it to the workers; returns its id."""

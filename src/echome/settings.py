@@ -99,6 +99,32 @@ class Settings(BaseSettings):
     cohere_base_url: str = "https://api.cohere.com"
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, description="Largest catalog file accepted.")
 
+    # -- media, speech and voice -------------------------------------------------------------
+    stt: str = Field(
+        default="local:base",
+        description="Speech to text: local:base (multilingual), local:tiny.en (fastest), openai:whisper-1",
+    )
+    stt_beam_size: int = Field(default=1, ge=1, le=10, description="Whisper beam size (1 = greedy, fastest).")
+    speaker_embedder: str = Field(
+        default="local:mfcc",
+        description="Speaker fingerprints: local:mfcc (no torch), local:resemblyzer (speaker extra)",
+    )
+    max_media_minutes: float = Field(default=120.0, gt=0, description="Longest recording accepted.")
+    max_media_items: int = Field(default=25, ge=1, description="Most items taken from one playlist URL.")
+    max_media_upload_bytes: int = Field(
+        default=1024 * 1024 * 1024, description="Largest uploaded audio/video file (also caps downloads)."
+    )
+    persona_languages: str = Field(
+        default="en", description="Languages the persona analyser accepts (comma list of ISO codes)."
+    )
+    elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    elevenlabs_model: str = "eleven_multilingual_v2"
+    anthropic_base_url: str = "https://api.anthropic.com"
+    llm_openai_model: str = Field(default="gpt-4o-mini", description="Model used with a seller's OpenAI key.")
+    llm_anthropic_model: str = Field(
+        default="claude-3-5-haiku-latest", description="Model used with a seller's Anthropic key."
+    )
+
     # -- logging ----------------------------------------------------------------------------
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"

@@ -14,7 +14,7 @@ from echome import __version__
 from echome.app.deps import limit_ip
 from echome.app.errors import install_error_handlers
 from echome.app.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from echome.app.routes import auth, google, health, jobs, keys, personas, products
+from echome.app.routes import auth, google, health, jobs, keys, media, personas, products, profile, voice
 from echome.bootstrap import Services
 
 log = logging.getLogger("echome")
@@ -66,12 +66,17 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         same_site="lax",
         https_only=settings.cookie_secure,
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        large_paths=("/media/upload",),
+        large_max_bytes=settings.max_media_upload_bytes + 1024 * 1024,
+    )
     app.add_middleware(RequestIdMiddleware)
 
     app.include_router(health.router)
     api = APIRouter(dependencies=[Depends(limit_ip)])
-    for module in (auth, google, jobs, keys, personas, products):
+    for module in (auth, google, jobs, keys, personas, profile, media, voice, products):
         api.include_router(module.router)
     app.include_router(api)
 

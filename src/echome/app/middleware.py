@@ -63,13 +63,22 @@ class RequestIdMiddleware:
 class BodyLimitMiddleware:
     """413 for bodies over the limit, whether announced by Content-Length or streamed chunked."""
 
-    def __init__(self, app: Any, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: Any, *, max_bytes: int, large_paths: tuple[str, ...] = (), large_max_bytes: int = 0
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max = max_bytes
+        # Media uploads (recordings of the seller) are far larger than any other request.
+        self.large_paths = large_paths
+        self.large_max = max(large_max_bytes, max_bytes)
 
-    async def _reject(self, send: Any) -> None:
+    def _limit(self, scope: Scope) -> int:
+        path = scope.get("path", "")
+        return self.large_max if any(path.endswith(p) for p in self.large_paths) else self.default_max
+
+    async def _reject(self, send: Any, limit: int) -> None:
         body = json.dumps(
-            {"error": "payload_too_large", "detail": f"request body exceeds {self.max_bytes} bytes"}
+            {"error": "payload_too_large", "detail": f"request body exceeds {limit} bytes"}
         ).encode()
         await send(
             {
@@ -87,14 +96,15 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope)
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None:
             try:
-                too_big = int(length) > self.max_bytes
+                too_big = int(length) > limit
             except ValueError:
                 too_big = True
             if too_big:
-                await self._reject(send)
+                await self._reject(send, limit)
                 return
         seen = 0
         started = False
@@ -104,8 +114,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge(413, f"request body exceeds {self.max_bytes} bytes")
+                if seen > limit:
+                    raise _TooLarge(413, f"request body exceeds {limit} bytes")
             return message
 
         async def tracking_send(message: dict[str, Any]) -> None:
@@ -118,7 +128,7 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(send)
+                await self._reject(send, limit)
 
 
 class _TooLarge(HTTPException):

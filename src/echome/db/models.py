@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -139,6 +140,63 @@ class PersonaProfileVersion(Base):
     auto_extracted: Mapped[dict[str, Any]] = mapped_column(default=dict)
     manual_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     change: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = _created()
+
+
+class PersonaMedia(Base):
+    """One recording of the seller (a URL or an upload) and where its processing stands."""
+
+    __tablename__ = "persona_media"
+    __table_args__ = (Index("ix_persona_media_persona", "persona_id", "created_at"),)
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    persona_id: Mapped[str] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # "url" | "upload"
+    source: Mapped[str] = mapped_column(Text)  # the URL, or the uploaded file's name
+    title: Mapped[str | None] = mapped_column(String(500))
+    # pending → processing → ready | failed (reason in `error`)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None] = mapped_column(String(32))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    language: Mapped[str | None] = mapped_column(String(16))
+    audio_key: Mapped[str | None] = mapped_column(String(500))  # FLAC voice copy in storage
+    upload_key: Mapped[str | None] = mapped_column(String(500))  # the uploaded original, until processed
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class Transcript(Base):
+    """Timestamped transcript of one media item, every segment labelled with its speaker."""
+
+    __tablename__ = "transcripts"
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    media_id: Mapped[str] = mapped_column(ForeignKey("persona_media.id", ondelete="CASCADE"), unique=True)
+    model: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(16))
+    language_probability: Mapped[float] = mapped_column(Float, default=1.0)
+    text: Mapped[str] = mapped_column(Text)
+    segments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    speakers: Mapped[dict[str, Any]] = mapped_column(default=dict)  # clustering report
+    seller_speaker: Mapped[str | None] = mapped_column(String(16))  # the guess, or the seller's pick
+    speaker_chosen_by: Mapped[str] = mapped_column(String(20), default="auto")  # "auto" | "seller"
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class VoiceConsent(Base):
+    """The seller's confirmation that they are the person in the media, or have that person's permission."""
+
+    __tablename__ = "voice_consents"
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    persona_id: Mapped[str] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"), index=True)
+    confirmed_by: Mapped[str] = mapped_column(String(320))  # the account's email
+    statement: Mapped[str] = mapped_column(Text)
+    media_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    client: Mapped[str | None] = mapped_column(String(200))  # "api 127.0.0.1", "cli"
     created_at: Mapped[datetime] = _created()
 
 

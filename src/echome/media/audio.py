@@ -9,6 +9,7 @@ import io
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import numpy as np
@@ -55,14 +56,14 @@ def probe(path: str | Path) -> AudioInfo:
 
 
 def load_audio(
-    path: str | Path, *, sample_rate: int = RECOGNITION_RATE, max_seconds: float | None = None
+    path: str | Path | BinaryIO, *, sample_rate: int = RECOGNITION_RATE, max_seconds: float | None = None
 ) -> np.ndarray:
     """Decode to mono float32 in [-1, 1] at `sample_rate`."""
     chunks: list[np.ndarray] = []
     limit = None if max_seconds is None else int(max_seconds * sample_rate)
     total = 0
     try:
-        with av.open(str(path)) as container:
+        with av.open(path if hasattr(path, "read") else str(path)) as container:
             if not container.streams.audio:
                 raise AudioError("the file has no audio track")
             stream = container.streams.audio[0]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from echome.providers.base import Embedder, Reranker, VectorStore
+from echome.providers.base import (
+    ChatModel,
+    Embedder,
+    Reranker,
+    SpeakerEmbedder,
+    SpeechToText,
+    TextToSpeech,
+    VectorStore,
+    VoiceCloner,
+)
 
 
 class ConfigError(ValueError):
@@ -88,3 +97,99 @@ def make_reranker(
             base_url=cohere_base_url or "https://api.cohere.com",
         )
     raise ConfigError(f"unknown reranker {spec!r}; use local, none or cohere:MODEL")
+
+
+# -- speech, voice, chat ---------------------------------------------------------------------------
+def make_stt(
+    spec: str,
+    *,
+    cache_dir: Path,
+    beam_size: int = 1,
+    openai_api_key: str | None = None,
+    openai_base_url: str | None = None,
+) -> SpeechToText:
+    kind, _, model = spec.partition(":")
+    if kind == "local":
+        from echome.providers.stt_whisper import MODELS, FasterWhisperSTT
+
+        if model not in MODELS:
+            raise ConfigError(f"unknown local speech model {model!r}; available: {', '.join(MODELS)}")
+        return FasterWhisperSTT(model, cache_dir=cache_dir, beam_size=beam_size)
+    if kind == "openai":
+        if not openai_api_key:
+            raise ConfigError("openai speech-to-text needs an OpenAI key (`echome keys set openai`)")
+        from echome.providers.stt_openai import OpenAIWhisperSTT
+
+        return OpenAIWhisperSTT(
+            api_key=openai_api_key,
+            base_url=openai_base_url or "https://api.openai.com/v1",
+            model=model or "whisper-1",
+        )
+    raise ConfigError(f"unknown speech-to-text {spec!r}; use local:base, local:tiny.en or openai:whisper-1")
+
+
+def make_speaker_embedder(spec: str) -> SpeakerEmbedder:
+    kind, _, model = spec.partition(":")
+    if kind == "local" and model in ("", "mfcc"):
+        from echome.providers.speaker_mfcc import MfccSpeakerEmbedder
+
+        return MfccSpeakerEmbedder()
+    if kind == "local" and model == "resemblyzer":
+        from echome.providers.speaker_resemblyzer import ResemblyzerSpeakerEmbedder
+
+        return ResemblyzerSpeakerEmbedder()
+    raise ConfigError(f"unknown speaker embedder {spec!r}; use local:mfcc or local:resemblyzer")
+
+
+def make_tts(
+    provider: str, *, api_key: str | None = None, base_url: str | None = None, model: str | None = None
+) -> TextToSpeech:
+    if provider == "local":
+        from echome.voice.local import LocalVoiceTTS
+
+        return LocalVoiceTTS()
+    if provider == "elevenlabs":
+        if not api_key:
+            raise ConfigError(
+                "ElevenLabs speech needs the seller's ElevenLabs key (`echome keys set elevenlabs`)"
+            )
+        from echome.providers.tts_elevenlabs import ElevenLabsTTS
+
+        return ElevenLabsTTS(
+            api_key=api_key,
+            base_url=base_url or "https://api.elevenlabs.io",
+            model_id=model or "eleven_multilingual_v2",
+        )
+    raise ConfigError(f"unknown voice provider {provider!r}; use local or elevenlabs")
+
+
+def make_voice_cloner(
+    provider: str, *, api_key: str | None = None, base_url: str | None = None
+) -> VoiceCloner:
+    if provider == "local":
+        from echome.voice.local import LocalVoiceCloner
+
+        return LocalVoiceCloner()
+    if provider == "elevenlabs":
+        if not api_key:
+            raise ConfigError(
+                "ElevenLabs cloning needs the seller's ElevenLabs key (`echome keys set elevenlabs`)"
+            )
+        from echome.providers.tts_elevenlabs import ElevenLabsVoiceCloner
+
+        return ElevenLabsVoiceCloner(api_key=api_key, base_url=base_url or "https://api.elevenlabs.io")
+    raise ConfigError(f"unknown voice provider {provider!r}; use local or elevenlabs")
+
+
+def make_chat(provider: str, *, api_key: str | None, base_url: str, model: str) -> ChatModel:
+    if provider == "openai":
+        from echome.providers.chat_openai import OpenAIChat
+
+        return OpenAIChat(api_key=api_key, base_url=base_url, model=model)
+    if provider == "anthropic":
+        if not api_key:
+            raise ConfigError("Anthropic needs an API key")
+        from echome.providers.chat_anthropic import AnthropicChat
+
+        return AnthropicChat(api_key=api_key, base_url=base_url, model=model)
+    raise ConfigError(f"unknown chat provider {provider!r}; use openai or anthropic")

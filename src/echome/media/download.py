@@ -1,0 +1,224 @@
+"""Fetch media with yt-dlp: YouTube videos and playlists, and anything else yt-dlp supports.
+
+Only the best audio stream is downloaded (no video when the site offers audio alone); audio is
+extracted afterwards with PyAV, so yt-dlp's own ffmpeg post-processing is not used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class DownloadError(ValueError):
+    """A URL could not be fetched; the message is meant for the seller."""
+
+
+@dataclass
+class DownloadedMedia:
+    path: Path
+    title: str
+    source_url: str  # the page URL of this item (a playlist entry's own URL)
+    media_id: str
+    duration: float | None
+    uploader: str | None = None
+    extractor: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Entry:
+    url: str
+    title: str
+    duration: float | None
+
+
+ProgressFn = Callable[[float, str], None]
+
+
+class _Quiet:
+    """yt-dlp logger that keeps its console output out of ours (errors come back as exceptions)."""
+
+    def debug(self, msg: str) -> None:
+        pass
+
+    def info(self, msg: str) -> None:
+        pass
+
+    def warning(self, msg: str) -> None:
+        pass
+
+    def error(self, msg: str) -> None:
+        pass
+
+
+def _ydl_params(dest: Path, *, max_bytes: int | None, socket_timeout: float) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "format": "bestaudio/best",
+        "outtmpl": str(dest / "%(id).80s.%(ext)s"),
+        "restrictfilenames": True,
+        "quiet": True,
+        "logger": _Quiet(),
+        "no_warnings": True,
+        "noprogress": True,
+        "socket_timeout": socket_timeout,
+        "retries": 3,
+        "fragment_retries": 3,
+        "noplaylist": False,
+        "ignoreerrors": False,
+        "cachedir": False,
+        "overwrites": True,
+    }
+    if max_bytes:
+        params["max_filesize"] = max_bytes
+    try:
+        import imageio_ffmpeg
+
+        params["ffmpeg_location"] = imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):  # pragma: no cover - a default dependency
+        pass
+    return params
+
+
+def list_entries(url: str, *, max_items: int = 50, socket_timeout: float = 20.0) -> list[Entry]:
+    """Expand a URL into the media items it holds (one for a video, several for a playlist)."""
+    import yt_dlp
+
+    params = _ydl_params(Path("."), max_bytes=None, socket_timeout=socket_timeout)
+    params.update({"extract_flat": "in_playlist", "playlistend": max_items, "skip_download": True})
+    try:
+        with yt_dlp.YoutubeDL(params) as ydl:
+            info = ydl.extract_info(url, download=False)
+    except Exception as exc:  # yt-dlp raises many types; all mean "this URL did not work"
+        raise DownloadError(explain(exc, url)) from exc
+    if info is None:
+        raise DownloadError(f"nothing to download at {url}")
+    if info.get("_type") in ("playlist", "multi_video"):
+        entries = []
+        for e in list(info.get("entries") or [])[:max_items]:
+            if not e:
+                continue
+            entry_url = e.get("url") or e.get("webpage_url") or e.get("original_url")
+            if entry_url:
+                entries.append(Entry(entry_url, e.get("title") or entry_url, _num(e.get("duration"))))
+        if not entries:
+            raise DownloadError(f"the playlist at {url} has no playable items")
+        return entries
+    return [Entry(url, info.get("title") or url, _num(info.get("duration")))]
+
+
+def download(
+    url: str,
+    dest: Path,
+    *,
+    max_seconds: float,
+    max_bytes: int | None = None,
+    progress: ProgressFn | None = None,
+    socket_timeout: float = 20.0,
+) -> DownloadedMedia:
+    """Download one media item's best audio into `dest`; refuses items longer than `max_seconds`."""
+    import yt_dlp
+
+    dest.mkdir(parents=True, exist_ok=True)
+    params = _ydl_params(dest, max_bytes=max_bytes, socket_timeout=socket_timeout)
+    params["noplaylist"] = True
+    too_long: list[float] = []
+
+    def check(info: dict[str, Any], *, incomplete: bool = False) -> str | None:
+        duration = _num(info.get("duration"))
+        if duration is not None and duration > max_seconds:
+            too_long.append(duration)
+            return "too long"
+        return None
+
+    params["match_filter"] = check
+
+    def hook(d: dict[str, Any]) -> None:
+        if progress is None or d.get("status") != "downloading":
+            return
+        total = d.get("total_bytes") or d.get("total_bytes_estimate")
+        done = d.get("downloaded_bytes") or 0
+        if total:
+            progress(min(1.0, done / total), f"downloading {done / 1e6:.1f}/{total / 1e6:.1f} MB")
+
+    params["progress_hooks"] = [hook]
+    try:
+        with yt_dlp.YoutubeDL(params) as ydl:
+            info = ydl.extract_info(url, download=True)
+    except Exception as exc:
+        raise DownloadError(explain(exc, url)) from exc
+    if too_long:
+        raise DownloadError(
+            f"the video is {too_long[0] / 60:.0f} minutes long; the limit is {max_seconds / 60:.0f} minutes "
+            "(ECHOME_MAX_MEDIA_MINUTES)"
+        )
+    if not info:
+        raise DownloadError(f"nothing to download at {url}")
+    if info.get("_type") in ("playlist", "multi_video"):
+        entries = [e for e in info.get("entries") or [] if e]
+        if not entries:
+            raise DownloadError(f"nothing to download at {url}")
+        info = entries[0]
+    files = [Path(d["filepath"]) for d in info.get("requested_downloads") or [] if d.get("filepath")]
+    path = next((f for f in files if f.exists()), None)
+    if path is None:
+        if max_bytes and info.get("filesize") and info["filesize"] > max_bytes:
+            raise DownloadError(f"the file is larger than the {max_bytes / 1e6:.0f} MB limit")
+        raise DownloadError(f"yt-dlp found media at {url} but saved no file")
+    return DownloadedMedia(
+        path=path,
+        title=str(info.get("title") or path.stem),
+        source_url=str(info.get("webpage_url") or url),
+        media_id=str(info.get("id") or path.stem),
+        duration=_num(info.get("duration")),
+        uploader=info.get("uploader"),
+        extractor=str(info.get("extractor_key") or info.get("extractor") or ""),
+    )
+
+
+_REASONS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"private video", re.I),
+        "the video is private; make it public or unlisted, or upload the file",
+    ),
+    (
+        re.compile(r"video unavailable|has been removed|no longer available|account .* terminated", re.I),
+        "the video was removed or is unavailable",
+    ),
+    (re.compile(r"sign in to confirm your age|age-restricted", re.I), "the video is age-restricted"),
+    (re.compile(r"HTTP Error 404|404: Not Found", re.I), "the address returned 404 Not Found"),
+    (re.compile(r"HTTP Error 40[13]", re.I), "the server refused access (401/403)"),
+    (re.compile(r"HTTP Error 5\d\d", re.I), "the server had an error (5xx); try again later"),
+    (re.compile(r"Unsupported URL", re.I), "no video or audio was found at this address"),
+    (re.compile(r"is not a valid URL|Invalid URL|unknown url type", re.I), "this is not a valid web address"),
+    (
+        re.compile(
+            r"timed out|Connection refused|Name or service not known|getaddrinfo|Network is unreachable", re.I
+        ),
+        "the site could not be reached",
+    ),
+    (re.compile(r"File is larger than max-filesize", re.I), "the file is larger than the upload limit"),
+]
+
+
+def explain(exc: BaseException, url: str) -> str:
+    text = str(exc)
+    for pattern, reason in _REASONS:
+        if pattern.search(text):
+            return f"{reason} ({url})"
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text).replace("ERROR: ", "").strip()
+    return f"could not download {url}: {text[:200]}"
+
+
+def transient(message: str) -> bool:
+    return "try again later" in message or "could not be reached" in message
+
+
+def _num(value: Any) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None

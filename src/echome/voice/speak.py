@@ -1,0 +1,101 @@
+"""Speak as the persona: its voice (ElevenLabs voice_id or the local voice) → audio file bytes.
+
+A persona without a built voice speaks with the stock local voice, untransformed (neutral).
+Messaging apps want OGG/Opus 48 kHz mono for voice notes; WAV and MP3 are offered for downloads.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from echome.db.models import Persona
+from echome.db.session import transaction
+from echome.media.audio import encode, load_audio, wav_bytes
+
+if TYPE_CHECKING:
+    from echome.bootstrap import Services
+
+Format = Literal["ogg", "wav", "mp3"]
+MAX_CHARS = 5000
+ELEVENLABS_DEFAULTS = {"stability": 0.5, "similarity_boost": 0.75}
+CONTENT_TYPES = {"ogg": "audio/ogg", "wav": "audio/wav", "mp3": "audio/mpeg"}
+
+
+class SpeakError(ValueError):
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass
+class Spoken:
+    audio: bytes
+    format: Format
+    provider: str
+    voice_id: str
+    characters: int
+    duration: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.format]
+
+
+def voice_of(services: Services, persona_id: str, user_id: str) -> tuple[str, str, dict[str, Any]]:
+    with transaction(services.sessions) as db:
+        persona = db.get(Persona, persona_id)
+        if persona is None or persona.user_id != user_id:
+            raise SpeakError("persona not found")
+        provider = persona.voice_provider or "local"
+        voice_id = persona.voice_id or "piper:joe"
+        vs = dict(persona.voice_settings or {})
+    if provider == "elevenlabs":
+        settings = {**ELEVENLABS_DEFAULTS, **(vs.get("tts_overrides") or {})}
+    else:
+        settings = dict(vs.get("params") or {})
+    return provider, voice_id, settings
+
+
+def speak(services: Services, *, persona_id: str, user_id: str, text: str, fmt: Format = "ogg") -> Spoken:
+    from echome.providers.base import ProviderError
+
+    text = " ".join(text.split())
+    if not text:
+        raise SpeakError("there is no text to speak")
+    if len(text) > MAX_CHARS:
+        raise SpeakError(f"the text is {len(text)} characters; at most {MAX_CHARS} can be spoken at once")
+    provider, voice_id, settings = voice_of(services, persona_id, user_id)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    try:
+        tts = services.tts(provider, user_id=user_id, scope=persona_id)
+        speech = tts.synthesize(text, voice_id=voice_id, settings=settings)
+    except ProviderError as exc:
+        raise SpeakError(f"speech failed: {exc}", transient=exc.transient) from None
+    except ValueError as exc:
+        raise SpeakError(str(exc)) from None
+    timings["synthesize"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    rate = speech.sample_rate or 22_050
+    wav = load_audio(io.BytesIO(speech.audio), sample_rate=rate)
+    duration = wav.size / rate
+    if speech.format == fmt:
+        audio = speech.audio
+    elif fmt == "wav":
+        audio = wav_bytes(wav, rate)
+    else:
+        audio = encode(wav, rate, codec="opus" if fmt == "ogg" else "mp3")
+    timings["encode"] = time.perf_counter() - t1
+    return Spoken(
+        audio=audio,
+        format=fmt,
+        provider=provider,
+        voice_id=voice_id,
+        characters=speech.characters,
+        duration=round(duration, 2),
+        timings=timings,
+    )
