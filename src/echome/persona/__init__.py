@@ -1,0 +1,1 @@
+"""Who the seller is: media → transcript → measured traits → profile (with versions)."""

@@ -1,0 +1,1 @@
+"""How the seller sounds: voice building (local transform or cloud clone) and speech."""
