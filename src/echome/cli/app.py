@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from echome import __version__
-from echome.cli import admin, jobs, knowledge, serve
+from echome.cli import admin, jobs, knowledge, persona, serve
 from echome.cli.common import state
 
 app = typer.Typer(
@@ -44,3 +44,6 @@ app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(knowledge.catalog_app, name="catalog")
 app.command("search")(knowledge.search)
 app.add_typer(knowledge.eval_app, name="eval")
+app.add_typer(persona.persona_app, name="persona")
+app.command("transcribe")(persona.transcribe)
+app.command("say")(persona.say)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
@@ -15,19 +14,13 @@ from echome.app.deps import CurrentUser, DbSession, ServicesDep, client_ip
 from echome.app.errors import ApiError, not_found
 from echome.app.routes.personas import get_persona
 from echome.app.routes.products import safe_filename
-from echome.db.models import PersonaMedia, Transcript, User, VoiceConsent
+from echome.db.models import PersonaMedia, Transcript
+from echome.persona.service import MAX_ITEMS, MediaInputError, Submitted, add_media
 from echome.voice.build import consent_view
 
 router = APIRouter(prefix="/api/personas/{persona_id}/media", tags=["media"])
 
-MAX_URLS = 25
-MEDIA_EXTENSIONS = (
-    ".mp3", ".wav", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".webm", ".mp4", ".mov", ".mkv",
-    ".avi", ".wma", ".amr", ".3gp", ".m4v",
-)  # fmt: skip
-DEFAULT_CONSENT = (
-    "I am the person speaking in these recordings, or I have their permission to clone their voice."
-)
+MAX_URLS = MAX_ITEMS
 VoiceProvider = Literal["auto", "local", "elevenlabs"]
 
 
@@ -65,65 +58,13 @@ def _out(m: PersonaMedia) -> MediaOut:
     return MediaOut.model_validate(m, from_attributes=True)
 
 
-def _check_url(url: str) -> str:
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
-        raise ApiError(422, f"not a web address (http or https): {url[:100]!r}")
-    return url
-
-
-def _record_consent(db: DbSession, user: User, persona_id: str, media_ids: list[str], statement: str | None,
-                    client: str) -> VoiceConsent:  # fmt: skip
-    row = VoiceConsent(
-        user_id=user.id,
-        persona_id=persona_id,
-        confirmed_by=user.email,
-        statement=(statement or DEFAULT_CONSENT).strip(),
-        media_ids=media_ids,
-        client=client[:200],
-    )
-    db.add(row)
-    return row
-
-
-def _submit(
-    services: ServicesDep,
-    db: DbSession,
-    user: User,
-    persona_id: str,
-    rows: list[PersonaMedia],
-    *,
-    consent: bool,
-    statement: str | None,
-    build_voice: bool | None,
-    provider: str,
-    client: str,
-) -> JSONResponse:
-    db.add_all(rows)
-    db.flush()
-    ids = [r.id for r in rows]
-    consent_row = _record_consent(db, user, persona_id, ids, statement, client) if consent else None
-    db.commit()
-    job_id = services.submit_job(
-        user_id=user.id,
-        kind="persona.media",
-        payload={
-            "persona_id": persona_id,
-            "media_ids": ids,
-            "build_voice": consent if build_voice is None else build_voice,
-            "voice_provider": provider,
-        },
-    )
-    for r in rows:
-        r.job_id = job_id
-    db.commit()
+def _submitted(sub: Submitted) -> JSONResponse:
     return JSONResponse(
         {
-            "job_id": job_id,
-            "events": f"/api/jobs/{job_id}/events",
-            "media": [_out(r).model_dump(mode="json") for r in rows],
-            "consent": consent_view(consent_row) if consent_row else None,
+            "job_id": sub.job_id,
+            "events": f"/api/jobs/{sub.job_id}/events",
+            "media": [_out(r).model_dump(mode="json") for r in sub.media],
+            "consent": consent_view(sub.consent) if sub.consent else None,
         },
         status_code=202,
     )
@@ -134,16 +75,15 @@ def add_media_urls(
     persona_id: str, body: MediaIn, request: Request, user: CurrentUser, db: DbSession, services: ServicesDep
 ) -> JSONResponse:
     get_persona(db, user.id, persona_id)
-    urls = list(dict.fromkeys(_check_url(u) for u in body.urls))
-    rows = [
-        PersonaMedia(user_id=user.id, persona_id=persona_id, kind="url", source=u, status="pending")
-        for u in urls
-    ]
-    return _submit(
-        services, db, user, persona_id, rows,
-        consent=body.consent, statement=body.consent_statement, build_voice=body.build_voice,
-        provider=body.voice_provider, client=f"api {client_ip(request)}",
-    )  # fmt: skip
+    try:
+        sub = add_media(
+            services, db, user, persona_id, urls=body.urls, consent=body.consent,
+            statement=body.consent_statement, build_voice=body.build_voice, provider=body.voice_provider,
+            client=f"api {client_ip(request)}",
+        )  # fmt: skip
+    except MediaInputError as exc:
+        raise ApiError(exc.status, str(exc)) from None
+    return _submitted(sub)
 
 
 @router.post("/upload", status_code=202, summary="Upload audio or video files of yourself")
@@ -160,42 +100,16 @@ def upload_media(
     voice_provider: Annotated[VoiceProvider, Form()] = "auto",
 ) -> JSONResponse:
     get_persona(db, user.id, persona_id)
-    if not files or len(files) > MAX_URLS:
-        raise ApiError(422, f"upload between 1 and {MAX_URLS} files")
-    limit = services.settings.max_media_upload_bytes
-    rows: list[PersonaMedia] = []
-    stored: list[str] = []
     try:
-        for f in files:
-            name = safe_filename(f.filename or "")
-            if not name.lower().endswith(MEDIA_EXTENSIONS):
-                raise ApiError(
-                    415, f"{name}: not an audio or video file; use one of {', '.join(MEDIA_EXTENSIONS)}"
-                )
-            f.file.seek(0, 2)
-            size = f.file.tell()
-            f.file.seek(0)
-            if size == 0:
-                raise ApiError(422, f"{name}: the file is empty")
-            if size > limit:
-                raise ApiError(413, f"{name}: larger than the {limit // (1024 * 1024)} MB limit")
-            row = PersonaMedia(user_id=user.id, persona_id=persona_id, kind="upload", source=name, title=name)
-            row.status = "pending"
-            db.add(row)
-            db.flush()
-            row.upload_key = services.storage.put("media-uploads", user.id, f"{row.id}-{name}", f.file)
-            stored.append(row.upload_key)
-            rows.append(row)
-    except ApiError:
-        db.rollback()
-        for key in stored:
-            services.storage.delete(key)
-        raise
-    return _submit(
-        services, db, user, persona_id, rows,
-        consent=consent, statement=consent_statement, build_voice=build_voice,
-        provider=voice_provider, client=f"api {client_ip(request)}",
-    )  # fmt: skip
+        sub = add_media(
+            services, db, user, persona_id,
+            uploads=[(safe_filename(f.filename or ""), f.file) for f in files],
+            consent=consent, statement=consent_statement, build_voice=build_voice, provider=voice_provider,
+            client=f"api {client_ip(request)}",
+        )  # fmt: skip
+    except MediaInputError as exc:
+        raise ApiError(exc.status, str(exc)) from None
+    return _submitted(sub)
 
 
 @router.get("", response_model=list[MediaOut])

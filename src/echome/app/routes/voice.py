@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from echome.app.deps import CurrentUser, DbSession, ServicesDep, client_ip
 from echome.app.errors import ApiError
-from echome.app.routes.media import DEFAULT_CONSENT
 from echome.app.routes.personas import get_persona
 from echome.db.models import PersonaMedia, VoiceConsent
+from echome.persona.service import DEFAULT_CONSENT
 from echome.voice.build import consent_view
 from echome.voice.speak import SpeakError, speak
 

@@ -1,0 +1,145 @@
+"""Adding media to a persona — shared by the API and the CLI so both record consent the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from echome.db.models import PersonaMedia, User, VoiceConsent
+
+if TYPE_CHECKING:
+    from echome.bootstrap import Services
+
+MAX_ITEMS = 25
+MEDIA_EXTENSIONS = (
+    ".mp3", ".wav", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".webm", ".mp4", ".mov", ".mkv",
+    ".avi", ".wma", ".amr", ".3gp", ".m4v",
+)  # fmt: skip
+DEFAULT_CONSENT = (
+    "I am the person speaking in these recordings, or I have their permission to clone their voice."
+)
+
+
+class MediaInputError(ValueError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Submitted:
+    job_id: str
+    media: list[PersonaMedia]
+    consent: VoiceConsent | None
+
+
+def check_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
+        raise MediaInputError(422, f"not a web address (http or https): {url[:100]!r}")
+    return url
+
+
+def record_consent(
+    db: Session, user: User, persona_id: str, media_ids: list[str], statement: str | None, client: str
+) -> VoiceConsent:
+    row = VoiceConsent(
+        user_id=user.id,
+        persona_id=persona_id,
+        confirmed_by=user.email,
+        statement=(statement or DEFAULT_CONSENT).strip(),
+        media_ids=media_ids,
+        client=client[:200],
+    )
+    db.add(row)
+    return row
+
+
+def add_media(
+    services: Services,
+    db: Session,
+    user: User,
+    persona_id: str,
+    *,
+    urls: list[str] = (),  # type: ignore[assignment]
+    uploads: list[tuple[str, BinaryIO]] = (),  # type: ignore[assignment]
+    consent: bool = False,
+    statement: str | None = None,
+    build_voice: bool | None = None,
+    provider: str = "auto",
+    client: str = "api",
+) -> Submitted:
+    """Create media rows (uploads go to storage first), record consent, queue one `persona.media` job."""
+    if not urls and not uploads:
+        raise MediaInputError(422, "give at least one URL or file")
+    if len(urls) + len(uploads) > MAX_ITEMS:
+        raise MediaInputError(422, f"at most {MAX_ITEMS} recordings at once")
+    limit = services.settings.max_media_upload_bytes
+    rows: list[PersonaMedia] = []
+    stored: list[str] = []
+    try:
+        for url in dict.fromkeys(check_url(u) for u in urls):
+            rows.append(PersonaMedia(user_id=user.id, persona_id=persona_id, kind="url", source=url))
+        for name, fileobj in uploads:
+            if not name.lower().endswith(MEDIA_EXTENSIONS):
+                raise MediaInputError(
+                    415, f"{name}: not an audio or video file; use {', '.join(MEDIA_EXTENSIONS)}"
+                )
+            fileobj.seek(0, 2)
+            size = fileobj.tell()
+            fileobj.seek(0)
+            if size == 0:
+                raise MediaInputError(422, f"{name}: the file is empty")
+            if size > limit:
+                raise MediaInputError(413, f"{name}: larger than the {limit // (1024 * 1024)} MB limit")
+            row = PersonaMedia(user_id=user.id, persona_id=persona_id, kind="upload", source=name, title=name)
+            db.add(row)
+            db.flush()
+            row.upload_key = services.storage.put("media-uploads", user.id, f"{row.id}-{name}", fileobj)
+            stored.append(row.upload_key)
+            rows.append(row)
+        for r in rows:
+            r.status = "pending"
+        db.add_all(rows)
+        db.flush()
+        ids = [r.id for r in rows]
+        consent_row = record_consent(db, user, persona_id, ids, statement, client) if consent else None
+        db.commit()
+    except Exception:
+        db.rollback()
+        for key in stored:
+            services.storage.delete(key)
+        raise
+    job_id = services.submit_job(
+        user_id=user.id,
+        kind="persona.media",
+        payload={
+            "persona_id": persona_id,
+            "media_ids": ids,
+            "build_voice": consent if build_voice is None else build_voice,
+            "voice_provider": provider,
+        },
+    )
+    for r in rows:
+        r.job_id = job_id
+    db.commit()
+    return Submitted(job_id, rows, consent_row)
+
+
+def media_view(m: PersonaMedia) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "kind": m.kind,
+        "source": m.source,
+        "title": m.title,
+        "status": m.status,
+        "error": m.error,
+        "job_id": m.job_id,
+        "duration_seconds": m.duration_seconds,
+        "language": m.language,
+        "created_at": m.created_at.isoformat() if m.created_at else None,
+    }
