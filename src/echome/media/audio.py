@@ -136,8 +136,8 @@ def extract_for_pipeline(
     info = probe(src)
     if info.duration and info.duration > max_seconds + 1:
         raise AudioError(
-            f"the recording is {info.duration / 60:.0f} minutes long; the limit is "
-            f"{max_seconds / 60:.0f} minutes (ECHOME_MAX_MEDIA_MINUTES)"
+            f"the recording is {span(info.duration)} long; the limit is {span(max_seconds)} "
+            "(ECHOME_MAX_MEDIA_MINUTES)"
         )
     hq_rate = min(max(info.sample_rate, RECOGNITION_RATE), HQ_MAX_RATE)
     hq = load_audio(src, sample_rate=hq_rate, max_seconds=max_seconds)
@@ -157,6 +157,14 @@ def resample(wav: np.ndarray, rate: int, target: int) -> np.ndarray:
     frame.sample_rate = rate
     out = [f.to_ndarray().reshape(-1) for f in resampler.resample(frame) + resampler.resample(None)]
     return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
+
+
+def span(seconds: float) -> str:
+    """A length the seller reads at a glance: "45 s", "12 min", "3 h 5 min"."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
 
 
 def _short(exc: BaseException) -> str:

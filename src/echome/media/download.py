@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from echome.media.audio import span
+
 
 class DownloadError(ValueError):
     """A URL could not be fetched; the message is meant for the seller."""
@@ -152,7 +154,7 @@ def download(
         raise DownloadError(explain(exc, url)) from exc
     if too_long:
         raise DownloadError(
-            f"the video is {too_long[0] / 60:.0f} minutes long; the limit is {max_seconds / 60:.0f} minutes "
+            f"the video is {span(too_long[0])} long; the limit is {span(max_seconds)} "
             "(ECHOME_MAX_MEDIA_MINUTES)"
         )
     if not info:
