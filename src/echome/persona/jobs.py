@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from typing import Any
 
 from echome.jobs import JobContext, PermanentJobError, TransientJobError, job_handler
@@ -54,17 +55,26 @@ def add_media(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
             reasons = "; ".join(r.get("error") or "unknown" for r in results) or "no media given"
             raise PermanentJobError(f"none of the recordings could be used: {reasons}")
         ctx.progress(82, "measuring your speaking style")
+        t = time.perf_counter()
         titles = ", ".join(str(r.get("title") or r["media_id"]) for r in ready)
         version = rebuild_profile(
             services, persona_id=persona_id, user_id=ctx.user_id, change=f"media added: {titles}"[:200]
         )
-        out: dict[str, Any] = {"media": results, "profile_version": version, "voice": None}
+        timings = {"analyse": round(time.perf_counter() - t, 3)}
+        out: dict[str, Any] = {
+            "media": results,
+            "profile_version": version,
+            "voice": None,
+            "timings": timings,
+        }
         if payload.get("build_voice"):
             ctx.progress(90, "building your voice")
+            t = time.perf_counter()
             try:
                 out["voice"] = _voice(ctx, persona_id, payload.get("voice_provider") or "auto")
             except PermanentJobError as exc:  # the transcripts and profile stand; the seller can retry
                 out["voice"] = {"error": str(exc)}
+            timings["voice"] = round(time.perf_counter() - t, 3)
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -8,8 +8,9 @@ they were. The temporary folder is removed by the caller whatever happens.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ class MediaResult:
     speech_seconds: float
     speakers: int
     error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -132,6 +134,8 @@ def _process(
     work_dir.mkdir(parents=True, exist_ok=True)
     title: str | None = None
     meta: dict[str, Any] = {}
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
     if kind == "url":
         progress(0.02, f"downloading {source}")
         try:
@@ -155,12 +159,16 @@ def _process(
             original.write_bytes(services.storage.get(upload_key))
         except Exception as exc:
             raise MediaFailed(f"the uploaded file could not be read: {exc}") from None
+    timings["fetch"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
     progress(0.3, "extracting audio")
     asr_path, hq_path = work_dir / "speech16k.wav", work_dir / "voice.flac"
     try:
         duration = extract_for_pipeline(original, asr_path=asr_path, hq_path=hq_path, max_seconds=max_seconds)
     except AudioError as exc:
         raise MediaFailed(str(exc)) from None
+    timings["audio"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
     progress(0.35, f"transcribing {duration / 60:.1f} min of audio")
     try:
         transcript = services.stt.transcribe(str(asr_path))
@@ -172,8 +180,11 @@ def _process(
             f"no speech found in {duration:.0f} s of audio (silence or music only?); "
             "upload a recording where you talk"
         )
+    timings["transcribe"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
     progress(0.8, "telling speakers apart")
     report = _speakers(services, asr_path, transcript.segments)
+    timings["speakers"] = round(time.perf_counter() - t, 3)
     accepted = [x.strip() for x in s.persona_languages.split(",") if x.strip()]
     language_note = None
     if accepted and transcript.language not in accepted:
@@ -221,6 +232,7 @@ def _process(
         speech_seconds=round(speech, 1),
         speakers=len(report["speakers"].get("speakers", [])),
         error=language_note,
+        timings=timings,
     )
 
 
