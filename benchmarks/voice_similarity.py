@@ -118,7 +118,11 @@ def main() -> None:
     tts, cloner = LocalVoiceTTS(), LocalVoiceCloner()
     stock_out = [tts.render(t, {}) for t in SENTENCES]
     stock_emb = np.stack([embed(w, sr) for w, sr in stock_out])
-    stock_wer = [wer(t, transcribe(w, sr)) for t, (w, sr) in zip(SENTENCES, stock_out, strict=True)] if whisper else []
+    stock_wer = (
+        [wer(t, transcribe(w, sr)) for t, (w, sr) in zip(SENTENCES, stock_out, strict=True)]
+        if whisper
+        else []
+    )
 
     per_speaker: dict[str, Any] = {}
     for s in chosen:

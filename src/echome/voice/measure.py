@@ -68,8 +68,13 @@ def _semitones(f0: np.ndarray, ref: float) -> np.ndarray:
 def _pitch(f0: np.ndarray) -> dict[str, float]:
     voiced = f0[f0 > 0]
     if voiced.size < 5:
-        return {"f0_median_hz": 0.0, "f0_p05_hz": 0.0, "f0_p95_hz": 0.0, "f0_range_semitones": 0.0,
-                "f0_std_semitones": 0.0}
+        return {
+            "f0_median_hz": 0.0,
+            "f0_p05_hz": 0.0,
+            "f0_p95_hz": 0.0,
+            "f0_range_semitones": 0.0,
+            "f0_std_semitones": 0.0,
+        }
     med = float(np.median(voiced))
     st = _semitones(voiced, med)
     p05, p95 = np.percentile(st, [5, 95])
@@ -237,7 +242,12 @@ def pitch_summary(wav: np.ndarray, sr: int) -> dict[str, float]:
     """Pitch level and liveliness of one recording (what a listener hears as tone and energy)."""
     x = _to_analysis(wav, sr)
     if x.size < ANALYSIS_RATE // 10:
-        return {"f0_median_hz": 0.0, "f0_range_semitones": 0.0, "f0_std_semitones": 0.0, "voiced_seconds": 0.0}
+        return {
+            "f0_median_hz": 0.0,
+            "f0_range_semitones": 0.0,
+            "f0_std_semitones": 0.0,
+            "voiced_seconds": 0.0,
+        }
     f0, _ = pw.dio(x, ANALYSIS_RATE, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_MS)
     f0 = pw.stonemask(x, f0, _, ANALYSIS_RATE)
     p = _pitch(f0)
