@@ -135,6 +135,9 @@ def test_nothing_to_embed() -> None:
     )
     assert {s.speaker for s in silent.segments} == {"S1"} and silent.dominant == "S1"
     assert silent.confidence == 0.0 and silent.windows == 0
+    wav, segs, _ = conversation([("A", 1.5)])
+    one = assign_speakers(wav, SR, segs, embedder=ToneEmbedder())
+    assert one.windows == 1 and one.dominant == "S1" and one.confidence == 0.0  # too little to judge
 
 
 # -- voice samples ---------------------------------------------------------------------------------

@@ -43,7 +43,9 @@ class SpeakerReport:
     segments: list[Segment]  # copies with .speaker set; a segment where the speaker changes is split
     speakers: list[dict[str, Any]]  # [{"id": "S1", "seconds", "share", "segments"}], most speech first
     dominant: str | None
-    confidence: float  # 0-1: share of the embedded speech whose label is clear-cut
+    # 0-1. Several speakers: share of the embedded speech clearly nearer its own speaker than any other.
+    # One speaker: how far the best two-way split stays below the separation that makes two voices.
+    confidence: float
     centroids: dict[str, list[float]] = field(default_factory=dict)  # speaker id -> mean embedding
     embedder: str = ""
     windows: int = 0  # how many speech windows were embedded
@@ -199,8 +201,8 @@ def _cluster(
     spread inside the groups, so a channel or level shared by everyone in the recording does not matter.
     """
     n = x.shape[0]
-    if n < 3:
-        return np.zeros(n, dtype=int), 0.0
+    if n < 3:  # too little speech to judge: one speaker, and a separation that makes confidence 0
+        return np.zeros(n, dtype=int), min_sep
     tree = linkage(x, method="ward")
     best_rejected = 0.0
     for k in range(min(max_speakers, n - 1), 1, -1):
