@@ -152,7 +152,7 @@ def main() -> None:
             },
             "clone_seconds": round(clone_s, 2),
             "synth_seconds_per_sentence": round(synth_s / len(SENTENCES), 2),
-            "settings": {k: v for k, v in voice.settings.items() if not isinstance(v, list)},
+            "settings": {k: v for k, v in voice.settings.items() if isinstance(v, int | float)},
         }
         if whisper:
             hyps = [transcribe(w, sr) for w, sr in outs]

@@ -1,18 +1,20 @@
 """Voice transform on the WORLD vocoder: pitch level and range, formant warp, envelope EQ, breathiness.
 
-The input is clean synthetic speech (the stock Piper voice), so the fast DIO + StoneMask pitch
-tracker is enough. All curves in `settings` are given in dB on a frequency grid (Hz) and are
-interpolated to the FFT bins of the signal's own sample rate; above the grid's last point the
-curve is held flat.
+F0 is tracked with Harvest: DIO doubles the stock voice's F0 on many frames. All curves in
+`settings` are given in dB on a frequency grid (Hz) and are interpolated to the FFT bins of the
+signal's own sample rate; above the grid's last point the curve is held flat.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pyworld as pw
+from scipy.cluster.vq import kmeans2
+from scipy.fft import dct
 
 FRAME_MS = 5.0
 F0_FLOOR = 60.0
@@ -21,6 +23,16 @@ F0_CEIL = 500.0
 F0_MIN_OUT = 55.0
 F0_MAX_OUT = 600.0
 
+# Envelope matching works on log envelopes sampled on a mel-spaced grid that fits under the
+# Nyquist frequency of 16 kHz recordings, so a seller's phone audio and the 22 kHz voice compare.
+MATCH_GRID_HZ: list[float] = [
+    round(float(700.0 * (10 ** (m / 2595.0) - 1.0)), 1)
+    for m in np.linspace(2595.0 * np.log10(1 + 50 / 700), 2595.0 * np.log10(1 + 7800 / 700), 80)
+]
+MATCH_DIMS = 12  # cepstral coefficients compared (c1..c12: envelope shape, not fine detail)
+MATCH_K = 4
+CODEBOOK_SIZE = 512
+
 TRANSFORM_KEYS = (
     "f0_median_hz",
     "f0_range_scale",
@@ -28,6 +40,7 @@ TRANSFORM_KEYS = (
     "eq_db",
     "eq_unvoiced_db",
     "aperiodicity_db",
+    "envelope_codebook",
 )
 
 
@@ -37,11 +50,29 @@ def needs_transform(settings: dict[str, Any]) -> bool:
 
 def analyse(x: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=np.float64)
-    f0, t = pw.dio(x, sr, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_MS)
-    f0 = pw.stonemask(x, f0, t, sr)
+    f0, t = pw.harvest(x, sr, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_MS)
+    f0 = fix_octave_jumps(f0)
     sp = pw.cheaptrick(x, f0, t, sr)
     ap = pw.d4c(x, f0, t, sr)
     return f0, t, sp, ap
+
+
+def fix_octave_jumps(f0: np.ndarray) -> np.ndarray:
+    """Fold frames tracked an octave off the utterance's median back toward it.
+
+    The stock voice is low and creaky: trackers report twice (or half) its F0 on some frames, and
+    resynthesising those frames as tracked makes the pitch jump by an octave.
+    """
+    voiced = f0 > 0
+    if int(voiced.sum()) < 10:
+        return f0
+    med = float(np.median(f0[voiced]))
+    out = f0.copy()
+    high = voiced & (f0 > 1.7 * med)
+    low = voiced & (f0 < med / 1.7)
+    out[high] /= 2.0
+    out[low] *= 2.0
+    return out
 
 
 def shift_f0(f0: np.ndarray, *, target: float, source: float | None, range_scale: float) -> np.ndarray:
@@ -82,6 +113,78 @@ def _voicing_weight(f0: np.ndarray) -> np.ndarray:
     return np.clip(np.convolve(v, k / k.sum(), mode="same"), 0.0, 1.0)
 
 
+def match_features(env_db: np.ndarray, dims: int = MATCH_DIMS) -> np.ndarray:
+    return dct(env_db, type=2, norm="ortho", axis=1)[:, 1 : dims + 1]
+
+
+def build_codebook(frames_db: np.ndarray, *, size: int = CODEBOOK_SIZE) -> dict[str, Any]:
+    """Settings entries holding a speaker's voiced envelopes (dB on MATCH_GRID_HZ), k-means reduced.
+
+    The codebook is stored as base64 of uint8 levels so that the settings stay small JSON (~55 kB).
+    """
+    frames = np.asarray(frames_db, float)
+    frames = frames[np.all(np.isfinite(frames), axis=1)]
+    if frames.shape[0] < 50:
+        return {}
+    n = int(min(size, frames.shape[0] // 4))
+    centroids, _ = kmeans2(frames, n, seed=0, minit="++")
+    feats = match_features(frames)
+    low = float(np.floor(centroids.min()))
+    step = max(0.25, float(centroids.max() - low) / 255.0)
+    levels = np.clip(np.round((centroids - low) / step), 0, 255).astype(np.uint8)
+    return {
+        "envelope_codebook": base64.b64encode(levels.tobytes()).decode("ascii"),
+        "envelope_codebook_rows": n,
+        "envelope_codebook_min_db": low,
+        "envelope_codebook_step_db": round(step, 5),
+        "envelope_feature_mean": [round(float(v), 4) for v in feats.mean(axis=0)],
+        "envelope_feature_std": [round(float(v), 4) for v in feats.std(axis=0) + 1e-6],
+    }
+
+
+def decode_codebook(settings: dict[str, Any]) -> np.ndarray:
+    raw = np.frombuffer(base64.b64decode(settings["envelope_codebook"]), dtype=np.uint8)
+    rows = int(settings["envelope_codebook_rows"])
+    levels = raw.reshape(rows, -1).astype(float)
+    return float(settings["envelope_codebook_min_db"]) + levels * float(settings["envelope_codebook_step_db"])
+
+
+def match_correction(env_db: np.ndarray, settings: dict[str, Any]) -> np.ndarray:
+    """Per-frame dB corrections that move each source envelope toward its nearest seller envelopes.
+
+    Source and seller features are each standardised by their own statistics, so a frame is paired
+    with the seller frames that hold the same place in the seller's distribution (the same kind of
+    sound), and the correction is the mean of its MATCH_K neighbours minus the frame, level-neutral.
+    """
+    book = decode_codebook(settings)
+    tgt = match_features(book)
+    tgt = (tgt - np.asarray(settings["envelope_feature_mean"])) / np.asarray(settings["envelope_feature_std"])
+    src = match_features(env_db)
+    src = (src - src.mean(axis=0)) / (src.std(axis=0) + 1e-6)
+    dist = np.sum(src**2, axis=1)[:, None] - 2.0 * src @ tgt.T + np.sum(tgt**2, axis=1)[None, :]
+    k = min(MATCH_K, book.shape[0])
+    nearest = np.argpartition(dist, k - 1, axis=1)[:, :k]
+    diff = book[nearest].mean(axis=1) - env_db
+    return diff - diff.mean(axis=1, keepdims=True)
+
+
+def _apply_matching(sp: np.ndarray, f0: np.ndarray, sr: int, settings: dict[str, Any]) -> np.ndarray:
+    strength = float(settings.get("envelope_match", 0.5))
+    voiced = f0 > 0
+    if strength <= 0 or int(voiced.sum()) < 20:
+        return sp
+    bins = np.linspace(0.0, sr / 2.0, sp.shape[1])
+    db = 10.0 * np.log10(np.maximum(sp[voiced], 1e-16))
+    env = np.stack([np.interp(MATCH_GRID_HZ, bins, row) for row in db])
+    corr = np.zeros((sp.shape[0], len(MATCH_GRID_HZ)))
+    corr[voiced] = strength * match_correction(env, settings)
+    kernel = np.hanning(7)[1:-1]
+    kernel /= kernel.sum()
+    corr = np.apply_along_axis(lambda c: np.convolve(c, kernel, mode="same"), 0, corr)
+    gain_db = np.stack([np.interp(bins, MATCH_GRID_HZ, row) for row in corr])
+    return sp * 10.0 ** (gain_db / 10.0)
+
+
 def transform(x: np.ndarray, sr: int, settings: dict[str, Any]) -> np.ndarray:
     """Apply the voice settings to mono float audio; returns float32 peak-normalised to 0.95."""
     if x.size < sr // 20:
@@ -94,8 +197,9 @@ def transform(x: np.ndarray, sr: int, settings: dict[str, Any]) -> np.ndarray:
     if target:
         f0 = shift_f0(f0, target=float(target), source=settings.get("source_f0_median_hz"), range_scale=scale)
     elif abs(scale - 1.0) > 1e-3:
-        f0 = shift_f0(f0, target=float(np.median(f0[f0 > 0])) if np.any(f0 > 0) else 0.0, source=None,
-                      range_scale=scale)
+        f0 = shift_f0(
+            f0, target=float(np.median(f0[f0 > 0])) if np.any(f0 > 0) else 0.0, source=None, range_scale=scale
+        )
 
     ratio = float(settings.get("formant_ratio") or 1.0)
     sp = warp_frequency(sp, ratio)
@@ -109,6 +213,9 @@ def transform(x: np.ndarray, sr: int, settings: dict[str, Any]) -> np.ndarray:
         gain_u = curve_on_bins(grid, eq_u, sr, sp.shape[1]) if eq_u else gain_v
         gain_db = weight * gain_v + (1.0 - weight) * gain_u
         sp = sp * 10.0 ** (gain_db / 10.0)
+
+    if settings.get("envelope_codebook"):
+        sp = _apply_matching(sp, f0, sr, settings)
 
     ap_db = settings.get("aperiodicity_db")
     if grid and ap_db:
