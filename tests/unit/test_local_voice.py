@@ -53,8 +53,8 @@ def _wav_samples(data: bytes) -> tuple[np.ndarray, int]:
 
 @pytest.fixture(scope="module")
 def female_voice() -> ClonedVoice:
-    # Speaker 367 (F): three clips are enough for a stable pitch and envelope.
-    return LocalVoiceCloner().clone(name="367", samples=[str(p) for p in speaker_clips("367")[:3]])
+    # Speaker 367 (F), built from 5 clips as in benchmarks/voice_similarity.py.
+    return LocalVoiceCloner().clone(name="367", samples=[str(p) for p in speaker_clips("367")[:5]])
 
 
 def test_measurements_tell_female_from_male_speakers() -> None:
@@ -99,11 +99,11 @@ def test_stock_voice_speaks() -> None:
     assert rate == 22050 and 0.4 < out.size / rate < 3 and np.max(np.abs(out)) > 0.5
 
 
-@pytest.mark.parametrize("target", [100.0, 240.0])
+@pytest.mark.parametrize("target", [160.0, 240.0])
 def test_transform_moves_pitch_to_the_target(target: float) -> None:
     wav, sr = local.piper_audio(NOTE)
     before = pitch_summary(wav, sr)["f0_median_hz"]
-    out = world.transform(wav, sr, {"f0_median_hz": target, "formant_ratio": 1.1 if target > 200 else 0.95})
+    out = world.transform(wav, sr, {"f0_median_hz": target, "formant_ratio": 1.1 if target > 200 else 1.0})
     after = pitch_summary(out, sr)
     assert abs(after["f0_median_hz"] - target) < 0.1 * target, (before, after)
     assert after["voiced_seconds"] > 0.5 * pitch_summary(wav, sr)["voiced_seconds"]
