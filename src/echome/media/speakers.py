@@ -112,6 +112,7 @@ def assign_speakers(
     x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     seconds = np.array([w.end - w.start for w in used])
     labels, sep = _cluster(x, seconds, min_sep, max_speakers)
+    labels = _fold_bridges(x, labels, used, seconds)
     if labels.max() > 0:
         labels = _smooth(_sqdist(x, _means(x, labels)) / _within(x, labels), labels)
     cost = _sqdist(x, _means(x, labels)) / _within(x, labels)
@@ -242,6 +243,30 @@ def _fold_small(x: np.ndarray, labels: np.ndarray, seconds: np.ndarray, max_spea
     if (~keep).any():
         means = _means(x, labels)[big]
         out[~keep] = np.asarray(big)[np.argmin(_sqdist(x[~keep], means), axis=1)]
+    return np.unique(out, return_inverse=True)[1]
+
+
+def _fold_bridges(x: np.ndarray, labels: np.ndarray, used: list[_Window], seconds: np.ndarray) -> np.ndarray:
+    """Drop a "speaker" made mostly of windows that sit between two other speakers (X in A X B).
+
+    Such windows straddle a turn change and hold both voices; a neural embedder places that mixture
+    away from either voice, so a few of them can pass for a third speaker.
+    """
+    if labels.max() < 2:
+        return labels
+    bridge = np.zeros(len(used), dtype=bool)
+    for i in range(1, len(used) - 1):
+        a, b, c = labels[i - 1], labels[i], labels[i + 1]
+        close = used[i].start - used[i - 1].end < 1.0 and used[i + 1].start - used[i].end < 1.0
+        bridge[i] = close and a != b and b != c and a != c
+    out = labels.copy()
+    for k in range(int(labels.max()) + 1):
+        mine = labels == k
+        if np.sum(seconds[mine & bridge]) < 0.5 * np.sum(seconds[mine]):
+            continue
+        others = [j for j in range(int(labels.max()) + 1) if j != k]
+        means = _means(x, labels)[others]
+        out[mine] = np.asarray(others)[np.argmin(_sqdist(x[mine], means), axis=1)]
     return np.unique(out, return_inverse=True)[1]
 
 
