@@ -8,8 +8,10 @@ video share its channel. The flip side is that the same person recorded through 
 microphones looks less alike than they are.
 
 Measured on LibriSpeech test-other (6 speakers, `benchmarks/speaker_separation.py`): equal error rate
-about 1 % between whole clips (3-20 s) and about 10 % between 2-second windows. Pitch statistics
-(pyworld) were tried and made it worse, so they are left out.
+0.4 % between whole clips (3-20 s) and 9.5 % between 2-second windows (Resemblyzer: 0.4 % and 2.2 %).
+Each of those readers has their own microphone and room, which flatters a channel-sensitive fingerprint:
+expect less on two people sharing one microphone. Pitch statistics (pyworld) were tried and made it
+worse, so they are left out.
 """
 
 from __future__ import annotations
