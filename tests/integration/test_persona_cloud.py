@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from echome.jobs import store as job_store
 from echome.media.audio import probe
 
-from ..conftest import make_settings
 from ..servers.fixtures import fake_elevenlabs, fake_openai  # noqa: F401
 from ..support.media import librivox_clips
+from ..support.sellers import seller_client
 
 LLM_PERSONA = {
     "role": "Bookshop owner who reads aloud to customers",
@@ -36,30 +35,17 @@ def cloud_client(
     fake_openai: Any,  # noqa: F811
     fake_elevenlabs: Any,  # noqa: F811
 ) -> Any:
-    from echome.app.main import create_app
-    from echome.bootstrap import build_services
-
     template: Path = request.getfixturevalue("sqlite_template")
-    db = tmp_path / "echome.db"
-    db.write_bytes(template.read_bytes())
-    settings = make_settings(
-        tmp_path,
-        database_url=f"sqlite:///{db}",
-        stt="local:tiny.en",
-        openai_base_url=fake_openai.base_url,
-        elevenlabs_base_url=fake_elevenlabs.base_url,
-    )
-    services = build_services(settings)
-    with TestClient(create_app(services, run_worker=False), base_url="http://testserver") as c:
-        user = c.post("/api/auth/signup", json={"email": "s@example.com", "password": "correct horse"}).json()
-        c.headers["Authorization"] = (
-            "Bearer " + c.post("/api/auth/tokens", json={"name": "t"}).json()["token"]
-        )
+    settings = {
+        "stt": "local:tiny.en",
+        "openai_base_url": fake_openai.base_url,
+        "elevenlabs_base_url": fake_elevenlabs.base_url,
+    }
+    with seller_client(tmp_path, template, **settings) as (c, services, user):
         for provider, server in (("openai", fake_openai), ("elevenlabs", fake_elevenlabs)):
             r = c.put(f"/api/keys/{provider}", json={"value": server.api_key})
             assert r.status_code in (200, 201), r.text
         yield c, services, user
-    services.close()
 
 
 def test_llm_traits_and_elevenlabs_voice(cloud_client: Any, fake_openai: Any, fake_elevenlabs: Any) -> None:  # noqa: F811
@@ -88,7 +74,7 @@ def test_llm_traits_and_elevenlabs_voice(cloud_client: Any, fake_openai: Any, fa
     assert len(add) == 1 and add[0].headers["xi-api-key"] == fake_elevenlabs.api_key
     sent = [f for f in add[0].files if f.field == "files"]
     assert 1 <= len(sent) <= 25 and all(f.content_type.startswith("audio/") for f in sent)
-    assert voice["consent"]["confirmed_by"] == "s@example.com"
+    assert voice["consent"]["confirmed_by"] == "seller@example.com"
 
     said = client.post(f"/api/personas/{pid}/say", json={"text": "Welcome to the shop."})
     assert said.status_code == 200 and said.headers["x-voice-provider"] == "elevenlabs"

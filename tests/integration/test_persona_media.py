@@ -10,13 +10,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 from echome.jobs import store as job_store
 from echome.media.audio import load_audio, probe, write_wav
 
-from ..conftest import make_settings
 from ..support.media import join, librivox_clips, serve_dir, speaker_clips, write_mp4
+from ..support.sellers import seller_client
 
 
 def words(text: str) -> list[str]:
@@ -41,23 +40,9 @@ def run_job(services: Any, user_id: str, job_id: str) -> Any:
 
 @pytest.fixture
 def sqlite_client(tmp_path: Path, request: pytest.FixtureRequest) -> Any:
-    from echome.app.main import create_app
-    from echome.bootstrap import build_services
-
-    template: Path = request.getfixturevalue("sqlite_template")
-    db = tmp_path / "echome.db"
-    db.write_bytes(template.read_bytes())
-    extra = getattr(request, "param", {})
-    settings = make_settings(tmp_path, database_url=f"sqlite:///{db}", **{"stt": "local:tiny.en", **extra})
-    services = build_services(settings)
-    app = create_app(services, run_worker=False)
-    with TestClient(app, base_url="http://testserver") as c:
-        r = c.post("/api/auth/signup", json={"email": "seller@example.com", "password": "correct horse"})
-        user = r.json()
-        token = c.post("/api/auth/tokens", json={"name": "t"}).json()["token"]
-        c.headers["Authorization"] = f"Bearer {token}"
-        yield c, services, user
-    services.close()
+    extra = {"stt": "local:tiny.en", **getattr(request, "param", {})}
+    with seller_client(tmp_path, request.getfixturevalue("sqlite_template"), **extra) as ctx:
+        yield ctx
 
 
 @pytest.mark.slow

@@ -95,16 +95,6 @@ class FasterWhisperSTT:
         with _MODEL_LOCK:
             return _LOADED.setdefault(key, loaded)
 
-    def detect_language(self, audio_path: str) -> tuple[str, float]:
-        if not self.multilingual:
-            return "en", 1.0
-        model = self._load()
-        from faster_whisper.audio import decode_audio
-
-        audio = decode_audio(audio_path, sampling_rate=16000)[: 16000 * 30]
-        language, probability, _ = model.detect_language(audio)
-        return language, float(probability)
-
     def transcribe(self, audio_path: str, *, language: str | None = None) -> Transcript:
         model = self._load()
         if not self.multilingual:

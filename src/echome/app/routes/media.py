@@ -20,12 +20,11 @@ from echome.voice.build import consent_view
 
 router = APIRouter(prefix="/api/personas/{persona_id}/media", tags=["media"])
 
-MAX_URLS = MAX_ITEMS
 VoiceProvider = Literal["auto", "local", "elevenlabs"]
 
 
 class MediaIn(BaseModel):
-    urls: list[str] = Field(min_length=1, max_length=MAX_URLS)
+    urls: list[str] = Field(min_length=1, max_length=MAX_ITEMS)
     consent: bool = Field(
         default=False, description="You are the person in the media or have their permission"
     )

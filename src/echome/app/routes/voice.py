@@ -13,7 +13,7 @@ from echome.app.deps import CurrentUser, DbSession, ServicesDep, client_ip
 from echome.app.errors import ApiError
 from echome.app.routes.personas import get_persona
 from echome.db.models import PersonaMedia, VoiceConsent
-from echome.persona.service import DEFAULT_CONSENT
+from echome.persona.service import record_consent
 from echome.voice.build import consent_view
 from echome.voice.speak import SpeakError, speak
 
@@ -83,16 +83,7 @@ def build_voice(
     if not media_ids:
         raise ApiError(409, "add recordings of yourself first; the voice is built from them")
     if body.consent:
-        db.add(
-            VoiceConsent(
-                user_id=user.id,
-                persona_id=persona_id,
-                confirmed_by=user.email,
-                statement=(body.consent_statement or DEFAULT_CONSENT).strip(),
-                media_ids=media_ids,
-                client=f"api {client_ip(request)}"[:200],
-            )
-        )
+        record_consent(db, user, persona_id, media_ids, body.consent_statement, f"api {client_ip(request)}")
         db.commit()
     elif db.scalar(select(VoiceConsent.id).where(VoiceConsent.persona_id == persona_id)) is None:
         raise ApiError(
