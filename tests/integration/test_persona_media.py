@@ -91,7 +91,12 @@ def test_recording_from_url_becomes_transcript_profile_and_voice(sqlite_client: 
     assert voice["consent"]["confirmed_by"] == "seller@example.com"
     assert voice["consent"]["media_ids"] == [media[0]["id"]]
 
-    text = "Thanks for asking. The linen shirt comes in three colors and ships tomorrow."
+    # A typical short reply. Rare words ("linen shirt") are misheard by Whisper even in the stock
+    # voice (15-40% WER over repeated runs), which would measure the recogniser, not the voice.
+    text = (
+        "Thanks for asking! This jacket is warm and light, it comes in blue or black, and we can ship "
+        "it to you tomorrow morning. Would you like me to hold one for you?"
+    )
     said = client.post(f"/api/personas/{persona['id']}/say", json={"text": text})
     assert said.status_code == 200 and said.headers["content-type"] == "audio/ogg"
     out = tmp_path / "say.ogg"
@@ -99,7 +104,7 @@ def test_recording_from_url_becomes_transcript_profile_and_voice(sqlite_client: 
     info = probe(out)
     assert info.codec == "opus" and info.sample_rate == 48000 and info.channels == 1
     back = services.stt.transcribe(str(_as_wav(out, tmp_path)))
-    assert wer(text, back.text) <= 0.2, back.text  # measured: 1 word in 13 misheard (the WORLD-shaped voice)
+    assert wer(text, back.text) <= 0.15, back.text  # measured 0-9% over 6 runs
     assert not any((services.settings.data_dir / "tmp").glob("*")), "temporary files are removed"
 
 
