@@ -138,13 +138,21 @@ class Services:
     def chat_for(self, user_id: str, scope: str = "") -> ChatModel | None:
         """The seller's LLM when they stored an OpenAI or Anthropic key, else None (offline mode)."""
         s = self.settings
+        limits = {"timeout": s.llm_timeout_seconds, "max_retries": s.llm_max_retries}
         key = self.cloud_key(user_id, "openai", scope)
-        if key:
-            return make_chat("openai", api_key=key, base_url=s.openai_base_url, model=s.llm_openai_model)
+        if key or s.llm_base_url:
+            # A self-hosted OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio) needs no key.
+            return make_chat(
+                "openai",
+                api_key=key,
+                base_url=s.llm_base_url or s.openai_base_url,
+                model=s.llm_openai_model,
+                **limits,
+            )
         key = self.cloud_key(user_id, "anthropic", scope)
         if key:
             return make_chat(
-                "anthropic", api_key=key, base_url=s.anthropic_base_url, model=s.llm_anthropic_model
+                "anthropic", api_key=key, base_url=s.anthropic_base_url, model=s.llm_anthropic_model, **limits
             )
         return None
 

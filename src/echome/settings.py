@@ -124,6 +124,15 @@ class Settings(BaseSettings):
     llm_anthropic_model: str = Field(
         default="claude-3-5-haiku-latest", description="Model used with a seller's Anthropic key."
     )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible server for answers (Ollama http://localhost:11434/v1, vLLM).",
+    )
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, description="Per LLM request; then retries.")
+    llm_max_retries: int = Field(
+        default=2, ge=0, description="LLM retries before the offline composer answers."
+    )
+    catalog_currency: str = Field(default="USD", description="Currency of catalog prices that name none.")
 
     # -- logging ----------------------------------------------------------------------------
     log_level: str = "INFO"

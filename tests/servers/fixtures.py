@@ -18,6 +18,7 @@ import pytest
 from tests.servers.fake_anthropic import FakeAnthropic
 from tests.servers.fake_elevenlabs import FakeElevenLabs
 from tests.servers.fake_openai import FakeOpenAI
+from tests.servers.fake_telegram import FakeTelegram
 
 
 @pytest.fixture
@@ -43,4 +44,11 @@ def fake_anthropic() -> Iterator[FakeAnthropic]:
 @pytest.fixture
 def fake_elevenlabs() -> Iterator[FakeElevenLabs]:
     with FakeElevenLabs() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """The Telegram Bot API at `{api_url}/bot{token}/...` for bot `fake_telegram.token` (@echome_test_bot)."""
+    with FakeTelegram() as server:
         yield server

@@ -14,7 +14,19 @@ from echome import __version__
 from echome.app.deps import limit_ip
 from echome.app.errors import install_error_handlers
 from echome.app.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from echome.app.routes import auth, google, health, jobs, keys, media, personas, products, profile, voice
+from echome.app.routes import (
+    auth,
+    chat,
+    google,
+    health,
+    jobs,
+    keys,
+    media,
+    personas,
+    products,
+    profile,
+    voice,
+)
 from echome.bootstrap import Services
 
 log = logging.getLogger("echome")
@@ -76,7 +88,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
 
     app.include_router(health.router)
     api = APIRouter(dependencies=[Depends(limit_ip)])
-    for module in (auth, google, jobs, keys, personas, profile, media, voice, products):
+    for module in (auth, google, jobs, keys, personas, profile, media, voice, products, chat):
         api.include_router(module.router)
     app.include_router(api)
 

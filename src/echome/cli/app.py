@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from echome import __version__
-from echome.cli import admin, jobs, knowledge, persona, serve
+from echome.cli import admin, answer, jobs, knowledge, persona, serve
 from echome.cli.common import state
 
 app = typer.Typer(
@@ -47,3 +47,4 @@ app.add_typer(knowledge.eval_app, name="eval")
 app.add_typer(persona.persona_app, name="persona")
 app.command("transcribe")(persona.transcribe)
 app.command("say")(persona.say)
+app.command("ask")(answer.ask)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -278,7 +279,28 @@ class Message(Base):
     tokens: Mapped[int | None] = mapped_column(Integer)
     tts_chars: Mapped[int | None] = mapped_column(Integer)
     audio_ref: Mapped[str | None] = mapped_column(String(500))
+    # How the turn was made: mode (llm/composer), guardrail changes, token split, provider errors.
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = _created()
+
+
+class ChannelUpdate(Base):
+    """An update a channel delivered (Telegram update_id): recorded once, so a retried delivery is
+    not answered twice, then handled by a job."""
+
+    __tablename__ = "channel_updates"
+    __table_args__ = (UniqueConstraint("persona_id", "channel", "update_id"),)
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    persona_id: Mapped[str] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(30))
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
 
 
 # -- jobs -------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ class SearchResult(BaseModel):
     product_id: str | None
     field: str | None
     chunk_id: str
+    persona_id: str | None = None  # the persona the product was imported for; None: every persona
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.model_dump(), "score": round(self.score, 4)}
@@ -106,6 +107,7 @@ class Retriever:
         top_k: int = 5,
         sku: str | None = None,
         persona_id: str | None = None,
+        product_id: str | None = None,
         candidates: int = 50,
     ) -> tuple[list[SearchResult], dict[str, float]]:
         timings: dict[str, float] = {}
@@ -115,11 +117,13 @@ class Retriever:
             return [], timings
         kw_index = self.keyword_index(user_id)
         timings["keyword_index"] = time.perf_counter() - t0
-        where = {k: v for k, v in (("sku", sku), ("persona_id", persona_id)) if v} or None
+        where = {
+            k: v for k, v in (("sku", sku), ("persona_id", persona_id), ("product_id", product_id)) if v
+        } or None
         pool = max(candidates, top_k)
         # A customer who names the product ("does the Supco RIM300 fit ...?") is asking about that
         # product: rank its chunks by what is asked about it, then everything else.
-        mention = kw_index.mentioned_product(query) if not sku else None
+        mention = kw_index.mentioned_product(query) if not (sku or product_id) else None
         focus_pid, focus_query = None, query
         if mention is not None:
             focus_pid = mention[0]
@@ -159,6 +163,7 @@ class Retriever:
                 page=_int(c.metadata.get("page")),
                 product_id=c.metadata.get("product_id") or None,
                 field=c.metadata.get("field"),
+                persona_id=c.metadata.get("persona_id") or None,
             )
             for c in ranked
         ]

@@ -1,19 +1,19 @@
 """In-process stand-ins that honour the Protocols: for tests and for wiring checks.
 
 `HashingEmbedder` is deterministic bag-of-words hashing (no model); `MemoryVectorStore` is an
-exact cosine search over numpy arrays."""
+exact cosine search over numpy arrays; `ScriptedChat` replies from a script."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import threading
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
-from echome.providers.base import VectorHit, VectorRecord
+from echome.providers.base import ChatMessage, ChatResult, ProviderError, VectorHit, VectorRecord
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -95,3 +95,35 @@ class MemoryVectorStore:
 
     def check(self) -> None:
         return None
+
+
+class ScriptedChat:
+    """A ChatModel that answers from a script: a list of replies (or exceptions) used in order, or a
+    function of the messages. Records every call, so tests can assert the prompts we send."""
+
+    name = "fake:scripted"
+
+    def __init__(self, replies: Sequence[str | Exception] | Callable[[list[ChatMessage]], str] = ()) -> None:
+        self._replies = replies if callable(replies) else list(replies)
+        self.calls: list[dict[str, Any]] = []
+
+    def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        temperature: float = 0.3,
+        max_tokens: int = 800,
+    ) -> ChatResult:
+        msgs = list(messages)
+        self.calls.append({"messages": msgs, "json_schema": json_schema, "temperature": temperature})
+        if callable(self._replies):
+            reply: str | Exception = self._replies(msgs)
+        elif self._replies:
+            reply = self._replies.pop(0)
+        else:
+            raise ProviderError("the scripted chat has no reply left")
+        if isinstance(reply, Exception):
+            raise reply
+        words = sum(len(m.content.split()) for m in msgs)
+        return ChatResult(text=reply, model=self.name, input_tokens=words, output_tokens=len(reply.split()))

@@ -181,15 +181,27 @@ def make_voice_cloner(
     raise ConfigError(f"unknown voice provider {provider!r}; use local or elevenlabs")
 
 
-def make_chat(provider: str, *, api_key: str | None, base_url: str, model: str) -> ChatModel:
+def make_chat(
+    provider: str,
+    *,
+    api_key: str | None,
+    base_url: str,
+    model: str,
+    timeout: float = 30.0,
+    max_retries: int = 2,
+) -> ChatModel:
     if provider == "openai":
         from echome.providers.chat_openai import OpenAIChat
 
-        return OpenAIChat(api_key=api_key, base_url=base_url, model=model)
+        return OpenAIChat(
+            api_key=api_key, base_url=base_url, model=model, timeout=timeout, max_retries=max_retries
+        )
     if provider == "anthropic":
         if not api_key:
             raise ConfigError("Anthropic needs an API key")
         from echome.providers.chat_anthropic import AnthropicChat
 
-        return AnthropicChat(api_key=api_key, base_url=base_url, model=model)
+        return AnthropicChat(
+            api_key=api_key, base_url=base_url, model=model, timeout=timeout, max_retries=max_retries
+        )
     raise ConfigError(f"unknown chat provider {provider!r}; use openai or anthropic")

@@ -1,0 +1,337 @@
+"""One customer turn: persona → client context → retrieve + rerank → LLM or grounded composer →
+guardrail → text with citations → optional speech → conversation log.
+
+`answer_question` is what `POST /api/chat`, `echome ask` and every channel call. With a seller LLM key
+the model writes the draft; without one (or when the model fails after its retries) the grounded
+composer does. Either way the guardrail checks the draft against the catalog before it is returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from echome.answer import memory
+from echome.answer.evidence import Evidence, gather_evidence
+from echome.answer.guardrail import Check, Support, check_draft, codes_in, correction, support_for
+from echome.answer.offline import compose
+from echome.answer.prompt import answer_messages
+from echome.answer.speech import save_reply_audio, spoken_part
+from echome.db.models import Message, Persona, Product
+from echome.db.session import transaction
+from echome.persona.profile import merge
+from echome.providers.base import ChatMessage, ChatModel, ProviderError
+
+if TYPE_CHECKING:
+    from echome.bootstrap import Services
+
+log = logging.getLogger("echome.answer")
+MAX_QUESTION_CHARS = 2000
+_AUTO = object()
+
+
+class AnswerError(ValueError):
+    """Bad input (empty question, unknown persona): the caller shows the message."""
+
+
+@dataclass
+class Answer:
+    answer: str
+    citations: list[dict[str, Any]]
+    spoken: str
+    audio_key: str | None = None
+    audio_duration: float | None = None
+    mode: str = "composer"  # "llm" | "composer" | "no-evidence"
+    timings: dict[str, float] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)
+    tts_characters: int = 0
+    guardrail: dict[str, Any] = field(default_factory=dict)
+    client_id: str | None = None
+    conversation_id: str | None = None
+    message_id: str | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+    speech_error: str | None = None
+    llm_error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Context:
+    persona_name: str
+    profile: dict[str, Any]
+    client_id: str
+    client_name: str | None
+    notes: dict[str, Any]
+    conversation_id: str
+    history: list[tuple[str, str]]
+    turn: int
+
+
+def _load(
+    services: Services,
+    *,
+    user_id: str,
+    persona_id: str,
+    channel: str,
+    client_ref: str,
+    client_name: str | None,
+) -> _Context:
+    with transaction(services.sessions) as db:
+        persona = db.get(Persona, persona_id)
+        if persona is None or persona.user_id != user_id:
+            raise AnswerError("persona not found")
+        prof = persona.profile
+        profile = merge(prof.auto_extracted or {}, prof.manual_overrides or {}) if prof else {}
+        client = memory.client_for(
+            db,
+            user_id=user_id,
+            persona_id=persona_id,
+            channel=channel,
+            external_id=client_ref,
+            name=client_name,
+        )
+        conv = memory.conversation_for(db, client, persona_id=persona_id)
+        hist = memory.history(db, conv.id)
+        notes = dict(client.notes or {})
+        return _Context(
+            persona_name=persona.name,
+            profile=profile,
+            client_id=client.id,
+            client_name=notes.get("name") or client.name,
+            notes=notes,
+            conversation_id=conv.id,
+            history=hist,
+            turn=sum(1 for role, _ in hist if role == "assistant"),
+        )
+
+
+def _check(services: Services, user_id: str, draft: str, support: Support) -> Check:
+    """The guardrail, once the seller's SKUs the draft names are known (another product's code is a fact)."""
+    codes = {c for c in codes_in(draft) if c.lower() not in support.codes}
+    if codes:
+        with transaction(services.sessions) as db:
+            found = db.scalars(
+                select(Product.sku).where(Product.user_id == user_id, Product.sku.in_(sorted(codes)))
+            ).all()
+        support.codes.update(s.lower() for s in found if s)
+    return check_draft(draft, support)
+
+
+def answer_question(
+    services: Services,
+    *,
+    user_id: str,
+    persona_id: str,
+    question: str,
+    channel: str = "api",
+    client_ref: str | None = None,
+    client_name: str | None = None,
+    voice: bool = False,
+    chat: ChatModel | object | None = _AUTO,
+    transcript_of: str | None = None,
+) -> Answer:
+    """Answer one customer message and log the turn. `client_ref` is the channel identity."""
+    t0 = time.perf_counter()
+    question = " ".join((question or "").split())
+    if not question:
+        raise AnswerError("the message is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise AnswerError(f"the message is {len(question)} characters; at most {MAX_QUESTION_CHARS} are read")
+    timings: dict[str, float] = {}
+    ctx = _load(
+        services,
+        user_id=user_id,
+        persona_id=persona_id,
+        channel=channel,
+        client_ref=client_ref or f"{channel}:anonymous",
+        client_name=client_name,
+    )
+    timings["context"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    evidence = gather_evidence(
+        services,
+        user_id=user_id,
+        persona_id=persona_id,
+        question=question,
+        focus_product=ctx.notes.get("current_product"),
+    )
+    timings["retrieve"] = time.perf_counter() - t
+    for k in ("embed", "rerank"):
+        if k in evidence.timings:
+            timings[f"retrieve.{k}"] = evidence.timings[k]
+
+    model = services.chat_for(user_id, persona_id) if chat is _AUTO else chat
+    result = Answer(answer="", citations=evidence.citations(), spoken="")
+    allowed = [ctx.persona_name, ctx.client_name or "", question]
+    for key in ("greeting", "sign_off"):
+        v = ctx.profile.get(key)
+        if isinstance(v, dict) and isinstance(v.get("text"), str):
+            allowed.append(v["text"])
+    support = support_for(evidence, allowed=allowed)
+    check: Check | None = None
+    if model is not None and not evidence.empty:
+        check = _llm_answer(services, user_id, model, ctx, evidence, question, support, result, timings)  # type: ignore[arg-type]
+    if check is None or not check.text:
+        t = time.perf_counter()
+        composed = compose(
+            question=question,
+            evidence=evidence,
+            persona_name=ctx.persona_name,
+            profile=ctx.profile,
+            client_name=ctx.client_name,
+            turn=ctx.turn,
+        )
+        timings["compose"] = time.perf_counter() - t
+        t = time.perf_counter()
+        check = _check(services, user_id, composed.text, support)
+        timings["guardrail"] = timings.get("guardrail", 0.0) + time.perf_counter() - t
+        result.mode = "no-evidence" if "no-evidence" in composed.intents else "composer"
+        result.citations = evidence.citations(composed.used)
+        result.guardrail.setdefault("composer", check.as_dict())
+        if result.mode == "no-evidence":
+            evidence = Evidence(question=question, results=[], products={})  # nothing relevant was found
+    result.answer = check.text
+    result.spoken = spoken_part(result.answer)
+
+    t = time.perf_counter()
+    notes = _notes(model, ctx, question, result.answer, evidence)
+    timings["memory"] = time.perf_counter() - t
+
+    with transaction(services.sessions) as db:
+        db.add(
+            Message(
+                user_id=user_id,
+                conversation_id=ctx.conversation_id,
+                role="user",
+                content=question,
+                meta={"transcribed_from": transcript_of} if transcript_of else {},
+            )
+        )
+        reply = Message(
+            user_id=user_id,
+            conversation_id=ctx.conversation_id,
+            role="assistant",
+            content=result.answer,
+            citations=result.citations,
+            timings={},
+            tokens=sum(result.tokens.values()) or None,
+            meta={},
+        )
+        db.add(reply)
+        db.flush()
+        result.message_id = reply.id
+        from echome.db.models import Client
+
+        client = db.get(Client, ctx.client_id)
+        if client is not None:
+            client.notes = notes
+            if notes.get("name") and not client.name:
+                client.name = str(notes["name"])[:200]
+    result.client_id, result.conversation_id, result.notes = ctx.client_id, ctx.conversation_id, notes
+
+    if voice and result.spoken:
+        t = time.perf_counter()
+        try:
+            spoken = save_reply_audio(
+                services,
+                persona_id=persona_id,
+                user_id=user_id,
+                text=result.spoken,
+                message_id=result.message_id,
+            )
+            result.audio_key, result.audio_duration = spoken.key, spoken.duration
+            result.tts_characters = spoken.characters
+            timings.update({f"speech.{k}": v for k, v in spoken.timings.items()})
+        except Exception as exc:  # speech is optional: the text answer stands
+            result.speech_error = str(exc)[:300]
+            log.warning("speech failed", extra={"persona_id": persona_id, "error": result.speech_error})
+        timings["speech"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    result.timings = {k: round(v, 4) for k, v in timings.items()}
+    _finish_log(services, result)
+    return result
+
+
+def _llm_answer(
+    services: Services,
+    user_id: str,
+    model: ChatModel,
+    ctx: _Context,
+    evidence: Evidence,
+    question: str,
+    support: Support,
+    result: Answer,
+    timings: dict[str, float],
+) -> Check | None:
+    messages = answer_messages(
+        persona_name=ctx.persona_name,
+        profile=ctx.profile,
+        evidence=evidence,
+        question=question,
+        client_name=ctx.client_name,
+        notes=ctx.notes,
+        history=ctx.history,
+    )
+    t = time.perf_counter()
+    try:
+        reply = model.complete(messages, temperature=0.4, max_tokens=300)
+    except ProviderError as exc:
+        timings["llm"] = time.perf_counter() - t
+        result.llm_error = str(exc)[:300]
+        log.warning("LLM failed; grounded composer answers", extra={"error": result.llm_error})
+        return None
+    timings["llm"] = time.perf_counter() - t
+    result.tokens = {"input": reply.input_tokens, "output": reply.output_tokens}
+    t = time.perf_counter()
+    check = _check(services, user_id, reply.text, support)
+    result.guardrail["first_draft"] = check.as_dict()
+    if not check.ok:
+        # One rewrite with the problems spelled out, then whatever still fails is cut.
+        retry = [*messages, ChatMessage("assistant", reply.text), ChatMessage("user", correction(check))]
+        try:
+            again = model.complete(retry, temperature=0.2, max_tokens=300)
+            result.tokens = {
+                "input": result.tokens["input"] + again.input_tokens,
+                "output": result.tokens["output"] + again.output_tokens,
+            }
+            check = _check(services, user_id, again.text, support)
+            result.guardrail["regenerated"] = check.as_dict()
+        except ProviderError as exc:
+            result.guardrail["regenerate_error"] = str(exc)[:200]
+    timings["guardrail"] = time.perf_counter() - t
+    result.mode = "llm"
+    return check
+
+
+def _notes(
+    model: ChatModel | object | None, ctx: _Context, question: str, answer: str, evidence: Evidence
+) -> dict[str, Any]:
+    if isinstance(model, ChatModel):
+        return memory.llm_notes(model, ctx.notes, question=question, answer=answer, evidence=evidence)
+    return memory.rule_notes(ctx.notes, question=question, evidence=evidence)
+
+
+def _finish_log(services: Services, result: Answer) -> None:
+    """Timings and speech facts are known only now: complete the assistant message's record."""
+    with transaction(services.sessions) as db:
+        msg = db.get(Message, result.message_id)
+        if msg is None:
+            return
+        msg.timings = result.timings
+        msg.tts_chars = result.tts_characters or None
+        msg.audio_ref = result.audio_key
+        msg.meta = {
+            "mode": result.mode,
+            "guardrail": result.guardrail,
+            "tokens": result.tokens,
+            "llm_error": result.llm_error,
+            "speech_error": result.speech_error,
+            "audio_duration": result.audio_duration,
+        }

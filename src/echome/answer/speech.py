@@ -1,0 +1,81 @@
+"""A reply as a voice note: what is worth speaking, spoken in the persona's voice, saved as OGG/Opus.
+
+Lists, links and long tails read badly aloud: the voice note speaks the prose, and the full text
+(lists, prices, links) travels as text beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from echome.voice.speak import speak
+
+if TYPE_CHECKING:
+    from echome.bootstrap import Services
+
+MAX_SPOKEN_CHARS = 600  # about 40 seconds of speech
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_LIST_LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_SENT_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def spoken_part(text: str) -> str:
+    """The prose of a reply: no links, no list lines, no markdown, cut at a sentence end."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    prose = [ln for ln in lines if not _LIST_LINE.match(ln)]
+    if not prose:  # a reply that is only a list: speak its items
+        prose = [_LIST_LINE.sub("", ln) for ln in lines]
+    out = " ".join(prose)
+    out = _URL.sub("", out)
+    out = re.sub(r"[*_`#>]+", "", out)
+    out = re.sub(r"\s+([,.!?])", r"\1", " ".join(out.split()))
+    if len(out) <= MAX_SPOKEN_CHARS:
+        return out.strip()
+    kept = ""
+    for sent in _SENT_END.split(out):
+        if len(kept) + len(sent) + 1 > MAX_SPOKEN_CHARS:
+            break
+        kept = f"{kept} {sent}".strip()
+    return kept or out[:MAX_SPOKEN_CHARS].rsplit(" ", 1)[0]
+
+
+def needs_text_beside(answer: str, spoken: str) -> bool:
+    """Whether the voice note leaves something out that the customer should get as text."""
+    return (
+        bool(_URL.search(answer))
+        or any(_LIST_LINE.match(ln) for ln in answer.splitlines())
+        or (len(" ".join(answer.split())) > len(spoken) + 5)
+    )
+
+
+@dataclass
+class SavedAudio:
+    key: str
+    audio: bytes
+    duration: float
+    characters: int
+    provider: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def response_key(user_id: str, message_id: str) -> tuple[str, str, str]:
+    """(kind, owner, name) of a reply's voice note in storage: audio/{user}/responses/{message}.ogg."""
+    return "audio", user_id, f"responses/{message_id}.ogg"
+
+
+def save_reply_audio(
+    services: Services, *, persona_id: str, user_id: str, text: str, message_id: str
+) -> SavedAudio:
+    spoken = speak(services, persona_id=persona_id, user_id=user_id, text=text, fmt="ogg")
+    kind, owner, name = response_key(user_id, message_id)
+    key = services.storage.put(kind, owner, name, spoken.audio)
+    return SavedAudio(
+        key=key,
+        audio=spoken.audio,
+        duration=spoken.duration,
+        characters=spoken.characters,
+        provider=spoken.provider,
+        timings=spoken.timings,
+    )
