@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from echome.channels import telegram_handler as _telegram_jobs  # noqa: F401  (registers telegram.update)
 from echome.db.session import make_engine, make_session_factory, transaction
 from echome.jobs import registry as job_registry
 from echome.jobs import store as job_store

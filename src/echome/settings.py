@@ -134,6 +134,24 @@ class Settings(BaseSettings):
     )
     catalog_currency: str = Field(default="USD", description="Currency of catalog prices that name none.")
 
+    # -- Telegram ---------------------------------------------------------------------------
+    telegram_api_url: str = Field(default="https://api.telegram.org", description="Bot API server.")
+    telegram_polling: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="`echome serve` polls getUpdates for bots: auto = when public_url is unset.",
+    )
+    telegram_max_voice_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        gt=0,
+        description="Largest customer voice note downloaded (Telegram: 20 MB).",
+    )
+    telegram_max_voice_seconds: int = Field(
+        default=300, gt=0, description="Longest customer voice note heard."
+    )
+    telegram_chat_per_minute: int = Field(
+        default=20, ge=0, description="Messages answered per customer chat per minute (0 = no limit)."
+    )
+
     # -- logging ----------------------------------------------------------------------------
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"

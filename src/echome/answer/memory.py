@@ -67,10 +67,10 @@ NOTES_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["name", "preferences", "budget", "objections", "stage"],
     "properties": {
-        "name": {"type": ["string", "null"], "maxLength": 100},
-        "preferences": {"type": "array", "items": {"type": "string", "maxLength": 120}, "maxItems": MAX_LIST},
-        "budget": {"type": ["string", "null"], "maxLength": 60},
-        "objections": {"type": "array", "items": {"type": "string", "maxLength": 120}, "maxItems": MAX_LIST},
+        "name": {"type": ["string", "null"]},
+        "preferences": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_LIST},
+        "budget": {"type": ["string", "null"]},
+        "objections": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_LIST},
         "stage": {"type": "string", "enum": list(STAGES)},
     },
 }
@@ -223,12 +223,12 @@ def llm_notes(
         return ruled
     merged = dict(ruled)
     if data.get("name"):
-        merged["name"] = data["name"]
+        merged["name"] = str(data["name"])[:100]
     for key in ("preferences", "objections"):
         if data.get(key):
-            merged[key] = list(dict.fromkeys([*data[key]]))[-MAX_LIST:]
+            merged[key] = [str(x)[:120] for x in dict.fromkeys(data[key])][-MAX_LIST:]
     if data.get("budget"):
-        merged["budget"] = {**(ruled.get("budget") or {}), "text": data["budget"]}
+        merged["budget"] = {**(ruled.get("budget") or {}), "text": str(data["budget"])[:60]}
     if ruled["stage"] != "needs_seller":  # what retrieval proved outranks the model's guess
         merged["stage"] = data["stage"]
     return merged

@@ -25,6 +25,7 @@ from echome.app.routes import (
     personas,
     products,
     profile,
+    telegram,
     voice,
 )
 from echome.bootstrap import Services
@@ -87,6 +88,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
 
     app.include_router(health.router)
+    app.include_router(telegram.router)  # authenticated by its secret token, not rate-limited per IP
     api = APIRouter(dependencies=[Depends(limit_ip)])
     for module in (auth, google, jobs, keys, personas, profile, media, voice, products, chat):
         api.include_router(module.router)

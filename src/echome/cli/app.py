@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from echome import __version__
-from echome.cli import admin, answer, jobs, knowledge, persona, serve
+from echome.cli import admin, answer, jobs, knowledge, persona, serve, telegram
 from echome.cli.common import state
 
 app = typer.Typer(
@@ -48,3 +48,4 @@ app.add_typer(persona.persona_app, name="persona")
 app.command("transcribe")(persona.transcribe)
 app.command("say")(persona.say)
 app.command("ask")(answer.ask)
+app.add_typer(telegram.telegram_app, name="telegram")

@@ -31,8 +31,16 @@ def serve(
     host = host or settings.host
     port = port if port is not None else settings.port
     console.print(f"Echo Me on [bold]http://{host}:{port}[/bold]  (data: {settings.data_dir})")
+    poller = None
+    if settings.telegram_polling == "on" or (settings.telegram_polling == "auto" and not settings.public_url):
+        from echome.channels.polling import TelegramPoller
+
+        poller = TelegramPoller(services)  # bots without a webhook; a webhook bot answers 409 and waits
+        poller.start()
     config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True, access_log=False)
     uvicorn.Server(config).run()
+    if poller is not None:
+        poller.stop()
     services.close()
 
 
