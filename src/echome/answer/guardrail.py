@@ -43,6 +43,10 @@ _UNIT = re.compile(
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CAPWORD = re.compile(r"\b[A-Z][A-Za-z0-9'\u2019&-]*")
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_FUNCTION = frozenset(
+    "the a an our my your his her their its this that these those and or of for with in on at to by "
+    "from i you we he she they it is are was".split()
+)
 
 
 @dataclass
@@ -180,7 +184,11 @@ def _unknown_names(sentence: str, support: Support) -> list[str]:
     out = []
     for run in runs:
         toks = [t for w in run for t in _WORD.findall(w)]
-        unknown = [t.lower() for t in toks if t.lower() not in support.words and not t.isdigit()]
+        unknown = [
+            t.lower()
+            for t in toks
+            if t.lower() not in support.words and t.lower() not in _FUNCTION and not t.isdigit()
+        ]
         product_like = any(t.lower() in support.name_words for t in toks)
         if any(not is_common(t) for t in unknown) or (unknown and product_like):
             out.append(" ".join(run))
