@@ -72,8 +72,16 @@ def main() -> None:
                 )
                 print(f"{model} beam={beam}: WER {errors / total:.3%}", file=sys.stderr)
     best = min(results, key=lambda r: r["wer"])
-    print(json.dumps({"target_wer": 0.03, "best": {k: best[k] for k in ("model", "beam_size", "wer")},
-                      "results": results}, indent=1))
+    print(
+        json.dumps(
+            {
+                "target_wer": 0.03,
+                "best": {k: best[k] for k in ("model", "beam_size", "wer")},
+                "results": results,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

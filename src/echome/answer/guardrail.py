@@ -44,8 +44,43 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CAPWORD = re.compile(r"\b[A-Z][A-Za-z0-9'\u2019&-]*")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _FUNCTION = frozenset(
-    "the a an our my your his her their its this that these those and or of for with in on at to by "
-    "from i you we he she they it is are was".split()
+    [
+        "the",
+        "a",
+        "an",
+        "our",
+        "my",
+        "your",
+        "his",
+        "her",
+        "their",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "and",
+        "or",
+        "of",
+        "for",
+        "with",
+        "in",
+        "on",
+        "at",
+        "to",
+        "by",
+        "from",
+        "i",
+        "you",
+        "we",
+        "he",
+        "she",
+        "they",
+        "it",
+        "is",
+        "are",
+        "was",
+    ]
 )
 
 
