@@ -50,6 +50,7 @@ class Call:
     json: Any = None
     form: dict[str, list[str]] = field(default_factory=dict)
     files: list[UploadedFile] = field(default_factory=list)
+    received_at: float = field(default_factory=time.time)  # wall clock when the request arrived
 
 
 @dataclass

@@ -1,0 +1,216 @@
+"""Telegram end to end on the local stack: webhook received → sendVoice issued. Prints JSON.
+
+A real `echome serve` (embedded SQLite, Chroma, MiniLM, Piper, worker threads) answers a fake Bot API
+server (tests/servers/fake_telegram.py) for the three Shopify catalogs. Each customer (own chat)
+asks one question about a named product; questions are sent one at a time, so the figures are
+latency, not queueing. No LLM key: the grounded composer writes the answers.
+
+system:   voice-note replies (default mode): webhook POST → sendVoice request at the fake
+baseline: the same questions in text mode (/text): webhook POST → sendMessage (no speech)
+Per-stage figures come from the answer's logged timings and the job's queue wait.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the fake Bot API lives with the tests
+
+from tests.servers.fake_telegram import FakeTelegram, text_update  # noqa: E402
+
+EVAL = ROOT.parent / "shared" / "eval" / "csv"
+SHOPIFY = ("apparel.csv", "home-and-garden.csv", "jewelery.csv")
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return round(values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))], 3)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def setup(data_dir: Path, token: str) -> tuple[str, str, list[str]]:
+    from echome.accounts import keys as key_service
+    from echome.accounts.users import create_user
+    from echome.bootstrap import build_services
+    from echome.db import migrate
+    from echome.db.models import Persona
+    from echome.db.session import transaction
+    from echome.knowledge.index import ingest_catalog
+    from echome.knowledge.parse import parse_catalog
+    from echome.settings import Settings
+
+    services = build_services(Settings(_env_file=None, data_dir=data_dir, log_level="WARNING"))
+    migrate.upgrade(services.engine)
+    with transaction(services.sessions) as db:
+        uid = create_user(db, email="bench@localhost", password="benchmark-only").id
+        persona = Persona(user_id=uid, name="Ana")
+        db.add(persona)
+        db.flush()
+        pid = persona.id
+        key_service.set_key(
+            db, services.keystore, user_id=uid, provider="telegram_bot_token", value=token, scope=pid
+        )
+    titles: list[str] = []
+    for name in SHOPIFY:
+        data = (EVAL / name).read_bytes()
+        ingest_catalog(
+            parse_catalog(data, name), user_id=uid, persona_id=None, sessions=services.sessions,
+            embedder=services.embedder, store=services.vectors,
+        )  # fmt: skip
+        with (EVAL / name).open(encoding="utf-8") as fh:
+            titles += [r["Title"] for r in csv.DictReader(fh) if r.get("Title")]
+    services.close()
+    return uid, pid, titles
+
+
+def wait_for(predicate: Any, timeout: float) -> Any:
+    end = time.time() + timeout
+    while time.time() < end:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.005)
+    return None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--questions", type=int, default=20)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as tg:
+        data_dir = Path(tmp)
+        _uid, pid, titles = setup(data_dir, tg.token)
+        port = free_port()
+        env = {
+            **os.environ,
+            "ECHOME_DATA_DIR": str(data_dir),
+            "ECHOME_TELEGRAM_API_URL": tg.api_url,
+            "ECHOME_TELEGRAM_POLLING": "off",
+            "ECHOME_LOG_LEVEL": "WARNING",
+        }
+        server = subprocess.Popen(
+            [sys.executable, "-m", "echome", "serve", "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            if not wait_for(lambda: _up(base), 60):
+                raise SystemExit("the server did not start")
+            from echome.channels.telegram import webhook_secret
+            from echome.settings import Settings
+
+            secret = webhook_secret(_Secret(Settings(_env_file=None, data_dir=data_dir)), pid)
+            url = f"{base}/webhook/telegram/{pid}"
+            http = httpx.Client(timeout=30, headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+            questions = [f"How much is the {t}, and what is it like?" for t in titles]
+            chat = iter(range(5000, 100000))
+
+            def ask(text: str, method: str, chat_id: int) -> dict[str, Any]:
+                def mine() -> list[Any]:
+                    return [c for c in tg.calls_to(method) if str(c.params.get("chat_id")) == str(chat_id)]
+
+                before = len(mine())
+                t0 = time.time()
+                r = http.post(url, json=text_update(text, chat_id=chat_id))
+                ack = time.time() - t0
+                r.raise_for_status()
+                calls = wait_for(lambda: mine()[before:], 60)
+                if not calls:
+                    raise SystemExit(f"no {method} for chat {chat_id}")
+                return {"ack": ack, "e2e": calls[0].received_at - t0, "job_id": r.json()["job_id"]}
+
+            for q in questions[:2]:  # load the models
+                ask(q, "sendVoice", next(chat))
+            asked = questions[2 : 2 + args.questions]
+            voice = [ask(q, "sendVoice", next(chat)) for q in asked]
+            text_runs = []
+            for q in asked:
+                c = next(chat)
+                ask("/text", "sendMessage", c)
+                text_runs.append(ask(q, "sendMessage", c))
+            stages = _stages(data_dir, [r["job_id"] for r in voice])
+            out = {
+                "questions": len(voice),
+                "answer_words_mean": stages.pop("answer_words_mean"),
+                "system_voice": {
+                    "e2e_p50_s": pct([r["e2e"] for r in voice], 50),
+                    "e2e_p95_s": pct([r["e2e"] for r in voice], 95),
+                    "webhook_ack_p50_ms": round(1000 * pct([r["ack"] for r in voice], 50), 1),
+                },
+                "baseline_text_only": {
+                    "e2e_p50_s": pct([r["e2e"] for r in text_runs], 50),
+                    "e2e_p95_s": pct([r["e2e"] for r in text_runs], 95),
+                },
+                "stages_p50_s": stages,
+                "target": {"e2e_p50_s": 2.5},
+            }
+            print(json.dumps(out, indent=2))
+        finally:
+            server.terminate()
+            server.wait(20)
+
+
+class _Secret:
+    """What webhook_secret needs: the server's session secret (from the shared data dir)."""
+
+    def __init__(self, settings: Any) -> None:
+        from echome.bootstrap import _session_secret
+
+        self.session_secret = _session_secret(settings)
+
+
+def _up(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/api/health", timeout=2).status_code in (200, 503)
+    except httpx.HTTPError:
+        return False
+
+
+def _stages(data_dir: Path, job_ids: list[str]) -> dict[str, Any]:
+    from echome.bootstrap import build_services
+    from echome.db.models import Job
+    from echome.settings import Settings
+
+    services = build_services(Settings(_env_file=None, data_dir=data_dir, log_level="WARNING"))
+    per: dict[str, list[float]] = {}
+    words: list[int] = []
+    with services.sessions() as db:
+        for jid in job_ids:
+            job = db.get(Job, jid)
+            if job is None or not job.result:
+                continue
+            if job.started_at and job.created_at:
+                per.setdefault("queue_wait", []).append((job.started_at - job.created_at).total_seconds())
+            for k, v in (job.result.get("timings") or {}).items():
+                per.setdefault(k, []).append(float(v))
+    from echome.db.models import Message
+
+    with services.sessions() as db:
+        words = [len(m.content.split()) for m in db.query(Message).filter(Message.role == "assistant")]
+    services.close()
+    out: dict[str, Any] = {k: round(statistics.median(v), 3) for k, v in sorted(per.items())}
+    out["answer_words_mean"] = round(sum(words) / max(1, len(words)), 1)
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""Webhook acknowledgement under load: 200 updates/s for 60 s against a running server. Prints JSON.
+
+`echome serve --no-worker` (the web tier alone, embedded SQLite and the SQLite queue) receives
+Telegram updates at a fixed rate (open loop: a slow answer does not slow the sender). Each update
+is a distinct customer message. Afterwards every update must be recorded exactly once with its job
+(0 lost, 0 duplicated).
+
+system:   POST /webhook/telegram/{persona} (secret check, update + job row in one transaction, enqueue)
+baseline: GET / (a static page) at the same rate on the same server: the HTTP stack's floor
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def setup(data_dir: Path) -> tuple[str, str]:
+    from echome.accounts.users import create_user
+    from echome.bootstrap import _session_secret, build_services
+    from echome.channels.telegram import webhook_secret
+    from echome.db import migrate
+    from echome.db.models import Persona
+    from echome.db.session import transaction
+    from echome.settings import Settings
+
+    settings = Settings(_env_file=None, data_dir=data_dir, log_level="WARNING")
+    services = build_services(settings)
+    migrate.upgrade(services.engine)
+    with transaction(services.sessions) as db:
+        uid = create_user(db, email="bench@localhost", password="benchmark-only").id
+        persona = Persona(user_id=uid, name="Ana")
+        db.add(persona)
+        db.flush()
+        pid = persona.id
+    assert services.session_secret == _session_secret(settings)
+    secret = webhook_secret(services, pid)
+    services.close()
+    return pid, secret
+
+
+def update(i: int) -> dict[str, Any]:
+    chat = 10_000 + i % 500
+    return {
+        "update_id": 1_000_000 + i,
+        "message": {
+            "message_id": i + 1,
+            "from": {"id": chat, "is_bot": False, "first_name": "Load"},
+            "chat": {"id": chat, "type": "private", "first_name": "Load"},
+            "date": int(time.time()),
+            "text": f"Is item {i % 37} in stock?",
+        },
+    }
+
+
+async def run(url: str, rate: float, seconds: float, make: Any, headers: dict[str, str]) -> dict[str, Any]:
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(timeout=30, limits=limits, headers=headers) as client:
+
+        async def one(i: int, due: float) -> None:
+            try:
+                r = await (client.post(url, json=make(i)) if make else client.get(url))
+                key = str(r.status_code)
+            except httpx.HTTPError as exc:
+                key = type(exc).__name__
+            statuses[key] = statuses.get(key, 0) + 1
+            latencies.append(time.perf_counter() - due)  # from when it should have been sent
+
+        tasks = []
+        start = time.perf_counter()
+        n = int(rate * seconds)
+        for i in range(n):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i, due)))
+        await asyncio.gather(*tasks)
+        wall = time.perf_counter() - start
+    return {
+        "sent": n,
+        "achieved_rate": round(n / wall, 1),
+        "statuses": statuses,
+        "ack_p50_ms": round(1000 * pct(latencies, 50), 1),
+        "ack_p95_ms": round(1000 * pct(latencies, 95), 1),
+        "ack_p99_ms": round(1000 * pct(latencies, 99), 1),
+        "ack_max_ms": round(1000 * max(latencies), 1),
+    }
+
+
+def recorded(data_dir: Path, persona_id: str) -> dict[str, int]:
+    import sqlite3
+
+    db = sqlite3.connect(data_dir / "echome.db")
+    rows, distinct = db.execute(
+        "select count(*), count(distinct update_id) from channel_updates where persona_id = ?", (persona_id,)
+    ).fetchone()
+    jobs = db.execute("select count(*) from jobs where kind = 'telegram.update'").fetchone()[0]
+    return {"recorded": rows, "distinct": distinct, "jobs": jobs}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rate", type=float, default=200)
+    ap.add_argument("--seconds", type=float, default=60)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        pid, secret = setup(data_dir)
+        port = free_port()
+        env = {**os.environ, "ECHOME_DATA_DIR": str(data_dir), "ECHOME_TELEGRAM_POLLING": "off",
+               "ECHOME_LOG_LEVEL": "WARNING"}  # fmt: skip
+        server = subprocess.Popen(
+            [sys.executable, "-m", "echome", "serve", "--no-worker", "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(600):
+                try:
+                    if httpx.get(f"{base}/", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+            asyncio.run(run(f"{base}/", 50, 2, None, {}))  # warm up
+            baseline = asyncio.run(run(f"{base}/", args.rate, min(args.seconds, 20), None, {}))
+            system = asyncio.run(
+                run(f"{base}/webhook/telegram/{pid}", args.rate, args.seconds, update, headers)
+            )
+            counts = recorded(data_dir, pid)
+            accepted = system["statuses"].get("200", 0)
+            out = {
+                "rate_per_s": args.rate,
+                "seconds": args.seconds,
+                "system_webhook": system,
+                "baseline_static_page": baseline,
+                "recorded": counts,
+                "lost": system["sent"] - counts["distinct"],
+                "duplicated": counts["recorded"] - counts["distinct"],
+                "accepted_but_not_recorded": accepted - counts["recorded"],
+                "target": {"ack_p99_ms": 50, "lost": 0},
+            }
+            print(json.dumps(out, indent=2))
+        finally:
+            server.terminate()
+            server.wait(20)
+
+
+if __name__ == "__main__":
+    main()
