@@ -186,8 +186,8 @@ def main() -> None:
                 client_ref=f"adv-{i}",
             ).answer
             lie = f"{grounded} Today it's only ${17 + i}.99, and {311 + i} customers bought it this week."
-            chat = ScriptedChat([lie, lie, json.dumps({"name": None, "preferences": [], "budget": None,
-                                                       "objections": [], "stage": "interested"})])  # fmt: skip
+            notes = {"name": None, "preferences": [], "budget": None, "objections": [], "stage": "interested"}
+            chat = ScriptedChat([lie, lie, json.dumps(notes)])
             before += bool(unsupported_numbers(lie, support))
             a = answer_question(
                 services, user_id=uid, persona_id=pid, question=q.question, channel="bench",
