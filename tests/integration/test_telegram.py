@@ -210,3 +210,73 @@ def test_revoked_token_fails_the_job_with_a_reason_and_a_blocked_chat_is_not_ret
         statuses = sorted(u.status for u in s.scalars(select(ChannelUpdate)))
     assert "failed" in statuses
     assert shop.client.get("/api/health").status_code in (200, 503)  # the server carries on
+
+
+def test_speech_failure_falls_back_to_a_text_message(shop: Shop) -> None:
+    from echome.db.models import Persona
+
+    with shop.services.sessions() as s:  # an ElevenLabs voice, but the seller's key was deleted
+        p = s.get(Persona, shop.persona_id)
+        p.voice_provider, p.voice_id = "elevenlabs", "voice-gone"
+        s.commit()
+    job = shop.deliver(text_update("How much is the Ocean Blue Shirt?"))
+    assert job.status == "completed"
+    assert not shop.tg.sent_voices and "$50" in shop.texts()[-1]
+    detail = shop.client.get(f"/api/clients/{shop.client.get('/api/clients').json()[0]['id']}").json()
+    assert detail["history"][-1]["meta"]["speech_error"]
+
+
+def test_a_chat_sending_too_fast_gets_one_notice_then_silence(shop: Shop) -> None:
+    shop.services.settings.telegram_chat_per_minute = 2
+    for text in ("/text", "/help", "/help", "/help"):
+        shop.deliver(text_update(text, chat_id=777))
+    sent = [c.params["text"] for c in shop.tg.calls_to("sendMessage") if str(c.params["chat_id"]) == "777"]
+    assert len(sent) == 3 and "faster than I can answer" in sent[-1]
+    shop.deliver(text_update("/help", chat_id=778))  # other customers are not affected
+    assert "/voice" in shop.texts()[-1]
+
+
+def test_polling_mode_receives_and_answers(shop: Shop) -> None:
+    from echome.channels.polling import TelegramPoller
+    from tests.support.waiting import wait_for
+
+    worker = shop.services.make_worker(threads=1)
+    worker.start()
+    poller = TelegramPoller(shop.services, long_poll=1, rescan=0.2)
+    poller.start()
+    try:
+        shop.tg.push_update(None, text_update("/text", chat_id=901))
+        shop.tg.push_update(None, text_update("How much is the Ocean Blue Shirt?", chat_id=901))
+        wait_for(lambda: any("$50" in t for t in shop.texts()), timeout=60, what="the polled answer")
+    finally:
+        poller.stop()
+        worker.stop(graceful=True, timeout=10)
+    assert poller.received == 2
+    assert shop.tg.calls_to("getUpdates")
+
+
+def test_set_webhook_cli_registers_the_url_and_secret(shop: Shop, monkeypatch: Any) -> None:
+    from typer.testing import CliRunner
+
+    from echome.cli.app import app
+    from echome.cli.common import state
+
+    monkeypatch.setattr(state, "services", lambda: shop.services)
+    r = CliRunner().invoke(
+        app,
+        [
+            "telegram",
+            "set-webhook",
+            shop.persona_id,
+            "https://shop.example.com",
+            "--user",
+            "seller@example.com",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    hook = shop.tg.webhooks[shop.tg.token]
+    assert hook["url"] == f"https://shop.example.com/webhook/telegram/{shop.persona_id}"
+    assert hook["secret_token"] == webhook_secret(shop.services, shop.persona_id)
+    shop.tg.revoke()
+    r = CliRunner().invoke(app, ["telegram", "info", shop.persona_id, "--user", "seller@example.com"])
+    assert r.exit_code != 0 and "token" in r.output and shop.tg.token not in r.output

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,17 @@ HELP = (
     "/help: this message"
 )
 NOT_UNDERSTOOD = "I can read text messages and listen to voice notes. Could you send your question that way?"
+# One customer's messages are handled one at a time in a process, so a quick second message sees the
+# first one's answer in the conversation (worker processes on other machines do not share this).
+_CHAT_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _chat_lock(key: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        if len(_CHAT_LOCKS) > 10_000:
+            _CHAT_LOCKS.clear()  # held locks stay referenced by their holders
+        return _CHAT_LOCKS.setdefault(key, threading.Lock())
 
 
 @job_handler(JOB_KIND)
@@ -59,8 +71,10 @@ def handle_update_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any
             "no Telegram bot token for this persona: `echome keys set telegram_bot_token`"
         )
     handler = _Handler(services, ctx, persona_id=persona_id, user_id=user_id, row_id=row_id, token=token)
+    chat_id = ((update.get("message") or {}).get("chat") or {}).get("id")
     try:
-        result = asyncio.run(handler.run(update))
+        with _chat_lock(f"{persona_id}:{chat_id}"):
+            result = asyncio.run(handler.run(update))
     except TelegramError as exc:
         if exc.kind == "blocked":
             _mark(services, row_id, "done", str(exc))
