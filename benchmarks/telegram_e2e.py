@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))  # the fake Bot API lives with the tests
 from tests.servers.fake_telegram import FakeTelegram, text_update  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "csv"
+SPEAKER = sorted((ROOT.parent / "shared" / "eval" / "speech" / "librivox").glob("*.wav"))[:4]
 SHOPIFY = ("apparel.csv", "home-and-garden.csv", "jewelery.csv")
 
 
@@ -47,7 +48,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def setup(data_dir: Path, token: str) -> tuple[str, str, list[str]]:
+def setup(data_dir: Path, token: str, voice_from: list[Path] | None) -> tuple[str, str, list[str]]:
     from echome.accounts import keys as key_service
     from echome.accounts.users import create_user
     from echome.bootstrap import build_services
@@ -78,8 +79,43 @@ def setup(data_dir: Path, token: str) -> tuple[str, str, list[str]]:
         )  # fmt: skip
         with (EVAL / name).open(encoding="utf-8") as fh:
             titles += [r["Title"] for r in csv.DictReader(fh) if r.get("Title")]
+    # Keep the questions whose (text) answer has about 40 words: the target is stated for those.
+    from echome.answer.pipeline import answer_question
+
+    questions = []
+    for t in titles:
+        for template in TEMPLATES:
+            q = template.format(t)
+            a = answer_question(
+                services, user_id=uid, persona_id=pid, question=q, channel="probe", client_ref=q
+            )
+            if 30 <= len(a.answer.split()) <= 50:
+                questions.append(q)
+                break
+    if voice_from is not None:
+        _local_voice(services, pid, voice_from)
     services.close()
-    return uid, pid, titles
+    return uid, pid, questions
+
+
+TEMPLATES = (
+    "Is the {} in stock, how much is it, what sizes does it come in, and what is it like?",
+    "How much is the {}, what sizes does it come in, and what is it like?",
+    "Tell me about the {}: the price, the sizes and what it looks like.",
+    "Is the {} in stock, how much is it, and what does it look like?",
+)
+
+
+def _local_voice(services: Any, persona_id: str, samples: list[Path]) -> None:
+    """The persona speaks in a local voice shaped toward a real speaker (as after the seller's media)."""
+    from echome.db.models import Persona
+    from echome.db.session import transaction
+    from echome.voice.local import LocalVoiceCloner
+
+    voice = LocalVoiceCloner().clone(name="bench", samples=[str(s) for s in samples])
+    with transaction(services.sessions) as db:
+        p = db.get(Persona, persona_id)
+        p.voice_provider, p.voice_id, p.voice_settings = "local", voice.voice_id, {"params": voice.settings}
 
 
 def wait_for(predicate: Any, timeout: float) -> Any:
@@ -95,10 +131,16 @@ def wait_for(predicate: Any, timeout: float) -> Any:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--questions", type=int, default=20)
+    ap.add_argument(
+        "--voice",
+        choices=("seller", "stock"),
+        default="seller",
+        help="seller: a local voice shaped toward a real speaker; stock: the Piper voice as is",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as tg:
         data_dir = Path(tmp)
-        _uid, pid, titles = setup(data_dir, tg.token)
+        _uid, pid, questions = setup(data_dir, tg.token, SPEAKER if args.voice == "seller" else None)
         port = free_port()
         env = {
             **os.environ,
@@ -121,7 +163,6 @@ def main() -> None:
             secret = webhook_secret(_Secret(Settings(_env_file=None, data_dir=data_dir)), pid)
             url = f"{base}/webhook/telegram/{pid}"
             http = httpx.Client(timeout=30, headers={"X-Telegram-Bot-Api-Secret-Token": secret})
-            questions = [f"How much is the {t}, and what is it like?" for t in titles]
             chat = iter(range(5000, 100000))
 
             def ask(text: str, method: str, chat_id: int) -> dict[str, Any]:
@@ -149,6 +190,7 @@ def main() -> None:
                 text_runs.append(ask(q, "sendMessage", c))
             stages = _stages(data_dir, [r["job_id"] for r in voice])
             out = {
+                "voice": args.voice,
                 "questions": len(voice),
                 "answer_words_mean": stages.pop("answer_words_mean"),
                 "system_voice": {
@@ -205,7 +247,11 @@ def _stages(data_dir: Path, job_ids: list[str]) -> dict[str, Any]:
     from echome.db.models import Message
 
     with services.sessions() as db:
-        words = [len(m.content.split()) for m in db.query(Message).filter(Message.role == "assistant")]
+        for jid in job_ids:
+            job = db.get(Job, jid)
+            msg = db.get(Message, (job.result or {}).get("message_id")) if job else None
+            if msg is not None:
+                words.append(len(msg.content.split()))
     services.close()
     out: dict[str, Any] = {k: round(statistics.median(v), 3) for k, v in sorted(per.items())}
     out["answer_words_mean"] = round(sum(words) / max(1, len(words)), 1)

@@ -59,6 +59,8 @@ def test_follow_up_uses_client_memory(shop: Any) -> None:
     client = c.get(f"/api/clients/{first['client_id']}").json()
     assert client["notes"]["current_product"] and client["stage"] == "considering"
     assert len(client["history"]) == 4
+    other = ask(c, pid, "How much is the Ocean Blue Shirt, and is it soft?", client_id="web-42")
+    assert "$50" in other["answer"] and "$60" not in other["answer"]  # a newly named product wins
 
 
 def test_nothing_relevant_is_said_honestly(shop: Any) -> None:

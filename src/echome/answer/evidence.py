@@ -190,7 +190,9 @@ def gather_evidence(
     timings: dict[str, float] = {}
     scoped_to = None
     results: list[SearchResult] = []
-    if focus_product and refers_back(question):
+    mention = retriever.keyword_index(user_id).mentioned_product(question)
+    named_other = mention is not None and mention[0] != focus_product
+    if focus_product and refers_back(question) and not named_other:
         results, timings = retriever.search(
             user_id=user_id, query=question, top_k=top_k, product_id=focus_product, candidates=10
         )
@@ -200,7 +202,6 @@ def gather_evidence(
     # Products imported for another persona are not this persona's to sell.
     results = [r for r in results if _sold_by(r, persona_id)][:top_k]
     ids = list(dict.fromkeys(r.product_id for r in results if r.product_id))
-    mention = retriever.keyword_index(user_id).mentioned_product(question) if not scoped_to else None
     named = mention[0] if mention and mention[0] in ids else None
     return Evidence(
         question=question,

@@ -9,8 +9,10 @@ speaking rate. `LocalVoiceCloner.clone` returns those parameters as the voice's 
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ CALIBRATION_TEXT = (
 ENVELOPE_MATCH = 0.3
 
 _LOCK = threading.Lock()
+_POOL: ThreadPoolExecutor | None = None
 _VOICES: dict[str, Any] = {}
 _STOCK_MEASUREMENTS: dict[str, dict[str, Any]] = {}
 
@@ -70,19 +73,53 @@ def load_piper(model_path: str | Path | None = None) -> Any:
         return voice
 
 
-def piper_audio(
+def piper_sentences(
     text: str, *, model_path: str | Path | None = None, length_scale: float | None = None
-) -> tuple[np.ndarray, int]:
-    """Stock voice audio (mono float32, peak-normalised per sentence) and its sample rate."""
+) -> Iterator[tuple[np.ndarray, int]]:
+    """Stock voice audio sentence by sentence, as Piper makes it: (mono float32, sample rate)."""
     from piper import SynthesisConfig
 
     voice = load_piper(model_path)
     config = SynthesisConfig(length_scale=length_scale)
-    chunks = [c.audio_float_array for c in voice.synthesize(text, syn_config=config)]
     sr = int(voice.config.sample_rate)
-    if not chunks:
-        return np.zeros(0, np.float32), sr
-    return np.concatenate(chunks).astype(np.float32), sr
+    for chunk in voice.synthesize(text, syn_config=config):
+        yield chunk.audio_float_array.astype(np.float32), sr
+
+
+def piper_audio(
+    text: str, *, model_path: str | Path | None = None, length_scale: float | None = None
+) -> tuple[np.ndarray, int]:
+    """Stock voice audio (mono float32, peak-normalised per sentence) and its sample rate."""
+    parts = list(piper_sentences(text, model_path=model_path, length_scale=length_scale))
+    if not parts:
+        return np.zeros(0, np.float32), int(load_piper(model_path).config.sample_rate)
+    return np.concatenate([p for p, _ in parts]).astype(np.float32), parts[0][1]
+
+
+def split_at_pauses(wav: np.ndarray, sr: int, *, max_seconds: float = 2.0) -> list[np.ndarray]:
+    """A long sentence cut at its quietest moments (the pauses at commas), so its pieces can be
+    reshaped in parallel; cuts fall in near-silence, so the pieces join without a seam."""
+    if wav.size <= max_seconds * sr * 1.5:
+        return [wav]
+    hop = sr // 100
+    frames = wav[: wav.size // hop * hop].reshape(-1, hop)
+    energy = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    lo, hi = len(energy) // 4, 3 * len(energy) // 4
+    cut = (lo + int(np.argmin(energy[lo:hi]))) * hop
+    return split_at_pauses(wav[:cut], sr, max_seconds=max_seconds) + split_at_pauses(
+        wav[cut:], sr, max_seconds=max_seconds
+    )
+
+
+def _world_pool() -> ThreadPoolExecutor:
+    """WORLD releases the GIL: sentences are reshaped in parallel while Piper speaks the next."""
+    global _POOL
+    with _LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(
+                max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="world"
+            )
+        return _POOL
 
 
 class LocalVoiceTTS:
@@ -106,14 +143,18 @@ class LocalVoiceTTS:
     def render(self, text: str, settings: dict[str, Any]) -> tuple[np.ndarray, int]:
         """The audio `synthesize` would encode, as (float32 samples, rate)."""
         length_scale = settings.get("length_scale")
-        wav, sr = piper_audio(
-            text,
-            model_path=self.model_path,
-            length_scale=float(length_scale) if length_scale else None,
-        )
-        if world.needs_transform(settings) and wav.size:
-            wav = world.transform(wav, sr, settings)
-        return wav, sr
+        scale = float(length_scale) if length_scale else None
+        if not world.needs_transform(settings):
+            return piper_audio(text, model_path=self.model_path, length_scale=scale)
+        # Each sentence goes to WORLD as soon as Piper has it (Harvest is the slow part: ~0.2x real time).
+        pending = [
+            (_world_pool().submit(world.transform, piece, sr, settings), sr)
+            for wav, sr in piper_sentences(text, model_path=self.model_path, length_scale=scale)
+            for piece in split_at_pauses(wav, sr)
+        ]
+        if not pending:
+            return piper_audio(text, model_path=self.model_path, length_scale=scale)
+        return np.concatenate([f.result() for f, _ in pending]).astype(np.float32), pending[0][1]
 
 
 def stock_measurements(model_path: str | Path | None = None) -> dict[str, Any]:
