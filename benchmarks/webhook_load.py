@@ -37,7 +37,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def setup(data_dir: Path) -> tuple[str, str]:
+def setup(data_dir: Path, urls: dict[str, str]) -> tuple[str, str]:
     from echome.accounts.users import create_user
     from echome.bootstrap import _session_secret, build_services
     from echome.channels.telegram import webhook_secret
@@ -46,7 +46,7 @@ def setup(data_dir: Path) -> tuple[str, str]:
     from echome.db.session import transaction
     from echome.settings import Settings
 
-    settings = Settings(_env_file=None, data_dir=data_dir, log_level="WARNING")
+    settings = Settings(_env_file=None, data_dir=data_dir, log_level="WARNING", **urls)
     services = build_services(settings)
     migrate.upgrade(services.engine)
     with transaction(services.sessions) as db:
@@ -112,14 +112,20 @@ async def run(url: str, rate: float, seconds: float, make: Any, headers: dict[st
     }
 
 
-def recorded(data_dir: Path, persona_id: str) -> dict[str, int]:
-    import sqlite3
+def recorded(data_dir: Path, persona_id: str, urls: dict[str, str]) -> dict[str, int]:
+    from sqlalchemy import text
 
-    db = sqlite3.connect(data_dir / "echome.db")
-    rows, distinct = db.execute(
-        "select count(*), count(distinct update_id) from channel_updates where persona_id = ?", (persona_id,)
-    ).fetchone()
-    jobs = db.execute("select count(*) from jobs where kind = 'telegram.update'").fetchone()[0]
+    from echome.db.session import make_engine
+    from echome.settings import Settings
+
+    engine = make_engine(Settings(_env_file=None, data_dir=data_dir, **urls).effective_database_url)
+    with engine.connect() as db:
+        rows, distinct = db.execute(
+            text("select count(*), count(distinct update_id) from channel_updates where persona_id = :p"),
+            {"p": persona_id},
+        ).one()
+        jobs = db.execute(text("select count(*) from jobs where kind = 'telegram.update'")).scalar_one()
+    engine.dispose()
     return {"recorded": rows, "distinct": distinct, "jobs": jobs}
 
 
@@ -127,13 +133,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=float, default=200)
     ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--database-url", help="PostgreSQL (an empty database); default: SQLite in a temp dir")
+    ap.add_argument("--redis-url", help="Redis queue; default: the SQLite queue")
     args = ap.parse_args()
+    urls = {k: v for k, v in (("database_url", args.database_url), ("redis_url", args.redis_url)) if v}
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        pid, secret = setup(data_dir)
+        pid, secret = setup(data_dir, urls)
         port = free_port()
         env = {**os.environ, "ECHOME_DATA_DIR": str(data_dir), "ECHOME_TELEGRAM_POLLING": "off",
                "ECHOME_LOG_LEVEL": "WARNING"}  # fmt: skip
+        env.update({f"ECHOME_{k.upper()}": v for k, v in urls.items()})
         server = subprocess.Popen(
             [sys.executable, "-m", "echome", "serve", "--no-worker", "--port", str(port)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -152,9 +162,11 @@ def main() -> None:
             system = asyncio.run(
                 run(f"{base}/webhook/telegram/{pid}", args.rate, args.seconds, update, headers)
             )
-            counts = recorded(data_dir, pid)
+            counts = recorded(data_dir, pid, urls)
             accepted = system["statuses"].get("200", 0)
             out = {
+                "backend": "postgresql" if args.database_url else "sqlite",
+                "queue": "redis" if args.redis_url else "sqlite",
                 "rate_per_s": args.rate,
                 "seconds": args.seconds,
                 "system_webhook": system,

@@ -12,13 +12,15 @@ import base64
 import hashlib
 import hmac
 import logging
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from echome.db.models import ChannelUpdate, Persona
+from echome.db.models import ChannelUpdate, Job, Persona
 from echome.db.session import transaction
-from echome.jobs import store as job_store
+from echome.db.types import new_id
 
 if TYPE_CHECKING:
     from echome.bootstrap import Services
@@ -28,6 +30,13 @@ CHANNEL = "telegram"
 TOKEN_PROVIDER = "telegram_bot_token"
 JOB_KIND = "telegram.update"
 _OWNERS: dict[str, str] = {}  # persona id -> user id; a persona never changes owner
+# SQLite takes one writer at a time and makes the others sleep and retry (busy timeout) - under a burst
+# of webhooks those sleeps pile up into seconds. Queueing the writers on a lock keeps them in order.
+_SQLITE_WRITES = threading.Lock()
+
+
+def _writer(services: Services) -> AbstractContextManager[Any]:
+    return _SQLITE_WRITES if services.engine.dialect.name == "sqlite" else nullcontext()
 
 
 class UpdateRejected(ValueError):
@@ -66,25 +75,31 @@ def record_update(services: Services, *, persona_id: str, update: Any) -> tuple[
     user_id = owner_of(services, persona_id)
     if user_id is None:
         raise UpdateRejected(404, "persona not found")
+    # Ids made here, so both rows go in with one flush: the acknowledgement waits for one commit.
+    row_id, job_id = new_id(), new_id()
     try:
-        with transaction(services.sessions) as db:
-            row = ChannelUpdate(
-                user_id=user_id,
-                persona_id=persona_id,
-                channel=CHANNEL,
-                update_id=update["update_id"],
-                payload=update,
+        with _writer(services), transaction(services.sessions) as db:
+            db.add(
+                Job(
+                    id=job_id,
+                    user_id=user_id,
+                    kind=JOB_KIND,
+                    payload={"update": row_id, "persona_id": persona_id},
+                    max_attempts=services.settings.job_max_attempts,
+                    stage="queued",
+                )
             )
-            db.add(row)
-            db.flush()
-            job = job_store.create_job(
-                db,
-                user_id=user_id,
-                kind=JOB_KIND,
-                payload={"update": row.id, "persona_id": persona_id},
-                max_attempts=services.settings.job_max_attempts,
+            db.add(
+                ChannelUpdate(
+                    id=row_id,
+                    user_id=user_id,
+                    persona_id=persona_id,
+                    channel=CHANNEL,
+                    update_id=update["update_id"],
+                    payload=update,
+                    job_id=job_id,
+                )
             )
-            row.job_id = job_id = job.id
     except IntegrityError:
         _OWNERS.pop(persona_id, None)  # or the persona was deleted a moment ago
         return "duplicate", None

@@ -41,7 +41,9 @@ TRANSIENT = (TransientJobError, ConnectionError, TimeoutError)
 def make_huey(*, name: str, redis_url: str | None, sqlite_path: str) -> Huey:
     if redis_url:
         return RedisHuey(name=name, url=redis_url, results=False, utc=True)
-    return SqliteHuey(name=name, filename=sqlite_path, results=False, utc=True, timeout=30)
+    # No fsync per message: the jobs table is the durable record, and a message lost in a crash is
+    # re-sent by the reaper; syncing every enqueue made webhook acknowledgements wait on the disk.
+    return SqliteHuey(name=name, filename=sqlite_path, results=False, utc=True, timeout=30, fsync=False)
 
 
 class JobQueue:
