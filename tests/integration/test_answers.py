@@ -103,6 +103,10 @@ def test_llm_draft_with_an_invented_price_is_rewritten_once(shop: Any, fake_open
     assert sent[0]["role"] == "system" and "You are Ana" in sent[0]["content"]
     assert "Ocean Blue Shirt" in sent[-1]["content"] and "price $50" in sent[-1]["content"]
     assert "not in the product context" in calls[1].json["messages"][-1]["content"]
+    # The client's notes are the model's reading of the turn (validated JSON), products from citations.
+    assert calls[2].json["response_format"]["type"] == "json_schema"
+    notes = c.get(f"/api/clients/{out['client_id']}").json()["notes"]
+    assert notes["name"] == "example" and notes["products_discussed"][0]["name"] == "Ocean Blue Shirt"
 
 
 def test_llm_that_keeps_inventing_is_cut_and_a_failing_llm_falls_back(
@@ -186,3 +190,15 @@ def test_composer_never_says_a_number_the_persona_profile_holds() -> None:
     )
     assert "100" not in out.text and "5" not in out.text and "two seconds" in out.text
     assert out.text.startswith("Hi!") and out.text.endswith("See you soon.")
+
+
+def test_the_voice_note_speaks_the_prose_and_leaves_links_and_lists_to_the_text() -> None:
+    from echome.answer.speech import needs_text_beside, spoken_part
+
+    answer = (
+        "The relay fits your fridge.\n- RIM300: $12.99\n- RIM400: $15.99\nSee https://shop.example.com/rim"
+    )
+    spoken = spoken_part(answer)
+    assert spoken == "The relay fits your fridge."
+    assert "http" not in spoken and "RIM400" not in spoken and needs_text_beside(answer, spoken)
+    assert spoken_part("- one\n- two") == "one two" and not needs_text_beside("Short.", "Short.")

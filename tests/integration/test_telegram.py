@@ -280,3 +280,26 @@ def test_set_webhook_cli_registers_the_url_and_secret(shop: Shop, monkeypatch: A
     shop.tg.revoke()
     r = CliRunner().invoke(app, ["telegram", "info", shop.persona_id, "--user", "seller@example.com"])
     assert r.exit_code != 0 and "token" in r.output and shop.tg.token not in r.output
+
+
+def test_voice_in_another_language_or_silence_gets_a_clear_reply(shop: Shop) -> None:
+    from echome.providers.fakes import ScriptedSTT
+
+    file_id = shop.tg.add_file(b"OggS" + b"\x00" * 100, file_path="voice/de.oga")
+    shop.services._stt = ScriptedSTT("Wie viel kostet das blaue Hemd?", language="de")
+    assert shop.deliver(voice_update(file_id)).status == "completed"
+    assert "only answer in English" in shop.texts()[-1]
+    shop.services._stt = ScriptedSTT("")
+    shop.deliver(voice_update(file_id))
+    assert "couldn't make out any words" in shop.texts()[-1]
+    assert not shop.tg.sent_voices
+
+
+def test_a_photo_with_a_caption_is_answered_from_the_caption(shop: Shop) -> None:
+    from tests.servers.fake_telegram import photo_update
+
+    shop.deliver(text_update("/text"))
+    shop.deliver(photo_update("photo-1", caption="How much is the Ocean Blue Shirt?"))
+    assert "$50" in shop.texts()[-1]
+    shop.deliver(photo_update("photo-2"))
+    assert shop.texts()[-1] == NOT_UNDERSTOOD

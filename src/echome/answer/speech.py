@@ -27,8 +27,13 @@ def spoken_part(text: str) -> str:
     prose = [ln for ln in lines if not _LIST_LINE.match(ln)]
     if not prose:  # a reply that is only a list: speak its items
         prose = [_LIST_LINE.sub("", ln) for ln in lines]
+    # A line that only pointed at a link ("See https://...") says nothing once the link is gone.
+    prose = [
+        _URL.sub("", ln).strip()
+        for ln in prose
+        if not (_URL.search(ln) and len(_URL.sub("", ln).split()) < 3)
+    ]
     out = " ".join(prose)
-    out = _URL.sub("", out)
     out = re.sub(r"[*_`#>]+", "", out)
     out = re.sub(r"\s+([,.!?])", r"\1", " ".join(out.split()))
     if len(out) <= MAX_SPOKEN_CHARS:

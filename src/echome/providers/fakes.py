@@ -1,7 +1,8 @@
 """In-process stand-ins that honour the Protocols: for tests and for wiring checks.
 
 `HashingEmbedder` is deterministic bag-of-words hashing (no model); `MemoryVectorStore` is an
-exact cosine search over numpy arrays; `ScriptedChat` replies from a script."""
+exact cosine search over numpy arrays; `ScriptedChat` replies from a script; `ScriptedSTT` hears
+what it is told."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from echome.providers.base import ChatMessage, ChatResult, ProviderError, VectorHit, VectorRecord
+from echome.providers.base import (
+    ChatMessage,
+    ChatResult,
+    ProviderError,
+    Segment,
+    Transcript,
+    VectorHit,
+    VectorRecord,
+)
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -127,3 +136,26 @@ class ScriptedChat:
             raise reply
         words = sum(len(m.content.split()) for m in msgs)
         return ChatResult(text=reply, model=self.name, input_tokens=words, output_tokens=len(reply.split()))
+
+
+class ScriptedSTT:
+    """A SpeechToText that hears what it is told to (text and language), whatever the audio."""
+
+    name = "fake:scripted-stt"
+
+    def __init__(self, text: str, *, language: str = "en", probability: float = 0.99) -> None:
+        self.text, self.language, self.probability = text, language, probability
+        self.heard: list[str] = []
+
+    def transcribe(self, audio_path: str, *, language: str | None = None) -> Transcript:
+        self.heard.append(audio_path)
+        words = self.text.split()
+        segments = [Segment(0.0, 0.4 * len(words), self.text)] if words else []
+        return Transcript(
+            text=self.text,
+            language=self.language,
+            language_probability=self.probability,
+            duration=0.4 * len(words),
+            segments=segments,
+            model=self.name,
+        )
