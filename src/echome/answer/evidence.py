@@ -60,7 +60,8 @@ class ProductFacts:
     @property
     def short_name(self) -> str:
         """The name as said aloud: up to the first comma or bracket, at most eight words."""
-        head = re.split(r",|\(|\s[-\u2013|]\s", self.name, maxsplit=1)[0].strip() or self.name
+        bare = re.sub(r"\[[^\]]*\]|\([^)]*\)", " ", self.name)  # "[Old Version]", "(2 pack)"
+        head = re.split(r",|\(|\[|\s[-\u2013|]\s", bare, maxsplit=1)[0].strip() or self.name
         words = head.split()
         return " ".join(words[:8]) if len(words) > 8 else head
 

@@ -82,8 +82,10 @@ def _candidates(evidence: Evidence, focus: ProductFacts | None) -> list[tuple[in
         said_prefix = ""
         match_extra = ""
         if r.field == "customer_qa" and " Question: " in text:
+            # Shoppers' answers, not the seller's word: say whose they are.
             text, _, asked = text.partition(" Question: ")
             match_extra = asked
+            said_prefix = "A customer answered: "
         elif r.field == "reviews":
             said_prefix = "One customer wrote: "
         for line in text.splitlines():
