@@ -83,14 +83,13 @@ def quotes_label2(answer: str, evidence: list[tuple[str, int]]) -> bool:
         if e and e in a:
             return True
         for sent in sentences(answer):
-            s = flat(
-                re.sub(
-                    r"^(one customer wrote:|a customer answered:|about the [^:]+:)",
-                    "",
-                    sent.strip(),
-                    flags=re.I,
-                )
+            said = re.sub(
+                r"^(?:\s*(?:one customer wrote:|a customer answered:|about the [^:]+:))+",
+                "",
+                sent,
+                flags=re.I,
             )
+            s = flat(said)
             if len(s) > 20 and s in e:
                 return True
     return False
