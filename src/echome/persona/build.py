@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("echome.persona")
 PITCH_RATE = 16_000
-PITCH_MAX_SECONDS = 300.0
+PITCH_MAX_SECONDS = 120.0  # two minutes of speech give stable pitch statistics
 LLM_TRANSCRIPT_CHARS = 12_000
 
 

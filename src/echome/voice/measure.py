@@ -7,7 +7,10 @@ lists so they can be stored as JSON and shown to the seller.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,27 @@ F0_CEIL = 500.0
 # Frequency grid (Hz) for long-term envelopes and EQ curves: ERB-like spacing, 60 Hz .. 7.6 kHz.
 GRID_HZ: list[float] = [round(float(f), 1) for f in np.geomspace(60.0, 7600.0, 48)]
 FORMANT_RATE = 11_000  # LPC formants: F1-F3 (and F4 for low voices) lie below 5.5 kHz
+PIECE_SECONDS = 30
+_POOL_NAME = "voice-measure"
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Harvest releases the GIL: long audio is tracked in pieces, one per core."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix=_POOL_NAME)
+        return _POOL
+
+
+def _in_pool() -> bool:
+    return threading.current_thread().name.startswith(_POOL_NAME)
+
+
+def _harvest(x: np.ndarray, sr: int) -> np.ndarray:
+    return pw.harvest(x, sr, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_MS)[0]
 
 
 def _track_f0(x: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
@@ -32,8 +56,18 @@ def _track_f0(x: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
 
     DIO is not used for measuring: on the stock voice it reports twice the true F0 on about half
     of the voiced frames (its creaky, low male voice), which a cepstrum check does not confirm.
+    Audio longer than a minute is tracked in whole-frame pieces in parallel; each piece's last
+    frame (Harvest adds one past the end) is dropped so the frames line up with one pass.
     """
-    f0, t = pw.harvest(x, sr, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_MS)
+    hop = int(sr * FRAME_MS / 1000)
+    piece = PIECE_SECONDS * sr // hop * hop
+    if x.size <= 2 * piece or _in_pool():
+        f0 = _harvest(x, sr)
+    else:
+        bounds = list(range(0, x.size, piece))
+        parts = list(_pool().map(lambda b: _harvest(x[b : b + piece], sr), bounds))
+        f0 = np.concatenate([p[:-1] for p in parts[:-1]] + [parts[-1]])
+    t = np.arange(f0.size) * FRAME_MS / 1000
     return f0, t
 
 
@@ -220,7 +254,11 @@ def measure_voice(wav: np.ndarray, sample_rate: int) -> dict[str, Any]:
 
 def analyse_files(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
     """WORLD analyses (16 kHz) of the usable files: the input of `summarise` and `voiced_envelopes`."""
-    analyses = [_analyse(load_audio(p, sample_rate=ANALYSIS_RATE), ANALYSIS_RATE) for p in paths]
+
+    def one(p: str | Path) -> dict[str, Any]:
+        return _analyse(load_audio(p, sample_rate=ANALYSIS_RATE), ANALYSIS_RATE)
+
+    analyses = [one(p) for p in paths] if _in_pool() else list(_pool().map(one, paths))
     analyses = [a for a in analyses if a["x"].size > ANALYSIS_RATE // 4]
     if not analyses:
         raise ValueError("no usable audio in the voice samples")
