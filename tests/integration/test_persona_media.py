@@ -4,7 +4,6 @@ measured profile with evidence → local voice → `say` that transcribes back t
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +15,7 @@ from echome.media.audio import load_audio, probe, write_wav
 
 from ..support.media import join, librivox_clips, serve_dir, speaker_clips, write_mp4
 from ..support.sellers import seller_client
-
-
-def words(text: str) -> list[str]:
-    return re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split()
-
-
-def wer(ref: str, hyp: str) -> float:
-    r, h = words(ref), words(hyp)
-    d = list(range(len(h) + 1))
-    for i, rw in enumerate(r, 1):
-        prev, d[0] = d[:], i
-        for j, hw in enumerate(h, 1):
-            d[j] = min(prev[j] + 1, d[j - 1] + 1, prev[j - 1] + (rw != hw))
-    return d[-1] / max(1, len(r))
+from ..support.text import wer, words
 
 
 def run_job(services: Any, user_id: str, job_id: str) -> Any:
@@ -84,7 +70,7 @@ def test_recording_from_url_becomes_transcript_profile_and_voice(sqlite_client: 
         spoken = " ".join(
             s["text"] for s in tr["segments"] if s["end"] >= e["start"] and s["start"] <= e["end"]
         )
-        assert set(words(e["text"])) <= set(words(spoken)) | set(words(e["text"])) and words(e["text"])
+        assert words(e["text"]) and set(words(e["text"])) <= set(words(spoken)), (e, spoken)
 
     voice = client.get(f"/api/personas/{persona['id']}/voice").json()
     assert voice["built"] and voice["provider"] == "local" and voice["params"]

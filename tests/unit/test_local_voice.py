@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 from media import SPEAKERS, speaker_clips
+from text import wer
 
 from echome.media.audio import load_audio, write_wav
 from echome.providers.base import ClonedVoice, TextToSpeech, VoiceCloner
@@ -29,20 +29,6 @@ NOTE = (
     "Hi, thanks for your message. Yes, the blue jacket is still available in medium and large. "
     "We ship every weekday, so if you order today it should arrive by Friday."
 )
-
-
-def _words(text: str) -> list[str]:
-    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split()
-
-
-def _wer(ref: str, hyp: str) -> float:
-    r, h = _words(ref), _words(hyp)
-    d = list(range(len(h) + 1))
-    for i, rw in enumerate(r, 1):
-        prev, d[0] = d[0], i
-        for j, hw in enumerate(h, 1):
-            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (rw != hw))
-    return d[len(h)] / max(1, len(r))
 
 
 def _wav_samples(data: bytes) -> tuple[np.ndarray, int]:
@@ -143,4 +129,4 @@ def test_cloned_voice_is_intelligible(female_voice: ClonedVoice, tmp_path: Path)
     write_wav(path, out, rate)
     # Heard by the product's default recogniser (base); tiny.en mishears a word or two more.
     heard = FasterWhisperSTT("base", cache_dir=tmp_path / "models").transcribe(str(path)).text
-    assert _wer(NOTE, heard) <= 0.15, heard
+    assert wer(NOTE, heard) <= 0.15, heard
