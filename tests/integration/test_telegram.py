@@ -303,3 +303,19 @@ def test_a_photo_with_a_caption_is_answered_from_the_caption(shop: Shop) -> None
     assert "$50" in shop.texts()[-1]
     shop.deliver(photo_update("photo-2"))
     assert shop.texts()[-1] == NOT_UNDERSTOOD
+
+
+def test_polling_stops_for_a_revoked_token_until_a_new_one_is_stored(shop: Shop) -> None:
+    from echome.channels.polling import TelegramPoller
+    from tests.support.waiting import wait_for
+
+    shop.tg.revoke()
+    poller = TelegramPoller(shop.services, long_poll=1, rescan=0.1)
+    poller.start()
+    try:
+        wait_for(lambda: poller.rejected, timeout=20, what="the token to be refused")
+        before = len(shop.tg.calls_to("getUpdates"))
+        time.sleep(0.6)  # several rescans: no new attempts with the refused token
+        assert len(shop.tg.calls_to("getUpdates")) == before
+    finally:
+        poller.stop()

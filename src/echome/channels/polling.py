@@ -55,6 +55,7 @@ class TelegramPoller:
         self.rescan = rescan
         self.stop_event = threading.Event()
         self._threads: dict[str, tuple[threading.Thread, str]] = {}
+        self.rejected: set[tuple[str, str]] = set()  # (persona, key version) whose token Telegram refused
         self._main: threading.Thread | None = None
         self.received = 0
 
@@ -72,8 +73,12 @@ class TelegramPoller:
             try:
                 for bot in bots_with_tokens(self.services, self.persona_id):
                     running = self._threads.get(bot.persona_id)
-                    if running and running[0].is_alive() and running[1] == bot.key_version:
-                        continue
+                    if (
+                        running
+                        and running[1] == bot.key_version
+                        and (running[0].is_alive() or (bot.persona_id, bot.key_version) in self.rejected)
+                    ):
+                        continue  # polling, or its token was refused: wait for a new token
                     t = threading.Thread(target=self._poll_bot, args=(bot,), daemon=True, name="telegram-bot")
                     self._threads[bot.persona_id] = (t, bot.key_version)
                     t.start()
@@ -88,6 +93,7 @@ class TelegramPoller:
         try:
             asyncio.run(self._loop(bot, token))
         except TelegramError as exc:
+            self.rejected.add((bot.persona_id, bot.key_version))
             log.error("telegram polling stopped", extra={"persona_id": bot.persona_id, "error": str(exc)})
 
     async def _loop(self, bot: _Bot, token: str) -> None:
