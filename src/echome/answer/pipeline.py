@@ -21,7 +21,7 @@ from echome.answer.guardrail import Check, Support, check_draft, codes_in, corre
 from echome.answer.offline import compose
 from echome.answer.prompt import answer_messages
 from echome.answer.speech import save_reply_audio, spoken_part
-from echome.db.models import Message, Persona, Product
+from echome.db.models import Client, Message, Persona, Product
 from echome.db.session import transaction
 from echome.persona.profile import merge
 from echome.providers.base import ChatMessage, ChatModel, ProviderError
@@ -227,8 +227,6 @@ def answer_question(
         db.add(reply)
         db.flush()
         result.message_id = reply.id
-        from echome.db.models import Client
-
         client = db.get(Client, ctx.client_id)
         if client is not None:
             client.notes = notes
