@@ -37,7 +37,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def setup(data_dir: Path, urls: dict[str, str]) -> tuple[str, str]:
+def setup(data_dir: Path, urls: dict[str, str], token: str | None = None) -> tuple[str, str]:
     from echome.accounts.users import create_user
     from echome.bootstrap import _session_secret, build_services
     from echome.channels.telegram import webhook_secret
@@ -55,6 +55,21 @@ def setup(data_dir: Path, urls: dict[str, str]) -> tuple[str, str]:
         db.add(persona)
         db.flush()
         pid = persona.id
+        if token:
+            from echome.accounts import keys as key_service
+
+            key_service.set_key(
+                db, services.keystore, user_id=uid, provider="telegram_bot_token", value=token, scope=pid
+            )
+    if token:  # the workers answer for real: a catalog to answer from
+        from echome.knowledge.index import ingest_catalog
+        from echome.knowledge.parse import parse_catalog
+
+        csv = Path(__file__).resolve().parents[2] / "shared" / "eval" / "csv" / "apparel.csv"
+        ingest_catalog(
+            parse_catalog(csv.read_bytes(), csv.name), user_id=uid, persona_id=None,
+            sessions=services.sessions, embedder=services.embedder, store=services.vectors,
+        )  # fmt: skip
     assert services.session_secret == _session_secret(settings)
     secret = webhook_secret(services, pid)
     services.close()
@@ -70,7 +85,7 @@ def update(i: int) -> dict[str, Any]:
             "from": {"id": chat, "is_bot": False, "first_name": "Load"},
             "chat": {"id": chat, "type": "private", "first_name": "Load"},
             "date": int(time.time()),
-            "text": f"Is item {i % 37} in stock?",
+            "text": f"How much is the Ocean Blue Shirt? ({i % 37})",
         },
     }
 
@@ -135,17 +150,31 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--database-url", help="PostgreSQL (an empty database); default: SQLite in a temp dir")
     ap.add_argument("--redis-url", help="Redis queue; default: the SQLite queue")
+    ap.add_argument(
+        "--embedded-answering",
+        action="store_true",
+        help="one-process mode: the server's own worker threads answer (voice notes) while it acknowledges",
+    )
     args = ap.parse_args()
     urls = {k: v for k, v in (("database_url", args.database_url), ("redis_url", args.redis_url)) if v}
+    tg = None
+    if args.embedded_answering:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from tests.servers.fake_telegram import FakeTelegram
+
+        tg = FakeTelegram().__enter__()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        pid, secret = setup(data_dir, urls)
+        pid, secret = setup(data_dir, urls, tg.token if tg else None)
         port = free_port()
         env = {**os.environ, "ECHOME_DATA_DIR": str(data_dir), "ECHOME_TELEGRAM_POLLING": "off",
                "ECHOME_LOG_LEVEL": "WARNING"}  # fmt: skip
         env.update({f"ECHOME_{k.upper()}": v for k, v in urls.items()})
+        if tg:
+            env["ECHOME_TELEGRAM_API_URL"] = tg.api_url
+        worker = [] if tg else ["--no-worker"]
         server = subprocess.Popen(
-            [sys.executable, "-m", "echome", "serve", "--no-worker", "--port", str(port)],
+            [sys.executable, "-m", "echome", "serve", *worker, "--port", str(port)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
@@ -165,6 +194,10 @@ def main() -> None:
             counts = recorded(data_dir, pid, urls)
             accepted = system["statuses"].get("200", 0)
             out = {
+                "mode": "embedded: worker threads answering in the same process"
+                if tg
+                else "web tier (--no-worker)",
+                "voice_notes_sent_during_run": len(tg.calls_to("sendVoice")) if tg else None,
                 "backend": "postgresql" if args.database_url else "sqlite",
                 "queue": "redis" if args.redis_url else "sqlite",
                 "rate_per_s": args.rate,
@@ -181,6 +214,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(20)
+            if tg:
+                tg.__exit__(None, None, None)
 
 
 if __name__ == "__main__":
