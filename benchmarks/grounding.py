@@ -28,21 +28,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from seller import bench_seller, ingest
 from sqlalchemy import select
 
-from echome.accounts.users import create_user
 from echome.answer.evidence import gather_evidence
 from echome.answer.guardrail import Support, claims_in, sentences
 from echome.answer.pipeline import answer_question
-from echome.bootstrap import build_services
-from echome.db import migrate
-from echome.db.models import Persona, Product, ProductChunk
+from echome.db.models import Product, ProductChunk
 from echome.db.session import transaction
 from echome.knowledge.evaluate import load_questions
-from echome.knowledge.index import ingest_catalog
-from echome.knowledge.parse import parse_catalog
 from echome.providers.fakes import ScriptedChat
-from echome.settings import Settings
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 SHOPIFY = ("apparel.csv", "home-and-garden.csv", "jewelery.csv")
@@ -100,23 +95,9 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=200)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(_env_file=None, data_dir=Path(tmp), log_level="WARNING")
-        services = build_services(settings)
-        migrate.upgrade(services.engine)
-        with transaction(services.sessions) as db:
-            uid = create_user(db, email="bench@localhost", password="benchmark-only").id
-            persona = Persona(user_id=uid, name="Ana")
-            db.add(persona)
-            db.flush()
-            pid = persona.id
+        services, uid, pid = bench_seller(Path(tmp))
         t = time.perf_counter()
-        for path in [EVAL / "product-qa" / "catalog.csv", *(EVAL / "csv" / n for n in SHOPIFY)]:
-            catalog = parse_catalog(path.read_bytes(), path.name)
-            ingest_catalog(
-                catalog, user_id=uid, persona_id=None, sessions=services.sessions,
-                embedder=services.embedder, store=services.vectors,
-            )  # fmt: skip
-        services.retriever.keywords.invalidate(uid)
+        ingest(services, uid, [EVAL / "product-qa" / "catalog.csv", *(EVAL / "csv" / n for n in SHOPIFY)])
         ingest_s = time.perf_counter() - t
         support = catalog_support(services, uid)
         questions = load_questions(EVAL / "product-qa" / "questions.jsonl")[: args.questions]

@@ -30,6 +30,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the fake Bot API lives with the tests
 
+from seller import bench_seller, ingest  # noqa: E402
 from tests.servers.fake_telegram import FakeTelegram, text_update  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "csv"
@@ -49,34 +50,13 @@ def free_port() -> int:
 
 
 def setup(data_dir: Path, token: str, voice_from: list[Path] | None) -> tuple[str, str, list[str]]:
-    from echome.accounts import keys as key_service
-    from echome.accounts.users import create_user
-    from echome.bootstrap import build_services
-    from echome.db import migrate
-    from echome.db.models import Persona
-    from echome.db.session import transaction
-    from echome.knowledge.index import ingest_catalog
-    from echome.knowledge.parse import parse_catalog
-    from echome.settings import Settings
+    """(persona id, its webhook secret, questions with ~40-word answers)."""
+    from echome.channels.telegram import webhook_secret
 
-    services = build_services(Settings(_env_file=None, data_dir=data_dir, log_level="WARNING"))
-    migrate.upgrade(services.engine)
-    with transaction(services.sessions) as db:
-        uid = create_user(db, email="bench@localhost", password="benchmark-only").id
-        persona = Persona(user_id=uid, name="Ana")
-        db.add(persona)
-        db.flush()
-        pid = persona.id
-        key_service.set_key(
-            db, services.keystore, user_id=uid, provider="telegram_bot_token", value=token, scope=pid
-        )
+    services, uid, pid = bench_seller(data_dir, bot_token=token)
+    ingest(services, uid, [EVAL / name for name in SHOPIFY])
     titles: list[str] = []
     for name in SHOPIFY:
-        data = (EVAL / name).read_bytes()
-        ingest_catalog(
-            parse_catalog(data, name), user_id=uid, persona_id=None, sessions=services.sessions,
-            embedder=services.embedder, store=services.vectors,
-        )  # fmt: skip
         with (EVAL / name).open(encoding="utf-8") as fh:
             titles += [r["Title"] for r in csv.DictReader(fh) if r.get("Title")]
     # Keep the questions whose (text) answer has about 40 words: the target is stated for those.
@@ -94,8 +74,9 @@ def setup(data_dir: Path, token: str, voice_from: list[Path] | None) -> tuple[st
                 break
     if voice_from is not None:
         _local_voice(services, pid, voice_from)
+    secret = webhook_secret(services, pid)  # the server reads the same session key from the data dir
     services.close()
-    return uid, pid, questions
+    return pid, secret, questions
 
 
 TEMPLATES = (
@@ -140,7 +121,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as tg:
         data_dir = Path(tmp)
-        _uid, pid, questions = setup(data_dir, tg.token, SPEAKER if args.voice == "seller" else None)
+        pid, secret, questions = setup(data_dir, tg.token, SPEAKER if args.voice == "seller" else None)
         port = free_port()
         env = {
             **os.environ,
@@ -157,10 +138,6 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}"
             if not wait_for(lambda: _up(base), 60):
                 raise SystemExit("the server did not start")
-            from echome.channels.telegram import webhook_secret
-            from echome.settings import Settings
-
-            secret = webhook_secret(_Secret(Settings(_env_file=None, data_dir=data_dir)), pid)
             url = f"{base}/webhook/telegram/{pid}"
             http = httpx.Client(timeout=30, headers={"X-Telegram-Bot-Api-Secret-Token": secret})
             chat = iter(range(5000, 100000))
@@ -209,15 +186,6 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(20)
-
-
-class _Secret:
-    """What webhook_secret needs: the server's session secret (from the shared data dir)."""
-
-    def __init__(self, settings: Any) -> None:
-        from echome.bootstrap import _session_secret
-
-        self.session_secret = _session_secret(settings)
 
 
 def _up(base: str) -> bool:

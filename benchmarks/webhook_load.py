@@ -38,40 +38,16 @@ def free_port() -> int:
 
 
 def setup(data_dir: Path, urls: dict[str, str], token: str | None = None) -> tuple[str, str]:
-    from echome.accounts.users import create_user
-    from echome.bootstrap import _session_secret, build_services
+    from seller import bench_seller, ingest
+
     from echome.channels.telegram import webhook_secret
-    from echome.db import migrate
-    from echome.db.models import Persona
-    from echome.db.session import transaction
-    from echome.settings import Settings
 
-    settings = Settings(_env_file=None, data_dir=data_dir, log_level="WARNING", **urls)
-    services = build_services(settings)
-    migrate.upgrade(services.engine)
-    with transaction(services.sessions) as db:
-        uid = create_user(db, email="bench@localhost", password="benchmark-only").id
-        persona = Persona(user_id=uid, name="Ana")
-        db.add(persona)
-        db.flush()
-        pid = persona.id
-        if token:
-            from echome.accounts import keys as key_service
-
-            key_service.set_key(
-                db, services.keystore, user_id=uid, provider="telegram_bot_token", value=token, scope=pid
-            )
+    services, uid, pid = bench_seller(data_dir, bot_token=token, **urls)
     if token:  # the workers answer for real: a catalog to answer from
-        from echome.knowledge.index import ingest_catalog
-        from echome.knowledge.parse import parse_catalog
-
-        csv = Path(__file__).resolve().parents[2] / "shared" / "eval" / "csv" / "apparel.csv"
-        ingest_catalog(
-            parse_catalog(csv.read_bytes(), csv.name), user_id=uid, persona_id=None,
-            sessions=services.sessions, embedder=services.embedder, store=services.vectors,
-        )  # fmt: skip
-    assert services.session_secret == _session_secret(settings)
-    secret = webhook_secret(services, pid)
+        ingest(
+            services, uid, [Path(__file__).resolve().parents[2] / "shared" / "eval" / "csv" / "apparel.csv"]
+        )
+    secret = webhook_secret(services, pid)  # the server reads the same session key from the data dir
     services.close()
     return pid, secret
 

@@ -10,6 +10,7 @@ import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from echome.app.deps import ServicesDep
 from echome.channels.telegram import UpdateRejected, check_secret, record_update
@@ -34,8 +35,6 @@ async def telegram_webhook(persona_id: str, request: Request, services: Services
         return JSONResponse({"error": "bad_request", "detail": "the body is not JSON"}, status_code=400)
     try:
         # A short database write: run it off the event loop so other requests keep flowing.
-        from starlette.concurrency import run_in_threadpool
-
         status, job_id = await run_in_threadpool(
             record_update, services, persona_id=persona_id, update=update
         )
