@@ -9,7 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from echome.jobs import store as job_store
+from echome.knowledge.index import EMBED_BATCH, ingest_catalog
+from echome.knowledge.parse import parse_catalog
 from echome.knowledge.retrieve import collection_name
+from echome.providers.base import ProviderError
+from echome.providers.fakes import HashingEmbedder
 
 from ..conftest import make_settings
 
@@ -78,6 +82,72 @@ def test_failed_import_leaves_the_catalog_untouched(client: Any, services: Any, 
     assert job.status == "failed" and job.attempts == 1
     assert "prices.csv: no product name column found" in job.error
     assert client.get("/api/products", headers=headers).json() == before
+
+
+class _FailsOnCall(HashingEmbedder):
+    """The model dies (out of memory, a broken file) after `ok` batches."""
+
+    def __init__(self, ok: int) -> None:
+        super().__init__()
+        self.ok = ok
+
+    def embed(self, texts: Any, *, kind: Any = "document") -> Any:
+        if self.calls >= self.ok:
+            raise ProviderError("embedding model crashed")
+        return super().embed(texts, kind=kind)
+
+
+def _ingest(services: Any, user_id: str, data: bytes, name: str, embedder: Any) -> Any:
+    return ingest_catalog(
+        parse_catalog(data, name),
+        user_id=user_id,
+        persona_id=None,
+        sessions=services.sessions,
+        embedder=embedder,
+        store=services.vectors,
+    )
+
+
+def test_embedding_that_fails_midway_leaves_no_vectors_behind(services: Any, make_seller: Any) -> None:
+    """New vectors are written while later batches are still embedding; a crash removes them."""
+    _, user = make_seller()
+    coll = collection_name(user["id"])
+    _ingest(
+        services,
+        user["id"],
+        b"sku,name,description\nA1,Oak Chair,A sturdy chair\n",
+        "a.csv",
+        HashingEmbedder(),
+    )
+    before = services.vectors.count(coll)
+    rows = "\n".join(f"S{i},Lamp {i},A brass lamp with shade model {i}" for i in range(3 * EMBED_BATCH))
+    failing = _FailsOnCall(ok=2)
+    with pytest.raises(ProviderError, match="crashed"):
+        _ingest(services, user["id"], f"sku,name,description\n{rows}\n".encode(), "lamps.csv", failing)
+    assert failing.calls == 2  # two batches were embedded (and written) before the crash
+    assert services.vectors.count(coll) == before == 1
+    results, _ = services.retriever.search(user_id=user["id"], query="brass lamp shade", top_k=5)
+    assert [r.name for r in results] == ["Oak Chair"]
+
+
+def test_identical_texts_are_embedded_once(services: Any, make_seller: Any) -> None:
+    _, user = make_seller()
+    care = "Machine wash cold with like colours, tumble dry low. " * 12  # a long shared paragraph
+    data = f'sku,name,description\nT1,Red Tee,"{care}"\nT2,Blue Tee,"{care}"\n'.encode()
+
+    class Counting(HashingEmbedder):
+        seen: list[str] = []
+
+        def embed(self, texts: Any, *, kind: Any = "document") -> Any:
+            self.seen.extend(texts)
+            return super().embed(texts, kind=kind)
+
+    emb = Counting()
+    report = _ingest(services, user["id"], data, "tees.csv", emb)
+    assert len(emb.seen) == len(set(emb.seen)) < report.chunks
+    assert services.vectors.count(collection_name(user["id"])) == report.chunks
+    hits, _ = services.retriever.search(user_id=user["id"], query="tumble dry", sku="T2", top_k=3)
+    assert hits and {h.sku for h in hits} == {"T2"}
 
 
 def test_datasheet_part_number_finds_its_page(client: Any, services: Any, make_seller: Any) -> None:

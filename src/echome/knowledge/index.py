@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,21 +75,6 @@ def ingest_catalog(
     all_chunks = [c for cs in chunks_by_product.values() for c in cs]
     report.timings["chunk"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    # Embed in order of length so each batch pads little, then put the vectors back in place.
-    order = sorted(range(len(all_chunks)), key=lambda i: len(all_chunks[i].embed_text))
-    vectors: list[Any] = [None] * len(all_chunks)
-    total = max(len(all_chunks), 1)
-    for start in range(0, len(order), EMBED_BATCH):
-        idx = order[start : start + EMBED_BATCH]
-        for i, v in zip(idx, embedder.embed([all_chunks[i].embed_text for i in idx]), strict=True):
-            vectors[i] = v
-        done = min(start + EMBED_BATCH, len(all_chunks))
-        say(10 + 75 * done / total, f"embedding {done}/{len(all_chunks)} chunks")
-    report.timings["embed"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    say(86, "indexing vectors")
     keys = [r.external_key for r in catalog.products]
     with sessions() as s:
         existing = {
@@ -104,11 +90,9 @@ def ingest_catalog(
         )
     product_ids = {k: existing[k][0] if k in existing else new_id() for k in keys}
     persona_of = {k: persona_id if persona_id is not None else existing.get(k, (None, None))[1] for k in keys}
-    # Vectors go in first, outside any database transaction (a long write transaction would
-    # block the job's lease renewal on SQLite). If the rows below fail to commit, the vectors
-    # are overwritten by the next import: chunk ids are deterministic.
-    records = [
-        VectorRecord(
+
+    def record(c: Chunk, v: Any) -> VectorRecord:
+        return VectorRecord(
             id=c.id,
             vector=v,
             document=c.text,
@@ -122,12 +106,66 @@ def ingest_catalog(
                 "field": c.field,
             },
         )
-        for c, v in zip(all_chunks, vectors, strict=True)
-    ]
-    store.upsert(collection_name(user_id), records)
-    store.upsert(products_collection(user_id), _centroids(all_chunks, vectors, product_ids, persona_of))
-    say(93, "saving products")
-    new_ids = {c.id for c in all_chunks}
+
+    t = time.perf_counter()
+    vectors, written = _embed_and_write(
+        all_chunks,
+        embedder=embedder,
+        store=store,
+        collection=collection_name(user_id),
+        record=record,
+        deferred=old_ids,
+        say=say,
+    )
+    report.timings["embed"] = time.perf_counter() - t
+
+    try:
+        t = time.perf_counter()
+        say(86, "indexing vectors")
+        # Chunks that already existed are rewritten only now that every vector is ready (a failed
+        # embedding leaves them as they were); new chunks went in while the others were embedded.
+        store.upsert(
+            collection_name(user_id),
+            [record(c, v) for c, v in zip(all_chunks, vectors, strict=True) if c.id in old_ids],
+        )
+        store.upsert(products_collection(user_id), _centroids(all_chunks, vectors, product_ids, persona_of))
+        say(93, "saving products")
+        _save_rows(
+            catalog,
+            all_chunks,
+            user_id=user_id,
+            sessions=sessions,
+            product_ids=product_ids,
+            persona_of=persona_of,
+            old_ids=old_ids,
+            report=report,
+        )
+    except BaseException:  # nothing was saved: leave no new vectors behind
+        store.delete(collection_name(user_id), ids=written)
+        store.delete(products_collection(user_id), ids=[product_ids[k] for k in keys if k not in existing])
+        raise
+    stale = sorted(old_ids - {c.id for c in all_chunks})
+    if stale:
+        store.delete(collection_name(user_id), ids=stale)
+    report.timings["store"] = time.perf_counter() - t
+    report.products = len(catalog.products)
+    report.chunks = len(all_chunks)
+    return report
+
+
+def _save_rows(
+    catalog: ParsedCatalog,
+    all_chunks: list[Chunk],
+    *,
+    user_id: str,
+    sessions: sessionmaker[Session],
+    product_ids: dict[str, str],
+    persona_of: dict[str, str | None],
+    old_ids: set[str],
+    report: IngestReport,
+) -> None:
+    """Products and their chunks, replaced in one transaction."""
+    keys = [r.external_key for r in catalog.products]
     with sessions() as s, s.begin():
         rows = {
             p.external_key: p
@@ -146,7 +184,12 @@ def ingest_catalog(
             p.persona_id = persona_of[rec.external_key]
             p.sku, p.name, p.description = rec.sku, rec.name, rec.description
             p.price, p.currency, p.stock = rec.price, rec.currency, rec.stock
-            p.url, p.category, p.attributes, p.source = rec.url, rec.category, rec.attributes, catalog.source
+            p.url, p.category, p.attributes, p.source = (
+                rec.url,
+                rec.category,
+                rec.attributes,
+                catalog.source,
+            )
         s.flush()
         for batch in _batches(sorted(old_ids)):
             s.execute(delete(ProductChunk).where(ProductChunk.id.in_(batch)))
@@ -174,13 +217,52 @@ def ingest_catalog(
         # Core executemany: thousands of rows without building ORM objects.
         for start in range(0, len(rows), 2000):
             s.execute(insert(ProductChunk), rows[start : start + 2000])
-    stale = sorted(old_ids - new_ids)
-    if stale:
-        store.delete(collection_name(user_id), ids=stale)
-    report.timings["store"] = time.perf_counter() - t
-    report.products = len(catalog.products)
-    report.chunks = len(all_chunks)
-    return report
+
+
+def _embed_and_write(
+    chunks: list[Chunk],
+    *,
+    embedder: Embedder,
+    store: VectorStore,
+    collection: str,
+    record: Callable[[Chunk, Any], VectorRecord],
+    deferred: set[str],
+    say: Progress,
+) -> tuple[list[Any], list[str]]:
+    """Embed each distinct text once, shortest first (batches pad little), and write the vectors of
+    new chunks to the store on another thread while the next batch is embedded. If embedding
+    fails, the vectors written so far are removed again: a failed import adds nothing."""
+    by_text: dict[str, list[int]] = {}
+    for i, c in enumerate(chunks):
+        by_text.setdefault(c.embed_text, []).append(i)
+    texts = sorted(by_text, key=len)
+    vectors: list[Any] = [None] * len(chunks)
+    written: list[str] = []
+    pending: list[Future[None]] = []
+    total = max(len(texts), 1)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vector-writer") as writer:
+        try:
+            for start in range(0, len(texts), EMBED_BATCH):
+                batch = texts[start : start + EMBED_BATCH]
+                fresh: list[VectorRecord] = []
+                for text, v in zip(batch, embedder.embed(batch), strict=True):
+                    for i in by_text[text]:
+                        vectors[i] = v
+                        if chunks[i].id not in deferred:
+                            fresh.append(record(chunks[i], v))
+                if fresh:
+                    written.extend(r.id for r in fresh)
+                    pending.append(writer.submit(store.upsert, collection, fresh))
+                done = min(start + EMBED_BATCH, len(texts))
+                say(10 + 75 * done / total, f"embedding {done}/{len(texts)} distinct chunk texts")
+            for f in pending:
+                f.result()
+        except BaseException:
+            wait(pending)
+            if written:
+                store.delete(collection, ids=written)
+            raise
+    return vectors, written
 
 
 def _centroids(

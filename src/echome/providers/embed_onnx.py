@@ -44,7 +44,7 @@ class OnnxMiniLMEmbedder:
         model_path: Path | None = None,
         tokenizer_path: Path | None = None,
         max_tokens: int = WINDOW,
-        batch_size: int = 64,
+        batch_size: int = 8,
         threads: int | None = None,
     ) -> None:
         self.max_tokens = max_tokens
@@ -96,7 +96,9 @@ class OnnxMiniLMEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        # Batches of similar length waste little work on padding.
+        # Batches of similar length waste little work on padding. Small batches are faster on
+        # CPU, their activations stay in cache (2 cores, a third of the ePQA chunks: batch 8
+        # 8.9 s, 32 10.2 s; 3,000 chunks: 16 8.4 s, 64 11.7 s, 256 21.8 s).
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
