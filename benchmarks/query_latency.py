@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import insert
 
 from echome.accounts.users import create_user
@@ -28,7 +29,7 @@ from echome.db.types import new_id, utcnow
 from echome.knowledge.chunk import chunk_id, chunk_product
 from echome.knowledge.evaluate import load_questions
 from echome.knowledge.parse import parse_catalog
-from echome.knowledge.retrieve import collection_name
+from echome.knowledge.retrieve import collection_name, products_collection
 from echome.providers.base import VectorRecord
 from echome.settings import Settings
 
@@ -38,6 +39,21 @@ QA = Path(__file__).resolve().parents[2] / "shared" / "eval" / "product-qa"
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+def centroids(records: list[VectorRecord]) -> list[VectorRecord]:
+    """One vector per product, as ingestion writes them (the product prior reads these)."""
+    groups: dict[str, list[VectorRecord]] = {}
+    for r in records:
+        groups.setdefault(r.metadata["product_id"], []).append(r)
+    out = []
+    for pid, rs in groups.items():
+        mean = np.mean([r.vector for r in rs], axis=0)
+        meta = {"product_id": pid, "sku": rs[0].metadata["sku"], "persona_id": ""}
+        out.append(
+            VectorRecord(pid, (mean / np.linalg.norm(mean)).astype(np.float32), rs[0].metadata["name"], meta)
+        )
+    return out
 
 
 def build_corpus(services, uid: str, size: int, chunks, vectors) -> float:  # type: ignore[no-untyped-def]
@@ -51,6 +67,8 @@ def build_corpus(services, uid: str, size: int, chunks, vectors) -> float:  # ty
         for c, v in zip(chunks, vectors, strict=True):
             if written >= size:
                 break
+            # Each copy has its own name, so a named question still points at one product.
+            name = c.name if replica == 0 else f"{c.name} v{replica}"
             pid = pid_map.get(c.product_key)
             if pid is None:
                 pid = pid_map[c.product_key] = new_id()
@@ -60,7 +78,7 @@ def build_corpus(services, uid: str, size: int, chunks, vectors) -> float:  # ty
                         "user_id": uid,
                         "external_key": f"{c.product_key}#{replica}",
                         "sku": f"{c.sku}-{replica}",
-                        "name": c.name,
+                        "name": name,
                         "attributes": {},
                         "created_at": utcnow(),
                         "updated_at": utcnow(),
@@ -76,7 +94,7 @@ def build_corpus(services, uid: str, size: int, chunks, vectors) -> float:  # ty
                     {
                         "product_id": pid,
                         "sku": sku,
-                        "name": c.name,
+                        "name": name,
                         "source": c.source,
                         "page": -1,
                         "field": c.field,
@@ -93,11 +111,16 @@ def build_corpus(services, uid: str, size: int, chunks, vectors) -> float:  # ty
                     "content": c.text,
                     "field": c.field,
                     "created_at": utcnow(),
-                    "meta": {"sku": sku, "name": c.name, "keyword_text": c.keyword_text},
+                    "meta": {
+                        "sku": sku,
+                        "name": name,
+                        "keyword_text": c.keyword_text.replace(c.name, name, 1),
+                    },
                 }
             )
             written += 1
         store.upsert(coll, records)
+        store.upsert(products_collection(uid), centroids(records))
         with transaction(services.sessions) as s:
             s.execute(insert(Product), products)
             s.execute(insert(ProductChunk), rows)
@@ -145,13 +168,18 @@ def main() -> None:
             for q in questions[:5]:  # warm caches
                 retriever.search(user_id=uid, query=q.question, top_k=5)
             system, named, dense_only = [], [], []
+            stages: dict[str, dict[str, list[float]]] = {"bare": {}, "named": {}}
             for q in questions:
                 t = time.perf_counter()
-                retriever.search(user_id=uid, query=q.question, top_k=5)
+                _, timings = retriever.search(user_id=uid, query=q.question, top_k=5)
                 system.append((time.perf_counter() - t) * 1000)
+                for k, v in timings.items():
+                    stages["bare"].setdefault(k, []).append(v * 1000)
                 t = time.perf_counter()
-                retriever.search(user_id=uid, query=f"{q.product_name} {q.question}", top_k=5)
+                _, timings = retriever.search(user_id=uid, query=f"{q.product_name} {q.question}", top_k=5)
                 named.append((time.perf_counter() - t) * 1000)
+                for k, v in timings.items():
+                    stages["named"].setdefault(k, []).append(v * 1000)
                 t = time.perf_counter()
                 vec = emb.embed([q.question], kind="query")[0]
                 services.vectors.query(collection_name(uid), vec, top_k=10)
@@ -164,6 +192,10 @@ def main() -> None:
                 "system_named_ms": {
                     "p50": round(statistics.median(named), 2),
                     "p95": round(pct(named, 95), 2),
+                },
+                "stage_p50_ms": {
+                    form: {k: round(statistics.median(v), 2) for k, v in st.items()}
+                    for form, st in stages.items()
                 },
                 "baseline_dense_only_ms": {
                     "p50": round(statistics.median(dense_only), 2),

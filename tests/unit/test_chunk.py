@@ -99,3 +99,22 @@ def test_recursive_splitter_windows() -> None:
     pieces = recursive_split(text, size=700, overlap=100)
     assert all(len(p) <= 700 for p in pieces) and len(pieces) >= 5
     assert "para 0" in pieces[0] and "para 9" in pieces[-1]
+
+
+MODELS = ("kenmore", "whirlpool", "frigidaire", "maytag", "amana", "electrolux", "bosch", "lg")
+
+
+def test_shopper_qa_is_embedded_by_its_answer_and_found_by_both() -> None:
+    qa = [f"yes, it fits the {m} model. Question: will it fit a {m}?" for m in MODELS]
+    rec = ProductRecord(
+        external_key="sku:D",
+        name="Crisper Drawer",
+        sku="D",
+        fields=[Field("customer_qa", t, kind="qa") for t in qa],
+    )
+    chunks = chunk_product(rec, source="d.csv", count=count, max_tokens=256)
+    assert [c.text for c in chunks] == qa  # cited verbatim
+    assert [c.embed_text for c in chunks] == [f"yes, it fits the {m} model." for m in MODELS]
+    assert all(
+        "Question: will it fit" in c.keyword_text and "Crisper Drawer" in c.keyword_text for c in chunks
+    )

@@ -181,8 +181,19 @@ def chunk_product(
             body = f"{label}{readable(piece, f.kind)}"
             # The dense vector carries only the field's meaning (measured: adding the product name
             # to every vector drowns the question's words; names are matched by keywords instead).
-            add(f.name, piece, body, f.page, keyword=f"{head}. {body}")
+            add(f.name, piece, _dense_text(piece, f.kind, body), f.page, keyword=f"{head}. {body}")
     return out
+
+
+def _dense_text(piece: str, kind: str, body: str) -> str:
+    """A shopper's Q&A pair is embedded by its answer alone: another shopper's question shares
+    words with the customer's without answering it (measured on ePQA, scoped nDCG@5 0.834 ->
+    0.841). Keywords still read both."""
+    if kind == "qa" and " Question: " in piece:
+        answer = piece.partition(" Question: ")[0].strip()
+        if len(answer) >= 2:
+            return readable(answer, "text")
+    return body
 
 
 def _label(f: Field) -> str:
