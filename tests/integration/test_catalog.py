@@ -257,3 +257,26 @@ def test_epqa_catalog_imports_through_the_api(client: Any, services: Any, make_s
         headers=headers,
     ).json()["results"]
     assert scoped and {h["sku"] for h in scoped} == {"B00545ATZW"}
+
+
+def test_a_chunk_newer_than_the_keyword_index_is_cited_from_the_database(
+    services: Any, make_seller: Any
+) -> None:
+    """The vector store holds vectors and filter fields only; a dense hit the keyword index has
+    not seen yet (it is re-read every few seconds) still comes back with its text and citation."""
+    _, user = make_seller()
+    services.retriever.keywords.recheck = 3600  # the index read below stays current for the test
+    _ingest(
+        services,
+        user["id"],
+        b"sku,name,description\nA1,Oak Chair,A sturdy chair\n",
+        "a.csv",
+        services.embedder,
+    )
+    assert services.retriever.search(user_id=user["id"], query="chair", top_k=3)[0]
+    data = b"sku,name,description\nL1,Brass Lamp,A brass lamp with a linen shade\n"
+    _ingest(services, user["id"], data, "lamps.csv", services.embedder)
+    results, _ = services.retriever.search(user_id=user["id"], query="brass lamp linen shade", top_k=5)
+    lamp = next(r for r in results if r.sku == "L1")
+    assert "A brass lamp with a linen shade" in lamp.text
+    assert (lamp.name, lamp.source) == ("Brass Lamp", "lamps.csv") and lamp.product_id

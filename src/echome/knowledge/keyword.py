@@ -109,6 +109,12 @@ class KeywordIndex:
     name_tokens: dict[str, frozenset[str]] = field(default_factory=dict)
     token_products: dict[str, list[str]] = field(default_factory=dict)
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _positions: dict[str, int] | None = field(default=None, repr=False)
+
+    def position(self, chunk_id: str) -> int | None:
+        if self._positions is None:
+            self._positions = {cid: i for i, cid in enumerate(self.ids)}
+        return self._positions.get(chunk_id)
 
     def mentioned_product(self, query: str) -> tuple[str, frozenset[str]] | None:
         """The product whose name the query spells out (most of its name words), if exactly one."""

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.models import ProductChunk
 from echome.knowledge.keyword import KeywordCache, KeywordIndex, build_index, without_words
-from echome.providers.base import Candidate, Embedder, Reranker, VectorStore
+from echome.providers.base import Candidate, Embedder, Reranker, VectorHit, VectorStore
 
 RRF_K = 60
 
@@ -169,6 +169,11 @@ class Retriever:
         ]
         return results, timings
 
+    def _rows(self, ids: list[str]) -> dict[str, ProductChunk]:
+        """Chunks imported after the keyword index was last read (it is re-read every few seconds)."""
+        with self.sessions() as s:
+            return {r.id: r for r in s.scalars(select(ProductChunk).where(ProductChunk.id.in_(ids)))}
+
     def _product_prior(
         self, found: dict[str, Candidate], user_id: str, vec: Any, where: dict[str, str] | None, pool: int
     ) -> None:
@@ -191,8 +196,14 @@ class Retriever:
         """Dense and keyword candidates, each with its scores and ranks, fused by RRF."""
         dense = self.store.query(collection_name(user_id), vec, top_k=pool, where=where)
         floor = dense[-1].score if len(dense) >= pool else (dense[-1].score if dense else 0.0) - 0.05
+        missing = [
+            h.id for h in dense if h.id not in found and kw_index.position(h.id) is None and not h.document
+        ]
+        late = self._rows(missing) if missing else {}
         for rank, hit in enumerate(dense):
-            c = found.setdefault(hit.id, Candidate(id=hit.id, text=hit.document, metadata=dict(hit.metadata)))
+            c = found.get(hit.id)
+            if c is None:
+                c = found[hit.id] = _candidate(hit, kw_index, late)
             c.dense, c.dense_rank = hit.score, rank
             c.fused += 1.0 / (RRF_K + rank + 1)
         for rank, (i, score) in enumerate(kw_index.top(query, k=pool, where=where)):
@@ -206,6 +217,18 @@ class Retriever:
             if c.dense is None:
                 # Not among the dense top-`pool`: its similarity is at most the last one returned.
                 c.dense = floor
+
+
+def _candidate(hit: VectorHit, kw_index: KeywordIndex, late: dict[str, ProductChunk]) -> Candidate:
+    """A dense hit with its text and citation. The vector store keeps only what filters need;
+    the text and citation come from the keyword index, built from the database."""
+    i = kw_index.position(hit.id)
+    if i is not None:
+        return Candidate(id=hit.id, text=kw_index.texts[i], metadata=dict(kw_index.meta[i]))
+    row = late.get(hit.id)
+    if row is not None:
+        return Candidate(id=hit.id, text=row.content, metadata=chunk_meta(row))
+    return Candidate(id=hit.id, text=hit.document, metadata=dict(hit.metadata))
 
 
 def _int(v: Any) -> int | None:

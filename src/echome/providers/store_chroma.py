@@ -70,10 +70,12 @@ class ChromaStore:
         col = self._collection(collection)
         for i in range(0, len(records), _BATCH):
             part = records[i : i + _BATCH]
+            docs = [r.document for r in part]
             col.upsert(
                 ids=[r.id for r in part],
                 embeddings=np.stack([r.vector for r in part]).astype(np.float32),
-                documents=[r.document for r in part],
+                # Documents are full-text indexed by Chroma: skip them when there are none.
+                **({"documents": docs} if any(docs) else {}),
                 metadatas=[_clean_meta(r.metadata) or {"_": 1} for r in part],
             )
 
