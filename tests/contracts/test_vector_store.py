@@ -94,3 +94,12 @@ def test_missing_collection_and_drop(store: VectorStore) -> None:
     store.drop("col_a")
     assert store.count("col_a") == 0
     store.check()
+
+
+def test_records_without_documents(store: VectorStore) -> None:
+    """Ingestion writes vectors and filter fields only; the text lives in the database."""
+    store.upsert(
+        "col_a", [VectorRecord("c9", vec(1, 0), "", {"product_id": "p9", "sku": "Z", "persona_id": ""})]
+    )
+    hits = store.query("col_a", vec(1, 0), top_k=1, where={"product_id": "p9"})
+    assert [(h.id, h.document, h.metadata["sku"]) for h in hits] == [("c9", "", "Z")]

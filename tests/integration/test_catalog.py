@@ -280,3 +280,35 @@ def test_a_chunk_newer_than_the_keyword_index_is_cited_from_the_database(
     lamp = next(r for r in results if r.sku == "L1")
     assert "A brass lamp with a linen shade" in lamp.text
     assert (lamp.name, lamp.source) == ("Brass Lamp", "lamps.csv") and lamp.product_id
+
+
+@pytest.mark.parametrize("vector_store", ["chroma", "qdrant"])
+def test_import_search_and_delete_on_each_vector_store(
+    tmp_path: Path, database_url: str | None, vector_store: str
+) -> None:
+    from echome.accounts.users import create_user
+    from echome.bootstrap import build_services
+    from echome.db import migrate
+    from echome.db.session import transaction
+    from echome.knowledge.index import delete_products
+
+    services = build_services(make_settings(tmp_path, database_url=database_url, vector_store=vector_store))
+    migrate.upgrade(services.engine)
+    with transaction(services.sessions) as s:
+        uid = create_user(s, email=f"{vector_store}@example.com", password="password123").id
+    report = _ingest(
+        services, uid, (EVAL / "csv" / "apparel.csv").read_bytes(), "apparel.csv", services.embedder
+    )
+    assert services.vectors.count(collection_name(uid)) == report.chunks
+    results, _ = services.retriever.search(user_id=uid, query="ocean blue shirt", top_k=3)
+    top = results[0]
+    assert top.name == "Ocean Blue Shirt" and "Ocean Blue Shirt" in top.text and top.source == "apparel.csv"
+    scoped, _ = services.retriever.search(user_id=uid, query="shirt", sku=top.sku, top_k=5)
+    assert scoped and {r.sku for r in scoped} == {top.sku}
+    delete_products(
+        user_id=uid, product_ids=[top.product_id], sessions=services.sessions, store=services.vectors
+    )
+    services.retriever.keywords.invalidate(uid)  # as the delete route does
+    results, _ = services.retriever.search(user_id=uid, query="ocean blue shirt", top_k=10)
+    assert all(r.product_id != top.product_id for r in results)
+    services.close()
