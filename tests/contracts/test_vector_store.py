@@ -103,3 +103,11 @@ def test_records_without_documents(store: VectorStore) -> None:
     )
     hits = store.query("col_a", vec(1, 0), top_k=1, where={"product_id": "p9"})
     assert [(h.id, h.document, h.metadata["sku"]) for h in hits] == [("c9", "", "Z")]
+
+
+def test_vectors_by_id(store: VectorStore) -> None:
+    store.upsert("col_a", records())
+    got = store.vectors("col_a", ["c3", "c1", "nope"])
+    assert set(got) == {"c1", "c3"}
+    assert np.allclose(got["c3"], vec(0, 1)) and np.allclose(got["c1"], vec(1, 0))
+    assert store.vectors("col_a", []) == {} and store.vectors("no_such_collection", ["c1"]) == {}

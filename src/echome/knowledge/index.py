@@ -163,6 +163,7 @@ def _save_rows(
                 select(Product).where(Product.user_id == user_id, Product.external_key.in_(keys))
             )
         }
+        now = utcnow()
         for rec in catalog.products:
             p = rows.get(rec.external_key)
             if p is None:
@@ -172,6 +173,7 @@ def _save_rows(
             else:
                 report.updated += 1
             p.persona_id = persona_of[rec.external_key]
+            p.updated_at = now  # even when nothing else changed: the keyword index keys on it
             p.sku, p.name, p.description = rec.sku, rec.name, rec.description
             p.price, p.currency, p.stock = rec.price, rec.currency, rec.stock
             p.url, p.category, p.attributes, p.source = (
@@ -183,7 +185,6 @@ def _save_rows(
         s.flush()
         for batch in _batches(sorted(old_ids)):
             s.execute(delete(ProductChunk).where(ProductChunk.id.in_(batch)))
-        now = utcnow()
         rows = [
             {
                 "id": c.id,

@@ -86,6 +86,9 @@ STOPWORDS = frozenset(
 )
 
 
+_NONE = np.zeros(0, dtype=np.int64)
+
+
 def tokenize(text: str) -> list[str]:
     out: list[str] = []
     for tok in _TOKEN.findall(text.lower()):
@@ -108,7 +111,7 @@ class KeywordIndex:
     # Product names, for spotting "which product does the customer mean" in a query.
     name_tokens: dict[str, frozenset[str]] = field(default_factory=dict)
     token_products: dict[str, list[str]] = field(default_factory=dict)
-    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _groups: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     _positions: dict[str, int] | None = field(default=None, repr=False)
 
     def position(self, chunk_id: str) -> int | None:
@@ -138,23 +141,34 @@ class KeywordIndex:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
 
-    def column(self, key: str) -> np.ndarray:
-        """A metadata field of every chunk as an array, built once per index (filters are hot)."""
-        col = self._columns.get(key)
-        if col is None:
-            col = self._columns[key] = np.array([m.get(key) or "" for m in self.meta], dtype=object)
-        return col
+    def positions(self, where: dict[str, str]) -> np.ndarray:
+        """Indices of the chunks whose metadata matches every filter, from per-field groups built
+        once per index (a search filtered to one product reads a handful of rows, not all)."""
+        out: np.ndarray | None = None
+        for key, value in where.items():
+            groups = self._groups.get(key)
+            if groups is None:
+                lists: dict[str, list[int]] = {}
+                for i, m in enumerate(self.meta):
+                    lists.setdefault(str(m.get(key) or ""), []).append(i)
+                groups = self._groups[key] = {v: np.array(ix, dtype=np.int64) for v, ix in lists.items()}
+            found = groups.get(value, _NONE)
+            out = found if out is None else np.intersect1d(out, found, assume_unique=True)
+        return np.arange(len(self.ids)) if out is None else out
 
     def top(self, query: str, *, k: int, where: dict[str, str] | None = None) -> list[tuple[int, float]]:
         scores = self.scores(query)
-        for key, value in (where or {}).items():
-            scores = np.where(self.column(key) == value, scores, 0.0)
+        if where:
+            keep = self.positions(where)
+            idx, scores = keep, scores[keep]
+        else:
+            idx = np.arange(len(scores))
         if not len(scores):
             return []
         k = min(k, len(scores))
-        idx = np.argpartition(-scores, k - 1)[:k]
-        idx = idx[np.argsort(-scores[idx])]
-        return [(int(i), float(scores[i])) for i in idx if scores[i] > 0]
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best])]
+        return [(int(idx[i]), float(scores[i])) for i in best if scores[i] > 0]
 
 
 def build_index(

@@ -5,15 +5,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from echome.db.models import ProductChunk
+from echome.db.models import Product, ProductChunk
 from echome.knowledge.keyword import KeywordCache, KeywordIndex, build_index, without_words
 from echome.providers.base import Candidate, Embedder, Reranker, VectorHit, VectorStore
 
 RRF_K = 60
+NARROW = 2000  # chunks: a filter this narrow is scored exactly instead of through the index
 
 
 def collection_name(user_id: str) -> str:
@@ -75,10 +77,12 @@ class Retriever:
     def keyword_index(self, user_id: str) -> KeywordIndex:
         def version() -> tuple[Any, ...]:
             with self.sessions() as s:
+                # Chunks change only with their products (an import stamps every product it writes,
+                # a delete removes them), and the products table is ten times smaller to read.
                 return tuple(
                     s.execute(
-                        select(func.count(ProductChunk.id), func.max(ProductChunk.created_at)).where(
-                            ProductChunk.user_id == user_id
+                        select(func.count(Product.id), func.max(Product.updated_at)).where(
+                            Product.user_id == user_id
                         )
                     ).one()
                 )
@@ -136,7 +140,8 @@ class Retriever:
         t = time.perf_counter()
         if focus_pid is None:
             self._collect(found, user_id, kw_index, query, vecs[0], where, pool)
-            self._product_prior(found, user_id, vecs[0], where, pool)
+            if not (sku or product_id):  # within one product the prior is the same for every chunk
+                self._product_prior(found, user_id, vecs[0], where, pool)
         else:
             scoped = {**(where or {}), "product_id": focus_pid}
             self._collect(found, user_id, kw_index, focus_query, vecs[-1], scoped, pool)
@@ -169,6 +174,26 @@ class Retriever:
         ]
         return results, timings
 
+    def _dense(
+        self, user_id: str, kw_index: KeywordIndex, vec: Any, where: dict[str, str] | None, pool: int
+    ) -> list[VectorHit]:
+        """Dense candidates. Inside one product (a product id or SKU filter) its few chunks are
+        scored exactly from their stored vectors: a filtered index query scans metadata first
+        (57 ms at 100k chunks with Chroma, against 0.5 ms for reading a product's vectors)."""
+        coll = collection_name(user_id)
+        if where and ("product_id" in where or "sku" in where):
+            ids = [kw_index.ids[i] for i in kw_index.positions(where)]
+            stored = self.store.vectors(coll, ids) if 0 < len(ids) <= NARROW else {}
+            if stored:
+                keys = list(stored)
+                mat = np.stack([stored[k] for k in keys])
+                q = np.asarray(vec, dtype=np.float32)
+                scores = mat @ q / np.clip(np.linalg.norm(mat, axis=1) * np.linalg.norm(q), 1e-12, None)
+                order = np.argsort(-scores)[:pool]
+                return [VectorHit(keys[i], float(scores[i]), "", {}) for i in order]
+            # Not in the keyword index yet (imported in the last seconds): the store filters.
+        return self.store.query(coll, vec, top_k=pool, where=where)
+
     def _rows(self, ids: list[str]) -> dict[str, ProductChunk]:
         """Chunks imported after the keyword index was last read (it is re-read every few seconds)."""
         with self.sessions() as s:
@@ -194,7 +219,7 @@ class Retriever:
         pool: int,
     ) -> None:
         """Dense and keyword candidates, each with its scores and ranks, fused by RRF."""
-        dense = self.store.query(collection_name(user_id), vec, top_k=pool, where=where)
+        dense = self._dense(user_id, kw_index, vec, where, pool)
         floor = dense[-1].score if len(dense) >= pool else (dense[-1].score if dense else 0.0) - 0.05
         missing = [
             h.id for h in dense if h.id not in found and kw_index.position(h.id) is None and not h.document

@@ -60,6 +60,11 @@ class VectorStore(Protocol):
         self, collection: str, vector: np.ndarray, *, top_k: int, where: dict[str, str] | None = None
     ) -> list[VectorHit]: ...
 
+    def vectors(self, collection: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these ids (missing ids are left out). Search inside one product
+        scores its few chunks exactly with these: a filtered index query costs far more."""
+        ...
+
     def delete(
         self, collection: str, *, ids: Sequence[str] | None = None, where: dict[str, str] | None = None
     ) -> None: ...

@@ -95,6 +95,11 @@ class MemoryVectorStore:
                 ]:
                     del col[key]
 
+    def vectors(self, collection: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            col = self._data.get(collection, {})
+            return {i: col[i].vector for i in ids if i in col}
+
     def count(self, collection: str) -> int:
         return len(self._data.get(collection, {}))
 

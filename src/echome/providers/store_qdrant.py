@@ -119,6 +119,25 @@ class QdrantStore:
             hits.append(VectorHit(id=cid, score=float(p.score), document=doc, metadata=payload))
         return hits
 
+    def vectors(self, collection: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not ids or not self.client.collection_exists(collection):
+            return {}
+        out: dict[str, np.ndarray] = {}
+        try:
+            for i in range(0, len(ids), _BATCH):
+                points = self.client.retrieve(
+                    collection,
+                    ids=[_point_id(x) for x in ids[i : i + _BATCH]],
+                    with_payload=["chunk_id"],
+                    with_vectors=True,
+                )
+                for p in points:
+                    cid = (p.payload or {}).get("chunk_id", str(p.id))
+                    out[cid] = np.asarray(p.vector, dtype=np.float32)
+        except Exception as exc:
+            raise ProviderError(f"Qdrant retrieve failed: {type(exc).__name__}: {exc}") from exc
+        return out
+
     def delete(
         self, collection: str, *, ids: Sequence[str] | None = None, where: dict[str, str] | None = None
     ) -> None:
