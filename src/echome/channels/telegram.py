@@ -12,8 +12,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import threading
-from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
@@ -30,13 +28,6 @@ CHANNEL = "telegram"
 TOKEN_PROVIDER = "telegram_bot_token"
 JOB_KIND = "telegram.update"
 _OWNERS: dict[str, str] = {}  # persona id -> user id; a persona never changes owner
-# SQLite takes one writer at a time and makes the others sleep and retry (busy timeout) - under a burst
-# of webhooks those sleeps pile up into seconds. Queueing the writers on a lock keeps them in order.
-_SQLITE_WRITES = threading.Lock()
-
-
-def _writer(services: Services) -> AbstractContextManager[Any]:
-    return _SQLITE_WRITES if services.engine.dialect.name == "sqlite" else nullcontext()
 
 
 class UpdateRejected(ValueError):
@@ -78,7 +69,7 @@ def record_update(services: Services, *, persona_id: str, update: Any) -> tuple[
     # Ids made here, so both rows go in with one flush: the acknowledgement waits for one commit.
     row_id, job_id = new_id(), new_id()
     try:
-        with _writer(services), transaction(services.sessions) as db:
+        with transaction(services.sessions) as db:  # SQLite writers queue in the session layer
             db.add(
                 Job(
                     id=job_id,

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+_HOLDS_LOCK = "echome.sqlite_write_lock"
+_LOCK_TIMEOUT = 30.0  # seconds, as SQLite's busy_timeout below
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -28,10 +33,32 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        # SQLite has one writer at a time; the others sleep and retry in its busy handler, and under
+        # a burst (webhooks arriving while job threads write) those sleeps pile up into seconds. So
+        # this process's transactions queue on a lock instead, taken at BEGIN and given back when
+        # the connection returns to the pool (after its COMMIT or ROLLBACK). Other processes (the
+        # CLI) still meet the busy handler.
+        writes = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Take the write lock at BEGIN so concurrent writers queue instead of failing to upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            info = conn.connection.info
+            if not info.get(_HOLDS_LOCK):
+                if not writes.acquire(timeout=_LOCK_TIMEOUT):
+                    raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is locked"))
+                info[_HOLDS_LOCK] = True
+            try:
+                # Take SQLite's write lock at BEGIN so writers queue instead of failing to upgrade.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                info.pop(_HOLDS_LOCK, None)
+                writes.release()
+                raise
+
+        @event.listens_for(engine, "checkin")
+        def _sqlite_checkin(_dbapi_conn: Any, record: Any) -> None:
+            if record is not None and record.info.pop(_HOLDS_LOCK, False):
+                writes.release()
 
         # pysqlite's own transaction handling must be off for the BEGIN above to be ours.
         @event.listens_for(engine, "connect", insert=True)
