@@ -31,6 +31,10 @@
 Evidence items are {start, end, text}: start/end narrowed to the matched words, text the whole segment
 text; at most five per trait, one per segment, preferring segments of ordinary length.
 Rates per minute use `total_speech_seconds` when given, otherwise the segments' speech time.
+
+This module tokenises, splits sentences and assembles the profile; the measures are in `style.py` (rate,
+vocabulary, formality, energy), `habits.py` (fillers, catchphrases), `selling.py` (selling language,
+greeting, sign-off) and `evidence.py` (evidence items, rates per minute).
 """
 
 from __future__ import annotations
@@ -40,28 +44,26 @@ import re
 import statistics
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from echome.persona import lexicon as lx
+from echome.persona.evidence import Ctx
+from echome.persona.habits import find_catchphrases, find_fillers, name_words
+from echome.persona.selling import GREETING_RE, SIGN_OFF_RE, is_question, opening_or_closing, selling_traits
 from echome.persona.style import (
     Sentence,
     Token,
     articulation,
-    display,
     energy,
-    find_catchphrases,
-    find_fillers,
     finite,
     formality_label,
     formality_score,
     is_common,
     lexical_variety,
-    name_words,
     rate_label,
     readability,
     recordings,
-    span,
     speech_seconds,
     style_summary,
 )
@@ -71,7 +73,6 @@ __all__ = ["analyse_speech", "style_summary"]
 
 SENTENCE_PAUSE = 0.6  # s: without punctuation, a longer gap between words ends a sentence
 MIN_RELIABLE_SECONDS = 30.0
-EVIDENCE_CAP = 5
 
 _TOKEN = re.compile(r"[$\u20ac\u00a3]?\d+(?:[.,]\d+)*%?(?![^\W_])|[^\W_]+(?:['\u2019][^\W_]+)*")
 _END = re.compile(r"[.!?\u2026]")
@@ -157,159 +158,6 @@ def _make_sentence(toks: list[Token], lo: int, hi: int, punct_seg: set[int]) -> 
     return Sentence(lo, hi, " ".join(parts), offsets, "".join(raw).strip(), end, toks[lo].seg in punct_seg)
 
 
-def _phrase_regex(phrases: Iterable[str], *extra: str) -> re.Pattern[str]:
-    """Whole-word match of any phrase (longest first) in a normalised sentence; `extra` are raw regexes."""
-    alts = [re.escape(a) for a in sorted({p.replace("-", " ") for p in phrases}, key=len, reverse=True)]
-    return re.compile(r"(?<!\S)(?:" + "|".join([*alts, *extra]) + r")(?!\S)")
-
-
-_UNIT_RE = (
-    r"(?:[$\u20ac\u00a3]\d\S*|\d[\d.,]*%"
-    + r"|(?:\d[\d.,]*|"
-    + "|".join(sorted(lx.NUMBER_WORDS))
-    + r") ?(?:"
-    + "|".join(re.escape(u) for u in sorted(lx.UNITS, key=len, reverse=True))
-    + "))"
-)
-_CATEGORIES = {
-    "benefits": _phrase_regex(lx.BENEFIT),
-    "features": _phrase_regex(lx.FEATURE, _UNIT_RE),
-    "urgency": _phrase_regex(lx.URGENCY),
-    "social_proof": _phrase_regex(lx.SOCIAL_PROOF),
-    "storytelling": _phrase_regex(lx.STORYTELLING),
-    "call_to_action": _phrase_regex(lx.CALL_TO_ACTION),
-}
-_LEAD_IN = re.compile(r"^(?:(?:so|um|uh|and|but|okay|ok|now|well|like|guys) )+")
-_GREETING_RE = _phrase_regex(lx.GREETINGS)
-_SIGN_OFF_RE = _phrase_regex(lx.SIGN_OFFS)
-
-
-class _Ctx:
-    """Shared state: tokens, sentences and evidence building."""
-
-    def __init__(self, segments: Sequence[Segment], toks: list[Token], minutes: float) -> None:
-        self.segments, self.toks, self.minutes = segments, toks, minutes
-        self.seg_len = Counter(t.seg for t in toks)
-
-    def per_min(self, count: float) -> float:
-        return round(count / self.minutes, 2) if self.minutes > 0 else 0.0
-
-    def evidence(
-        self, spans: Iterable[tuple[int, int]], cap: int = EVIDENCE_CAP, priority: Any = None
-    ) -> list[dict[str, Any]]:
-        """Up to `cap` examples in transcript order, one per segment: highest `priority(span)` first,
-        then segments of ordinary length (5-25 words) over very short or very long ones."""
-        best: dict[int, tuple[float, int, int, int]] = {}
-        for lo, hi in spans:
-            seg = self.toks[lo].seg
-            n = self.seg_len[seg]
-            key = (-(priority((lo, hi)) if priority else 0.0), max(0, n - 25) + 2 * max(0, 5 - n), lo, hi)
-            if seg not in best or key < best[seg]:
-                best[seg] = key
-        chosen = sorted(sorted(best.values())[:cap], key=lambda k: k[2])
-        out = []
-        for _, _, lo, hi in chosen:
-            a, b = self.toks[lo], self.toks[hi]
-            text = " ".join((self.segments[s].text or "").strip() for s in range(a.seg, b.seg + 1))
-            out.append({"start": round(a.start, 2), "end": round(max(a.end, b.end), 2), "text": text})
-        return out
-
-
-# -- selling, greeting ----------------------------------------------------------------------------------
-def _is_question(s: Sentence) -> bool:
-    if s.punctuated:
-        return s.end == "?"
-    text = _LEAD_IN.sub("", s.norm)
-    return any(text == o or text.startswith(o + " ") for o in lx.QUESTION_OPENERS)
-
-
-def _listener_question(s: Sentence) -> bool:
-    words = set(s.norm.split(" "))
-    return bool(words & lx.YOU_WORDS) or (" " + s.norm).endswith(
-        tuple(" " + t for t in lx.TAG_QUESTION_ENDINGS)
-    )
-
-
-def _trait(ctx: _Ctx, hits: list[tuple[Sentence, tuple[int, int], str]], n_sents: int) -> dict[str, Any]:
-    phrases = Counter(p for _, _, p in hits)
-    sentences = {s.lo for s, _, _ in hits}
-    sent_of = {sp: s.lo for s, sp, _ in hits}
-    per_sent = Counter(s.lo for s, _, _ in hits)  # clearest examples: sentences with the most hits
-    return {
-        "count": len(hits),
-        "per_minute": ctx.per_min(len(hits)),
-        "sentence_share": round(len(sentences) / n_sents, 3) if n_sents else 0.0,
-        "phrases": [{"text": p, "count": c} for p, c in phrases.most_common(8)],
-        "evidence": ctx.evidence((sp for _, sp, _ in hits), priority=lambda sp: per_sent[sent_of[sp]]),
-    }
-
-
-def _selling(ctx: _Ctx, sents: list[Sentence]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    questions = [s for s in sents if _is_question(s) and _listener_question(s)]
-    q = _trait(ctx, [(s, (s.lo, s.hi), "question") for s in questions], len(sents))
-    q.pop("phrases")
-    q["examples"] = [s.text for s in questions[:EVIDENCE_CAP]]
-    out["listener_questions"] = q
-    for name, rx in _CATEGORIES.items():
-        hits = [(s, span(s, m), m.group()) for s in sents for m in rx.finditer(s.norm)]
-        out[name] = _trait(ctx, hits, len(sents))
-    out["approach"] = _approach(out)
-    return out
-
-
-def _approach(t: dict[str, Any]) -> list[str]:
-    def strong(name: str, share: float = 0.03) -> bool:
-        return t[name]["count"] >= 2 and t[name]["sentence_share"] >= share
-
-    labels = []
-    if strong("listener_questions", 0.08):
-        labels.append("consultative")
-    b, f = t["benefits"]["count"], t["features"]["count"]
-    if b >= 2 and b >= 1.5 * f and strong("benefits"):
-        labels.append("benefit-led")
-    elif f >= 2 and f >= 1.5 * b and strong("features"):
-        labels.append("feature-led")
-    elif b >= 2 and f >= 2:
-        labels.append("benefits-and-features")
-    for name, label, share in (
-        ("urgency", "urgency", 0.03),
-        ("social_proof", "social-proof", 0.03),
-        ("storytelling", "storyteller", 0.08),
-        ("call_to_action", "call-to-action", 0.03),
-    ):
-        if strong(name, share):
-            labels.append(label)
-    return labels
-
-
-def _opening_or_closing(
-    ctx: _Ctx, sents: list[Sentence], recordings: list[tuple[int, int]], rx: re.Pattern[str], first: bool
-) -> dict[str, Any] | None:
-    """Greeting (first=True) or sign-off phrases found near the start or end of each recording; the
-    most common combination wins."""
-    rec_of = {seg: r for r, (lo, hi) in enumerate(recordings) for seg in range(lo, hi + 1)}
-    by_rec: dict[int, list[Sentence]] = {}
-    for s in sents:
-        by_rec.setdefault(rec_of[ctx.toks[s.lo].seg], []).append(s)
-    found: dict[str, list[tuple[int, int]]] = {}
-    for inside in by_rec.values():
-        window = inside[:2] if first else inside[-2:]
-        matches = []
-        for s in window:
-            for m in rx.finditer(s.norm):
-                lo, hi = span(s, m)
-                if (lo - inside[0].lo < 12) if first else (inside[-1].hi - hi < 15):
-                    matches.append((m.group(), (lo, hi)))
-        if matches:
-            text = ", ".join(dict.fromkeys(p for p, _ in matches))
-            found.setdefault(text, []).append((matches[0][1][0], matches[-1][1][1]))
-    if not found:
-        return None
-    text, spans = max(found.items(), key=lambda kv: (len(kv[1]), len(kv[0])))
-    return {"text": display(text.split(" ")), "count": len(spans), "evidence": ctx.evidence(spans)}
-
-
 # -- assembly ---------------------------------------------------------------------------------------------
 _ANALYSER = None
 
@@ -346,7 +194,7 @@ def analyse_speech(
     seconds = speech_seconds(segments, toks, recs)
     if total_speech_seconds is not None and finite(total_speech_seconds) > 0:
         seconds = finite(total_speech_seconds)
-    ctx = _Ctx(segments, toks, seconds / 60)
+    ctx = Ctx(segments, toks, seconds / 60)
     norms = [t.norm for t in toks]
     alpha = [w for w in norms if w.isalpha() or "'" in w]
     english = not alpha or len(alpha) < 20 or sum(is_common(w) for w in alpha) >= 0.35 * len(alpha)
@@ -470,7 +318,7 @@ def analyse_speech(
         "negative_share": _r(sum(c <= -0.05 for c in compounds) / n_s, 3) if n_s else 0.0,
         "exclamation_share": _r(len(exclaims) / n_s, 3) if n_s else 0.0,
         "exclamations_per_minute": ctx.per_min(len(exclaims)),
-        "question_share": _r(sum(map(_is_question, sents)) / n_s, 3) if n_s else 0.0,
+        "question_share": _r(sum(map(is_question, sents)) / n_s, 3) if n_s else 0.0,
         "energy_score": energy_score if n_words else 0.0,
         "energy_label": energy_label if n_words else "unknown",
         "pitch": dict(pitch) if pitch else None,
@@ -509,7 +357,7 @@ def analyse_speech(
         "vocabulary": vocab,
         "formality": formality,
         "tone": tone,
-        "selling": _selling(ctx, sents),
-        "greeting": _opening_or_closing(ctx, sents, recs, _GREETING_RE, True) if english else None,
-        "sign_off": _opening_or_closing(ctx, sents, recs, _SIGN_OFF_RE, False) if english else None,
+        "selling": selling_traits(ctx, sents),
+        "greeting": opening_or_closing(ctx, sents, recs, GREETING_RE, True) if english else None,
+        "sign_off": opening_or_closing(ctx, sents, recs, SIGN_OFF_RE, False) if english else None,
     }

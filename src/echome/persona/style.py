@@ -1,7 +1,8 @@
 """Text units and style measures for the persona analyser, and the human-readable style summary.
 
-`analyse.py` turns segments into `Token`s and `Sentence`s and assembles the profile; the detectors here
-return token spans (inclusive index pairs) that it turns into evidence.
+`analyse.py` turns segments into `Token`s and `Sentence`s and assembles the profile. The detectors that
+return token spans (inclusive index pairs) for it to turn into evidence are in `habits.py` (fillers,
+catchphrases) and `selling.py` (selling language, greetings, sign-offs).
 
 Formality score (0 = very casual, 1 = very formal)::
 
@@ -24,17 +25,14 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from echome.persona import lexicon as lx
 from echome.persona.lexicon import COMMON_WORDS, SUFFIXES
 from echome.providers.base import Segment
 
 RATE_PAUSE = 0.3  # s: gaps between words at least this long are pauses, not speaking time
-_COMMA = re.compile(r"[,;\u2013\u2014]")
 
 
 @dataclass(slots=True)
@@ -65,6 +63,10 @@ def finite(x: float) -> float:
 
 def span(s: Sentence, m: re.Match[str]) -> tuple[int, int]:
     return s.lo + bisect_right(s.offsets, m.start()) - 1, s.lo + bisect_right(s.offsets, m.end() - 1) - 1
+
+
+def display(words: Iterable[str]) -> str:
+    return " ".join("I" + w[1:] if w == "i" or w.startswith("i'") else w for w in words)
 
 
 _VOWEL_GROUP = re.compile(r"[aeiouy]+")
@@ -204,162 +206,6 @@ def rate_label(wpm: float) -> str:
     if wpm <= 0:
         return "unknown"
     return "slow" if wpm < 120 else "moderate" if wpm <= 165 else "fast"
-
-
-# -- fillers ------------------------------------------------------------------------------------------
-def find_fillers(sents: list[Sentence], toks: list[Token]) -> dict[str, list[tuple[int, int]]]:
-    """Filler spans by canonical filler. "um"/"uh" and "basically"/"literally" count anywhere; other
-    markers only in filler positions: at the start of a sentence (after any earlier fillers) or set off by
-    commas ("like": ", like," / "like," not after "I'd"/"looks" / sentence-initial before "it's", "so"...;
-    "you know": followed by a comma or ending the sentence, not after "do"/"if"/"as"; "so": sentence-initial
-    before a comma or a pronoun/determiner; "kind of"/"sort of": not after "what"/"this"/"a"...)."""
-    found: dict[str, list[tuple[int, int]]] = {}
-
-    def comma_after(j: int) -> bool:
-        return bool(_COMMA.search(toks[j].after))
-
-    for s in sents:
-        at_start = True
-        j = s.lo
-        while j <= s.hi:
-            w = toks[j].norm
-            prev = toks[j - 1].norm if j > s.lo else ""
-            nxt = toks[j + 1].norm if j < s.hi else ""
-            comma_before = j > s.lo and comma_after(j - 1)
-            key, width = None, 1
-            if w in lx.HESITATIONS:
-                key = lx.HESITATIONS[w]
-            elif w in lx.ALWAYS_FILLER_ADVERBS:
-                key = w
-            elif w in ("actually", "honestly", "seriously", "obviously", "anyway"):
-                if at_start or (comma_before and comma_after(j)):
-                    key = w
-            elif w in lx.DISCOURSE_FILLERS:
-                if at_start and (comma_after(j) or nxt in ("so", "um", "uh", "then", "now", "guys", "let's")):
-                    key = "okay" if w == "ok" else w
-            elif w == "like":
-                if (
-                    (comma_before and comma_after(j))
-                    or (comma_after(j) and prev not in lx.LIKE_VERB_CONTEXT)
-                    or (at_start and j > s.lo)
-                    or (at_start and nxt in lx.LIKE_FILLER_NEXT)
-                ):
-                    key = "like"
-            elif w == "you" and nxt == "know" and prev not in lx.YOU_KNOW_CLAUSE_CONTEXT:
-                if comma_after(j + 1) or j + 1 == s.hi:
-                    key, width = "you know", 2
-            elif w == "i" and nxt == "mean" and (at_start or comma_before) and (comma_after(j + 1)):
-                key, width = "i mean", 2
-            elif w == "you" and nxt == "see" and at_start and comma_after(j + 1):
-                key, width = "you see", 2
-            elif w == "so" and at_start and (comma_after(j) or nxt in lx.SO_DISCOURSE_NEXT):
-                key = "so"
-            elif (
-                w in ("kind", "sort")
-                and nxt == "of"
-                and prev
-                and prev not in lx.KIND_OF_NOUN_CONTEXT
-                and j + 1 < s.hi
-                and toks[j + 2].norm not in lx.KIND_OF_NOUN_CONTEXT
-            ):
-                key, width = w + " of", 2
-            if key:
-                found.setdefault(key, []).append((j, j + width - 1))
-            at_start = at_start and key is not None
-            j += width
-    return found
-
-
-# -- catchphrases -------------------------------------------------------------------------------------
-_BAD_END = lx.BAD_PHRASE_END | lx.S_CONTRACTIONS | {"i'm", "you're", "we're", "they're"}
-# Common phrases and every 2+ word stretch of them ("you so much" from "thank you so much").
-_COMMON_FRAGMENTS = frozenset(
-    " ".join(words[i:j])
-    for words in (p.split() for p in lx.COMMON_PHRASES)
-    for i in range(len(words))
-    for j in range(i + 2, len(words) + 1)
-)
-
-
-def find_catchphrases(sents: list[Sentence], toks: list[Token], names: set[str], n_words: int) -> list[dict]:
-    """Repeated 2-6 word expressions within sentences, best first (at most ten).
-
-    Kept when said in at least two sentences and at least 3 times (2-word) or 2 times (longer), raised to
-    1 + words // 2500 for long transcripts. Dropped when it is a common English phrase or part of one, only
-    function words, starts or ends mid-phrase ("and the", "love the"), holds digits, hesitations or names,
-    or is a 2-word pair with a function word. Phrases made only of common words need 3+ words and 3+ uses
-    unless they are known spoken catchphrases.
-    Score = count * (1 + (n - 2) / 2) * (1 + uncommon words) * (2 if known);
-    a phrase said mostly inside a longer kept phrase is dropped."""
-    counts: Counter[tuple[str, ...]] = Counter()
-    in_sents: Counter[tuple[str, ...]] = Counter()  # sentences containing the n-gram
-    for s in sents:
-        words = s.norm.split(" ")
-        grams = [tuple(words[i : i + n]) for n in range(2, 7) for i in range(len(words) - n + 1)]
-        counts.update(grams)
-        in_sents.update(set(grams))
-    scale = 1 + n_words // 2500
-    cands: dict[tuple[str, ...], float] = {}
-    for gram, c in counts.items():
-        n = len(gram)
-        if (
-            c < max(3 if n == 2 else 2, scale)
-            or in_sents[gram] < 2
-            or gram[0] in lx.BAD_PHRASE_START
-            or gram[-1] in _BAD_END
-        ):
-            continue
-        phrase = " ".join(gram)
-        known = phrase in lx.KNOWN_CATCHPHRASES
-        if not known and phrase in _COMMON_FRAGMENTS:
-            continue
-        if len(set(gram)) == 1 or any(w in lx.HESITATIONS or any(ch.isdigit() for ch in w) for w in gram):
-            continue
-        if all(w in lx.STOPWORDS for w in gram) or any(w in names for w in gram):
-            continue
-        rare = sum(not is_common(w) for w in gram)
-        if not known and rare == 0 and (n < 3 or c < max(3, scale + 1)):
-            continue  # every word common: only longer phrases said at least three times
-        if not known and n == 2 and (gram[0] in lx.STOPWORDS or gram[1] in lx.STOPWORDS):
-            continue  # "it merino": a topic word with a function word
-        cands[gram] = c * (1 + 0.5 * (n - 2)) * (1 + rare) * (2 if known else 1)
-    kept: list[tuple[str, ...]] = []
-    for gram in sorted(cands, key=lambda g: (-len(g), -cands[g])):
-        n = len(gram)
-        covered = any(
-            len(k) > n
-            and counts[k] >= 0.6 * counts[gram]
-            and any(k[i : i + n] == gram for i in range(len(k) - n + 1))
-            for k in kept
-        )
-        if not covered:
-            kept.append(gram)
-    kept.sort(key=lambda g: -cands[g])
-    out: list[dict] = []
-    for gram in kept[:10]:
-        pattern = re.compile(r"(?<!\S)" + re.escape(" ".join(gram)) + r"(?!\S)")
-        spans = [span(s, m) for s in sents for m in pattern.finditer(s.norm)]
-        out.append({"text": display(gram), "count": counts[gram], "spans": spans})
-    return out
-
-
-def display(words: Iterable[str]) -> str:
-    return " ".join("I" + w[1:] if w == "i" or w.startswith("i'") else w for w in words)
-
-
-def name_words(toks: list[Token], sents: list[Sentence]) -> set[str]:
-    """Words written capitalised mid-sentence most of the time (names), when the text has mixed case."""
-    if sum(t.text.islower() for t in toks) < 0.5 * len(toks):
-        return set()
-    firsts = {s.lo for s in sents}
-    caps: Counter[str] = Counter()
-    seen: Counter[str] = Counter()
-    for i, t in enumerate(toks):
-        if i in firsts or t.norm == "i" or t.norm.startswith("i'") or not t.text[:1].isalpha():
-            continue
-        seen[t.norm] += 1
-        caps[t.norm] += t.text[0].isupper()
-    return {w for w, c in caps.items() if c >= 0.6 * seen[w]}
 
 
 # -- timing ---------------------------------------------------------------------------------------------
