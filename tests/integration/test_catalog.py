@@ -109,7 +109,7 @@ def _ingest(services: Any, user_id: str, data: bytes, name: str, embedder: Any) 
 
 
 def test_embedding_that_fails_midway_leaves_no_vectors_behind(services: Any, make_seller: Any) -> None:
-    """New vectors are written while later batches are still embedding; a crash removes them."""
+    """Vectors are written only when every batch is embedded: a crash midway leaves none."""
     _, user = make_seller()
     coll = collection_name(user["id"])
     _ingest(
@@ -124,7 +124,7 @@ def test_embedding_that_fails_midway_leaves_no_vectors_behind(services: Any, mak
     failing = _FailsOnCall(ok=2)
     with pytest.raises(ProviderError, match="crashed"):
         _ingest(services, user["id"], f"sku,name,description\n{rows}\n".encode(), "lamps.csv", failing)
-    assert failing.calls == 2  # two batches were embedded (and written) before the crash
+    assert failing.calls == 2  # two batches were embedded before the crash
     assert services.vectors.count(coll) == before == 1
     results, _ = services.retriever.search(user_id=user["id"], query="brass lamp shade", top_k=5)
     assert [r.name for r in results] == ["Oak Chair"]
