@@ -69,5 +69,6 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json", stream: Any = N
         lg.propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     # Chatty third-party loggers that set their own levels.
-    for name in ("bm25s", "chromadb", "httpx", "httpcore", "urllib3"):
+    # (alembic says "Context impl SQLiteImpl." on every command; `migrate.upgrade` logs real upgrades.)
+    for name in ("alembic", "bm25s", "chromadb", "httpx", "httpcore", "urllib3"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
