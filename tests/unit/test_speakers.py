@@ -198,7 +198,7 @@ def test_voice_samples_limits() -> None:
     assert len(pieces) >= 6 and all(3 <= e - s <= 10 + 1e-6 for s, e in pieces)
     assert len(select_voice_samples(wav, SR, segs, "S1", max_files=3)) == 3
     capped = select_voice_samples(wav, SR, segs, "S1", max_seconds=10, max_total_seconds=25)
-    assert 25 <= sum(e - s for s, e in capped) < 36
+    assert 15 <= sum(e - s for s, e in capped) <= 25  # the cap is hard (ElevenLabs refuses more)
     assert select_voice_samples(wav, SR, segs, "S1", min_seconds=50) == []
     assert select_voice_samples(wav, SR, segs, "S9") == []
     everyone = select_voice_samples(wav, SR, segs, None, max_seconds=10)  # voices not told apart

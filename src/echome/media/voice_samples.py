@@ -62,8 +62,10 @@ def select_voice_samples(
     chosen: list[tuple[float, float]] = []
     used = 0.0
     for _, a, b in scored:
-        if len(chosen) >= max_files or used >= max_total_seconds:
+        if len(chosen) >= max_files:
             break
+        if used + (b - a) > max_total_seconds:  # a hard cap (ElevenLabs refuses more): a shorter one may fit
+            continue
         chosen.append((round(a, 3), round(b, 3)))
         used += b - a
     return chosen

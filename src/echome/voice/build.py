@@ -57,7 +57,7 @@ def consent_view(row: VoiceConsent) -> dict[str, Any]:
 
 
 def collect_samples(services: Services, persona_id: str, work_dir: Path) -> tuple[list[Path], float]:
-    from echome.media.samples import select_voice_samples
+    from echome.media.voice_samples import select_voice_samples
 
     paths: list[Path] = []
     total = 0.0
