@@ -280,7 +280,7 @@ def build_services(settings: Settings) -> Services:
     huey = make_huey(
         name=settings.queue_name, redis_url=settings.redis_url, sqlite_path=str(settings.queue_path)
     )
-    services.queue = JobQueue(huey, services.executor)
+    services.queue = JobQueue(huey, services.executor, nice=settings.worker_nice)
     services.health_probes["vector_store"] = lambda: (
         services.vectors.check(),
         {"backend": services.vectors.name},

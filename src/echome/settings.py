@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     # -- jobs -------------------------------------------------------------------------------
     queue_name: str = Field(default="echome", description="Queue (and Redis key) namespace.")
     workers: int = Field(default=2, description="Job threads in `echome serve` / `echome worker`.")
+    worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="How much lower the job threads' CPU priority is (Linux nice): web requests and "
+        "webhook acknowledgements go first when jobs keep every core busy. 0 leaves it alone.",
+    )
     job_lease_seconds: float = Field(
         default=30.0, description="A running job not renewed this long is rerun."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,19 @@ def test_job_runs_to_completion_with_progress(
     assert j.started_at and j.finished_at and j.finished_at >= j.started_at
     assert any(0 < p < 100 for p in seen), f"no intermediate progress observed: {seen}"
     assert marker.read_text().count("done") == 1
+
+
+def test_job_threads_run_at_a_lower_cpu_priority(
+    queue_services: Any, owner: str, worker: Any, tmp_path: Path
+) -> None:
+    """Jobs keep every core busy (voice notes, imports); web requests must still get the CPU first."""
+    marker = tmp_path / "runs.txt"
+    job_id = queue_services.submit_job(user_id=owner, kind="test.steps", payload={"marker": str(marker)})
+    wait_for(lambda: finished(queue_services, owner, job_id), what="job completion", interval=0.01)
+    here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert f"nice={min(19, here + queue_services.settings.worker_nice)}" in marker.read_text()
+    assert queue_services.settings.worker_nice == 10
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == here  # only the job threads
 
 
 def test_transient_errors_retry_with_backoff_then_succeed(

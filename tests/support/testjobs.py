@@ -7,6 +7,7 @@ raise a transient error."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ def steps(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     marker = Path(payload["marker"]) if payload.get("marker") else None
     if marker:
         with marker.open("a") as fh:
-            fh.write(f"start attempt={ctx.attempt} pid={os.getpid()}\n")
+            nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+            fh.write(f"start attempt={ctx.attempt} pid={os.getpid()} nice={nice}\n")
     if ctx.attempt <= int(payload.get("fail_transient", 0)):
         raise TransientJobError("provider busy, try later")
     n = int(payload.get("steps", 3))

@@ -38,6 +38,24 @@ log = logging.getLogger("echome.jobs")
 TRANSIENT = (TransientJobError, ConnectionError, TimeoutError)
 
 
+_lowered = threading.local()
+
+
+def lower_thread_priority(nice: int) -> None:
+    """Lower the calling thread's CPU priority by `nice`, once (Linux schedules threads one by one;
+    the thread pools a job starts - ONNX Runtime's, the voice transform's - inherit it). Voice
+    notes and imports keep every core busy; without this, the web thread waits its turn behind
+    them and webhook acknowledgements took seconds in the one-process mode."""
+    if nice <= 0 or getattr(_lowered, "done", False) or not hasattr(os, "setpriority"):
+        return
+    _lowered.done = True
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError:  # not permitted here: run at the normal priority
+        log.debug("could not lower the job thread's priority", exc_info=True)
+
+
 def make_huey(*, name: str, redis_url: str | None, sqlite_path: str) -> Huey:
     if redis_url:
         return RedisHuey(name=name, url=redis_url, results=False, utc=True)
@@ -49,10 +67,15 @@ def make_huey(*, name: str, redis_url: str | None, sqlite_path: str) -> Huey:
 class JobQueue:
     """Sends job ids to the workers."""
 
-    def __init__(self, huey: Huey, executor: JobExecutor) -> None:
+    def __init__(self, huey: Huey, executor: JobExecutor, *, nice: int = 0) -> None:
         self.huey = huey
         self.backend = "redis" if isinstance(huey, RedisHuey) else "sqlite"
-        self._task = huey.task(retries=0, name="echome.run_job")(executor.execute)
+
+        def run_job(job_id: str) -> None:  # runs on a consumer thread
+            lower_thread_priority(nice)
+            executor.execute(job_id)
+
+        self._task = huey.task(retries=0, name="echome.run_job")(run_job)
 
     def enqueue(self, job_id: str, *, delay: float = 0) -> None:
         if delay > 0:
