@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,6 +203,34 @@ class Services:
 
     def make_worker(self, *, threads: int | None = None) -> Worker:
         return Worker(self, threads=threads or self.settings.workers)
+
+    def warm_up(self) -> dict[str, float]:
+        """Import and load what answering a customer needs (vector store, embedder, the local voice,
+        the Telegram client), so the first message after a restart does not wait for it - and, in
+        the one-process mode, so those seconds of imports do not stall the web thread under traffic.
+        Returns seconds per step; a step that fails is logged and skipped (its job reports it)."""
+        import importlib
+
+        steps: dict[str, Callable[[], object]] = {
+            "vector_store": lambda: self.vectors.count("warm-up"),
+            "embedder": lambda: self.embedder.embed(["warm up"], kind="query"),
+            "local_voice": lambda: self.tts("local", user_id="").synthesize("Hello."),
+            "answering": lambda: importlib.import_module("echome.answer.pipeline"),
+            "telegram": lambda: importlib.import_module("telegram.request"),  # python-telegram-bot
+        }
+        timings: dict[str, float] = {}
+        for name, step in steps.items():
+            t = time.perf_counter()
+            try:
+                step()
+            except Exception as exc:  # a missing extra, a broken model file: the job will say so
+                log.warning(
+                    "warm-up step failed", extra={"step": name, "error": f"{type(exc).__name__}: {exc}"}
+                )
+                continue
+            timings[name] = round(time.perf_counter() - t, 3)
+        log.info("warmed up", extra={"seconds": timings})
+        return timings
 
     def close(self) -> None:
         self.engine.dispose()

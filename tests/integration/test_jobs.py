@@ -211,3 +211,20 @@ def test_a_job_is_claimed_by_one_worker_only(queue_services: Any, owner: str) ->
 def test_unknown_kind_is_refused_at_submit(queue_services: Any, owner: str) -> None:
     with pytest.raises(ValueError, match="unknown job kind"):
         queue_services.submit_job(user_id=owner, kind="no.such.kind")
+
+
+def test_warm_up_loads_what_answering_needs(tmp_path: Path, database_url: str | None, caplog: Any) -> None:
+    """`echome serve` and `echome worker` warm up at start, so the first customer does not wait."""
+    from echome.bootstrap import build_services
+
+    svc = build_services(make_settings(tmp_path, database_url=database_url))
+    timings = svc.warm_up()
+    assert set(timings) == {"vector_store", "embedder", "local_voice", "answering", "telegram"}
+    assert svc._local_tts is not None and svc._embedder is not None  # loaded once, reused by jobs
+    broken = build_services(make_settings(tmp_path / "b", database_url=database_url, embedder="local:nope"))
+    with caplog.at_level("WARNING", logger="echome"):
+        partial = broken.warm_up()  # a broken step is logged and skipped; the rest still load
+    assert "embedder" not in partial and "local_voice" in partial
+    assert any(getattr(r, "step", None) == "embedder" for r in caplog.records)
+    svc.close()
+    broken.close()

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import signal
 import threading
+from typing import TYPE_CHECKING
 
 import typer
 
 from echome.cli.common import console, ensure_owner, state
+
+if TYPE_CHECKING:
+    from echome.bootstrap import Services
 
 
 def serve(
@@ -28,6 +32,8 @@ def serve(
     if settings.embedded:
         ensure_owner(services)
     app = create_app(services, run_worker=not no_worker)
+    if not no_worker:
+        _warm_up_in_background(services)
     host = host or settings.host
     port = port if port is not None else settings.port
     console.print(f"Echo Me on [bold]http://{host}:{port}[/bold]  (data: {settings.data_dir})")
@@ -59,6 +65,7 @@ def worker(
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    _warm_up_in_background(services)
     w.start()
     console.print(f"worker {w.worker_id} consuming from {services.queue.backend} queue")
     while not stop.wait(0.5):
@@ -66,3 +73,14 @@ def worker(
     console.print("stopping: finishing running jobs (signal again to stop now)")
     w.stop(graceful=True, timeout=services.settings.job_lease_seconds)
     services.close()
+
+
+def _warm_up_in_background(services: Services) -> None:
+    """Load the models jobs use while the server starts listening, at the job threads' priority."""
+    from echome.jobs.runner import lower_thread_priority
+
+    def run() -> None:
+        lower_thread_priority(services.settings.worker_nice)
+        services.warm_up()
+
+    threading.Thread(target=run, name="echome-warm-up", daemon=True).start()
