@@ -1,4 +1,9 @@
-"""Fixed-window rate limits per key (user or IP): Redis when configured, in-process otherwise."""
+"""Rate limits per key (user, IP, account): Redis when configured, in-process otherwise.
+
+Sliding-window counters: a hit is judged on this window's count plus the previous window's,
+weighted by how much of it still overlaps the last `window` seconds. A fixed window would let a
+burst straddling a boundary through at twice the limit (ten password guesses at 12:00:59 and ten
+more at 12:01:00)."""
 
 from __future__ import annotations
 
@@ -12,7 +17,32 @@ from typing import Any, Protocol
 class Decision:
     allowed: bool
     remaining: int
-    retry_after: int  # seconds until the window resets
+    retry_after: int  # seconds until a hit would be allowed again
+
+
+def decide(previous: int, current: int, *, now: float, window: int, limit: int) -> Decision:
+    """Judge a hit already counted in `current` (refused hits count too: hammering keeps the door
+    shut), with `previous` hits in the window before."""
+    frac = (now % window) / window  # how far into the current window
+    used = previous * (1 - frac) + current
+    allowed = used <= limit
+    return Decision(
+        allowed,
+        max(int(limit - used), 0),
+        1 if allowed else _retry_after(previous, current, frac, window, limit),
+    )
+
+
+def _retry_after(previous: int, current: int, frac: float, window: int, limit: int) -> int:
+    """Seconds until one more hit fits under the limit."""
+    waits = [2.0 * window - frac * window]  # two windows on, nothing is left
+    if current + 1 <= limit and previous:  # later in this window, as the previous one fades
+        waits.append(max(0.0, (1 - (limit - current - 1) / previous) - frac) * window)
+    if current:  # in the next window, as this one fades
+        waits.append((1 - frac) * window + max(0.0, 1 - (limit - 1) / current) * window)
+    else:
+        waits.append((1 - frac) * window)
+    return max(1, int(min(waits)) + 1)
 
 
 class RateLimiter(Protocol):
@@ -28,21 +58,19 @@ class MemoryRateLimiter:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._counts: dict[str, tuple[int, int]] = {}  # key -> (window index, count)
+        self._counts: dict[str, dict[int, int]] = {}  # key -> {window index: hits}
 
     def hit(self, key: str, *, limit: int, window: int = 60) -> Decision:
         now = time.time()
         idx = int(now // window)
         with self._lock:
-            w, count = self._counts.get(key, (idx, 0))
-            if w != idx:
-                count = 0
-            count += 1
-            self._counts[key] = (idx, count)
-            if len(self._counts) > 100_000:  # forget finished windows
-                self._counts = {k: v for k, v in self._counts.items() if v[0] == idx}
-        reset = int((idx + 1) * window - now) + 1
-        return Decision(count <= limit, max(limit - count, 0), reset)
+            counts = self._counts.get(key, {})
+            current = counts.get(idx, 0) + 1
+            previous = counts.get(idx - 1, 0)
+            self._counts[key] = {idx - 1: previous, idx: current} if previous else {idx: current}
+            if len(self._counts) > 100_000:  # forget keys with nothing in the last two windows
+                self._counts = {k: v for k, v in self._counts.items() if max(v) >= idx - 1}
+        return decide(previous, current, now=now, window=window, limit=limit)
 
     def check(self) -> None:
         return None
@@ -61,10 +89,10 @@ class RedisRateLimiter:
         rkey = f"{self.namespace}:{key}:{idx}"
         pipe = self.client.pipeline()
         pipe.incr(rkey)
-        pipe.expire(rkey, window + 1)
-        count, _ = pipe.execute()
-        reset = int((idx + 1) * window - now) + 1
-        return Decision(int(count) <= limit, max(limit - int(count), 0), reset)
+        pipe.expire(rkey, 2 * window + 1)  # read again as "the previous window"
+        pipe.get(f"{self.namespace}:{key}:{idx - 1}")
+        current, _, previous = pipe.execute()
+        return decide(int(previous or 0), int(current), now=now, window=window, limit=limit)
 
     def check(self) -> None:
         self.client.ping()

@@ -26,7 +26,7 @@ def test_allows_up_to_the_limit_then_refuses(limiter: RateLimiter) -> None:
     decisions = [limiter.hit("user:a", limit=3, window=60) for _ in range(5)]
     assert [d.allowed for d in decisions] == [True, True, True, False, False]
     assert [d.remaining for d in decisions[:3]] == [2, 1, 0]
-    assert 1 <= decisions[-1].retry_after <= 61
+    assert 1 <= decisions[-1].retry_after <= 121  # within two windows, whatever was refused
 
 
 def test_keys_are_independent(limiter: RateLimiter) -> None:
@@ -57,3 +57,17 @@ def test_shared_between_processes_through_redis(request: pytest.FixtureRequest) 
     b = RedisRateLimiter(redis.Redis.from_url(url), namespace=ns)
     assert a.hit("user:x", limit=2).allowed and b.hit("user:x", limit=2).allowed
     assert not a.hit("user:x", limit=2).allowed
+
+
+def test_a_burst_across_a_window_boundary_is_still_limited() -> None:
+    """Ten guesses at the end of one minute and ten at the start of the next: the second ten are
+    refused (a fixed window would let twenty through), and Retry-After says when one more fits."""
+    from echome.ratelimit import decide
+
+    end_of_minute = [decide(0, n, now=59.0, window=60, limit=10) for n in range(1, 11)]
+    assert all(d.allowed for d in end_of_minute)
+    start = decide(10, 1, now=60.5, window=60, limit=10)
+    assert not start.allowed and 10 <= start.retry_after <= 13
+    later = decide(10, 2, now=60.5 + start.retry_after, window=60, limit=10)  # that one more hit
+    assert later.allowed
+    assert decide(0, 4, now=10, window=60, limit=3).retry_after == 81  # 4 x (1 - 0.5) + 1 = 3 at 90 s

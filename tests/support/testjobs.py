@@ -21,7 +21,7 @@ def steps(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     if marker:
         with marker.open("a") as fh:
             nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-            fh.write(f"start attempt={ctx.attempt} pid={os.getpid()} nice={nice}\n")
+            fh.write(f"start attempt={ctx.attempt} nice={nice} pid={os.getpid()}\n")
     if ctx.attempt <= int(payload.get("fail_transient", 0)):
         raise TransientJobError("provider busy, try later")
     n = int(payload.get("steps", 3))
