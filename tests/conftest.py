@@ -29,18 +29,10 @@ IN_CI = bool(os.environ.get("CI"))
 
 
 # -- no internet --------------------------------------------------------------------------------
-_real_connect = socket.socket.connect
-
-
-def _guarded_connect(self: socket.socket, address: Any) -> Any:
-    if self.family in (socket.AF_INET, socket.AF_INET6):
-        host = address[0]
-        if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("127."):
-            raise RuntimeError(f"tests must not reach the network (tried {host})")
-    return _real_connect(self, address)
-
-
-socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+# pytest-socket, switched on in pyproject's addopts (`--allow-hosts=127.0.0.0/8,::1,localhost
+# --allow-unix-socket`): while a test's fixtures are set up and its body runs, connecting anywhere
+# but loopback raises SocketConnectBlockedError. It does not watch collection, fixture teardown or
+# subprocesses a test starts.
 
 
 # -- server availability ------------------------------------------------------------------------

@@ -11,9 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from echome.providers.base import ChatMessage, ChatModel, ChatResult, ProviderError
+from echome.providers.base import ChatMessage, ChatModel, ChatResult, ChatStream, ProviderError
 from echome.providers.chat_anthropic import AnthropicChat
-from echome.providers.chat_openai import OpenAIChat, retry_after_seconds
+from echome.providers.chat_openai import OpenAIChat
+from echome.providers.fakes import ScriptedChat
+from echome.providers.http_retry import retry_after_seconds
 from tests.servers.fake_anthropic import FakeAnthropic
 from tests.servers.fake_openai import FakeOpenAI
 
@@ -108,6 +110,82 @@ def test_openai_stream_cut_short_is_a_transient_error(fake_openai: FakeOpenAI) -
     with pytest.raises(ProviderError) as err:
         list(stream)
     assert err.value.transient is True and "before the reply was complete" in str(err.value)
+
+
+def test_openai_stream_retries_failures_before_the_first_piece(fake_openai: FakeOpenAI) -> None:
+    sleeps: list[float] = []
+    fake_openai.fail(503)
+    fake_openai.reply("Back again")
+    with _openai(fake_openai, sleeps).stream([ASK]) as stream:
+        assert isinstance(stream, ChatStream)
+        assert list(stream) == ["Back", " again"]
+    assert len(fake_openai.chat_calls()) == 2 and len(sleeps) == 1
+    assert all(c.json["stream"] is True for c in fake_openai.chat_calls())
+
+
+def test_openai_stream_bad_key_is_permanent(fake_openai: FakeOpenAI) -> None:
+    chat = OpenAIChat("sk-wrong-key-abcdefghijklmnop", base_url=fake_openai.base_url, sleep=[].append)
+    with pytest.raises(ProviderError) as err:
+        chat.stream([ASK])
+    assert err.value.transient is False and "HTTP 401" in str(err.value)
+    assert len(fake_openai.calls) == 1
+
+
+def _sse_transport(chunks: list[bytes], seen: list[httpx.Request], content_type: str) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, headers={"content-type": content_type}, content=iter(chunks))
+
+    return httpx.MockTransport(handler)
+
+
+def test_openai_stream_reads_any_sse_framing() -> None:
+    """Comments, CRLF line ends, `retry:` fields, events split across reads, multi-line data, and
+    raw U+2028 in the text (a line break to str.splitlines, not to SSE)."""
+    chunks = [
+        b": keep-alive\r\n\r\n",
+        b'data: {"model": "llama3.2:3b", "choices": [{"delta": {"content": "Hel',
+        'lo\u2028"}}]}\r\n\r\nretry: 3000\r\n\r\n'.encode(),
+        b'data: {"choices": [{"delta": {"content": " you"}, "finish_reason": "stop"}],\r\n',
+        b'data: "usage": {"prompt_tokens": 4, "completion_tokens": 2}}\r\n\r\n',
+        b"data: [DONE]\r\n\r\n",
+    ]
+    seen: list[httpx.Request] = []
+    chat = OpenAIChat(
+        base_url="http://llm.invalid/v1", transport=_sse_transport(chunks, seen, "text/event-stream")
+    )
+    with chat.stream([ASK], temperature=0.1, max_tokens=5) as stream:
+        assert list(stream) == ["Hello\u2028", " you"]
+    assert (stream.model, stream.input_tokens, stream.output_tokens) == ("llama3.2:3b", 4, 2)
+    [request] = seen
+    assert (request.method, request.url.path) == ("POST", "/v1/chat/completions")
+    assert json.loads(request.content) == {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "Does the blender crush ice?"}],
+        "temperature": 0.1,
+        "max_tokens": 5,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+
+
+def test_openai_stream_that_is_not_sse_is_a_transient_error() -> None:
+    chunks = [b'{"choices": []}']
+    chat = OpenAIChat(
+        base_url="http://llm.invalid/v1", transport=_sse_transport(chunks, [], "application/json")
+    )
+    with pytest.raises(ProviderError) as err:
+        list(chat.stream([ASK]))
+    assert err.value.transient is True and "text/event-stream" in str(err.value)
+
+
+def test_openai_stream_without_usage_option(fake_openai_compatible: FakeOpenAI) -> None:
+    chat = OpenAIChat(base_url=fake_openai_compatible.base_url, model="llama3.2:3b", stream_usage=False)
+    with chat.stream([ChatMessage("user", "hi there")]) as stream:
+        assert "".join(stream) == "echo: hi there"
+    body = fake_openai_compatible.calls[0].json
+    assert body["stream"] is True and "stream_options" not in body
+    assert (stream.model, stream.input_tokens, stream.output_tokens) == ("llama3.2:3b", 0, 0)
 
 
 def test_openai_retries_honour_retry_after_then_back_off(fake_openai: FakeOpenAI) -> None:
@@ -269,6 +347,29 @@ def test_anthropic_stream_error_event_is_transient(fake_anthropic: FakeAnthropic
     assert err.value.transient is True and "overloaded_error" in str(err.value)
 
 
+def test_anthropic_stream_reports_model_and_retries_before_the_first_piece(
+    fake_anthropic: FakeAnthropic,
+) -> None:
+    sleeps: list[float] = []
+    fake_anthropic.fail(529, message="Overloaded")
+    fake_anthropic.reply("Right away.")
+    with _anthropic(fake_anthropic, sleeps).stream([ASK]) as stream:
+        assert isinstance(stream, ChatStream)
+        assert list(stream) == ["Right", " away."]
+    assert stream.model == "claude-3-5-haiku-latest"
+    assert len(fake_anthropic.calls) == 2 and len(sleeps) == 1
+    assert all(c.json["stream"] is True for c in fake_anthropic.calls)
+
+
+def test_anthropic_stream_closed_early_stops_reading(fake_anthropic: FakeAnthropic) -> None:
+    fake_anthropic.reply("one two three four")
+    stream = _anthropic(fake_anthropic).stream([ASK])
+    assert next(stream) == "one"
+    stream.close()
+    with pytest.raises(StopIteration):
+        next(stream)
+
+
 def test_anthropic_overloaded_and_rate_limited_are_retried(fake_anthropic: FakeAnthropic) -> None:
     sleeps: list[float] = []
     fake_anthropic.fail(529, message="Overloaded")
@@ -295,3 +396,15 @@ def test_anthropic_bad_key_is_permanent(fake_anthropic: FakeAnthropic) -> None:
         chat.complete([ASK])
     assert err.value.transient is False and "authentication_error" in str(err.value)
     assert len(fake_anthropic.calls) == 1
+
+
+# -- the scripted fake -------------------------------------------------------------------------
+def test_scripted_chat_streams_word_pieces() -> None:
+    chat = ScriptedChat(["Hello there, friend!", RuntimeError("down")])
+    assert isinstance(chat, ChatModel)
+    with chat.stream([SYSTEM, ASK], temperature=0.5) as stream:
+        assert list(stream) == ["Hello", " there,", " friend!"]
+    assert (stream.model, stream.input_tokens, stream.output_tokens) == ("fake:scripted", 11, 3)
+    assert chat.calls[0]["stream"] is True and chat.calls[0]["temperature"] == 0.5
+    with pytest.raises(RuntimeError, match="down"):
+        chat.stream([ASK])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -219,6 +219,44 @@ class ChatResult:
     output_tokens: int = 0
 
 
+class ChatStream(Iterator[str]):
+    """A reply's text piece by piece. `model`, `input_tokens` and `output_tokens` are final once the
+    pieces run out. Close it (or use `with`) when stopping early: that releases the connection.
+
+    `pieces` gets the stream itself, to fill in the model and token counts as they arrive.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        pieces: Callable[[ChatStream], Generator[str, None, None]],
+        *,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.model = model
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self._on_close = on_close
+        self._pieces = pieces(self)
+
+    def __iter__(self) -> ChatStream:
+        return self
+
+    def __next__(self) -> str:
+        return next(self._pieces)
+
+    def close(self) -> None:
+        self._pieces.close()
+        if self._on_close is not None:
+            self._on_close()
+
+    def __enter__(self) -> ChatStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @runtime_checkable
 class ChatModel(Protocol):
     name: str
@@ -232,4 +270,31 @@ class ChatModel(Protocol):
         max_tokens: int = 800,
     ) -> ChatResult:
         """One reply. With `json_schema`, ask the model for JSON of that shape (callers still validate)."""
+        ...
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, temperature: float = 0.3, max_tokens: int = 800
+    ) -> ChatStream:
+        """One reply as text deltas while the model writes it. Failures before the first piece are
+        retried like `complete`; a stream that breaks off raises ProviderError(transient=True)."""
+        ...
+
+
+# -- per seller ----------------------------------------------------------------------------------
+@runtime_checkable
+class ModelsForSeller(Protocol):
+    """The models a seller's keys unlock (providers.seller.SellerModels; fakes.FixedModels)."""
+
+    def key(self, user_id: str, provider: str, scope: str = "") -> str | None: ...
+
+    def chat(self, user_id: str, scope: str = "") -> ChatModel | None:
+        """The seller's LLM, or None: the offline parts answer."""
+        ...
+
+    def tts(self, provider: str, *, user_id: str, scope: str = "") -> TextToSpeech: ...
+
+    def voice_cloner(self, provider: str, *, user_id: str, scope: str = "") -> VoiceCloner: ...
+
+    def voice_provider(self, user_id: str, scope: str = "") -> str:
+        """The voice provider `auto` means for this seller."""
         ...

@@ -13,17 +13,11 @@ from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import httpx
+from httpx_sse import EventSource
 
-from echome.providers.base import ChatMessage, ChatResult, ProviderError
-from echome.providers.chat_openai import (
-    MalformedBody,
-    RetryPolicy,
-    TextStream,
-    iter_sse,
-    schema_name,
-    scrub,
-    send_with_retries,
-)
+from echome.providers.base import ChatMessage, ChatResult, ChatStream, ProviderError
+from echome.providers.chat_openai import schema_name
+from echome.providers.http_retry import MalformedBody, RetryPolicy, scrub
 
 API_VERSION = "2023-06-01"
 _WRAPPED = "value"  # input_schema must be an object; other schemas travel wrapped under this key
@@ -128,13 +122,8 @@ class AnthropicChat:
             ]
             body["tool_choice"] = {"type": "tool", "name": tool}
         request = self._client.build_request("POST", "/v1/messages", json=body)
-        data = send_with_retries(
-            self._client,
-            request,
-            policy=self._policy,
-            vendor="Anthropic chat",
-            describe=self._describe,
-            parse=_parse_message,
+        data = self._policy.send(
+            self._client, request, vendor="Anthropic chat", describe=self._describe, parse=_parse_message
         )
         blocks = data["content"]
         text = "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
@@ -156,29 +145,25 @@ class AnthropicChat:
 
     def stream(
         self, messages: Sequence[ChatMessage], *, temperature: float = 0.3, max_tokens: int = 800
-    ) -> TextStream:
-        """Text pieces as the model writes them (failures before the first byte are retried)."""
+    ) -> ChatStream:
         body = self._body(messages, temperature=temperature, max_tokens=max_tokens)
         body["stream"] = True
         request = self._client.build_request("POST", "/v1/messages", json=body)
-        response = send_with_retries(
-            self._client,
-            request,
-            policy=self._policy,
-            vendor="Anthropic chat",
-            describe=self._describe,
-            stream=True,
+        response = self._policy.send(
+            self._client, request, vendor="Anthropic chat", describe=self._describe, stream=True
         )
-        return TextStream(response, lambda s: self._pieces(response, s), self.model)
+        return ChatStream(self.model, lambda out: self._pieces(response, out), on_close=response.close)
 
-    def _pieces(self, response: httpx.Response, out: TextStream) -> Generator[str, None, None]:
+    def _pieces(self, response: httpx.Response, out: ChatStream) -> Generator[str, None, None]:
         try:
-            for event, data in iter_sse(response):
+            for event in EventSource(response).iter_sse():
+                if not event.data:
+                    continue
                 try:
-                    payload = json.loads(data)
+                    payload = event.json()
                 except ValueError:
                     raise ProviderError("Anthropic stream sent a malformed event", transient=True) from None
-                kind = event or payload.get("type")
+                kind = payload.get("type") or event.event
                 if kind == "message_start":
                     message = payload.get("message") or {}
                     out.model = str(message.get("model") or out.model)
@@ -197,9 +182,8 @@ class AnthropicChat:
                     text = f"Anthropic stream failed ({err.get('type')}: {err.get('message')})"
                     raise ProviderError(scrub(text, self._secret), transient=transient)
         except httpx.HTTPError as exc:
-            raise ProviderError(
-                f"Anthropic stream broke off ({type(exc).__name__})", transient=True
-            ) from None
+            text = f"Anthropic stream broke off ({type(exc).__name__}: {exc})"
+            raise ProviderError(scrub(text, self._secret), transient=True) from None
         finally:
             response.close()
         raise ProviderError("Anthropic stream ended before message_stop", transient=True)

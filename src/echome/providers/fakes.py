@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -17,6 +17,7 @@ import numpy as np
 from echome.providers.base import (
     ChatMessage,
     ChatResult,
+    ChatStream,
     ProviderError,
     Segment,
     Transcript,
@@ -130,7 +131,35 @@ class ScriptedChat:
         max_tokens: int = 800,
     ) -> ChatResult:
         msgs = list(messages)
-        self.calls.append({"messages": msgs, "json_schema": json_schema, "temperature": temperature})
+        reply = self._reply(msgs, json_schema=json_schema, temperature=temperature)
+        return ChatResult(reply, self.name, input_tokens=self._words(msgs), output_tokens=len(reply.split()))
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, temperature: float = 0.3, max_tokens: int = 800
+    ) -> ChatStream:
+        """The scripted reply in word pieces ("Hello", " there,", ...); a scripted exception is raised
+        here, as a real adapter raises failures before the first piece."""
+        msgs = list(messages)
+        reply = self._reply(msgs, json_schema=None, temperature=temperature, stream=True)
+
+        def pieces(out: ChatStream) -> Generator[str, None, None]:
+            out.input_tokens = self._words(msgs)
+            for piece in re.findall(r"\s*\S+", reply):
+                out.output_tokens += 1
+                yield piece
+
+        return ChatStream(self.name, pieces)
+
+    def _reply(
+        self,
+        msgs: list[ChatMessage],
+        *,
+        json_schema: dict[str, Any] | None,
+        temperature: float,
+        stream: bool = False,
+    ) -> str:
+        call = {"messages": msgs, "json_schema": json_schema, "temperature": temperature}
+        self.calls.append({**call, "stream": True} if stream else call)
         if callable(self._replies):
             reply: str | Exception = self._replies(msgs)
         elif self._replies:
@@ -139,8 +168,11 @@ class ScriptedChat:
             raise ProviderError("the scripted chat has no reply left")
         if isinstance(reply, Exception):
             raise reply
-        words = sum(len(m.content.split()) for m in msgs)
-        return ChatResult(text=reply, model=self.name, input_tokens=words, output_tokens=len(reply.split()))
+        return reply
+
+    @staticmethod
+    def _words(messages: Sequence[ChatMessage]) -> int:
+        return sum(len(m.content.split()) for m in messages)
 
 
 class ScriptedSTT:
@@ -164,3 +196,37 @@ class ScriptedSTT:
             segments=segments,
             model=self.name,
         )
+
+
+class FixedModels:
+    """ModelsForSeller with the same models for every seller: no keys, no database."""
+
+    def __init__(
+        self,
+        *,
+        chat: Any = None,
+        tts: Any = None,
+        cloner: Any = None,
+        keys: dict[str, str] | None = None,
+    ) -> None:
+        self._chat, self._tts, self._cloner = chat, tts, cloner
+        self.keys = dict(keys or {})
+
+    def key(self, user_id: str, provider: str, scope: str = "") -> str | None:
+        return self.keys.get(provider)
+
+    def chat(self, user_id: str, scope: str = "") -> Any:
+        return self._chat
+
+    def tts(self, provider: str, *, user_id: str, scope: str = "") -> Any:
+        if self._tts is None:
+            raise ProviderError("no voice configured in this FixedModels")
+        return self._tts
+
+    def voice_cloner(self, provider: str, *, user_id: str, scope: str = "") -> Any:
+        if self._cloner is None:
+            raise ProviderError("no voice cloner configured in this FixedModels")
+        return self._cloner
+
+    def voice_provider(self, user_id: str, scope: str = "") -> str:
+        return "elevenlabs" if "elevenlabs" in self.keys else "local"

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from echome.providers.base import ProviderError, Segment, Transcript, Word
+from echome.providers.http_retry import TRANSIENT_STATUSES
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 _TYPES = {
@@ -78,7 +79,6 @@ LANGUAGE_CODES = {
     "vietnamese": "vi",
     "welsh": "cy",
 }
-_TRANSIENT = frozenset({408, 409, 429, 500, 502, 503, 504})
 
 
 def language_code(name: str) -> str:
@@ -150,7 +150,7 @@ class OpenAIWhisperSTT:
                     f"OpenAI transcription unreachable ({type(exc).__name__})", transient=True
                 ) from None
         if r.status_code != 200:
-            raise ProviderError(self._describe(r), transient=r.status_code in _TRANSIENT)
+            raise ProviderError(self._describe(r), transient=r.status_code in TRANSIENT_STATUSES)
         try:
             body = r.json()
             return self._transcript(body, forced=language)

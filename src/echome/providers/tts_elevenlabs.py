@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from echome.providers.base import ClonedVoice, ProviderError, Speech
+from echome.providers.http_retry import TRANSIENT_STATUSES
 
 DEFAULT_VOICE_SETTINGS: dict[str, float] = {"stability": 0.5, "similarity_boost": 0.75}
 # Allowed ranges of the voice_settings the API accepts.
@@ -47,7 +48,6 @@ _AUDIO_TYPES = {
     ".aac": "audio/aac",
     ".webm": "audio/webm",
 }
-_TRANSIENT = frozenset({408, 409, 429, 500, 502, 503, 504})
 _GONE = frozenset({"voice_not_found", "voice_does_not_exist"})
 
 
@@ -85,7 +85,7 @@ class _ElevenLabsClient:
                 f"ElevenLabs {action}: unreachable ({type(exc).__name__})", transient=True
             ) from None
         if r.status_code >= 400 and r.status_code not in allow:
-            raise ProviderError(self._describe(action, r), transient=r.status_code in _TRANSIENT)
+            raise ProviderError(self._describe(action, r), transient=r.status_code in TRANSIENT_STATUSES)
         return r
 
     def _describe(self, action: str, r: httpx.Response) -> str:
