@@ -31,9 +31,7 @@ from typing import Any
 from seller import bench_seller, ingest
 from sqlalchemy import select
 
-from echome.answer.evidence import gather_evidence
 from echome.answer.guardrail import Support, claims_in, sentences
-from echome.answer.pipeline import answer_question
 from echome.db.models import Product, ProductChunk
 from echome.db.session import transaction
 from echome.knowledge.evaluate import load_questions
@@ -109,8 +107,7 @@ def main() -> None:
             for i, q in enumerate(questions):
                 text, _ = q.query(form)
                 t = time.perf_counter()
-                a = answer_question(
-                    services,
+                a = services.answerer.answer(
                     user_id=uid,
                     persona_id=pid,
                     question=text,
@@ -124,7 +121,7 @@ def main() -> None:
                     bad += 1
                     examples.append({"qid": q.qid, "answer": a.answer, "numbers": nums})
                 label2 += quotes_label2(a.answer, q.evidence)
-                ev = gather_evidence(services, user_id=uid, persona_id=pid, question=text)
+                ev = services.answerer.finder.find(user_id=uid, persona_id=pid, question=text)
                 top_label2 += bool(ev.results) and quotes_label2(ev.results[0].text, q.evidence)
             latencies.sort()
             out[form] = {
@@ -145,8 +142,8 @@ def main() -> None:
         right, asked, bad_shop = 0, 0, 0
         for title, price in shop_rows.items():
             for q in (f"How much is the {title}?", f"What sizes does the {title} come in?"):
-                a = answer_question(
-                    services, user_id=uid, persona_id=pid, question=q, channel="bench", client_ref=q
+                a = services.answerer.answer(
+                    user_id=uid, persona_id=pid, question=q, channel="bench", client_ref=q
                 )
                 bad_shop += bool(unsupported_numbers(a.answer, support))
                 if q.startswith("How much"):
@@ -164,8 +161,7 @@ def main() -> None:
         # An LLM that invents: each draft = a grounded answer + an invented price + a changed number.
         before, after, answered = 0, 0, 0
         for i, q in enumerate(questions[:100]):
-            grounded = answer_question(
-                services,
+            grounded = services.answerer.answer(
                 user_id=uid,
                 persona_id=pid,
                 question=q.question,
@@ -176,8 +172,8 @@ def main() -> None:
             notes = {"name": None, "preferences": [], "budget": None, "objections": [], "stage": "interested"}
             chat = ScriptedChat([lie, lie, json.dumps(notes)])
             before += bool(unsupported_numbers(lie, support))
-            a = answer_question(
-                services, user_id=uid, persona_id=pid, question=q.question, channel="bench",
+            a = services.answerer.answer(
+                user_id=uid, persona_id=pid, question=q.question, channel="bench",
                 client_ref=f"adv2-{i}", chat=chat,
             )  # fmt: skip
             after += bool(unsupported_numbers(a.answer, support))

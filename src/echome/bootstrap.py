@@ -1,4 +1,11 @@
-"""Composition root: settings in, ready-to-use services out. Nothing else reads settings."""
+"""Composition root: settings in, wired objects out. The only module below `cli/` and `app/` that
+reads `Settings`; nothing it builds imports it back.
+
+Cheap parts (database, storage, keys, queue) are built at once. Models and the stages that use them
+are built on first use, once, under a lock (`Lazy`), so `echome users list` loads no model and the
+warm-up thread and a request never build two copies. Job kinds are registered here, each built
+with its parts when a worker first runs one.
+"""
 
 from __future__ import annotations
 
@@ -9,48 +16,46 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from echome.channels import telegram_handler as _telegram_jobs  # noqa: F401  (registers telegram.update)
-from echome.db.session import make_engine, make_session_factory, transaction
-from echome.jobs import registry as job_registry
-from echome.jobs import store as job_store
+from echome.db.session import make_engine, make_session_factory
+from echome.jobs.registry import JobRegistry, load_plugins
 from echome.jobs.runner import JobExecutor, JobQueue, Worker, make_huey
-from echome.knowledge import jobs as _knowledge_jobs  # noqa: F401  (registers catalog.import)
-from echome.knowledge.retrieve import Retriever
-from echome.persona import jobs as _persona_jobs  # noqa: F401  (registers persona.* jobs)
-from echome.providers.base import (
-    ChatModel,
-    Embedder,
-    SpeakerEmbedder,
-    SpeechToText,
-    TextToSpeech,
-    VectorStore,
-    VoiceCloner,
-)
-from echome.providers.registry import (
-    make_chat,
-    make_embedder,
-    make_reranker,
-    make_speaker_embedder,
-    make_stt,
-    make_tts,
-    make_vector_store,
-    make_voice_cloner,
-)
+from echome.jobs.submit import JobSubmitter
+from echome.lazy import Lazy
 from echome.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from echome.secrets.keystore import KeyStore, load_or_create_key_file
 from echome.settings import Settings
 from echome.storage.base import FileStorage
 
+if TYPE_CHECKING:  # the stages: imported when first built
+    from echome.answer.pipeline import Answerer
+    from echome.channels.chat_order import ChatLocks
+    from echome.channels.telegram.api import TelegramApi
+    from echome.channels.telegram.inbox import TelegramInbox
+    from echome.channels.telegram.polling import TelegramPoller
+    from echome.knowledge.retrieve import Retriever
+    from echome.persona.builder import ProfileBuilder
+    from echome.persona.service import MediaIntake
+    from echome.providers.base import Embedder, SpeakerEmbedder, SpeechToText, TextToSpeech, VectorStore
+    from echome.providers.seller import SellerModels
+    from echome.voice.builder import VoiceBuilder
+    from echome.voice.speaker import Speaker
+
 log = logging.getLogger("echome")
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
 
 
 @dataclass
 class Services:
+    """Everything `echome serve`, `echome worker` and the commands use, wired from one `Settings`."""
+
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
@@ -59,163 +64,234 @@ class Services:
     ratelimiter: RateLimiter
     redis: Any | None
     session_secret: str
-    # Extra `/api/health` components registered by later stages (vector store, models, channels).
+    registry: JobRegistry
+    queue: JobQueue
+    executor: JobExecutor
+    jobs: JobSubmitter
+    # Extra `/api/health` components (vector store, models).
     health_probes: dict[str, Callable[[], dict[str, Any] | None]] = field(default_factory=dict)
-    queue: JobQueue = field(init=False)
-    executor: JobExecutor = field(init=False)
-    # Product knowledge: built lazily, so commands that never search load no model.
-    _embedder: Embedder | None = field(default=None, init=False, repr=False)
-    _vectors: VectorStore | None = field(default=None, init=False, repr=False)
-    _retriever: Retriever | None = field(default=None, init=False, repr=False)
-    # Media, speech and voice: also lazy; each model loads once per process.
-    _stt: SpeechToText | None = field(default=None, init=False, repr=False)
-    _speaker_embedder: SpeakerEmbedder | None = field(default=None, init=False, repr=False)
-    _local_tts: TextToSpeech | None = field(default=None, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        s = self.settings
+        self._embedder: Lazy[Embedder] = Lazy(self._make_embedder)
+        self._vectors: Lazy[VectorStore] = Lazy(self._make_vectors)
+        self._retriever: Lazy[Retriever] = Lazy(self._make_retriever)
+        self._stt: Lazy[SpeechToText] = Lazy(self._make_stt)
+        self._speaker_embedder: Lazy[SpeakerEmbedder] = Lazy(
+            lambda: _registry().make_speaker_embedder(s.speaker_embedder)
+        )
+        self._local_tts: Lazy[TextToSpeech] = Lazy(lambda: _registry().make_tts("local"))
+        self._models: Lazy[SellerModels] = Lazy(self._make_models)
+        self._speaker: Lazy[Speaker] = Lazy(self._make_speaker)
+        self._answerer: Lazy[Answerer] = Lazy(self._make_answerer)
+        self._profiles: Lazy[ProfileBuilder] = Lazy(self._make_profiles)
+        self._voices: Lazy[VoiceBuilder] = Lazy(self._make_voices)
+        self._telegram_inbox: Lazy[TelegramInbox] = Lazy(self._make_inbox)
+        self._chat_locks: Lazy[ChatLocks] = Lazy(self._make_chat_locks)
+
+    # -- models and stages (built on first use) ---------------------------------------------------
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            s = self.settings
-            self._embedder = make_embedder(
-                s.embedder,
-                openai_api_key=s.openai_api_key.get_secret_value() if s.openai_api_key else None,
-                openai_base_url=s.openai_base_url,
-            )
-        return self._embedder
+        return self._embedder()
 
     @property
     def vectors(self) -> VectorStore:
-        if self._vectors is None:
-            s = self.settings
-            self._vectors = make_vector_store(
-                s.vector_store,
-                data_dir=s.data_dir,
-                chroma_url=s.chroma_url,
-                qdrant_url=s.qdrant_url,
-                qdrant_api_key=s.qdrant_api_key.get_secret_value() if s.qdrant_api_key else None,
-            )
-        return self._vectors
+        return self._vectors()
 
     @property
     def retriever(self) -> Retriever:
-        if self._retriever is None:
-            s = self.settings
-            reranker = make_reranker(
-                s.reranker,
-                cohere_api_key=s.cohere_api_key.get_secret_value() if s.cohere_api_key else None,
-                cohere_base_url=s.cohere_base_url,
-            )
-            self._retriever = Retriever(
-                sessions=self.sessions, embedder=self.embedder, store=self.vectors, reranker=reranker
-            )
-        return self._retriever
+        return self._retriever()
 
     @property
     def stt(self) -> SpeechToText:
         """The server's speech-to-text (local models; `openai:` uses the server-wide OpenAI key)."""
-        if self._stt is None:
-            s = self.settings
-            self._stt = make_stt(
-                s.stt,
-                cache_dir=s.data_dir / "models",
-                beam_size=s.stt_beam_size,
-                openai_api_key=s.openai_api_key.get_secret_value() if s.openai_api_key else None,
-                openai_base_url=s.openai_base_url,
-            )
-        return self._stt
+        return self._stt()
 
     @property
     def speaker_embedder(self) -> SpeakerEmbedder:
-        if self._speaker_embedder is None:
-            self._speaker_embedder = make_speaker_embedder(self.settings.speaker_embedder)
-        return self._speaker_embedder
+        return self._speaker_embedder()
 
-    def cloud_key(self, user_id: str, provider: str, scope: str = "") -> str | None:
-        """The seller's key for a provider (persona scope first), decrypted for one call."""
-        from echome.accounts.keys import get_secret
+    @property
+    def models(self) -> SellerModels:
+        """Each seller's chat model, voice and cloner, from the keys they stored."""
+        return self._models()
 
-        with transaction(self.sessions) as db:
-            return get_secret(db, self.keystore, user_id=user_id, provider=provider, scope=scope)
+    @property
+    def speaker(self) -> Speaker:
+        return self._speaker()
 
-    def chat_for(self, user_id: str, scope: str = "") -> ChatModel | None:
-        """The seller's LLM when they stored an OpenAI or Anthropic key, else None (offline mode)."""
-        s = self.settings
-        limits = {"timeout": s.llm_timeout_seconds, "max_retries": s.llm_max_retries}
-        key = self.cloud_key(user_id, "openai", scope)
-        if key or s.llm_base_url:
-            # A self-hosted OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio) needs no key.
-            return make_chat(
-                "openai",
-                api_key=key,
-                base_url=s.llm_base_url or s.openai_base_url,
-                model=s.llm_openai_model,
-                **limits,
-            )
-        key = self.cloud_key(user_id, "anthropic", scope)
-        if key:
-            return make_chat(
-                "anthropic", api_key=key, base_url=s.anthropic_base_url, model=s.llm_anthropic_model, **limits
-            )
-        return None
+    @property
+    def answerer(self) -> Answerer:
+        return self._answerer()
 
-    def tts(self, provider: str, *, user_id: str, scope: str = "") -> TextToSpeech:
-        if provider == "local":
-            if self._local_tts is None:
-                self._local_tts = make_tts("local")
-            return self._local_tts
-        s = self.settings
-        return make_tts(
-            provider,
-            api_key=self.cloud_key(user_id, provider, scope),
-            base_url=s.elevenlabs_base_url,
-            model=s.elevenlabs_model,
+    @property
+    def profiles(self) -> ProfileBuilder:
+        return self._profiles()
+
+    @property
+    def voices(self) -> VoiceBuilder:
+        return self._voices()
+
+    @property
+    def telegram_inbox(self) -> TelegramInbox:
+        return self._telegram_inbox()
+
+    @property
+    def chat_locks(self) -> ChatLocks:
+        return self._chat_locks()
+
+    @property
+    def media_intake(self) -> MediaIntake:
+        from echome.persona.service import MediaIntake
+
+        return MediaIntake(
+            self.storage, self.jobs.submit, max_upload_bytes=self.settings.max_media_upload_bytes
         )
 
-    def voice_cloner(self, provider: str, *, user_id: str, scope: str = "") -> VoiceCloner:
-        if provider == "local":
-            return make_voice_cloner("local")
-        return make_voice_cloner(
-            provider,
-            api_key=self.cloud_key(user_id, provider, scope),
-            base_url=self.settings.elevenlabs_base_url,
+    def _make_embedder(self) -> Embedder:
+        s = self.settings
+        return _registry().make_embedder(
+            s.embedder, openai_api_key=_secret(s.openai_api_key), openai_base_url=s.openai_base_url
         )
 
+    def _make_vectors(self) -> VectorStore:
+        s = self.settings
+        return _registry().make_vector_store(
+            s.vector_store,
+            data_dir=s.data_dir,
+            chroma_url=s.chroma_url,
+            qdrant_url=s.qdrant_url,
+            qdrant_api_key=_secret(s.qdrant_api_key),
+        )
+
+    def _make_retriever(self) -> Retriever:
+        from echome.knowledge.retrieve import Retriever
+
+        s = self.settings
+        reranker = _registry().make_reranker(
+            s.reranker, cohere_api_key=_secret(s.cohere_api_key), cohere_base_url=s.cohere_base_url
+        )
+        return Retriever(
+            sessions=self.sessions, embedder=self.embedder, store=self.vectors, reranker=reranker
+        )
+
+    def _make_stt(self) -> SpeechToText:
+        s = self.settings
+        return _registry().make_stt(
+            s.stt,
+            cache_dir=s.data_dir / "models",
+            beam_size=s.stt_beam_size,
+            openai_api_key=_secret(s.openai_api_key),
+            openai_base_url=s.openai_base_url,
+        )
+
+    def _make_models(self) -> SellerModels:
+        from echome.providers.seller import CloudEndpoints, SellerModels
+
+        s = self.settings
+        endpoints = CloudEndpoints(
+            openai_base_url=s.openai_base_url,
+            anthropic_base_url=s.anthropic_base_url,
+            elevenlabs_base_url=s.elevenlabs_base_url,
+            elevenlabs_model=s.elevenlabs_model,
+            llm_base_url=s.llm_base_url,
+            llm_openai_model=s.llm_openai_model,
+            llm_anthropic_model=s.llm_anthropic_model,
+            llm_timeout_seconds=s.llm_timeout_seconds,
+            llm_max_retries=s.llm_max_retries,
+        )
+        return SellerModels(self.sessions, self.keystore, endpoints, local_tts=self._local_tts)
+
+    def _make_speaker(self) -> Speaker:
+        from echome.voice.speaker import Speaker
+
+        return Speaker(self.sessions, self.models, self.storage)
+
+    def _make_answerer(self) -> Answerer:
+        from echome.answer.evidence import EvidenceFinder
+        from echome.answer.pipeline import Answerer
+
+        finder = EvidenceFinder(
+            self.sessions, self.retriever, default_currency=self.settings.catalog_currency
+        )
+        return Answerer(self.sessions, finder, self.models, self.speaker)
+
+    def _make_profiles(self) -> ProfileBuilder:
+        from echome.persona.builder import ProfileBuilder
+
+        return ProfileBuilder(self.sessions, self.storage, self.models)
+
+    def _make_voices(self) -> VoiceBuilder:
+        from echome.voice.builder import VoiceBuilder
+
+        return VoiceBuilder(self.sessions, self.storage, self.models)
+
+    def _make_inbox(self) -> TelegramInbox:
+        from echome.channels.telegram.inbox import TelegramInbox
+
+        return TelegramInbox(
+            self.sessions,
+            self.jobs,
+            server_secret=self.session_secret,
+            max_attempts=self.settings.job_max_attempts,
+        )
+
+    def _make_chat_locks(self) -> ChatLocks:
+        from echome.channels.chat_order import LocalChatLocks, RedisChatLocks
+
+        if self.redis is not None:
+            return RedisChatLocks(self.redis, namespace=f"{self.settings.queue_name}:chat")
+        return LocalChatLocks()
+
+    # -- channels ---------------------------------------------------------------------------------
+    def bot_api(self, token: str) -> TelegramApi:
+        from echome.channels.telegram.api import TelegramApi
+
+        return TelegramApi(token, api_url=self.settings.telegram_api_url)
+
+    def make_poller(
+        self, *, persona_id: str | None = None, long_poll: int = 25, rescan: float = 30.0
+    ) -> TelegramPoller:
+        from echome.channels.telegram.polling import TelegramPoller
+
+        return TelegramPoller(
+            self.sessions,
+            self.models,
+            self.telegram_inbox,
+            bot_api=self.bot_api,
+            persona_id=persona_id,
+            long_poll=long_poll,
+            rescan=rescan,
+        )
+
+    # -- jobs -------------------------------------------------------------------------------------
     def submit_job(self, *, user_id: str, kind: str, payload: dict[str, Any] | None = None) -> str:
         """Record a job and send it to the workers; returns its id."""
-        if job_registry.get_handler(kind) is None:
-            raise ValueError(f"unknown job kind {kind!r}")
-        with transaction(self.sessions) as s:
-            job = job_store.create_job(
-                s,
-                user_id=user_id,
-                kind=kind,
-                payload=payload or {},
-                max_attempts=self.settings.job_max_attempts,
-            )
-            job_id = job.id
-        # Committed before it is sent, so a worker always finds the row. If sending fails the
-        # job stays pending and a worker's reaper sends it again later.
-        try:
-            self.queue.enqueue(job_id)
-        except Exception:
-            log.exception("could not enqueue job; the reaper will retry", extra={"job_id": job_id})
-        return job_id
+        return self.jobs.submit(user_id=user_id, kind=kind, payload=payload)
 
     def make_worker(self, *, threads: int | None = None) -> Worker:
-        return Worker(self, threads=threads or self.settings.workers)
+        return Worker(
+            self.sessions,
+            self.queue,
+            worker_id=self.executor.worker_id,
+            threads=threads or self.settings.workers,
+            lease_seconds=self.settings.job_lease_seconds,
+        )
 
     def warm_up(self) -> dict[str, float]:
         """Import and load what answering a customer needs (vector store, embedder, the local voice,
-        the Telegram client), so the first message after a restart does not wait for it - and, in
-        the one-process mode, so those seconds of imports do not stall the web thread under traffic.
-        Returns seconds per step; a step that fails is logged and skipped (its job reports it)."""
+        the answer stack, the Telegram client), so the first message after a restart does not wait
+        for it - and, in the one-process mode, so those seconds of imports do not stall the web
+        thread under traffic. Returns seconds per step; a step that fails is logged and skipped."""
         import importlib
 
         steps: dict[str, Callable[[], object]] = {
             "vector_store": lambda: self.vectors.count("warm-up"),
             "embedder": lambda: self.embedder.embed(["warm up"], kind="query"),
-            "local_voice": lambda: self.tts("local", user_id="").synthesize("Hello."),
-            "answering": lambda: importlib.import_module("echome.answer.pipeline"),
+            "local_voice": lambda: self._local_tts().synthesize(
+                "Hello.", voice_id="piper:joe"
+            ),  # stock voice
+            "answering": lambda: self.answerer,
             "telegram": lambda: importlib.import_module("telegram.request"),  # python-telegram-bot
         }
         timings: dict[str, float] = {}
@@ -236,6 +312,83 @@ class Services:
         self.engine.dispose()
         if self.redis is not None:
             self.redis.close()
+
+
+def _registry() -> Any:
+    from echome.providers import registry
+
+    return registry
+
+
+def register_jobs(services: Services) -> None:
+    """Every job kind, with the parts it is built from (built when a worker first runs one)."""
+    s = services.settings
+    tmp = s.data_dir / "tmp"
+    reg = services.registry
+
+    def catalog_import() -> Any:
+        from echome.knowledge.jobs import CatalogImportJob
+
+        r = services.retriever
+        return CatalogImportJob(services.sessions, services.storage, r.embedder, r.store, r.keywords)
+
+    def persona_voice() -> Any:
+        from echome.persona.jobs import PersonaVoiceJob
+
+        return PersonaVoiceJob(services.voices, services.models, tmp_root=tmp)
+
+    def persona_analyse() -> Any:
+        from echome.persona.jobs import PersonaAnalyseJob
+
+        return PersonaAnalyseJob(services.profiles)
+
+    def persona_media() -> Any:
+        from echome.media.transcribe import MediaLimits, MediaTranscriber
+        from echome.persona.jobs import PersonaMediaJob
+
+        limits = MediaLimits(
+            max_seconds=s.max_media_minutes * 60,
+            max_bytes=s.max_media_upload_bytes,
+            max_items=s.max_media_items,
+            languages=_languages(s),
+        )
+        transcriber = MediaTranscriber(
+            services.sessions, services.storage, services.stt, services.speaker_embedder, limits
+        )
+        return PersonaMediaJob(transcriber, services.profiles, persona_voice(), tmp_root=tmp)
+
+    def telegram_update() -> Any:
+        from echome.channels.telegram.update_job import TelegramLimits, TelegramUpdateJob
+
+        limits = TelegramLimits(
+            max_voice_bytes=s.telegram_max_voice_bytes,
+            max_voice_seconds=s.telegram_max_voice_seconds,
+            chat_per_minute=s.telegram_chat_per_minute,
+            languages=_languages(s),
+        )
+        return TelegramUpdateJob(
+            services.sessions,
+            services.answerer,
+            services._stt,
+            services.models,
+            services.storage,
+            services.ratelimiter,
+            services.chat_locks,
+            bot_api=services.bot_api,
+            limits=limits,
+            tmp_dir=tmp,
+        )
+
+    reg.register_lazy("catalog.import", catalog_import)
+    reg.register_lazy("persona.media", persona_media)
+    reg.register_lazy("persona.analyse", persona_analyse)
+    reg.register_lazy("persona.voice", persona_voice)
+    reg.register_lazy("telegram.update", telegram_update)
+    load_plugins(reg, s.plugin_modules)
+
+
+def _languages(settings: Settings) -> tuple[str, ...]:
+    return tuple(x.strip() for x in settings.persona_languages.split(",") if x.strip())
 
 
 def _storage(settings: Settings) -> FileStorage:
@@ -259,7 +412,8 @@ def master_key_path(settings: Settings) -> Path:
     return settings.data_dir / "keys" / "master.key"
 
 
-def _keystore(settings: Settings) -> KeyStore:
+def keystore_for(settings: Settings) -> KeyStore:
+    """The keystore of these settings: ECHOME_MASTER_KEYS, or the key file in the data dir."""
     if settings.master_keys is not None:
         keys = [k.strip() for k in settings.master_keys.get_secret_value().split(",") if k.strip()]
     else:
@@ -284,8 +438,8 @@ def _session_secret(settings: Settings) -> str:
 
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    job_registry.load_plugins(settings.plugin_modules)
     engine = make_engine(settings.effective_database_url)
+    sessions = make_session_factory(engine)
     redis_client = None
     limiter: RateLimiter
     if settings.redis_url:
@@ -295,21 +449,35 @@ def build_services(settings: Settings) -> Services:
         limiter = RedisRateLimiter(redis_client, namespace=f"{settings.queue_name}:rl")
     else:
         limiter = MemoryRateLimiter()
-    services = Services(
-        settings=settings,
-        engine=engine,
-        sessions=make_session_factory(engine),
-        storage=_storage(settings),
-        keystore=_keystore(settings),
-        ratelimiter=limiter,
-        redis=redis_client,
-        session_secret=_session_secret(settings),
-    )
-    services.executor = JobExecutor(services)
+    registry = JobRegistry()
     huey = make_huey(
         name=settings.queue_name, redis_url=settings.redis_url, sqlite_path=str(settings.queue_path)
     )
-    services.queue = JobQueue(huey, services.executor, nice=settings.worker_nice)
+    queue = JobQueue(huey, nice=settings.worker_nice)
+    executor = JobExecutor(
+        sessions,
+        registry,
+        queue,
+        lease_seconds=settings.job_lease_seconds,
+        retry_base_seconds=settings.job_retry_base_seconds,
+        retry_max_seconds=settings.job_retry_max_seconds,
+    )
+    queue.bind(executor.execute)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        storage=_storage(settings),
+        keystore=keystore_for(settings),
+        ratelimiter=limiter,
+        redis=redis_client,
+        session_secret=_session_secret(settings),
+        registry=registry,
+        queue=queue,
+        executor=executor,
+        jobs=JobSubmitter(sessions, registry, queue, max_attempts=settings.job_max_attempts),
+    )
+    register_jobs(services)
     services.health_probes["vector_store"] = lambda: (
         services.vectors.check(),
         {"backend": services.vectors.name},

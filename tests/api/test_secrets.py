@@ -80,7 +80,7 @@ def test_keys_never_reach_logs_or_errors(client: Any, make_seller: Any) -> None:
 
 
 def test_master_key_rotation_keeps_keys_readable(services: Any, client: Any, make_seller: Any) -> None:
-    from echome.bootstrap import _keystore, master_key_path
+    from echome.bootstrap import keystore_for, master_key_path
     from echome.secrets.keystore import KeyStore, prepend_key_file
 
     headers, user = make_seller()
@@ -89,7 +89,7 @@ def test_master_key_rotation_keeps_keys_readable(services: Any, client: Any, mak
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     old_key = path.read_text().split()[0]
     prepend_key_file(path)
-    rotated = _keystore(services.settings)
+    rotated = keystore_for(services.settings)
     with services.sessions() as s, s.begin():
         assert key_service.rotate_all(s, rotated) == 1
     new_only = KeyStore([path.read_text().split()[0]])

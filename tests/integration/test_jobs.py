@@ -220,7 +220,7 @@ def test_warm_up_loads_what_answering_needs(tmp_path: Path, database_url: str | 
     svc = build_services(make_settings(tmp_path, database_url=database_url))
     timings = svc.warm_up()
     assert set(timings) == {"vector_store", "embedder", "local_voice", "answering", "telegram"}
-    assert svc._local_tts is not None and svc._embedder is not None  # loaded once, reused by jobs
+    assert svc._local_tts.loaded and svc._embedder.loaded  # loaded once, reused by jobs
     broken = build_services(make_settings(tmp_path / "b", database_url=database_url, embedder="local:nope"))
     with caplog.at_level("WARNING", logger="echome"):
         partial = broken.warm_up()  # a broken step is logged and skipped; the rest still load

@@ -12,10 +12,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from echome.jobs import JobContext, PermanentJobError, TransientJobError, job_handler
+from echome.jobs import JobContext, JobRegistry, PermanentJobError, TransientJobError
 
 
-@job_handler("test.steps")
+def register_jobs(registry: JobRegistry) -> None:
+    registry.register("test.steps", steps)
+    registry.register("test.bad_input", bad_input)
+    registry.register("test.crash", crash)
+
+
 def steps(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     marker = Path(payload["marker"]) if payload.get("marker") else None
     if marker:
@@ -34,11 +39,9 @@ def steps(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     return {"steps": n, "attempt": ctx.attempt, "result_ref": f"test/{ctx.job_id}"}
 
 
-@job_handler("test.bad_input")
 def bad_input(ctx: JobContext, payload: dict[str, Any]) -> None:
     raise PermanentJobError("the file is not a CSV: line 1 has no columns")
 
 
-@job_handler("test.crash")
 def crash(ctx: JobContext, payload: dict[str, Any]) -> None:
     raise ZeroDivisionError("division by zero")

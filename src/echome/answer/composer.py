@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from echome.answer.evidence import Evidence, ProductFacts
+from echome.answer.evidence import Evidence
+from echome.answer.facts import ProductFacts
 from echome.knowledge.chunk import readable
 from echome.persona.style import is_common
 

@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from echome.answer.evidence import Evidence, as_decimal
+from echome.answer.evidence import Evidence
+from echome.answer.facts import as_decimal
 from echome.persona.style import is_common
 
 NUMBER_WORDS = {

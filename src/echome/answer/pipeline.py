@@ -1,7 +1,7 @@
 """One customer turn: persona → client context → retrieve + rerank → LLM or grounded composer →
 guardrail → text with citations → optional speech → conversation log.
 
-`answer_question` is what `POST /api/chat`, `echome ask` and every channel call. With a seller LLM key
+`Answerer.answer` is what `POST /api/chat`, `echome ask` and every channel call. With a seller LLM key
 the model writes the draft; without one (or when the model fails after its retries) the grounded
 composer does. Either way the guardrail checks the draft against the catalog before it is returned.
 """
@@ -11,23 +11,22 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from echome.answer import memory
-from echome.answer.evidence import Evidence, gather_evidence
+from echome.answer.composer import compose
+from echome.answer.evidence import Evidence, EvidenceFinder
 from echome.answer.guardrail import Check, Support, check_draft, codes_in, correction, support_for
-from echome.answer.offline import compose
 from echome.answer.prompt import answer_messages
-from echome.answer.speech import save_reply_audio, spoken_part
 from echome.db.models import Client, Message, Persona, Product
 from echome.db.session import transaction
 from echome.persona.profile import merge
-from echome.providers.base import ChatMessage, ChatModel, ProviderError
-
-if TYPE_CHECKING:
-    from echome.bootstrap import Services
+from echome.providers.base import ChatMessage, ChatModel, ModelsForSeller, ProviderError
+from echome.voice.speaker import SavedAudio
+from echome.voice.spoken_text import spoken_part
 
 log = logging.getLogger("echome.answer")
 MAX_QUESTION_CHARS = 2000
@@ -36,6 +35,12 @@ _AUTO = object()
 
 class AnswerError(ValueError):
     """Bad input (empty question, unknown persona): the caller shows the message."""
+
+
+class ReplySpeaker(Protocol):
+    """Speaks a reply as a stored voice note (voice.speaker.Speaker)."""
+
+    def save_reply(self, *, persona_id: str, user_id: str, text: str, message_id: str) -> SavedAudio: ...
 
 
 @dataclass
@@ -63,6 +68,7 @@ class Answer:
 
 @dataclass
 class _Context:
+    user_id: str
     persona_name: str
     profile: dict[str, Any]
     client_id: str
@@ -74,7 +80,7 @@ class _Context:
 
 
 def _load(
-    services: Services,
+    sessions: sessionmaker[Session],
     *,
     user_id: str,
     persona_id: str,
@@ -82,7 +88,7 @@ def _load(
     client_ref: str,
     client_name: str | None,
 ) -> _Context:
-    with transaction(services.sessions) as db:
+    with transaction(sessions) as db:
         persona = db.get(Persona, persona_id)
         if persona is None or persona.user_id != user_id:
             raise AnswerError("persona not found")
@@ -100,6 +106,7 @@ def _load(
         hist = memory.history(db, conv.id)
         notes = dict(client.notes or {})
         return _Context(
+            user_id=user_id,
             persona_name=persona.name,
             profile=profile,
             client_id=client.id,
@@ -111,11 +118,11 @@ def _load(
         )
 
 
-def _check(services: Services, user_id: str, draft: str, support: Support) -> Check:
+def _check(sessions: sessionmaker[Session], user_id: str, draft: str, support: Support) -> Check:
     """The guardrail, once the seller's SKUs the draft names are known (another product's code is a fact)."""
     codes = {c for c in codes_in(draft) if c.lower() not in support.codes}
     if codes:
-        with transaction(services.sessions) as db:
+        with transaction(sessions) as db:
             found = db.scalars(
                 select(Product.sku).where(Product.user_id == user_id, Product.sku.in_(sorted(codes)))
             ).all()
@@ -123,142 +130,173 @@ def _check(services: Services, user_id: str, draft: str, support: Support) -> Ch
     return check_draft(draft, support)
 
 
-def answer_question(
-    services: Services,
-    *,
-    user_id: str,
-    persona_id: str,
-    question: str,
-    channel: str = "api",
-    client_ref: str | None = None,
-    client_name: str | None = None,
-    voice: bool = False,
-    chat: ChatModel | object | None = _AUTO,
-    transcript_of: str | None = None,
-) -> Answer:
-    """Answer one customer message and log the turn. `client_ref` is the channel identity."""
-    t0 = time.perf_counter()
-    question = " ".join((question or "").split())
-    if not question:
-        raise AnswerError("the message is empty")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise AnswerError(f"the message is {len(question)} characters; at most {MAX_QUESTION_CHARS} are read")
-    timings: dict[str, float] = {}
-    ctx = _load(
-        services,
-        user_id=user_id,
-        persona_id=persona_id,
-        channel=channel,
-        client_ref=client_ref or f"{channel}:anonymous",
-        client_name=client_name,
-    )
-    timings["context"] = time.perf_counter() - t0
+@dataclass(eq=False)
+class Answerer:
+    """One customer turn, built from its parts: the database, the evidence finder, the seller's
+    models and (optionally) the speaker that turns replies into voice notes."""
 
-    t = time.perf_counter()
-    evidence = gather_evidence(
-        services,
-        user_id=user_id,
-        persona_id=persona_id,
-        question=question,
-        focus_product=ctx.notes.get("current_product"),
-    )
-    timings["retrieve"] = time.perf_counter() - t
-    for k in ("embed", "rerank"):
-        if k in evidence.timings:
-            timings[f"retrieve.{k}"] = evidence.timings[k]
+    sessions: sessionmaker[Session]
+    finder: EvidenceFinder
+    models: ModelsForSeller
+    speaker: ReplySpeaker | None
 
-    model = services.chat_for(user_id, persona_id) if chat is _AUTO else chat
-    result = Answer(answer="", citations=evidence.citations(), spoken="")
-    allowed = [ctx.persona_name, ctx.client_name or "", question]
-    for key in ("greeting", "sign_off"):
-        v = ctx.profile.get(key)
-        if isinstance(v, dict) and isinstance(v.get("text"), str):
-            allowed.append(v["text"])
-    support = support_for(evidence, allowed=allowed)
-    check: Check | None = None
-    if model is not None and not evidence.empty:
-        check = _llm_answer(services, user_id, model, ctx, evidence, question, support, result, timings)  # type: ignore[arg-type]
-    if check is None or not check.text:
-        t = time.perf_counter()
-        composed = compose(
-            question=question,
-            evidence=evidence,
-            persona_name=ctx.persona_name,
-            profile=ctx.profile,
-            client_name=ctx.client_name,
-            turn=ctx.turn,
-        )
-        timings["compose"] = time.perf_counter() - t
-        t = time.perf_counter()
-        check = _check(services, user_id, composed.text, support)
-        timings["guardrail"] = timings.get("guardrail", 0.0) + time.perf_counter() - t
-        result.mode = "no-evidence" if "no-evidence" in composed.intents else "composer"
-        result.citations = evidence.citations(composed.used)
-        result.guardrail.setdefault("composer", check.as_dict())
-        if result.mode == "no-evidence":
-            evidence = Evidence(question=question, results=[], products={})  # nothing relevant was found
-    result.answer = check.text
-    result.spoken = spoken_part(result.answer)
-
-    t = time.perf_counter()
-    notes = _notes(model, ctx, question, result.answer, evidence)
-    timings["memory"] = time.perf_counter() - t
-
-    with transaction(services.sessions) as db:
-        db.add(
-            Message(
-                user_id=user_id,
-                conversation_id=ctx.conversation_id,
-                role="user",
-                content=question,
-                meta={"transcribed_from": transcript_of} if transcript_of else {},
+    def answer(
+        self,
+        *,
+        user_id: str,
+        persona_id: str,
+        question: str,
+        channel: str = "api",
+        client_ref: str | None = None,
+        client_name: str | None = None,
+        voice: bool = False,
+        chat: ChatModel | object | None = _AUTO,
+        transcript_of: str | None = None,
+    ) -> Answer:
+        """Answer one customer message and log the turn. `client_ref` is the channel identity."""
+        t0 = time.perf_counter()
+        question = " ".join((question or "").split())
+        if not question:
+            raise AnswerError("the message is empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise AnswerError(
+                f"the message is {len(question)} characters; at most {MAX_QUESTION_CHARS} are read"
             )
-        )
-        reply = Message(
+        timings: dict[str, float] = {}
+        ctx = _load(
+            self.sessions,
             user_id=user_id,
-            conversation_id=ctx.conversation_id,
-            role="assistant",
-            content=result.answer,
-            citations=result.citations,
-            timings={},
-            tokens=sum(result.tokens.values()) or None,
-            meta={},
+            persona_id=persona_id,
+            channel=channel,
+            client_ref=client_ref or f"{channel}:anonymous",
+            client_name=client_name,
         )
-        db.add(reply)
-        db.flush()
-        result.message_id = reply.id
-        client = db.get(Client, ctx.client_id)
-        if client is not None:
-            client.notes = notes
-            if notes.get("name") and not client.name:
-                client.name = str(notes["name"])[:200]
-    result.client_id, result.conversation_id, result.notes = ctx.client_id, ctx.conversation_id, notes
+        timings["context"] = time.perf_counter() - t0
 
-    if voice and result.spoken:
         t = time.perf_counter()
-        try:
-            spoken = save_reply_audio(
-                services,
-                persona_id=persona_id,
-                user_id=user_id,
-                text=result.spoken,
-                message_id=result.message_id,
+        evidence = self.finder.find(
+            user_id=user_id,
+            persona_id=persona_id,
+            question=question,
+            focus_product=ctx.notes.get("current_product"),
+        )
+        timings["retrieve"] = time.perf_counter() - t
+        for k in ("embed", "rerank"):
+            if k in evidence.timings:
+                timings[f"retrieve.{k}"] = evidence.timings[k]
+
+        model = self.models.chat(user_id, persona_id) if chat is _AUTO else chat
+        result = Answer(answer="", citations=evidence.citations(), spoken="")
+        allowed = [ctx.persona_name, ctx.client_name or "", question]
+        for key in ("greeting", "sign_off"):
+            v = ctx.profile.get(key)
+            if isinstance(v, dict) and isinstance(v.get("text"), str):
+                allowed.append(v["text"])
+        support = support_for(evidence, allowed=allowed)
+        check: Check | None = None
+        if model is not None and not evidence.empty:
+            check = _llm_answer(
+                self.sessions,
+                user_id,
+                model,
+                ctx,
+                evidence,
+                question,
+                support,
+                result,
+                timings,  # type: ignore[arg-type]
             )
-            result.audio_key, result.audio_duration = spoken.key, spoken.duration
-            result.tts_characters = spoken.characters
-            timings.update({f"speech.{k}": v for k, v in spoken.timings.items()})
-        except Exception as exc:  # speech is optional: the text answer stands
+        if check is None or not check.text:
+            t = time.perf_counter()
+            composed = compose(
+                question=question,
+                evidence=evidence,
+                persona_name=ctx.persona_name,
+                profile=ctx.profile,
+                client_name=ctx.client_name,
+                turn=ctx.turn,
+            )
+            timings["compose"] = time.perf_counter() - t
+            t = time.perf_counter()
+            check = _check(self.sessions, user_id, composed.text, support)
+            timings["guardrail"] = timings.get("guardrail", 0.0) + time.perf_counter() - t
+            result.mode = "no-evidence" if "no-evidence" in composed.intents else "composer"
+            result.citations = evidence.citations(composed.used)
+            result.guardrail.setdefault("composer", check.as_dict())
+            if result.mode == "no-evidence":
+                evidence = Evidence(question=question, results=[], products={})  # nothing relevant was found
+        result.answer = check.text
+        result.spoken = spoken_part(result.answer)
+
+        t = time.perf_counter()
+        notes = _notes(model, ctx, question, result.answer, evidence)
+        timings["memory"] = time.perf_counter() - t
+
+        result.message_id = self._record_turn(ctx, question, result, notes, transcript_of)
+        result.client_id, result.conversation_id, result.notes = ctx.client_id, ctx.conversation_id, notes
+
+        if voice and result.spoken and self.speaker is not None:
+            t = time.perf_counter()
+            self._speak(result, persona_id=persona_id, user_id=user_id)
+            timings.update({f"speech.{k}": v for k, v in result.timings.items()})
+            timings["speech"] = time.perf_counter() - t
+        timings["total"] = time.perf_counter() - t0
+        result.timings = {k: round(v, 4) for k, v in timings.items()}
+        _finish_log(self.sessions, result)
+        return result
+
+    def _record_turn(
+        self, ctx: _Context, question: str, result: Answer, notes: dict[str, Any], transcript_of: str | None
+    ) -> str:
+        """Log the question and the reply, keep the client's notes; returns the reply's message id."""
+        with transaction(self.sessions) as db:
+            db.add(
+                Message(
+                    user_id=ctx.user_id,
+                    conversation_id=ctx.conversation_id,
+                    role="user",
+                    content=question,
+                    meta={"transcribed_from": transcript_of} if transcript_of else {},
+                )
+            )
+            reply = Message(
+                user_id=ctx.user_id,
+                conversation_id=ctx.conversation_id,
+                role="assistant",
+                content=result.answer,
+                citations=result.citations,
+                timings={},
+                tokens=sum(result.tokens.values()) or None,
+                meta={},
+            )
+            db.add(reply)
+            db.flush()
+            client = db.get(Client, ctx.client_id)
+            if client is not None:
+                client.notes = notes
+                if notes.get("name") and not client.name:
+                    client.name = str(notes["name"])[:200]
+            return reply.id
+
+    def _speak(self, result: Answer, *, persona_id: str, user_id: str) -> None:
+        """The reply as a voice note; speech is optional, so a failure leaves the text answer standing.
+        Its stage timings are left in `result.timings` for the caller to merge."""
+        assert self.speaker is not None and result.message_id is not None
+        try:
+            spoken = self.speaker.save_reply(
+                persona_id=persona_id, user_id=user_id, text=result.spoken, message_id=result.message_id
+            )
+        except Exception as exc:
             result.speech_error = str(exc)[:300]
             log.warning("speech failed", extra={"persona_id": persona_id, "error": result.speech_error})
-        timings["speech"] = time.perf_counter() - t
-    timings["total"] = time.perf_counter() - t0
-    result.timings = {k: round(v, 4) for k, v in timings.items()}
-    _finish_log(services, result)
-    return result
+            return
+        result.audio_key, result.audio_duration = spoken.key, spoken.duration
+        result.tts_characters = spoken.characters
+        result.timings = dict(spoken.timings)
 
 
 def _llm_answer(
-    services: Services,
+    sessions: sessionmaker[Session],
     user_id: str,
     model: ChatModel,
     ctx: _Context,
@@ -288,7 +326,7 @@ def _llm_answer(
     timings["llm"] = time.perf_counter() - t
     result.tokens = {"input": reply.input_tokens, "output": reply.output_tokens}
     t = time.perf_counter()
-    check = _check(services, user_id, reply.text, support)
+    check = _check(sessions, user_id, reply.text, support)
     result.guardrail["first_draft"] = check.as_dict()
     if not check.ok:
         # One rewrite with the problems spelled out, then whatever still fails is cut.
@@ -299,7 +337,7 @@ def _llm_answer(
                 "input": result.tokens["input"] + again.input_tokens,
                 "output": result.tokens["output"] + again.output_tokens,
             }
-            check = _check(services, user_id, again.text, support)
+            check = _check(sessions, user_id, again.text, support)
             result.guardrail["regenerated"] = check.as_dict()
         except ProviderError as exc:
             result.guardrail["regenerate_error"] = str(exc)[:200]
@@ -316,9 +354,9 @@ def _notes(
     return memory.rule_notes(ctx.notes, question=question, evidence=evidence)
 
 
-def _finish_log(services: Services, result: Answer) -> None:
+def _finish_log(sessions: sessionmaker[Session], result: Answer) -> None:
     """Timings and speech facts are known only now: complete the assistant message's record."""
-    with transaction(services.sessions) as db:
+    with transaction(sessions) as db:
         msg = db.get(Message, result.message_id)
         if msg is None:
             return

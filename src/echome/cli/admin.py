@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import typer
-from rich.table import Table
-from sqlalchemy import select
 
-from echome.accounts import keys as key_service
-from echome.accounts import users as user_service
 from echome.cli.common import acting_user, console, fail, out, print_json, state
-from echome.db import migrate
-from echome.db.models import User
-from echome.db.session import transaction
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Seller accounts.", no_args_is_help=True)
@@ -26,6 +17,8 @@ UserOpt = typer.Option(None, "--user", help="Act for this seller (default: the l
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply migrations (SQLite or PostgreSQL, whichever is configured)."""
+    from echome.db import migrate
+
     services = state.services(migrate_db=False)
     migrate.upgrade(services.engine, revision)
     console.print(f"database at revision {migrate.current_revision(services.engine)}")
@@ -34,6 +27,8 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the applied and the latest revision."""
+    from echome.db import migrate
+
     services = state.services(migrate_db=False)
     print_json(
         {"current": migrate.current_revision(services.engine), "head": migrate.head_revision(services.engine)}
@@ -49,6 +44,9 @@ def users_create(
     no_password: bool = typer.Option(False, "--no-password", help="Google sign-in only"),
 ) -> None:
     """Create a seller account."""
+    from echome.accounts import users as user_service
+    from echome.db.session import transaction
+
     services = state.services()
     if password is None and not no_password:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -66,6 +64,11 @@ def users_create(
 @users_app.command("list")
 def users_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """List accounts."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from echome.db.models import User
+
     services = state.services()
     with services.sessions() as s:
         rows = [
@@ -84,6 +87,9 @@ def users_list(as_json: bool = typer.Option(False, "--json")) -> None:
 @users_app.command("set-password")
 def users_set_password(email: str, password: str = typer.Option(None, "--password", hide_input=True)) -> None:
     """Set (or reset) an account's password."""
+    from echome.accounts import users as user_service
+    from echome.db.session import transaction
+
     services = state.services()
     if password is None:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
@@ -105,6 +111,12 @@ def tokens_create(
     days: int = typer.Option(None, "--days", help="Lifetime (default ECHOME_TOKEN_TTL_DAYS)"),
 ) -> None:
     """Issue an API token (printed once) for `Authorization: Bearer ...`."""
+    from datetime import timedelta
+
+    from echome.accounts import users as user_service
+    from echome.db.models import User
+    from echome.db.session import transaction
+
     services = state.services()
     acting = acting_user(services, user)
     ttl = timedelta(days=days or services.settings.token_ttl_days)
@@ -120,6 +132,9 @@ def keys_set(
     persona: str = typer.Option(None, "--persona", help="Scope to one persona"),
 ) -> None:
     """Store a provider key (read from a hidden prompt or stdin, never from the command line)."""
+    from echome.accounts import keys as key_service
+    from echome.db.session import transaction
+
     services = state.services()
     acting = acting_user(services, user)
     value = typer.prompt(f"{key_service.PROVIDERS.get(provider, provider)}", hide_input=True)
@@ -136,6 +151,10 @@ def keys_set(
 @keys_app.command("list")
 def keys_list(user: str = UserOpt, as_json: bool = typer.Option(False, "--json")) -> None:
     """Show stored keys, masked."""
+    from rich.table import Table
+
+    from echome.accounts import keys as key_service
+
     services = state.services()
     acting = acting_user(services, user)
     with services.sessions() as s:
@@ -160,14 +179,16 @@ def keys_list(user: str = UserOpt, as_json: bool = typer.Option(False, "--json")
 @keys_app.command("rotate-master")
 def keys_rotate_master() -> None:
     """Add a new master key and re-encrypt every stored provider key with it."""
-    from echome.bootstrap import _keystore, master_key_path
+    from echome.accounts import keys as key_service
+    from echome.bootstrap import keystore_for, master_key_path
+    from echome.db.session import transaction
     from echome.secrets.keystore import prepend_key_file
 
     services = state.services()
     if services.settings.master_keys is not None:
         fail("master keys come from ECHOME_MASTER_KEYS: put a new key first in that list, then rerun")
     prepend_key_file(master_key_path(services.settings))
-    keystore = _keystore(services.settings)
+    keystore = keystore_for(services.settings)
     with transaction(services.sessions) as s:
         count = key_service.rotate_all(s, keystore)
     console.print(f"re-encrypted {count} keys with the new master key")

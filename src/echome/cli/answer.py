@@ -23,7 +23,7 @@ def ask(
     user: str = UserOpt,
 ) -> None:
     """Ask PERSONA a QUESTION: the answer with its citations (and a voice note with --voice)."""
-    from echome.answer.pipeline import AnswerError, answer_question
+    from echome.answer.pipeline import AnswerError
     from echome.app.routes.chat import resolve_client
 
     services = state.services()
@@ -32,8 +32,7 @@ def ask(
     with services.sessions() as db:
         channel, external = resolve_client(db, acting.id, client, "cli")
     try:
-        result = answer_question(
-            services,
+        result = services.answerer.answer(
             user_id=acting.id,
             persona_id=p.id,
             question=question,

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
 
-from echome.bootstrap import Services, build_services
-from echome.db import migrate
-from echome.db.models import User
-from echome.db.session import transaction
-from echome.logs import configure_logging
-from echome.settings import Settings
+# Only typer and rich at import time, so `echome --help` starts fast: the database, the queue and
+# the settings are imported by the commands that use them.
+if TYPE_CHECKING:
+    from echome.bootstrap import Services
+    from echome.db.models import User
+    from echome.settings import Settings
 
 console = Console(stderr=True)
 out = Console()
@@ -27,10 +26,16 @@ class State:
     _services: Services | None = None
 
     def settings(self) -> Settings:
+        from echome.settings import Settings
+
         return Settings()
 
     def services(self, *, migrate_db: bool = True) -> Services:
         if self._services is None:
+            from echome.bootstrap import build_services
+            from echome.db import migrate
+            from echome.logs import configure_logging
+
             settings = self.settings()
             configure_logging(
                 level=self.log_level or settings.log_level, fmt=self.log_format or settings.log_format
@@ -59,6 +64,7 @@ def print_json(data: Any) -> None:
 def ensure_owner(services: Services) -> User:
     """The embedded owner account, created on first run; its password is printed once."""
     from echome.accounts.users import ensure_owner as _ensure
+    from echome.db.session import transaction
 
     with transaction(services.sessions) as s:
         owner, password = _ensure(s, email=services.settings.owner_email)
@@ -72,7 +78,10 @@ def ensure_owner(services: Services) -> User:
 
 def acting_user(services: Services, email: str | None) -> User:
     """`--user EMAIL`, or the local owner when none is given."""
+    from sqlalchemy import select
+
     from echome.accounts.users import get_user_by_email
+    from echome.db.models import User
 
     with services.sessions() as s:
         if email:

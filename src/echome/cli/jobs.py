@@ -5,13 +5,8 @@ from __future__ import annotations
 import time
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn
-from rich.table import Table
 
-from echome.app.routes.jobs import job_json
 from echome.cli.common import acting_user, console, fail, out, print_json, state
-from echome.db.models import TERMINAL_STATUSES
-from echome.jobs import store
 
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 UserOpt = typer.Option(None, "--user", help="Act for this seller (default: the local owner)")
@@ -25,6 +20,11 @@ def jobs_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Recent jobs, newest first."""
+    from rich.table import Table
+
+    from echome.app.routes.jobs import job_json
+    from echome.jobs import store
+
     services = state.services()
     acting = acting_user(services, user)
     with services.sessions() as s:
@@ -40,6 +40,12 @@ def jobs_list(
 
 def follow(services, user_id: str, job_id: str) -> dict:  # type: ignore[no-untyped-def]
     """Show a progress bar until the job ends; returns the final job."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from echome.app.routes.jobs import job_json
+    from echome.db.models import TERMINAL_STATUSES
+    from echome.jobs import store
+
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
     with Progress(*columns, console=console) as bar:  # stderr, so stdout stays clean for --json
         task = bar.add_task("queued", total=100)
@@ -60,6 +66,10 @@ def jobs_show(
     wait: bool = typer.Option(False, "--wait", help="Follow with a progress bar until it ends"),
 ) -> None:
     """One job, in full."""
+    from echome.app.routes.jobs import job_json
+    from echome.db.models import TERMINAL_STATUSES
+    from echome.jobs import store
+
     services = state.services()
     acting = acting_user(services, user)
     try:
@@ -81,6 +91,8 @@ def jobs_show(
 @jobs_app.command("cancel")
 def jobs_cancel(job_id: str, user: str = UserOpt) -> None:
     """Cancel a pending or running job."""
+    from echome.jobs import store
+
     services = state.services()
     acting = acting_user(services, user)
     try:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import typer
 
-from echome.app.routes.products import ALLOWED, safe_filename
 from echome.cli.common import acting_user, console, fail, out, print_json, state
 from echome.cli.jobs import follow
 
@@ -28,6 +27,8 @@ def catalog_import(
     no_wait: bool = typer.Option(False, "--no-wait", help="Queue the import and return its job id"),
 ) -> None:
     """Import a catalog file (CSV, XLSX, PDF, TXT, Markdown) as an ingestion job."""
+    from echome.app.routes.products import ALLOWED, safe_filename
+
     if not path.is_file():
         fail(f"no such file: {path}")
     name = safe_filename(path.name)
@@ -123,21 +124,47 @@ def eval_retrieval(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Score retrieval on a product-QA folder, with the LangChain-style baseline beside it."""
+    import tempfile
+
+    from echome.accounts.users import create_user
+    from echome.bootstrap import build_services
+    from echome.db import migrate
+    from echome.db.session import transaction
     from echome.knowledge.evalrun import run_retrieval_eval
     from echome.logs import configure_logging
 
     settings = state.settings()
     configure_logging(level=state.log_level or "WARNING", fmt=state.log_format or settings.log_format)
-    try:
-        result = run_retrieval_eval(
-            folder,
-            settings,
-            limit=limit,
-            baseline=not no_baseline,
-            say=lambda m: console.print(f"[dim]{m}[/dim]"),
+    with tempfile.TemporaryDirectory(prefix="echome-eval-") as tmp:
+        # A throwaway seller in a throwaway embedded store, with the configured models.
+        local = settings.model_copy(
+            update={
+                "data_dir": Path(tmp),
+                "database_url": None,
+                "redis_url": None,
+                "storage_backend": "local",
+            }
         )
-    except FileNotFoundError as exc:
-        fail(str(exc))
+        services = build_services(local)
+        try:
+            migrate.upgrade(services.engine)
+            with transaction(services.sessions) as s:
+                user_id = create_user(s, email="eval@localhost", password="throwaway-eval").id
+            result = run_retrieval_eval(
+                folder,
+                user_id=user_id,
+                sessions=services.sessions,
+                embedder=services.embedder,
+                store=services.vectors,
+                retriever=services.retriever,
+                limit=limit,
+                baseline=not no_baseline,
+                say=lambda m: console.print(f"[dim]{m}[/dim]"),
+            )
+        except FileNotFoundError as exc:
+            fail(str(exc))
+        finally:
+            services.close()
     if as_json:
         print_json(result)
         return

@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from sqlalchemy import or_, select
 
-from echome.bootstrap import Services
 from echome.cli.common import acting_user, console, fail, out, print_json, state
 from echome.cli.jobs import follow
-from echome.db.models import Persona, PersonaMedia, PersonaProfile, User
-from echome.db.session import transaction
-from echome.persona import profile as profiles
-from echome.persona.service import MediaInputError, add_media, media_view
+
+if TYPE_CHECKING:
+    from echome.bootstrap import Services
+    from echome.db.models import Persona, User
 
 persona_app = typer.Typer(help="Personas: media, profile, voice.", no_args_is_help=True)
 UserOpt = typer.Option(None, "--user", help="Act for this seller (default: the local owner)")
@@ -24,6 +22,10 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON")
 
 
 def resolve(services: Services, user: User, ref: str) -> Persona:
+    from sqlalchemy import or_, select
+
+    from echome.db.models import Persona
+
     with services.sessions() as db:
         rows = db.scalars(
             select(Persona).where(Persona.user_id == user.id, or_(Persona.id == ref, Persona.name == ref))
@@ -46,7 +48,12 @@ def _run(services: Services, user: User, job_id: str) -> dict[str, Any]:
 
 
 def persona_view(services: Services, persona: Persona) -> dict[str, Any]:
-    from echome.voice.build import latest_consent
+    from sqlalchemy import select
+
+    from echome.db.models import Persona, PersonaMedia
+    from echome.persona import profile as profiles
+    from echome.persona.service import media_view
+    from echome.voice.builder import latest_consent
 
     with services.sessions() as db:
         p = db.get(Persona, persona.id)
@@ -72,7 +79,7 @@ def persona_view(services: Services, persona: Persona) -> dict[str, Any]:
                 "built": p.voice_id is not None,
                 "params": vs.get("params") or {},
                 "built_at": vs.get("built_at"),
-                "consent": latest_consent(services, p.id),
+                "consent": latest_consent(services.sessions, p.id),
             },
         }
 
@@ -85,6 +92,9 @@ def create(
     as_json: bool = JsonOpt,
 ) -> None:
     """Create a persona."""
+    from echome.db.models import Persona, PersonaProfile
+    from echome.db.session import transaction
+
     services = state.services()
     acting = acting_user(services, user)
     with transaction(services.sessions) as db:
@@ -99,6 +109,10 @@ def create(
 @persona_app.command("list")
 def list_(user: str = UserOpt, as_json: bool = JsonOpt) -> None:
     """List personas."""
+    from sqlalchemy import select
+
+    from echome.db.models import Persona
+
     services = state.services()
     acting = acting_user(services, user)
     with services.sessions() as db:
@@ -148,6 +162,9 @@ def add_media_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Add recordings of yourself: download, transcribe, measure your style, build your voice."""
+    from echome.db.models import User
+    from echome.persona.service import MediaInputError
+
     services = state.services()
     acting = acting_user(services, user)
     p = resolve(services, acting, persona)
@@ -159,8 +176,8 @@ def add_media_cmd(
     handles = [f.open("rb") for f in files]
     try:
         with services.sessions() as db:
-            sub = add_media(
-                services, db, db.get(User, acting.id), p.id,  # type: ignore[arg-type]
+            sub = services.media_intake.add_media(
+                db, db.get(User, acting.id), p.id,  # type: ignore[arg-type]
                 urls=urls, uploads=[(f.name, h) for f, h in zip(files, handles, strict=True)],
                 consent=consent, provider=voice_provider, client="cli",
             )  # fmt: skip
@@ -200,8 +217,12 @@ def voice_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """(Re)build the persona's voice from its media."""
+    from sqlalchemy import select
+
+    from echome.db.models import PersonaMedia, User
+    from echome.db.session import transaction
     from echome.persona.service import record_consent
-    from echome.voice.build import latest_consent
+    from echome.voice.builder import latest_consent
 
     services = state.services()
     acting = acting_user(services, user)
@@ -210,7 +231,7 @@ def voice_cmd(
         with transaction(services.sessions) as db:
             ids = list(db.scalars(select(PersonaMedia.id).where(PersonaMedia.persona_id == p.id)))
             record_consent(db, db.get(User, acting.id), p.id, ids, None, "cli")  # type: ignore[arg-type]
-    elif latest_consent(services, p.id) is None:
+    elif latest_consent(services.sessions, p.id) is None:
         fail("consent required: pass --consent to confirm you are the person in the media or have permission")
     job_id = services.submit_job(
         user_id=acting.id, kind="persona.voice", payload={"persona_id": p.id, "provider": provider}
@@ -245,6 +266,10 @@ def unset(persona: str, field: str, user: str = UserOpt) -> None:
 
 
 def _edit(persona: str, user: str | None, change: Any, label: str) -> None:
+    from echome.db.models import Persona
+    from echome.db.session import transaction
+    from echome.persona import profile as profiles
+
     services = state.services()
     acting = acting_user(services, user)
     p = resolve(services, acting, persona)
@@ -260,6 +285,9 @@ def _edit(persona: str, user: str | None, change: Any, label: str) -> None:
 @persona_app.command("versions")
 def versions(persona: str, user: str = UserOpt, as_json: bool = JsonOpt) -> None:
     """List the profile's saved versions."""
+    from echome.db.models import Persona
+    from echome.persona import profile as profiles
+
     services = state.services()
     acting = acting_user(services, user)
     p = resolve(services, acting, persona)
@@ -276,6 +304,10 @@ def versions(persona: str, user: str = UserOpt, as_json: bool = JsonOpt) -> None
 @persona_app.command("restore")
 def restore(persona: str, version: int, user: str = UserOpt) -> None:
     """Make an old profile version current again (saved as a new version)."""
+    from echome.db.models import Persona
+    from echome.db.session import transaction
+    from echome.persona import profile as profiles
+
     services = state.services()
     acting = acting_user(services, user)
     p = resolve(services, acting, persona)
@@ -345,7 +377,7 @@ def say(
     user: str = UserOpt,
 ) -> None:
     """Speak TEXT in the persona's voice."""
-    from echome.voice.speak import SpeakError, speak
+    from echome.voice.speaker import SpeakError
 
     fmt = output.suffix.lower().lstrip(".") or "ogg"
     if fmt not in ("ogg", "wav", "mp3"):
@@ -354,7 +386,7 @@ def say(
     acting = acting_user(services, user)
     p = resolve(services, acting, persona)
     try:
-        spoken = speak(services, persona_id=p.id, user_id=acting.id, text=text, fmt=fmt)  # type: ignore[arg-type]
+        spoken = services.speaker.speak(persona_id=p.id, user_id=acting.id, text=text, fmt=fmt)  # type: ignore[arg-type]
     except SpeakError as exc:
         fail(str(exc))
     output.write_bytes(spoken.audio)

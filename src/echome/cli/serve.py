@@ -32,21 +32,20 @@ def serve(
     if settings.embedded:
         ensure_owner(services)
     app = create_app(services, run_worker=not no_worker)
-    if not no_worker:
-        _warm_up_in_background(services)
+    warming = None if no_worker else _warm_up_in_background(services)
     host = host or settings.host
     port = port if port is not None else settings.port
     console.print(f"Echo Me on [bold]http://{host}:{port}[/bold]  (data: {settings.data_dir})")
     poller = None
     if settings.telegram_polling == "on" or (settings.telegram_polling == "auto" and not settings.public_url):
-        from echome.channels.polling import TelegramPoller
-
-        poller = TelegramPoller(services)  # bots without a webhook; a webhook bot answers 409 and waits
+        poller = services.make_poller()  # bots without a webhook; a webhook bot answers 409 and waits
         poller.start()
     config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True, access_log=False)
     uvicorn.Server(config).run()
     if poller is not None:
         poller.stop()
+    if warming is not None:
+        warming.join(timeout=120)
     services.close()
 
 
@@ -65,17 +64,19 @@ def worker(
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    _warm_up_in_background(services)
+    warming = _warm_up_in_background(services)
     w.start()
     console.print(f"worker {w.worker_id} consuming from {services.queue.backend} queue")
     while not stop.wait(0.5):
         pass
     console.print("stopping: finishing running jobs (signal again to stop now)")
     w.stop(graceful=True, timeout=services.settings.job_lease_seconds)
+    # A model still loading in native code when the interpreter exits aborts the process (SIGABRT).
+    warming.join(timeout=120)
     services.close()
 
 
-def _warm_up_in_background(services: Services) -> None:
+def _warm_up_in_background(services: Services) -> threading.Thread:
     """Load the models jobs use while the server starts listening, at the job threads' priority."""
     from echome.jobs.runner import lower_thread_priority
 
@@ -83,4 +84,6 @@ def _warm_up_in_background(services: Services) -> None:
         lower_thread_priority(services.settings.worker_nice)
         services.warm_up()
 
-    threading.Thread(target=run, name="echome-warm-up", daemon=True).start()
+    thread = threading.Thread(target=run, name="echome-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import threading
 from typing import Any
@@ -20,19 +19,20 @@ telegram_app = typer.Typer(
 
 def _api(persona: str, user: str | None) -> tuple[Any, Any, Any]:
     from echome.channels.telegram import TOKEN_PROVIDER
-    from echome.channels.telegram_api import TelegramApi
 
     services = state.services()
     acting = acting_user(services, user)
     p = resolve(services, acting, persona)
-    token = services.cloud_key(acting.id, TOKEN_PROVIDER, p.id)
+    token = services.models.key(acting.id, TOKEN_PROVIDER, p.id)
     if not token:
         fail(f"no bot token for {p.name}: echome keys set telegram_bot_token --persona {p.id}")
-    return services, p, TelegramApi(token, api_url=services.settings.telegram_api_url)
+    return services, p, services.bot_api(token)
 
 
 def _run(coro: Any) -> Any:
-    from echome.channels.telegram_api import TelegramError
+    import asyncio
+
+    from echome.channels.telegram.api import TelegramError
 
     try:
         return asyncio.run(coro)
@@ -53,7 +53,6 @@ def set_webhook(
     user: str = UserOpt,
 ) -> None:
     """Tell Telegram to deliver PERSONA's updates to URL/webhook/telegram/PERSONA_ID."""
-    from echome.channels.telegram import webhook_secret
 
     services, p, api = _api(persona, user)
     full = webhook_url(url, p.id)
@@ -61,7 +60,7 @@ def set_webhook(
     async def go() -> None:
         async with api:
             await api.set_webhook(
-                full, secret_token=webhook_secret(services, p.id), drop_pending=drop_pending
+                full, secret_token=services.telegram_inbox.webhook_secret(p.id), drop_pending=drop_pending
             )
 
     _run(go())
@@ -104,18 +103,18 @@ def poll(
     user: str = UserOpt,
 ) -> None:
     """Receive updates with getUpdates (no public address needed) and answer them, until Ctrl-C."""
-    from echome.channels.polling import TelegramPoller, bots_with_tokens
+    from echome.channels.telegram.polling import bots_with_tokens
 
     services = state.services()
     persona_id = None
     if persona:
         persona_id = resolve(services, acting_user(services, user), persona).id
-    if not bots_with_tokens(services, persona_id):
+    if not bots_with_tokens(services.sessions, persona_id):
         fail("no persona has a bot token: echome keys set telegram_bot_token --persona ID")
     worker = None if no_worker else services.make_worker()
     if worker is not None:
         worker.start()
-    poller = TelegramPoller(services, persona_id=persona_id)
+    poller = services.make_poller(persona_id=persona_id)
     poller.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -21,11 +21,13 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to `revision`. Every command starts here: an up-to-date database costs one read."""
     before = current_revision(engine)
+    target = head_revision(engine) if revision == "head" else revision
+    if before == target:
+        return
     command.upgrade(alembic_config(engine), revision)
-    after = current_revision(engine)
-    if after != before:
-        log.info("database schema upgraded", extra={"from_revision": before, "to_revision": after})
+    log.info("database schema upgraded", extra={"from_revision": before, "to_revision": target})
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -4,16 +4,16 @@ from echome.jobs.registry import (
     JobCancelled,
     JobContext,
     JobLost,
+    JobRegistry,
     PermanentJobError,
     TransientJobError,
-    job_handler,
 )
 
 __all__ = [
     "JobCancelled",
     "JobContext",
     "JobLost",
+    "JobRegistry",
     "PermanentJobError",
     "TransientJobError",
-    "job_handler",
 ]

@@ -1,4 +1,8 @@
-"""Job kinds and the context a handler runs in."""
+"""Job kinds and the context a handler runs in.
+
+The composition root registers every kind explicitly: `registry.register("catalog.import", job)`,
+or `register_lazy(kind, factory)` so a command that never runs that job never imports its stack.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,9 @@ import importlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from echome.bootstrap import Services
+from echome.lazy import Lazy
 
 
 class TransientJobError(RuntimeError):
@@ -29,40 +32,54 @@ class JobLost(BaseException):
 
 
 Handler = Callable[["JobContext", dict[str, Any]], "dict[str, Any] | None"]
-_HANDLERS: dict[str, Handler] = {}
 
 
-def job_handler(kind: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        _HANDLERS[kind] = fn
-        return fn
+class JobRegistry:
+    """Job kind -> handler. Lazy entries are built once, on first use, under a lock."""
 
-    return register
+    def __init__(self) -> None:
+        self._entries: dict[str, Lazy[Handler]] = {}
+        self._lock = threading.Lock()
+
+    def register(self, kind: str, handler: Handler) -> None:
+        self.register_lazy(kind, lambda: handler)
+
+    def register_lazy(self, kind: str, factory: Callable[[], Handler]) -> None:
+        with self._lock:
+            self._entries[kind] = Lazy(factory)
+
+    def get(self, kind: str) -> Handler | None:
+        entry = self._entries.get(kind)
+        return entry() if entry is not None else None
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._entries
+
+    def kinds(self) -> list[str]:
+        return sorted(self._entries)
 
 
-def get_handler(kind: str) -> Handler | None:
-    return _HANDLERS.get(kind)
-
-
-def known_kinds() -> list[str]:
-    return sorted(_HANDLERS)
-
-
-def load_plugins(modules: list[str]) -> None:
+def load_plugins(registry: JobRegistry, modules: list[str]) -> None:
+    """Each plugin module registers its kinds in a `register_jobs(registry)` function."""
     for name in modules:
-        importlib.import_module(name)
+        module = importlib.import_module(name)
+        register = getattr(module, "register_jobs", None)
+        if not callable(register):
+            raise ValueError(f"job plugin {name!r} has no register_jobs(registry) function")
+        register(registry)
 
 
 @dataclass
 class JobContext:
-    """What a handler may use: its ids, services, and progress reporting (which is also a checkpoint)."""
+    """What a handler gets besides its payload: its ids, progress reporting (also a checkpoint) and
+    cancellation. The parts a handler works with are its own constructor arguments."""
 
     job_id: str
     user_id: str
     kind: str
     attempt: int
-    services: Services
     report: Callable[[int | None, str | None], None]
+    max_attempts: int = 1
     cancel_event: threading.Event = field(default_factory=threading.Event)
     lost_event: threading.Event = field(default_factory=threading.Event)
 
@@ -80,3 +97,8 @@ class JobContext:
     @property
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
+
+    @property
+    def may_retry(self) -> bool:
+        """Whether a transient failure now gets another attempt."""
+        return self.attempt < self.max_attempts

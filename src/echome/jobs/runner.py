@@ -12,12 +12,14 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.session import transaction
 from echome.jobs import store
@@ -25,14 +27,11 @@ from echome.jobs.registry import (
     JobCancelled,
     JobContext,
     JobLost,
+    JobRegistry,
     PermanentJobError,
     TransientJobError,
-    get_handler,
 )
 from echome.secrets.redact import redact
-
-if TYPE_CHECKING:
-    from echome.bootstrap import Services
 
 log = logging.getLogger("echome.jobs")
 TRANSIENT = (TransientJobError, ConnectionError, TimeoutError)
@@ -65,17 +64,23 @@ def make_huey(*, name: str, redis_url: str | None, sqlite_path: str) -> Huey:
 
 
 class JobQueue:
-    """Sends job ids to the workers."""
+    """Sends job ids to the workers; a consumer thread runs each with the function given to `bind`."""
 
-    def __init__(self, huey: Huey, executor: JobExecutor, *, nice: int = 0) -> None:
+    def __init__(self, huey: Huey, *, nice: int = 0) -> None:
         self.huey = huey
         self.backend = "redis" if isinstance(huey, RedisHuey) else "sqlite"
+        self._run: Callable[[str], None] | None = None
 
         def run_job(job_id: str) -> None:  # runs on a consumer thread
             lower_thread_priority(nice)
-            executor.execute(job_id)
+            if self._run is None:
+                raise RuntimeError("this queue has no executor bound to it")
+            self._run(job_id)
 
         self._task = huey.task(retries=0, name="echome.run_job")(run_job)
+
+    def bind(self, run: Callable[[str], None]) -> None:
+        self._run = run
 
     def enqueue(self, job_id: str, *, delay: float = 0) -> None:
         if delay > 0:
@@ -97,17 +102,28 @@ class JobQueue:
 class JobExecutor:
     """Claims a job, runs its handler with a lease heartbeat, and records the outcome."""
 
-    def __init__(self, services: Services, *, worker_id: str | None = None) -> None:
-        self.services = services
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        registry: JobRegistry,
+        queue: JobQueue,
+        *,
+        lease_seconds: float,
+        retry_base_seconds: float,
+        retry_max_seconds: float,
+        worker_id: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.registry = registry
+        self.queue = queue
+        self.lease_seconds = lease_seconds
+        self.retry_base_seconds = retry_base_seconds
+        self.retry_max_seconds = retry_max_seconds
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
-    @property
-    def _s(self) -> Any:
-        return self.services.settings
-
     def execute(self, job_id: str) -> None:
-        sessions = self.services.sessions
-        lease = self._s.job_lease_seconds
+        sessions = self.sessions
+        lease = self.lease_seconds
         with transaction(sessions) as s:
             job = store.claim(s, job_id=job_id, worker_id=self.worker_id, lease=lease)
             if job is None:
@@ -126,7 +142,12 @@ class JobExecutor:
             )
             log.error("job gave up", extra=extra)
             return
-        handler = get_handler(kind)
+        try:
+            handler = self.registry.get(kind)
+        except Exception as exc:  # the handler's parts could not be built (a broken model, config)
+            log.exception("job handler could not be built", extra=extra)
+            self._finish(job_id, "failed", error=f"cannot run {kind}: {type(exc).__name__}: {exc}"[:500])
+            return
         if handler is None:
             self._finish(job_id, "failed", error=f"unknown job kind {kind!r} (is its module installed?)")
             return
@@ -139,7 +160,12 @@ class JobExecutor:
                     ctx.lost_event.set()
 
         ctx = JobContext(
-            job_id=job_id, user_id=user_id, kind=kind, attempt=attempts, services=self.services, report=report
+            job_id=job_id,
+            user_id=user_id,
+            kind=kind,
+            attempt=attempts,
+            max_attempts=max_attempts,
+            report=report,
         )
         stop_beat = threading.Event()
         beat = threading.Thread(
@@ -178,11 +204,11 @@ class JobExecutor:
             beat.join(timeout=5)
 
     def _heartbeat(self, ctx: JobContext, stop: threading.Event) -> None:
-        lease = self._s.job_lease_seconds
+        lease = self.lease_seconds
         interval = max(lease / 3, 0.2)
         while not stop.wait(interval):
             try:
-                with transaction(self.services.sessions) as s:
+                with transaction(self.sessions) as s:
                     ours, cancel = store.renew(s, job_id=ctx.job_id, worker_id=self.worker_id, lease=lease)
             except OperationalError:
                 log.warning("lease renewal failed; will retry", extra={"job_id": ctx.job_id})
@@ -194,7 +220,7 @@ class JobExecutor:
                 ctx.cancel_event.set()
 
     def _finish(self, job_id: str, status: str, **kw: Any) -> bool:
-        with transaction(self.services.sessions) as s:
+        with transaction(self.sessions) as s:
             return store.finish(s, job_id=job_id, worker_id=self.worker_id, status=status, **kw)
 
     def _retry_or_fail(self, job_id: str, attempts: int, max_attempts: int, error: str, extra: dict) -> None:
@@ -202,13 +228,11 @@ class JobExecutor:
             self._finish(job_id, "failed", error=f"gave up after {attempts} attempts: {error}")
             log.warning("job failed after retries", extra={**extra, "error": error})
             return
-        delay = store.backoff_seconds(
-            attempts, base=self._s.job_retry_base_seconds, cap=self._s.job_retry_max_seconds
-        )
-        with transaction(self.services.sessions) as s:
+        delay = store.backoff_seconds(attempts, base=self.retry_base_seconds, cap=self.retry_max_seconds)
+        with transaction(self.sessions) as s:
             when = store.schedule_retry(s, job_id=job_id, worker_id=self.worker_id, error=error, delay=delay)
         if when is not None:
-            self.services.queue.enqueue(job_id, delay=delay)
+            self.queue.enqueue(job_id, delay=delay)
             log.info("job will retry", extra={**extra, "delay": round(delay, 2), "error": error})
 
 
@@ -223,17 +247,27 @@ class _QuietConsumer(Consumer):
 class Worker:
     """Huey consumer threads plus the maintenance loop (worker heartbeat and lease reaper)."""
 
-    def __init__(self, services: Services, *, threads: int) -> None:
-        self.services = services
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        queue: JobQueue,
+        *,
+        worker_id: str,
+        threads: int,
+        lease_seconds: float,
+    ) -> None:
+        self.sessions = sessions
+        self.queue = queue
         self.threads = threads
-        self.worker_id = services.executor.worker_id
+        self.worker_id = worker_id
+        self.lease_seconds = lease_seconds
         self._stop = threading.Event()
         self._consumer: Consumer | None = None
         self._maint: threading.Thread | None = None
 
     def start(self) -> None:
         self._consumer = _QuietConsumer(
-            self.services.queue.huey,
+            self.queue.huey,
             workers=self.threads,
             worker_type="thread",
             periodic=False,
@@ -254,28 +288,27 @@ class Worker:
         if self._maint is not None:
             self._maint.join(timeout=5)
         try:
-            with transaction(self.services.sessions) as s:
+            with transaction(self.sessions) as s:
                 store.forget_worker(s, worker_id=self.worker_id)
         except OperationalError:
             pass
         log.info("worker stopped", extra={"worker": self.worker_id})
 
     def reap_once(self) -> list[str]:
-        s_ = self.services.settings
-        stale_after = timedelta(seconds=max(60.0, 4 * s_.job_lease_seconds))
-        with transaction(self.services.sessions) as s:
+        stale_after = timedelta(seconds=max(60.0, 4 * self.lease_seconds))
+        with transaction(self.sessions) as s:
             store.beat(s, worker_id=self.worker_id, hostname=socket.gethostname(), pid=os.getpid())
-        with transaction(self.services.sessions) as s:
+        with transaction(self.sessions) as s:
             released = store.release_expired(s)
             stale = store.stale_pending(s, older_than=stale_after)
         for job_id in released + stale:
-            self.services.queue.enqueue(job_id)
+            self.queue.enqueue(job_id)
         if released or stale:
             log.warning("requeued jobs", extra={"released": released, "stale": stale})
         return released + stale
 
     def _maintenance(self) -> None:
-        interval = max(min(self.services.settings.job_lease_seconds / 2, 10.0), 0.2)
+        interval = max(min(self.lease_seconds / 2, 10.0), 0.2)
         while not self._stop.is_set():
             try:
                 self.reap_once()

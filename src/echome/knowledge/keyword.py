@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -203,12 +204,21 @@ class KeywordCache:
     """One index per seller, rebuilt when the seller's catalog version changes.
 
     Reading the version costs a scan of the seller's chunk rows, so it is read at most once per
-    `recheck` seconds: an import shows up in keyword search within that time."""
+    `recheck` seconds: an import shows up in keyword search within that time. At most `max_sellers`
+    indexes are kept; the least recently used one is dropped (and rebuilt when asked for again)."""
 
-    def __init__(self, *, recheck: float = 2.0) -> None:
+    def __init__(self, *, recheck: float = 2.0, max_sellers: int = 64) -> None:
         self._lock = threading.Lock()
-        self._items: dict[str, tuple[Any, KeywordIndex, float]] = {}
+        self._items: OrderedDict[str, tuple[Any, KeywordIndex, float]] = OrderedDict()
         self.recheck = recheck
+        self.max_sellers = max_sellers
+
+    def _keep(self, user_id: str, item: tuple[Any, KeywordIndex, float]) -> None:
+        with self._lock:
+            self._items[user_id] = item
+            self._items.move_to_end(user_id)
+            while len(self._items) > self.max_sellers:
+                self._items.popitem(last=False)
 
     def get(
         self, user_id: str, version: Callable[[], Any], build: Callable[[], KeywordIndex]
@@ -220,12 +230,10 @@ class KeywordCache:
             return hit[1]
         current = version()
         if hit is not None and hit[0] == current:
-            with self._lock:
-                self._items[user_id] = (current, hit[1], now)
+            self._keep(user_id, (current, hit[1], now))
             return hit[1]
         index = build()
-        with self._lock:
-            self._items[user_id] = (current, index, now)
+        self._keep(user_id, (current, index, now))
         return index
 
     def invalidate(self, user_id: str) -> None:

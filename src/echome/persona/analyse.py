@@ -48,7 +48,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from echome.persona import lexicon as lx
-from echome.persona.evidence import Ctx
 from echome.persona.habits import find_catchphrases, find_fillers, name_words
 from echome.persona.selling import GREETING_RE, SIGN_OFF_RE, is_question, opening_or_closing, selling_traits
 from echome.persona.style import (
@@ -67,6 +66,7 @@ from echome.persona.style import (
     speech_seconds,
     style_summary,
 )
+from echome.persona.trait_evidence import Ctx
 from echome.providers.base import Segment
 
 __all__ = ["analyse_speech", "style_summary"]

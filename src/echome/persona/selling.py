@@ -13,8 +13,8 @@ from typing import Any
 
 from echome.persona import lexicon as lx
 from echome.persona import selling_lexicon as sl
-from echome.persona.evidence import EVIDENCE_CAP, Ctx
 from echome.persona.style import Sentence, display, span
+from echome.persona.trait_evidence import EVIDENCE_CAP, Ctx
 
 
 def _phrase_regex(phrases: Iterable[str], *extra: str) -> re.Pattern[str]:

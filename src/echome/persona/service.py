@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO
+from dataclasses import KW_ONLY, dataclass
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from echome.db.models import PersonaMedia, User, VoiceConsent
-
-if TYPE_CHECKING:
-    from echome.bootstrap import Services
+from echome.storage.base import FileStorage
 
 MAX_ITEMS = 25
 MEDIA_EXTENSIONS = (
@@ -27,6 +25,10 @@ class MediaInputError(ValueError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class Submit(Protocol):
+    def __call__(self, *, user_id: str, kind: str, payload: dict[str, Any] | None = None) -> str: ...
 
 
 @dataclass
@@ -59,75 +61,86 @@ def record_consent(
     return row
 
 
-def add_media(
-    services: Services,
-    db: Session,
-    user: User,
-    persona_id: str,
-    *,
-    urls: list[str] = (),  # type: ignore[assignment]
-    uploads: list[tuple[str, BinaryIO]] = (),  # type: ignore[assignment]
-    consent: bool = False,
-    statement: str | None = None,
-    build_voice: bool | None = None,
-    provider: str = "auto",
-    client: str = "api",
-) -> Submitted:
-    """Create media rows (uploads go to storage first), record consent, queue one `persona.media` job."""
-    if not urls and not uploads:
-        raise MediaInputError(422, "give at least one URL or file")
-    if len(urls) + len(uploads) > MAX_ITEMS:
-        raise MediaInputError(422, f"at most {MAX_ITEMS} recordings at once")
-    limit = services.settings.max_media_upload_bytes
-    rows: list[PersonaMedia] = []
-    stored: list[str] = []
-    try:
-        for url in dict.fromkeys(check_url(u) for u in urls):
-            rows.append(PersonaMedia(user_id=user.id, persona_id=persona_id, kind="url", source=url))
-        for name, fileobj in uploads:
-            if not name.lower().endswith(MEDIA_EXTENSIONS):
-                raise MediaInputError(
-                    415, f"{name}: not an audio or video file; use {', '.join(MEDIA_EXTENSIONS)}"
+@dataclass(eq=False)
+class MediaIntake:
+    """Takes a seller's recordings (URLs and uploads) for a persona and queues their processing."""
+
+    storage: FileStorage
+    submit: Submit
+    _: KW_ONLY
+    max_upload_bytes: int
+
+    def add_media(
+        self,
+        db: Session,
+        user: User,
+        persona_id: str,
+        *,
+        urls: list[str] = (),  # type: ignore[assignment]
+        uploads: list[tuple[str, BinaryIO]] = (),  # type: ignore[assignment]
+        consent: bool = False,
+        statement: str | None = None,
+        build_voice: bool | None = None,
+        provider: str = "auto",
+        client: str = "api",
+    ) -> Submitted:
+        """Create media rows (uploads go to storage first), record consent, queue one `persona.media` job."""
+        if not urls and not uploads:
+            raise MediaInputError(422, "give at least one URL or file")
+        if len(urls) + len(uploads) > MAX_ITEMS:
+            raise MediaInputError(422, f"at most {MAX_ITEMS} recordings at once")
+        limit = self.max_upload_bytes
+        rows: list[PersonaMedia] = []
+        stored: list[str] = []
+        try:
+            for url in dict.fromkeys(check_url(u) for u in urls):
+                rows.append(PersonaMedia(user_id=user.id, persona_id=persona_id, kind="url", source=url))
+            for name, fileobj in uploads:
+                if not name.lower().endswith(MEDIA_EXTENSIONS):
+                    raise MediaInputError(
+                        415, f"{name}: not an audio or video file; use {', '.join(MEDIA_EXTENSIONS)}"
+                    )
+                fileobj.seek(0, 2)
+                size = fileobj.tell()
+                fileobj.seek(0)
+                if size == 0:
+                    raise MediaInputError(422, f"{name}: the file is empty")
+                if size > limit:
+                    raise MediaInputError(413, f"{name}: larger than the {limit // (1024 * 1024)} MB limit")
+                row = PersonaMedia(
+                    user_id=user.id, persona_id=persona_id, kind="upload", source=name, title=name
                 )
-            fileobj.seek(0, 2)
-            size = fileobj.tell()
-            fileobj.seek(0)
-            if size == 0:
-                raise MediaInputError(422, f"{name}: the file is empty")
-            if size > limit:
-                raise MediaInputError(413, f"{name}: larger than the {limit // (1024 * 1024)} MB limit")
-            row = PersonaMedia(user_id=user.id, persona_id=persona_id, kind="upload", source=name, title=name)
-            db.add(row)
+                db.add(row)
+                db.flush()
+                row.upload_key = self.storage.put("media-uploads", user.id, f"{row.id}-{name}", fileobj)
+                stored.append(row.upload_key)
+                rows.append(row)
+            for r in rows:
+                r.status = "pending"
+            db.add_all(rows)
             db.flush()
-            row.upload_key = services.storage.put("media-uploads", user.id, f"{row.id}-{name}", fileobj)
-            stored.append(row.upload_key)
-            rows.append(row)
+            ids = [r.id for r in rows]
+            consent_row = record_consent(db, user, persona_id, ids, statement, client) if consent else None
+            db.commit()
+        except Exception:
+            db.rollback()
+            for key in stored:
+                self.storage.delete(key)
+            raise
+        job_id = self.submit(
+            user_id=user.id,
+            kind="persona.media",
+            payload={
+                "persona_id": persona_id,
+                "media_ids": ids,
+                "build_voice": consent if build_voice is None else build_voice,
+                "voice_provider": provider,
+            },
+        )
         for r in rows:
-            r.status = "pending"
-        db.add_all(rows)
-        db.flush()
-        ids = [r.id for r in rows]
-        consent_row = record_consent(db, user, persona_id, ids, statement, client) if consent else None
+            r.job_id = job_id
         db.commit()
-    except Exception:
-        db.rollback()
-        for key in stored:
-            services.storage.delete(key)
-        raise
-    job_id = services.submit_job(
-        user_id=user.id,
-        kind="persona.media",
-        payload={
-            "persona_id": persona_id,
-            "media_ids": ids,
-            "build_voice": consent if build_voice is None else build_voice,
-            "voice_provider": provider,
-        },
-    )
-    for r in rows:
-        r.job_id = job_id
-    db.commit()
-    return Submitted(job_id, rows, consent_row)
+        return Submitted(job_id, rows, consent_row)
 
 
 def media_view(m: PersonaMedia) -> dict[str, Any]:

@@ -18,7 +18,8 @@ from typing import Any
 from echome.providers.base import MissingDependency, ProviderError, Segment, Transcript, Word
 
 MODELS = ("tiny.en", "base")
-_MODEL_LOCK = threading.Lock()
+_MODEL_LOCK = threading.Lock()  # joining the base model's parts
+_LOAD_LOCK = threading.Lock()  # loading a model into memory
 _LOADED: dict[tuple[str, int], Any] = {}
 
 
@@ -82,18 +83,22 @@ class FasterWhisperSTT:
 
     def _load(self) -> Any:
         key = (self.model, self._threads)
-        with _MODEL_LOCK:
-            cached = _LOADED.get(key)
+        cached = _LOADED.get(key)
         if cached is not None:
             return cached
-        try:
-            from faster_whisper import WhisperModel
-        except ImportError as exc:  # pragma: no cover - a default dependency
-            raise MissingDependency("faster-whisper is missing; run: pip install -e .") from exc
-        path = model_dir(self.model, cache_dir=self._cache_dir)
-        loaded = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=self._threads)
-        with _MODEL_LOCK:
-            return _LOADED.setdefault(key, loaded)
+        # Loading under a lock: two threads asking at once (warm-up and a job) get one copy.
+        with _LOAD_LOCK:
+            cached = _LOADED.get(key)
+            if cached is not None:
+                return cached
+            try:
+                from faster_whisper import WhisperModel
+            except ImportError as exc:  # pragma: no cover - a default dependency
+                raise MissingDependency("faster-whisper is missing; run: pip install -e .") from exc
+            path = model_dir(self.model, cache_dir=self._cache_dir)
+            loaded = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=self._threads)
+            _LOADED[key] = loaded
+            return loaded
 
     def transcribe(self, audio_path: str, *, language: str | None = None) -> Transcript:
         model = self._load()

@@ -2,6 +2,7 @@
 
 A persona without a built voice speaks with the stock local voice, untransformed (neutral).
 Messaging apps want OGG/Opus 48 kHz mono for voice notes; WAV and MP3 are offered for downloads.
+A reply's voice note is stored at audio/{user}/responses/{message}.ogg.
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.models import Persona
 from echome.db.session import transaction
 from echome.media.audio import encode, load_audio, wav_bytes
-
-if TYPE_CHECKING:
-    from echome.bootstrap import Services
+from echome.providers.base import ModelsForSeller, ProviderError
+from echome.storage.base import FileStorage
 
 Format = Literal["ogg", "wav", "mp3"]
 MAX_CHARS = 5000
@@ -45,57 +47,89 @@ class Spoken:
         return CONTENT_TYPES[self.format]
 
 
-def voice_of(services: Services, persona_id: str, user_id: str) -> tuple[str, str, dict[str, Any]]:
-    with transaction(services.sessions) as db:
-        persona = db.get(Persona, persona_id)
-        if persona is None or persona.user_id != user_id:
-            raise SpeakError("persona not found")
-        provider = persona.voice_provider or "local"
-        voice_id = persona.voice_id or "piper:joe"
-        vs = dict(persona.voice_settings or {})
-    if provider == "elevenlabs":
-        settings = {**ELEVENLABS_DEFAULTS, **(vs.get("tts_overrides") or {})}
-    else:
-        settings = dict(vs.get("params") or {})
-    return provider, voice_id, settings
+@dataclass
+class SavedAudio:
+    key: str
+    audio: bytes
+    duration: float
+    characters: int
+    provider: str
+    timings: dict[str, float] = field(default_factory=dict)
 
 
-def speak(services: Services, *, persona_id: str, user_id: str, text: str, fmt: Format = "ogg") -> Spoken:
-    from echome.providers.base import ProviderError
+def response_key(user_id: str, message_id: str) -> tuple[str, str, str]:
+    """(kind, owner, name) of a reply's voice note in storage."""
+    return "audio", user_id, f"responses/{message_id}.ogg"
 
-    text = " ".join(text.split())
-    if not text:
-        raise SpeakError("there is no text to speak")
-    if len(text) > MAX_CHARS:
-        raise SpeakError(f"the text is {len(text)} characters; at most {MAX_CHARS} can be spoken at once")
-    provider, voice_id, settings = voice_of(services, persona_id, user_id)
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    try:
-        tts = services.tts(provider, user_id=user_id, scope=persona_id)
-        speech = tts.synthesize(text, voice_id=voice_id, settings=settings)
-    except ProviderError as exc:
-        raise SpeakError(f"speech failed: {exc}", transient=exc.transient) from None
-    except ValueError as exc:
-        raise SpeakError(str(exc)) from None
-    timings["synthesize"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    rate = speech.sample_rate or 22_050
-    wav = load_audio(io.BytesIO(speech.audio), sample_rate=rate)
-    duration = wav.size / rate
-    if speech.format == fmt:
-        audio = speech.audio
-    elif fmt == "wav":
-        audio = wav_bytes(wav, rate)
-    else:
-        audio = encode(wav, rate, codec="opus" if fmt == "ogg" else "mp3")
-    timings["encode"] = time.perf_counter() - t1
-    return Spoken(
-        audio=audio,
-        format=fmt,
-        provider=provider,
-        voice_id=voice_id,
-        characters=speech.characters,
-        duration=round(duration, 2),
-        timings=timings,
-    )
+
+@dataclass(eq=False)
+class Speaker:
+    sessions: sessionmaker[Session]
+    models: ModelsForSeller
+    storage: FileStorage
+
+    def voice_of(self, persona_id: str, user_id: str) -> tuple[str, str, dict[str, Any]]:
+        with transaction(self.sessions) as db:
+            persona = db.get(Persona, persona_id)
+            if persona is None or persona.user_id != user_id:
+                raise SpeakError("persona not found")
+            provider = persona.voice_provider or "local"
+            voice_id = persona.voice_id or "piper:joe"
+            vs = dict(persona.voice_settings or {})
+        if provider == "elevenlabs":
+            settings = {**ELEVENLABS_DEFAULTS, **(vs.get("tts_overrides") or {})}
+        else:
+            settings = dict(vs.get("params") or {})
+        return provider, voice_id, settings
+
+    def speak(self, *, persona_id: str, user_id: str, text: str, fmt: Format = "ogg") -> Spoken:
+        text = " ".join(text.split())
+        if not text:
+            raise SpeakError("there is no text to speak")
+        if len(text) > MAX_CHARS:
+            raise SpeakError(f"the text is {len(text)} characters; at most {MAX_CHARS} can be spoken at once")
+        provider, voice_id, settings = self.voice_of(persona_id, user_id)
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        try:
+            tts = self.models.tts(provider, user_id=user_id, scope=persona_id)
+            speech = tts.synthesize(text, voice_id=voice_id, settings=settings)
+        except ProviderError as exc:
+            raise SpeakError(f"speech failed: {exc}", transient=exc.transient) from None
+        except ValueError as exc:
+            raise SpeakError(str(exc)) from None
+        timings["synthesize"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        rate = speech.sample_rate or 22_050
+        wav = load_audio(io.BytesIO(speech.audio), sample_rate=rate)
+        duration = wav.size / rate
+        if speech.format == fmt:
+            audio = speech.audio
+        elif fmt == "wav":
+            audio = wav_bytes(wav, rate)
+        else:
+            audio = encode(wav, rate, codec="opus" if fmt == "ogg" else "mp3")
+        timings["encode"] = time.perf_counter() - t1
+        return Spoken(
+            audio=audio,
+            format=fmt,
+            provider=provider,
+            voice_id=voice_id,
+            characters=speech.characters,
+            duration=round(duration, 2),
+            timings=timings,
+        )
+
+    def save_reply(self, *, persona_id: str, user_id: str, text: str, message_id: str) -> SavedAudio:
+        """Speak a reply as an OGG/Opus voice note and store it under the reply's message id."""
+        spoken = self.speak(persona_id=persona_id, user_id=user_id, text=text, fmt="ogg")
+        kind, owner, name = response_key(user_id, message_id)
+        key = self.storage.put(kind, owner, name, spoken.audio)
+        return SavedAudio(
+            key=key,
+            audio=spoken.audio,
+            duration=spoken.duration,
+            characters=spoken.characters,
+            provider=spoken.provider,
+            timings=spoken.timings,
+        )

@@ -1,19 +1,9 @@
-"""A reply as a voice note: what is worth speaking, spoken in the persona's voice, saved as OGG/Opus.
-
-Lists, links and long tails read badly aloud: the voice note speaks the prose, and the full text
-(lists, prices, links) travels as text beside it.
-"""
+"""What of a reply is worth speaking. Lists, links and long tails read badly aloud: the voice note
+speaks the prose, and the full text (lists, prices, links) travels as text beside it."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-from echome.voice.speak import speak
-
-if TYPE_CHECKING:
-    from echome.bootstrap import Services
 
 MAX_SPOKEN_CHARS = 600  # about 40 seconds of speech
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
@@ -52,35 +42,4 @@ def needs_text_beside(answer: str, spoken: str) -> bool:
         bool(_URL.search(answer))
         or any(_LIST_LINE.match(ln) for ln in answer.splitlines())
         or (len(" ".join(answer.split())) > len(spoken) + 5)
-    )
-
-
-@dataclass
-class SavedAudio:
-    key: str
-    audio: bytes
-    duration: float
-    characters: int
-    provider: str
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-def response_key(user_id: str, message_id: str) -> tuple[str, str, str]:
-    """(kind, owner, name) of a reply's voice note in storage: audio/{user}/responses/{message}.ogg."""
-    return "audio", user_id, f"responses/{message_id}.ogg"
-
-
-def save_reply_audio(
-    services: Services, *, persona_id: str, user_id: str, text: str, message_id: str
-) -> SavedAudio:
-    spoken = speak(services, persona_id=persona_id, user_id=user_id, text=text, fmt="ogg")
-    kind, owner, name = response_key(user_id, message_id)
-    key = services.storage.put(kind, owner, name, spoken.audio)
-    return SavedAudio(
-        key=key,
-        audio=spoken.audio,
-        duration=spoken.duration,
-        characters=spoken.characters,
-        provider=spoken.provider,
-        timings=spoken.timings,
     )

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from echome.answer.pipeline import AnswerError, answer_question
+from echome.answer.pipeline import AnswerError
 from echome.app.deps import CurrentUser, DbSession, ServicesDep
 from echome.app.errors import ApiError, not_found
 from echome.app.routes.personas import get_persona
@@ -48,8 +48,7 @@ def chat(body: ChatIn, user: CurrentUser, db: DbSession, services: ServicesDep) 
     channel, external = resolve_client(db, user.id, body.client_id, "web")
     db.close()  # the pipeline opens its own sessions; keep none idle across a model call
     try:
-        result = answer_question(
-            services,
+        result = services.answerer.answer(
             user_id=user.id,
             persona_id=persona.id,
             question=body.message,

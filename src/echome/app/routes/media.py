@@ -15,8 +15,8 @@ from echome.app.errors import ApiError, not_found
 from echome.app.routes.personas import get_persona
 from echome.app.routes.products import safe_filename
 from echome.db.models import PersonaMedia, Transcript
-from echome.persona.service import MAX_ITEMS, MediaInputError, Submitted, add_media
-from echome.voice.build import consent_view
+from echome.persona.service import MAX_ITEMS, MediaInputError, Submitted
+from echome.voice.builder import consent_view
 
 router = APIRouter(prefix="/api/personas/{persona_id}/media", tags=["media"])
 
@@ -75,8 +75,8 @@ def add_media_urls(
 ) -> JSONResponse:
     get_persona(db, user.id, persona_id)
     try:
-        sub = add_media(
-            services, db, user, persona_id, urls=body.urls, consent=body.consent,
+        sub = services.media_intake.add_media(
+            db, user, persona_id, urls=body.urls, consent=body.consent,
             statement=body.consent_statement, build_voice=body.build_voice, provider=body.voice_provider,
             client=f"api {client_ip(request)}",
         )  # fmt: skip
@@ -100,8 +100,8 @@ def upload_media(
 ) -> JSONResponse:
     get_persona(db, user.id, persona_id)
     try:
-        sub = add_media(
-            services, db, user, persona_id,
+        sub = services.media_intake.add_media(
+            db, user, persona_id,
             uploads=[(safe_filename(f.filename or ""), f.file) for f in files],
             consent=consent, statement=consent_statement, build_voice=build_voice, provider=voice_provider,
             client=f"api {client_ip(request)}",

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from echome.app.deps import ServicesDep
-from echome.channels.telegram import UpdateRejected, check_secret, record_update
+from echome.channels.telegram.inbox import UpdateRejected
 
 router = APIRouter(tags=["telegram"])
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
@@ -22,7 +22,7 @@ MAX_UPDATE_BYTES = 1024 * 1024
 
 @router.post("/webhook/telegram/{persona_id}", summary="Telegram webhook (secret token required)")
 async def telegram_webhook(persona_id: str, request: Request, services: ServicesDep) -> JSONResponse:
-    if not check_secret(services, persona_id, request.headers.get(SECRET_HEADER)):
+    if not services.telegram_inbox.check_secret(persona_id, request.headers.get(SECRET_HEADER)):
         return JSONResponse(
             {"error": "forbidden", "detail": "wrong or missing secret token"}, status_code=403
         )
@@ -36,7 +36,7 @@ async def telegram_webhook(persona_id: str, request: Request, services: Services
     try:
         # A short database write: run it off the event loop so other requests keep flowing.
         status, job_id = await run_in_threadpool(
-            record_update, services, persona_id=persona_id, update=update
+            services.telegram_inbox.record, persona_id=persona_id, update=update
         )
     except UpdateRejected as exc:
         return JSONResponse({"error": "rejected", "detail": str(exc)}, status_code=exc.status)

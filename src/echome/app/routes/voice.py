@@ -14,8 +14,8 @@ from echome.app.errors import ApiError
 from echome.app.routes.personas import get_persona
 from echome.db.models import PersonaMedia, VoiceConsent
 from echome.persona.service import record_consent
-from echome.voice.build import consent_view
-from echome.voice.speak import SpeakError, speak
+from echome.voice.builder import consent_view
+from echome.voice.speaker import SpeakError
 
 router = APIRouter(prefix="/api/personas/{persona_id}", tags=["voice"])
 
@@ -112,7 +112,9 @@ def say(persona_id: str, body: SayIn, user: CurrentUser, db: DbSession, services
     get_persona(db, user.id, persona_id)
     db.close()
     try:
-        spoken = speak(services, persona_id=persona_id, user_id=user.id, text=body.text, fmt=body.format)
+        spoken = services.speaker.speak(
+            persona_id=persona_id, user_id=user.id, text=body.text, fmt=body.format
+        )
     except SpeakError as exc:
         raise ApiError(503 if exc.transient else 422, str(exc)) from None
     return Response(

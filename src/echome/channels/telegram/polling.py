@@ -10,18 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
-from echome.channels.telegram import TOKEN_PROVIDER, UpdateRejected, record_update
-from echome.channels.telegram_api import TelegramApi, TelegramError
+from echome.channels.telegram import TOKEN_PROVIDER
+from echome.channels.telegram.api import TelegramApi, TelegramError
+from echome.channels.telegram.inbox import TelegramInbox, UpdateRejected
 from echome.db.models import ApiKey, Persona
 from echome.db.session import transaction
-
-if TYPE_CHECKING:
-    from echome.bootstrap import Services
+from echome.providers.base import ModelsForSeller
 
 log = logging.getLogger("echome.telegram")
 
@@ -33,8 +33,8 @@ class _Bot:
     key_version: str  # the key row's updated_at: a new token restarts the loop
 
 
-def bots_with_tokens(services: Services, persona_id: str | None = None) -> list[_Bot]:
-    with transaction(services.sessions) as db:
+def bots_with_tokens(sessions: sessionmaker[Session], persona_id: str | None = None) -> list[_Bot]:
+    with transaction(sessions) as db:
         q = (
             select(ApiKey.scope, ApiKey.user_id, ApiKey.updated_at)
             .join(Persona, Persona.id == ApiKey.scope)
@@ -47,9 +47,20 @@ def bots_with_tokens(services: Services, persona_id: str | None = None) -> list[
 
 class TelegramPoller:
     def __init__(
-        self, services: Services, *, persona_id: str | None = None, long_poll: int = 25, rescan: float = 30.0
+        self,
+        sessions: sessionmaker[Session],
+        models: ModelsForSeller,
+        inbox: TelegramInbox,
+        *,
+        bot_api: Callable[[str], TelegramApi],
+        persona_id: str | None = None,
+        long_poll: int = 25,
+        rescan: float = 30.0,
     ) -> None:
-        self.services = services
+        self.sessions = sessions
+        self.models = models
+        self.inbox = inbox
+        self.bot_api = bot_api
         self.persona_id = persona_id
         self.long_poll = long_poll
         self.rescan = rescan
@@ -71,7 +82,7 @@ class TelegramPoller:
     def _supervise(self) -> None:
         while not self.stop_event.is_set():
             try:
-                for bot in bots_with_tokens(self.services, self.persona_id):
+                for bot in bots_with_tokens(self.sessions, self.persona_id):
                     running = self._threads.get(bot.persona_id)
                     if (
                         running
@@ -87,7 +98,7 @@ class TelegramPoller:
             self.stop_event.wait(self.rescan)
 
     def _poll_bot(self, bot: _Bot) -> None:
-        token = self.services.cloud_key(bot.user_id, TOKEN_PROVIDER, bot.persona_id)
+        token = self.models.key(bot.user_id, TOKEN_PROVIDER, bot.persona_id)
         if not token:
             return
         try:
@@ -99,7 +110,7 @@ class TelegramPoller:
     async def _loop(self, bot: _Bot, token: str) -> None:
         offset: int | None = None
         backoff = 1.0
-        async with TelegramApi(token, api_url=self.services.settings.telegram_api_url) as api:
+        async with self.bot_api(token) as api:
             while not self.stop_event.is_set():
                 current = self._threads.get(bot.persona_id)
                 if current is not None and current[1] != bot.key_version:
@@ -119,9 +130,7 @@ class TelegramPoller:
                 backoff = 1.0
                 for update in updates:
                     try:
-                        await asyncio.to_thread(
-                            record_update, self.services, persona_id=bot.persona_id, update=update
-                        )
+                        await asyncio.to_thread(self.inbox.record, persona_id=bot.persona_id, update=update)
                         self.received += 1
                     except UpdateRejected as exc:
                         log.warning("telegram update rejected", extra={"error": str(exc)})

@@ -4,6 +4,10 @@ Reply modes per customer (kept in the client's notes): "voice" (a voice note wit
 the default), "text", or "mirror" (voice in → voice out, text in → text out). A voice note that cannot
 be made or sent falls back to a text message. Errors the seller must fix (a revoked token) fail the
 job with the reason; a customer who blocked the bot is recorded and not retried.
+
+One chat's updates are answered in the order Telegram numbered them, across every worker process:
+the job holds the chat's lock (`ChatLocks`) and first answers any earlier update of the same chat
+that is still waiting for its own job.
 """
 
 from __future__ import annotations
@@ -12,22 +16,28 @@ import asyncio
 import contextlib
 import logging
 import tempfile
-import threading
 import time
+from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from echome.answer import memory
-from echome.answer.pipeline import AnswerError, answer_question
-from echome.answer.speech import needs_text_beside
-from echome.channels.telegram import CHANNEL, JOB_KIND, TOKEN_PROVIDER
-from echome.channels.telegram_api import MAX_CAPTION, TelegramApi, TelegramError
-from echome.db.models import ChannelUpdate, Persona
+from echome.answer.pipeline import Answerer, AnswerError
+from echome.channels.chat_order import ChatBusy, ChatLocks
+from echome.channels.telegram import CHANNEL, TOKEN_PROVIDER
+from echome.channels.telegram.api import TelegramApi, TelegramError
+from echome.channels.telegram.deliver import caption_for, deliver
+from echome.db.models import TERMINAL_STATUSES, ChannelUpdate, Job, Persona
 from echome.db.session import transaction
-from echome.jobs import JobContext, PermanentJobError, TransientJobError, job_handler
-
-if TYPE_CHECKING:
-    from echome.bootstrap import Services
+from echome.jobs import JobContext, PermanentJobError, TransientJobError
+from echome.providers.base import ModelsForSeller, ProviderError, SpeechToText
+from echome.ratelimit import RateLimiter
+from echome.storage.base import FileStorage
+from echome.voice.spoken_text import needs_text_beside
 
 log = logging.getLogger("echome.telegram")
 
@@ -38,92 +48,146 @@ HELP = (
     "/help: this message"
 )
 NOT_UNDERSTOOD = "I can read text messages and listen to voice notes. Could you send your question that way?"
-# One customer's messages are handled one at a time in a process, so a quick second message sees the
-# first one's answer in the conversation (worker processes on other machines do not share this).
-_CHAT_LOCKS: dict[str, threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
 
 
-def _chat_lock(key: str) -> threading.Lock:
-    with _LOCKS_GUARD:
-        if len(_CHAT_LOCKS) > 10_000:
-            _CHAT_LOCKS.clear()  # held locks stay referenced by their holders
-        return _CHAT_LOCKS.setdefault(key, threading.Lock())
+@dataclass(frozen=True)
+class TelegramLimits:
+    max_voice_bytes: int = 20 * 1024 * 1024  # Telegram's own limit for bot downloads
+    max_voice_seconds: int = 300
+    chat_per_minute: int = 20  # 0: no limit
+    languages: tuple[str, ...] = ("en",)  # languages answered; a voice note in another gets a notice
 
 
-@job_handler(JOB_KIND)
-def handle_update_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
-    services = ctx.services
-    with transaction(services.sessions) as db:
-        row = db.get(ChannelUpdate, payload["update"])
-        if row is None:
-            raise PermanentJobError("the update is gone (its persona was deleted)")
-        if row.status in ("done", "ignored"):
-            return {"status": row.status, "repeat": True}
-        persona = db.get(Persona, row.persona_id)
-        if persona is None:
-            raise PermanentJobError("the persona was deleted")
-        update, persona_id, user_id, row_id = dict(row.payload), row.persona_id, row.user_id, row.id
-    token = services.cloud_key(user_id, TOKEN_PROVIDER, persona_id)
-    if not token:
-        _mark(services, row_id, "failed", "no Telegram bot token for this persona")
-        raise PermanentJobError(
-            "no Telegram bot token for this persona: `echome keys set telegram_bot_token`"
-        )
-    handler = _Handler(services, ctx, persona_id=persona_id, user_id=user_id, row_id=row_id, token=token)
-    chat_id = ((update.get("message") or {}).get("chat") or {}).get("id")
-    try:
-        with _chat_lock(f"{persona_id}:{chat_id}"):
-            result = asyncio.run(handler.run(update))
-    except TelegramError as exc:
-        if exc.kind == "blocked":
-            _mark(services, row_id, "done", str(exc))
-            return {"status": "blocked", "error": str(exc)}
-        if exc.transient and ctx.attempt < services.settings.job_max_attempts:
+@dataclass
+class _Update:
+    row_id: str
+    update_id: int
+    persona_id: str
+    user_id: str
+    payload: dict[str, Any]
+
+    @property
+    def chat_id(self) -> Any:
+        return ((self.payload.get("message") or {}).get("chat") or {}).get("id")
+
+
+@dataclass(eq=False)
+class TelegramUpdateJob:
+    sessions: sessionmaker[Session]
+    answerer: Answerer
+    stt: Callable[[], SpeechToText]  # loaded on the first voice note
+    models: ModelsForSeller
+    storage: FileStorage
+    ratelimiter: RateLimiter
+    chat_locks: ChatLocks
+    _: KW_ONLY
+    bot_api: Callable[[str], TelegramApi]
+    limits: TelegramLimits
+    tmp_dir: Path
+
+    def __call__(self, ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+        with transaction(self.sessions) as db:
+            row = db.get(ChannelUpdate, payload["update"])
+            if row is None:
+                raise PermanentJobError("the update is gone (its persona was deleted)")
+            if row.status in ("done", "ignored"):
+                return {"status": row.status, "repeat": True}
+            if db.get(Persona, row.persona_id) is None:
+                raise PermanentJobError("the persona was deleted")
+            this = _Update(row.id, row.update_id, row.persona_id, row.user_id, dict(row.payload))
+        token = self.models.key(this.user_id, TOKEN_PROVIDER, this.persona_id)
+        if not token:
+            self.mark(this.row_id, "failed", "no Telegram bot token for this persona")
+            raise PermanentJobError(
+                "no Telegram bot token for this persona: `echome keys set telegram_bot_token`"
+            )
+        try:
+            with self.chat_locks.hold(f"{this.persona_id}:{this.chat_id}"):
+                for earlier in self._waiting_before(this):
+                    self._answer_earlier(ctx, earlier, token)
+                current = self._reload(this.row_id, finished=("done", "ignored"))
+                if current is None:  # answered by the job of a later update of this chat
+                    return {"status": "done", "repeat": True}
+                return self._answer(ctx, current, token)
+        except ChatBusy as exc:
             raise TransientJobError(str(exc)) from None
-        _mark(services, row_id, "failed", str(exc))
-        raise PermanentJobError(str(exc)) from None
-    _mark(services, row_id, result.get("status", "done"), result.get("error"))
-    return result
+
+    def _answer(self, ctx: JobContext, update: _Update, token: str) -> dict[str, Any]:
+        turn = _Turn(self, update, token)
+        try:
+            result = asyncio.run(turn.run(update.payload))
+        except TelegramError as exc:
+            if exc.kind == "blocked":
+                self.mark(update.row_id, "done", str(exc))
+                return {"status": "blocked", "error": str(exc)}
+            if exc.transient and ctx.may_retry:
+                raise TransientJobError(str(exc)) from None
+            self.mark(update.row_id, "failed", str(exc))
+            raise PermanentJobError(str(exc)) from None
+        self.mark(update.row_id, result.get("status", "done"), result.get("error"))
+        return result
+
+    def _waiting_before(self, this: _Update) -> list[str]:
+        """Earlier updates of this chat that no job has answered yet and whose own job still runs."""
+        with transaction(self.sessions) as db:
+            rows = db.execute(
+                select(ChannelUpdate.id, ChannelUpdate.payload)
+                .join(Job, Job.id == ChannelUpdate.job_id)
+                .where(
+                    ChannelUpdate.persona_id == this.persona_id,
+                    ChannelUpdate.channel == CHANNEL,
+                    ChannelUpdate.update_id < this.update_id,
+                    ChannelUpdate.status.in_(("received", "answered")),
+                    Job.status.not_in(TERMINAL_STATUSES),
+                )
+                .order_by(ChannelUpdate.update_id)
+                .limit(50)
+            ).all()
+        chat = this.chat_id
+        return [
+            rid for rid, body in rows if ((body or {}).get("message") or {}).get("chat", {}).get("id") == chat
+        ]
+
+    def _answer_earlier(self, ctx: JobContext, row_id: str, token: str) -> None:
+        """Answer an update that came first; its own job then finds it done. A failure is left to
+        that job (so one broken message does not hold up the chat)."""
+        update = self._reload(row_id)
+        if update is None:
+            return
+        try:
+            self._answer(ctx, update, token)
+        except (TransientJobError, PermanentJobError, ProviderError) as exc:
+            log.warning("an earlier update is left to its own job", extra={"row": row_id, "error": str(exc)})
+        except Exception:
+            log.exception("an earlier update is left to its own job", extra={"row": row_id})
+
+    def _reload(
+        self, row_id: str, finished: tuple[str, ...] = ("done", "ignored", "failed")
+    ) -> _Update | None:
+        with transaction(self.sessions) as db:
+            row = db.get(ChannelUpdate, row_id)
+            if row is None or row.status in finished:
+                return None
+            return _Update(row.id, row.update_id, row.persona_id, row.user_id, dict(row.payload))
+
+    def mark(self, row_id: str, status: str, error: str | None = None, **payload: Any) -> None:
+        with transaction(self.sessions) as db:
+            row = db.get(ChannelUpdate, row_id)
+            if row is not None:
+                row.status = status
+                row.error = error
+                if payload:
+                    row.payload = {**row.payload, **payload}
 
 
-def _mark(services: Services, row_id: str, status: str, error: str | None = None, **payload: Any) -> None:
-    with transaction(services.sessions) as db:
-        row = db.get(ChannelUpdate, row_id)
-        if row is not None:
-            row.status = status
-            row.error = error
-            if payload:
-                row.payload = {**row.payload, **payload}
+class _Turn:
+    """One update of one chat, on the event loop: commands, listening, answering, delivering."""
 
-
-def caption_for(answer: str, citations: list[dict[str, Any]]) -> str:
-    """The answer and where it came from, within Telegram's caption limit."""
-    seen: list[str] = []
-    for c in citations:
-        name = c.get("name") or c.get("source") or ""
-        if c.get("sku"):
-            name += f" (SKU {c['sku']})"
-        if c.get("page") is not None and c.get("source"):
-            name += f", {c['source']} p. {c['page']}"
-        if name and name not in seen:
-            seen.append(name)
-    sources = "\n".join(f"Source: {s}" for s in seen[:3])
-    text = f"{answer}\n\n{sources}".strip() if sources else answer
-    if len(text) <= MAX_CAPTION:
-        return text
-    room = MAX_CAPTION - len(sources) - 3
-    short = answer[: max(0, room - 1)].rsplit(" ", 1)[0] + "…"
-    return f"{short}\n\n{sources}".strip()[:MAX_CAPTION]
-
-
-class _Handler:
-    def __init__(
-        self, services: Services, ctx: JobContext, *, persona_id: str, user_id: str, row_id: str, token: str
-    ) -> None:
-        self.services, self.ctx = services, ctx
-        self.persona_id, self.user_id, self.row_id, self.token = persona_id, user_id, row_id, token
-        self.settings = services.settings
+    def __init__(self, job: TelegramUpdateJob, update: _Update, token: str) -> None:
+        self.job = job
+        self.persona_id, self.user_id, self.row_id = update.persona_id, update.user_id, update.row_id
+        self.token = token
+        self.limits = job.limits
 
     async def run(self, update: dict[str, Any]) -> dict[str, Any]:
         message = update.get("message") or {}
@@ -131,9 +195,9 @@ class _Handler:
         sender = message.get("from") or {}
         if chat_id is None or not sender.get("id") or sender.get("is_bot"):
             return {"status": "ignored", "reason": "not a message from a person"}
-        async with TelegramApi(self.token, api_url=self.settings.telegram_api_url) as api:
+        async with self.job.bot_api(self.token) as api:
             if "_reply" in update:  # answered on an earlier attempt; only delivery failed
-                return await self._deliver(api, chat_id, update["_reply"])
+                return await deliver(api, self.job.storage, chat_id, update["_reply"])
             if not self._allowed(chat_id):
                 return await self._slow_down(api, chat_id)
             client_ref, name = str(sender["id"]), sender.get("first_name")
@@ -154,21 +218,21 @@ class _Handler:
             return {"status": "ignored", "reason": "empty message"}
 
     def _allowed(self, chat_id: int) -> bool:
-        limit = self.settings.telegram_chat_per_minute
+        limit = self.limits.chat_per_minute
         if limit <= 0:
             return True
-        return self.services.ratelimiter.hit(f"tg:{self.persona_id}:{chat_id}", limit=limit).allowed
+        return self.job.ratelimiter.hit(f"tg:{self.persona_id}:{chat_id}", limit=limit).allowed
 
     async def _slow_down(self, api: TelegramApi, chat_id: int) -> dict[str, Any]:
         # One notice per minute, then silence until the limit resets.
-        if self.services.ratelimiter.hit(f"tg-notice:{self.persona_id}:{chat_id}", limit=1).allowed:
+        if self.job.ratelimiter.hit(f"tg-notice:{self.persona_id}:{chat_id}", limit=1).allowed:
             await api.send_message(
                 chat_id, "You're sending messages faster than I can answer. Give me a minute!"
             )
         return {"status": "done", "reason": "rate limited"}
 
     def _client_notes(self, client_ref: str, name: str | None, **changes: Any) -> dict[str, Any]:
-        with transaction(self.services.sessions) as db:
+        with transaction(self.job.sessions) as db:
             client = memory.client_for(
                 db,
                 user_id=self.user_id,
@@ -200,7 +264,7 @@ class _Handler:
             said = "Let's start over. What can I help you with?"
         elif command == "/start":
             self._client_notes(client_ref, name)
-            with transaction(self.services.sessions) as db:
+            with transaction(self.job.sessions) as db:
                 persona = db.get(Persona, self.persona_id)
                 persona_name = persona.name if persona else "your seller"
             hello = f"Hi {name}!" if name else "Hi!"
@@ -211,10 +275,7 @@ class _Handler:
         return {"status": "done", "command": command}
 
     async def _transcribe(self, api: TelegramApi, chat_id: int, voice: dict[str, Any]) -> str | None:
-        max_bytes, max_seconds = (
-            self.settings.telegram_max_voice_bytes,
-            self.settings.telegram_max_voice_seconds,
-        )
+        max_bytes, max_seconds = self.limits.max_voice_bytes, self.limits.max_voice_seconds
         if (voice.get("file_size") or 0) > max_bytes or (voice.get("duration") or 0) > max_seconds:
             await api.send_message(
                 chat_id,
@@ -236,7 +297,7 @@ class _Handler:
                 chat_id, "I couldn't listen to that voice note. Could you type your question?"
             )
             return None
-        languages = [x.strip() for x in self.settings.persona_languages.split(",") if x.strip()]
+        languages = self.limits.languages
         text = transcript.text.strip()
         if text and transcript.language not in languages and transcript.language_probability >= 0.5:
             await api.send_message(
@@ -249,13 +310,11 @@ class _Handler:
         return text
 
     def _stt(self, data: bytes) -> Any:
-        from echome.providers.base import ProviderError
-
         with tempfile.TemporaryDirectory(dir=self._tmp()) as tmp:
             path = Path(tmp) / "voice.oga"
             path.write_bytes(data)
             try:
-                return self.services.stt.transcribe(str(path))
+                return self.job.stt().transcribe(str(path))
             except (ProviderError, ValueError, OSError) as exc:
                 log.warning("voice note unreadable", extra={"error": str(exc)[:200]})
                 return None
@@ -264,7 +323,7 @@ class _Handler:
                 return None
 
     def _tmp(self) -> str:
-        d = self.settings.data_dir / "tmp"
+        d = self.job.tmp_dir
         d.mkdir(parents=True, exist_ok=True)
         return str(d)
 
@@ -286,8 +345,7 @@ class _Handler:
         typing = asyncio.create_task(self._keep_acting(api, chat_id, "record_voice" if speak else "typing"))
         try:
             result = await asyncio.to_thread(
-                answer_question,
-                self.services,
+                self.job.answerer.answer,
                 user_id=self.user_id,
                 persona_id=self.persona_id,
                 question=question,
@@ -315,8 +373,8 @@ class _Handler:
             "timings": result.timings,
             "speech_error": result.speech_error,
         }
-        _mark(self.services, self.row_id, "answered", None, _reply=reply)
-        return await self._deliver(api, chat_id, reply)
+        self.job.mark(self.row_id, "answered", None, _reply=reply)
+        return await deliver(api, self.job.storage, chat_id, reply)
 
     async def _keep_acting(self, api: TelegramApi, chat_id: int, action: str) -> None:
         """Telegram shows a chat action for about 5 s: repeat it while the answer is being made."""
@@ -326,31 +384,3 @@ class _Handler:
             except TelegramError:
                 return
             await asyncio.sleep(4.0)
-
-    async def _deliver(self, api: TelegramApi, chat_id: int, reply: dict[str, Any]) -> dict[str, Any]:
-        sent: dict[str, Any] = {
-            "status": "done",
-            "message_id": reply.get("message_id"),
-            "timings": reply.get("timings"),
-        }
-        if reply.get("audio_key"):
-            try:
-                audio = self.services.storage.get(reply["audio_key"])
-                caption = reply["caption"]
-                sent["voice"] = await api.send_voice(
-                    chat_id, audio, caption=caption, duration=reply.get("duration")
-                )
-                sent["sent_voice_at"] = time.time()
-                if reply.get("text_beside") or len(caption) < len(reply["text"]):
-                    sent["text"] = await api.send_message(chat_id, reply["text"])
-                return sent
-            except TelegramError as exc:
-                if exc.kind in ("token", "blocked") or exc.transient:
-                    raise
-                sent["voice_error"] = str(exc)  # e.g. voice messages forbidden by the user's privacy settings
-            except Exception as exc:  # storage lost the file: the text still goes out
-                sent["voice_error"] = str(exc)[:200]
-        sent["text"] = await api.send_message(
-            chat_id, reply["caption"] if len(reply["caption"]) <= 4096 else reply["text"]
-        )
-        return sent

@@ -1,0 +1,186 @@
+"""The answer stage on its own: an `Answerer` built from fakes beside the Protocols (`ScriptedChat`,
+`HashingEmbedder`, `MemoryVectorStore`, `FixedModels`) and an in-memory SQLite database. No HTTP app,
+no model, no files: each test runs in milliseconds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from echome.answer.evidence import EvidenceFinder
+from echome.answer.pipeline import Answerer, AnswerError
+from echome.db.models import Base, Client, Message, Persona, PersonaProfile, User
+from echome.knowledge.index import ingest_catalog
+from echome.knowledge.parse import parse_catalog
+from echome.knowledge.retrieve import Retriever
+from echome.providers.base import ProviderError
+from echome.providers.fakes import FixedModels, HashingEmbedder, MemoryVectorStore, ScriptedChat
+from echome.providers.rerank_local import LocalReranker
+from echome.voice.speaker import SavedAudio
+
+CATALOG = b"""name,sku,price,stock,description
+Trail Runner 2,TR-200,129.00,14,Light trail running shoe with a grippy rubber outsole and a mesh upper.
+Summit Rain Jacket,SJ-310,89.50,3,Waterproof rain jacket with taped seams and a packable hood for hiking.
+Cedar Camp Mug,CM-015,18.00,120,Enamel steel camping mug that holds 350 ml and survives the campfire.
+"""
+NOTES = json.dumps({"name": None, "preferences": [], "budget": None, "objections": [], "stage": "interested"})
+
+
+class RecordingSpeaker:
+    """A ReplySpeaker that remembers what it was asked to say (or fails, when told to)."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.said: list[str] = []
+        self.fail = fail
+
+    def save_reply(self, *, persona_id: str, user_id: str, text: str, message_id: str) -> SavedAudio:
+        if self.fail:
+            raise ProviderError("the voice service is down")
+        self.said.append(text)
+        return SavedAudio(
+            key=f"audio/{user_id}/responses/{message_id}.ogg",
+            audio=b"OggS",
+            duration=1.5,
+            characters=len(text),
+            provider="fake",
+            timings={"synthesize": 0.01},
+        )
+
+
+@dataclass
+class Shop:
+    sessions: sessionmaker[Session]
+    finder: EvidenceFinder
+    user_id: str
+    persona_id: str
+
+    def answerer(self, *, chat: Any = None, speaker: Any = None) -> Answerer:
+        return Answerer(self.sessions, self.finder, FixedModels(chat=chat), speaker)
+
+
+@pytest.fixture
+def shop() -> Iterator[Shop]:
+    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    Base.metadata.create_all(engine)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    with sessions.begin() as db:
+        user = User(email="seller@example.com")
+        db.add(user)
+        db.flush()
+        persona = Persona(user_id=user.id, name="Ana")
+        db.add(persona)
+        db.flush()
+        greeting = {"text": "Hey there!", "evidence": []}
+        db.add(PersonaProfile(user_id=user.id, persona_id=persona.id, auto_extracted={"greeting": greeting}))
+        user_id, persona_id = user.id, persona.id
+    embedder, store = HashingEmbedder(), MemoryVectorStore()
+    ingest_catalog(
+        parse_catalog(CATALOG, "outdoor.csv"),
+        user_id=user_id,
+        persona_id=None,
+        sessions=sessions,
+        embedder=embedder,
+        store=store,
+    )
+    retriever = Retriever(sessions=sessions, embedder=embedder, store=store, reranker=LocalReranker())
+    yield Shop(sessions, EvidenceFinder(sessions, retriever, default_currency="USD"), user_id, persona_id)
+    engine.dispose()
+
+
+def ask(shop: Shop, answerer: Answerer, question: str, **kw: Any) -> Any:
+    return answerer.answer(user_id=shop.user_id, persona_id=shop.persona_id, question=question, **kw)
+
+
+def test_composer_answers_price_and_stock_from_the_typed_fields(shop: Shop) -> None:
+    out = ask(shop, shop.answerer(), "How much is the Summit Rain Jacket?")
+    assert out.mode == "composer"
+    assert "$89.50" in out.answer and "Summit Rain Jacket" in out.answer
+    assert out.citations and out.citations[0]["sku"] == "SJ-310"
+    assert out.guardrail["composer"]["unsupported"] == []
+    with shop.sessions() as db:
+        roles = [m.role for m in db.scalars(select(Message).order_by(Message.created_at, Message.id))]
+    assert sorted(roles) == ["assistant", "user"]
+
+
+def test_llm_draft_with_an_invented_price_is_rewritten_once(shop: Shop) -> None:
+    chat = ScriptedChat(
+        [
+            "The Summit Rain Jacket is $45 today only!",
+            "The Summit Rain Jacket is $89.50, with taped seams and a packable hood.",
+            NOTES,
+        ]
+    )
+    out = ask(shop, shop.answerer(chat=chat), "How much is the Summit Rain Jacket?")
+    assert out.mode == "llm"
+    assert out.answer == "The Summit Rain Jacket is $89.50, with taped seams and a packable hood."
+    first = {claim["text"] for claim in out.guardrail["first_draft"]["unsupported"]}
+    assert any("45" in text for text in first)
+    system, *_rest, user = chat.calls[0]["messages"]
+    assert system.role == "system" and "You are Ana" in system.content
+    assert "Summit Rain Jacket" in user.content
+    assert "not in the product context" in chat.calls[1]["messages"][-1].content
+
+
+def test_a_draft_that_keeps_inventing_is_cut_to_what_the_catalog_supports(shop: Shop) -> None:
+    lie = "The Cedar Camp Mug holds 350 ml. It is 90% off this week."
+    out = ask(shop, shop.answerer(chat=ScriptedChat([lie, lie, NOTES])), "Tell me about the Cedar Camp Mug")
+    assert "350 ml" in out.answer and "90%" not in out.answer
+    assert out.guardrail["regenerated"]["unsupported"]
+
+
+def test_a_failing_llm_falls_back_to_the_composer(shop: Shop) -> None:
+    chat = ScriptedChat([ProviderError("HTTP 500 from the model", transient=True)])
+    out = ask(shop, shop.answerer(chat=chat), "How much is the Trail Runner 2?")
+    assert out.mode == "composer" and "$129" in out.answer
+    assert "HTTP 500" in (out.llm_error or "")
+
+
+def test_follow_up_is_narrowed_to_the_product_under_discussion(shop: Shop) -> None:
+    answerer = shop.answerer()
+    first = ask(shop, answerer, "Tell me about the Trail Runner 2", client_ref="web-1")
+    again = ask(shop, answerer, "how much is it?", client_ref="web-1")
+    assert again.client_id == first.client_id and again.conversation_id == first.conversation_id
+    assert "$129" in again.answer
+    assert again.citations and {c["sku"] for c in again.citations} == {"TR-200"}
+    with shop.sessions() as db:
+        client = db.get(Client, again.client_id)
+        assert client is not None and client.notes["current_product"]
+
+
+def test_nothing_relevant_says_so_and_cites_nothing(shop: Shop) -> None:
+    out = ask(shop, shop.answerer(), "Do you repair vintage typewriters?")
+    assert out.mode == "no-evidence"
+    assert out.citations == []
+    assert "$" not in out.answer
+
+
+def test_voice_reply_is_spoken_and_a_speech_failure_leaves_the_text(shop: Shop) -> None:
+    speaker = RecordingSpeaker()
+    out = ask(shop, shop.answerer(speaker=speaker), "How much is the Cedar Camp Mug?", voice=True)
+    assert speaker.said == [out.spoken] and out.audio_key and out.audio_duration == 1.5
+    assert "speech.synthesize" in out.timings
+    broken = ask(
+        shop,
+        shop.answerer(speaker=RecordingSpeaker(fail=True)),
+        "How much is the Cedar Camp Mug?",
+        voice=True,
+    )
+    assert "$18" in broken.answer and broken.audio_key is None
+    assert "voice service is down" in (broken.speech_error or "")
+
+
+def test_bad_questions_and_other_sellers_personas_are_refused(shop: Shop) -> None:
+    answerer = shop.answerer()
+    with pytest.raises(AnswerError, match="empty"):
+        ask(shop, answerer, "   ")
+    with pytest.raises(AnswerError, match="at most"):
+        ask(shop, answerer, "x" * 2001)
+    with pytest.raises(AnswerError, match="persona not found"):
+        answerer.answer(user_id="someone-else", persona_id=shop.persona_id, question="hi")
