@@ -95,3 +95,41 @@ def test_override_validation(client: Any, make_seller: Any) -> None:
     assert client.put(f"{base}/overrides", json={"_x": 1}, headers=headers).status_code == 422
     assert client.put(f"{base}/overrides", json=[1, 2], headers=headers).status_code == 422
     assert client.get(base, headers=headers).json()["version"] == 0  # nothing saved by bad input
+
+
+def test_overrides_are_checked_against_the_profile_schema(
+    client: Any, services: Any, make_seller: Any
+) -> None:
+    headers, _ = make_seller()
+    pid = client.post("/api/personas", json={"name": "Sam"}, headers=headers).json()["id"]
+    base = f"/api/personas/{pid}/profile"
+    for method in (client.put, client.patch):
+        r = method(f"{base}/overrides", json={"tonne": "calm"}, headers=headers)
+        assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+        detail = r.json()["detail"]
+        assert "unknown profile field 'tonne'" in detail and "tone" in detail and "greeting" in detail
+        r = method(f"{base}/overrides", json={"tone": 5}, headers=headers)
+        assert r.status_code == 422 and "'tone'" in r.json()["detail"]
+        assert "must be a string or an object, not a number" in r.json()["detail"]
+        r = method(f"{base}/overrides", json={"personality_traits": "warm"}, headers=headers)
+        assert r.status_code == 422 and "personality_traits must be a list" in r.json()["detail"]
+    assert client.get(base, headers=headers).json()["version"] == 0  # nothing saved by bad input
+
+    r = client.patch(
+        f"{base}/overrides", json={"tone": {"energy": "calm"}, "greeting": "Hey friend!"}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["merged"]["greeting"] == "Hey friend!"
+
+    # a profile stored before the schema existed keeps its other fields, and can still be edited
+    with transaction(services.sessions) as db:
+        prof = profiles.load_profile(db, db.get(Persona, pid))
+        profiles.save(db, prof, overrides={**prof.manual_overrides, "legacy": {"x": 1}}, change="old data")
+    view = client.get(base, headers=headers).json()
+    assert view["merged"]["legacy"] == {"x": 1}
+    r = client.patch(f"{base}/overrides", json={"role": "Owner of a linen shop"}, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["manual_overrides"]["legacy"] == {"x": 1} and r.json()["merged"]["role"]
+    assert client.delete(f"{base}/overrides/legacy", headers=headers).status_code == 200
+    restored = client.post(f"{base}/versions/2/restore", headers=headers)  # the version holding it
+    assert restored.status_code == 200 and restored.json()["merged"]["legacy"] == {"x": 1}

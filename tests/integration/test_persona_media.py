@@ -219,3 +219,36 @@ def test_recordings_over_the_length_cap_are_refused(sqlite_client: Any, tmp_path
         )
     job = run_job(services, user["id"], r.json()["job_id"])
     assert job.status == "failed" and "limit is" in job.error and "MAX_MEDIA_MINUTES" in job.error
+
+
+def test_a_recording_with_too_little_speech_is_refused_as_too_short(
+    sqlite_client: Any, tmp_path: Path
+) -> None:
+    from echome.media.transcribe import MIN_SPEECH_SECONDS
+    from echome.voice.local import LocalVoiceTTS
+
+    client, services, user = sqlite_client
+    hi = load_audio(io.BytesIO(LocalVoiceTTS().synthesize("Hi.", voice_id="piper:joe").audio))
+    assert hi.size / 16000 < MIN_SPEECH_SECONDS
+    pause = np.zeros(16000 * 4, np.float32)
+    clips = {
+        "hi.wav": hi,  # the whole recording is shorter than the minimum (under half a second)
+        "hi-padded.wav": np.concatenate([hi, np.zeros(16000, np.float32)]),  # about 1.5 s
+        "hi-then-quiet.wav": np.concatenate([pause[:8000], hi, pause]),  # 5 s, well under 2 s of it speech
+        "silence.wav": np.zeros(16000 * 8, np.float32),
+    }
+    files = []
+    for name, wav in clips.items():
+        write_wav(tmp_path / name, wav, 16000)
+        files.append(("files", (name, (tmp_path / name).read_bytes(), "audio/wav")))
+    persona = client.post("/api/personas", json={"name": "P"}).json()
+    r = client.post(f"/api/personas/{persona['id']}/media/upload", files=files)
+    assert r.status_code == 202, r.text
+    job = run_job(services, user["id"], r.json()["job_id"])
+    assert job.status == "failed"
+    reasons = {m["source"]: m["error"] for m in client.get(f"/api/personas/{persona['id']}/media").json()}
+    for name in ("hi.wav", "hi-padded.wav", "hi-then-quiet.wav"):
+        assert "too short" in reasons[name] and "at least 2 s" in reasons[name], reasons
+        assert "no speech found" not in reasons[name]
+    assert "only" in reasons["hi-then-quiet.wav"] and "s of speech in 5" in reasons["hi-then-quiet.wav"]
+    assert "no speech found in 8 s" in reasons["silence.wav"]

@@ -184,3 +184,32 @@ def test_bad_questions_and_other_sellers_personas_are_refused(shop: Shop) -> Non
         ask(shop, answerer, "x" * 2001)
     with pytest.raises(AnswerError, match="persona not found"):
         answerer.answer(user_id="someone-else", persona_id=shop.persona_id, question="hi")
+
+
+def test_a_persona_with_its_own_catalog_answers_only_from_it(shop: Shop) -> None:
+    with shop.sessions.begin() as db:
+        other = Persona(user_id=shop.user_id, name="Bo")
+        db.add(other)
+        db.flush()
+        other_id = other.id
+    finder = shop.finder
+    ingest_catalog(
+        parse_catalog(
+            b"name,sku,price,description\nHarbor Kayak,KY-9,899.00,A sea kayak for two.\n", "boats.csv"
+        ),
+        user_id=shop.user_id,
+        persona_id=other_id,
+        sessions=shop.sessions,
+        embedder=finder.retriever.embedder,
+        store=finder.retriever.store,
+    )
+    finder.retriever.keywords.invalidate(shop.user_id)
+    answerer = shop.answerer()
+    shared = ask(shop, answerer, "How much is the Harbor Kayak?")  # Ana has no catalog of her own
+    assert "$899" not in shared.answer and all(c["sku"] != "KY-9" for c in shared.citations)
+    own = answerer.answer(user_id=shop.user_id, persona_id=other_id, question="How much is the Harbor Kayak?")
+    assert "$899" in own.answer and {c["sku"] for c in own.citations} == {"KY-9"}
+    mug = answerer.answer(
+        user_id=shop.user_id, persona_id=other_id, question="How much is the Cedar Camp Mug?"
+    )
+    assert "$18" not in mug.answer and all(c["sku"] != "CM-015" for c in mug.citations)

@@ -15,6 +15,7 @@ from typing import Any
 from echome.answer.evidence import Evidence
 from echome.answer.facts import ProductFacts
 from echome.knowledge.chunk import readable
+from echome.persona.schema import phrase_text
 from echome.persona.style import is_common
 
 MAX_EVIDENCE_WORDS = 38
@@ -55,11 +56,12 @@ def _terms(text: str) -> set[str]:
 
 
 def _safe_phrase(value: Any, limit: int = 8) -> str | None:
-    """A persona phrase fit to say: short, and carrying no facts (no digits)."""
-    text = value.get("text") if isinstance(value, dict) else value
-    if not isinstance(text, str):
+    """A persona phrase fit to say: short, and carrying no facts (no digits). `value` is a string (as
+    a seller sets it) or a measured {"text": ...}."""
+    text = phrase_text(value)
+    if text is None:
         return None
-    text = " ".join(text.split()).strip(" ,.")
+    text = text.strip(" ,.")
     if not text or any(ch.isdigit() for ch in text) or len(text.split()) > limit:
         return None
     return text
@@ -145,7 +147,10 @@ def compose(
     """A short spoken-style reply built only from the evidence and the persona's phrases."""
     greeting = _safe_phrase(profile.get("greeting"), 6)
     sign_off = _safe_phrase(profile.get("sign_off"), 6)
-    phrases = [p for p in (_safe_phrase(c, 6) for c in profile.get("catchphrases") or []) if p]
+    catchphrases = profile.get("catchphrases")
+    if not isinstance(catchphrases, list):  # an older hand-edited profile may hold one string
+        catchphrases = [catchphrases]
+    phrases = [p for p in (_safe_phrase(c, 6) for c in catchphrases) if p]
     opener = ""
     if turn == 0:
         opener = _sentence_case(greeting) if greeting else "Hi!"

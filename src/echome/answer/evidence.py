@@ -10,9 +10,11 @@ import re
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.answer.facts import ProductFacts, load_products
+from echome.db.models import Product
 from echome.knowledge.retrieve import Retriever, SearchResult
 
 # Words a customer uses to point back at the product already under discussion.
@@ -89,21 +91,27 @@ class EvidenceFinder:
         """
         retriever = self.retriever
         timings: dict[str, float] = {}
+        own = self.has_own_catalog(user_id=user_id, persona_id=persona_id)
+        only = persona_id if own else None
         scoped_to = None
         results: list[SearchResult] = []
         mention = retriever.keyword_index(user_id).mentioned_product(question)
         named_other = mention is not None and mention[0] != focus_product
         if focus_product and refers_back(question) and not named_other:
             results, timings = retriever.search(
-                user_id=user_id, query=question, top_k=top_k, product_id=focus_product, candidates=10
+                user_id=user_id,
+                query=question,
+                top_k=top_k,
+                product_id=focus_product,
+                persona_id=only,
+                candidates=10,
             )
             scoped_to = focus_product if results else None
         if not results:
             results, timings = retriever.search(
-                user_id=user_id, query=question, top_k=top_k + 3, candidates=10
+                user_id=user_id, query=question, top_k=top_k + 3, persona_id=only, candidates=10
             )
-        # Products imported for another persona are not this persona's to sell.
-        results = [r for r in results if _sold_by(r, persona_id)][:top_k]
+        results = [r for r in results if (r.persona_id == persona_id if own else not r.persona_id)][:top_k]
         ids = list(dict.fromkeys(r.product_id for r in results if r.product_id))
         named = mention[0] if mention and mention[0] in ids else None
         return Evidence(
@@ -117,6 +125,15 @@ class EvidenceFinder:
             named=named,
         )
 
-
-def _sold_by(result: SearchResult, persona_id: str) -> bool:
-    return not result.persona_id or result.persona_id == persona_id
+    def has_own_catalog(self, *, user_id: str, persona_id: str) -> bool:
+        """A persona with catalogs attached to it sells only those; one without sells the seller's
+        shared catalogs (imported for no persona). Another persona's products are never its own."""
+        with self.sessions() as db:
+            return (
+                db.scalar(
+                    select(Product.id)
+                    .where(Product.user_id == user_id, Product.persona_id == persona_id)
+                    .limit(1)
+                )
+                is not None
+            )

@@ -189,9 +189,10 @@ class Answerer:
         result = Answer(answer="", citations=evidence.citations(), spoken="")
         allowed = [ctx.persona_name, ctx.client_name or "", question]
         for key in ("greeting", "sign_off"):
-            v = ctx.profile.get(key)
-            if isinstance(v, dict) and isinstance(v.get("text"), str):
-                allowed.append(v["text"])
+            v = ctx.profile.get(key)  # {"text": ...} measured, or the seller's own words
+            text = v.get("text") if isinstance(v, dict) else v
+            if isinstance(text, str):
+                allowed.append(text)
         support = support_for(evidence, allowed=allowed)
         check: Check | None = None
         if model is not None and not evidence.empty:

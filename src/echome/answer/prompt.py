@@ -1,6 +1,6 @@
 """The seed's prompts: the persona as a system prompt, the customer turn with client context and
-numbered product evidence. Tolerant of profiles the seller edited by hand (any field may be missing
-or of another type)."""
+numbered product evidence. Reads the fields of `persona/schema.py` (what a seller may set) and stays
+tolerant of older stored profiles (any field may be missing or of another type)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from echome.answer.evidence import Evidence
+from echome.persona.schema import phrase_text
 from echome.persona.style import style_summary
 from echome.providers.base import ChatMessage
 
@@ -26,21 +27,42 @@ def _texts(value: Any, limit: int = 6) -> list[str]:
     return out[:limit]
 
 
+def _seller_energy(tone: dict[str, Any]) -> str | None:
+    """The seller's own word for their energy (`tone.energy`, set by hand), else the measured label."""
+    energy = tone.get("energy")
+    if isinstance(energy, str) and energy.strip():
+        return " ".join(energy.split())
+    label = tone.get("energy_label")
+    return label if label in ("calm", "energetic") else None
+
+
 def _tone(profile: dict[str, Any]) -> str:
     tone = profile.get("tone")
     if isinstance(tone, str) and tone.strip():
         return tone.strip()
     parts = []
     if isinstance(tone, dict):
-        if tone.get("energy_label") in ("calm", "energetic"):
-            parts.append(str(tone["energy_label"]))
+        energy = _seller_energy(tone)
+        if energy:
+            parts.append(energy)
         s = tone.get("sentiment_mean")
         if isinstance(s, int | float) and s >= 0.3:
             parts.append("upbeat and positive")
     form = profile.get("formality")
-    if isinstance(form, dict) and form.get("label") in ("casual", "neutral", "formal"):
+    if isinstance(form, str) and form.strip():
+        parts.append(" ".join(form.split()))
+    elif isinstance(form, dict) and form.get("label") in ("casual", "neutral", "formal"):
         parts.append(str(form["label"]))
     return ", ".join(parts) or "friendly and clear"
+
+
+def _for_summary(profile: dict[str, Any]) -> dict[str, Any]:
+    """The profile as `style_summary` should read it: the seller's `tone.energy` replaces the measured
+    `energy_label`, so the summary never contradicts the tone the seller chose."""
+    tone = profile.get("tone")
+    if isinstance(tone, dict) and isinstance(tone.get("energy"), str) and tone["energy"].strip():
+        return {**profile, "tone": {**tone, "energy_label": tone["energy"].strip().lower()}}
+    return profile
 
 
 def persona_prompt(name: str, profile: dict[str, Any], *, seller: str | None = None) -> str:
@@ -51,7 +73,7 @@ def persona_prompt(name: str, profile: dict[str, Any], *, seller: str | None = N
     if traits:
         lines.append("Your personality: " + ", ".join(traits) + ".")
     lines.append(f"Your tone: {_tone(profile)}.")
-    patterns = _texts(profile.get("speech_patterns")) + style_summary(profile)
+    patterns = _texts(profile.get("speech_patterns")) + style_summary(_for_summary(profile))
     if patterns:
         lines.append("Speech patterns: " + "; ".join(patterns) + ".")
     phrases = _texts(profile.get("catchphrases"), 4)
@@ -61,12 +83,8 @@ def persona_prompt(name: str, profile: dict[str, Any], *, seller: str | None = N
         lines.append(
             f"You sometimes say {quoted}. Use them naturally, at most one per reply and not in every reply."
         )
-    greeting = (
-        (profile.get("greeting") or {}).get("text") if isinstance(profile.get("greeting"), dict) else None
-    )
-    sign_off = (
-        (profile.get("sign_off") or {}).get("text") if isinstance(profile.get("sign_off"), dict) else None
-    )
+    greeting = phrase_text(profile.get("greeting"))  # a string the seller set, or the measured {"text"}
+    sign_off = phrase_text(profile.get("sign_off"))
     if greeting:
         lines.append(f"You greet people with '{greeting}' when a conversation starts.")
     if sign_off:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from echome.accounts.users import user_for_token
@@ -75,7 +76,16 @@ def _check_origin(request: Request) -> None:
         raise ApiError(403, "cross-site request refused")
 
 
-def current_user(request: Request, services: ServicesDep, db: DbSession) -> User:
+# Declares bearer auth in the OpenAPI spec; the header is read (and a browser session accepted) below.
+_bearer = HTTPBearer(auto_error=False, description="An API token: `echome tokens create` or /api/auth/tokens")
+
+
+def current_user(
+    request: Request,
+    services: ServicesDep,
+    db: DbSession,
+    _token: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+) -> User:
     auth = request.headers.get("authorization")
     user: User | None
     if auth:

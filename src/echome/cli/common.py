@@ -23,7 +23,19 @@ out = Console()
 class State:
     log_format: str | None = None
     log_level: str | None = None
+    long_running: bool = False  # serve / worker: their INFO lines are what an operator watches
     _services: Services | None = None
+
+    def logging_for(self, settings: Settings) -> tuple[str, str]:
+        """(level, format) of the log lines on stderr. Flags win, then the environment; on an
+        interactive terminal the default is readable text, and only warnings for one-off commands
+        (their results go to stdout); elsewhere (a service manager, a pipe) JSON lines at INFO."""
+        chosen = settings.model_fields_set
+        tty = sys.stderr.isatty()
+        fmt = self.log_format or ("text" if tty and "log_format" not in chosen else settings.log_format)
+        quiet = tty and not self.long_running and "log_level" not in chosen
+        level = self.log_level or ("WARNING" if quiet else settings.log_level)
+        return level, fmt
 
     def settings(self) -> Settings:
         from echome.settings import Settings
@@ -37,9 +49,8 @@ class State:
             from echome.logs import configure_logging
 
             settings = self.settings()
-            configure_logging(
-                level=self.log_level or settings.log_level, fmt=self.log_format or settings.log_format
-            )
+            level, fmt = self.logging_for(settings)
+            configure_logging(level=level, fmt=fmt)
             try:
                 self._services = build_services(settings)
             except Exception as exc:

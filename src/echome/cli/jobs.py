@@ -60,7 +60,7 @@ def follow(services, user_id: str, job_id: str) -> dict:  # type: ignore[no-unty
 
 @jobs_app.command("show")
 def jobs_show(
-    job_id: str,
+    job_id: str = typer.Argument(..., help="The job's id, or its first characters (at least 4)"),
     user: str = UserOpt,
     as_json: bool = typer.Option(False, "--json"),
     wait: bool = typer.Option(False, "--wait", help="Follow with a progress bar until it ends"),
@@ -74,9 +74,12 @@ def jobs_show(
     acting = acting_user(services, user)
     try:
         with services.sessions() as s:
+            job_id = store.resolve_job_id(s, user_id=acting.id, ref=job_id)  # or a prefix of it
             job = job_json(store.get_job(s, user_id=acting.id, job_id=job_id))
     except store.JobNotFound:
         fail(f"no job {job_id}")
+    except store.AmbiguousJob as exc:
+        fail(str(exc))
     if wait and job["status"] not in TERMINAL_STATUSES:
         job = follow(services, acting.id, job_id)
     if as_json:
@@ -97,10 +100,11 @@ def jobs_cancel(job_id: str, user: str = UserOpt) -> None:
     acting = acting_user(services, user)
     try:
         with services.sessions() as s, s.begin():
+            job_id = store.resolve_job_id(s, user_id=acting.id, ref=job_id)  # or a prefix of it
             job = store.request_cancel(s, user_id=acting.id, job_id=job_id)
             status = job.status
     except store.JobNotFound:
         fail(f"no job {job_id}")
-    except store.JobStateError as exc:
+    except (store.JobStateError, store.AmbiguousJob) as exc:
         fail(str(exc))
     out.print(f"job {job_id}: {status}{' (cancel requested)' if status == 'running' else ''}")

@@ -21,7 +21,7 @@ UserOpt = typer.Option(None, "--user", help="Act for this seller (default: the l
 @catalog_app.command("import")
 def catalog_import(
     path: Path = typer.Argument(..., exists=False),
-    persona: str = typer.Option(None, "--persona", help="Attach the products to this persona"),
+    persona: str = typer.Option(None, "--persona", help="Attach the products to this persona (name or id)"),
     user: str = UserOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the finished job as JSON"),
     no_wait: bool = typer.Option(False, "--no-wait", help="Queue the import and return its job id"),
@@ -34,13 +34,16 @@ def catalog_import(
     name = safe_filename(path.name)
     if not name.lower().endswith(ALLOWED):
         fail(f"unsupported file type; use one of: {', '.join(ALLOWED)}")
+    from echome.cli.persona import resolve
+
     services = state.services()
     acting = acting_user(services, user)
+    persona_id = resolve(services, acting, persona).id if persona else None  # a name or an id
     key = services.storage.put("uploads", acting.id, f"{uuid.uuid4().hex[:12]}-{name}", path.read_bytes())
     job_id = services.submit_job(
         user_id=acting.id,
         kind="catalog.import",
-        payload={"file_key": key, "filename": name, "persona_id": persona},
+        payload={"file_key": key, "filename": name, "persona_id": persona_id},
     )
     if no_wait:
         print_json({"job_id": job_id}) if as_json else out.print(job_id)
@@ -64,6 +67,72 @@ def catalog_import(
         if not as_json:
             console.print(f"[red]import {job['status']}:[/red] {job.get('error')}")
         raise typer.Exit(1)
+
+
+@catalog_app.command("list")
+def catalog_list(
+    user: str = UserOpt, as_json: bool = typer.Option(False, "--json", help="Print JSON")
+) -> None:
+    """Your catalogs: each imported file, its products and the persona it belongs to."""
+    from sqlalchemy import func, select
+
+    from echome.db.models import Persona, Product
+
+    services = state.services()
+    acting = acting_user(services, user)
+    with services.sessions() as db:
+        rows = db.execute(
+            select(
+                Product.source, Product.persona_id, Persona.name, func.count(), func.max(Product.updated_at)
+            )
+            .outerjoin(Persona, Persona.id == Product.persona_id)
+            .where(Product.user_id == acting.id)
+            .group_by(Product.source, Product.persona_id, Persona.name)
+            .order_by(Product.source)
+        ).all()
+    catalogs = [
+        {"source": src, "persona_id": pid, "persona": name, "products": n, "updated_at": str(when)[:19]}
+        for src, pid, name, n, when in rows
+    ]
+    if as_json:
+        print_json(catalogs)
+        return
+    if not catalogs:
+        console.print("no catalogs yet: `echome catalog import FILE`")
+    for c in catalogs:
+        who = f"persona {c['persona']}" if c["persona"] else "every persona"
+        out.print(
+            f"{c['source']}  [bold]{c['products']}[/bold] products  [dim]{who}, {c['updated_at']}[/dim]"
+        )
+
+
+@catalog_app.command("delete")
+def catalog_delete(
+    source: str = typer.Argument(..., help="The catalog's file name, as `echome catalog list` shows it"),
+    user: str = UserOpt,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
+) -> None:
+    """Delete a catalog: every product imported from SOURCE, with its search entries."""
+    from sqlalchemy import select
+
+    from echome.db.models import Product
+    from echome.knowledge.index import delete_products
+
+    services = state.services()
+    acting = acting_user(services, user)
+    with services.sessions() as db:
+        ids = list(
+            db.scalars(select(Product.id).where(Product.user_id == acting.id, Product.source == source))
+        )
+    if not ids:
+        fail(f"no catalog {source!r} (see `echome catalog list`)")
+    if not yes and not typer.confirm(f"Delete {len(ids)} products imported from {source}?", err=True):
+        raise typer.Exit(1)
+    n = delete_products(
+        user_id=acting.id, product_ids=ids, sessions=services.sessions, store=services.vectors
+    )
+    services.retriever.keywords.invalidate(acting.id)
+    console.print(f"[green]deleted[/green] {n} products from {source}")
 
 
 def search(

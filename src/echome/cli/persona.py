@@ -38,6 +38,13 @@ def resolve(services: Services, user: User, ref: str) -> Persona:
         return rows[0]
 
 
+def _no_consent(services: Services, persona_id: str) -> bool:
+    from echome.voice.builder import latest_consent
+
+    with services.sessions() as db:
+        return latest_consent(db, persona_id) is None
+
+
 def _run(services: Services, user: User, job_id: str) -> dict[str, Any]:
     # Run it here unless a worker takes it first (the claim makes sure only one runs it).
     runner = threading.Thread(target=services.executor.execute, args=(job_id,), daemon=True)
@@ -79,7 +86,7 @@ def persona_view(services: Services, persona: Persona) -> dict[str, Any]:
                 "built": p.voice_id is not None,
                 "params": vs.get("params") or {},
                 "built_at": vs.get("built_at"),
-                "consent": latest_consent(services.sessions, p.id),
+                "consent": latest_consent(db, p.id),  # this session: a second one would wait on it
             },
         }
 
@@ -191,21 +198,47 @@ def add_media_cmd(
         print_json({"job_id": job_id}) if as_json else out.print(job_id)
         return
     job = _run(services, acting, job_id)
+    items = _job_media(services, job_id)
+    from rich.markup import escape
+
     if as_json:
-        print_json({"job": job, "persona": persona_view(services, p)})
+        print_json({"job": job, "media": items, "persona": persona_view(services, p)})
     else:
-        for m in (job.get("result") or {}).get("media", []):
+        for m in items:
             colour = "green" if m["status"] == "ready" else "red"
-            console.print(
-                f"[{colour}]{m['status']}[/{colour}] {m.get('title') or m['media_id']} {m.get('error') or ''}"
-            )
+            name = m.get("title") or m["source"]
+            reason = m.get("error") or ""
+            reason = reason.removesuffix(f" ({name})")  # the reason ends with the URL: shown once
+            # soft_wrap: a long URL or reason stays on one line, whole
+            line = f"{name}: {reason}" if reason else name
+            console.print(f"[{colour}]{m['status']}[/{colour}] {escape(line)}", soft_wrap=True)
         voice = (job.get("result") or {}).get("voice")
         if voice:
-            console.print(f"voice: {voice}")
+            console.print(f"voice: {escape(str(voice))}", soft_wrap=True)
     if job["status"] != "completed":
         if not as_json:
-            console.print(f"[red]{job['status']}:[/red] {job.get('error')}")
+            error = str(job.get("error"))
+            if items and all(m["status"] == "failed" and m.get("error") for m in items):
+                error = "none of the recordings could be used (each one's reason is above)"
+            console.print(f"[red]{job['status']}:[/red] {escape(error)}", soft_wrap=True)
         raise typer.Exit(1)
+
+
+def _job_media(services: Services, job_id: str) -> list[dict[str, Any]]:
+    """Every recording this job handled, with its own reason when it failed. Read from the media rows
+    (playlist items included), not the job result: a job where every item failed has no result."""
+    from sqlalchemy import select
+
+    from echome.db.models import PersonaMedia
+    from echome.persona.service import media_view
+
+    with services.sessions() as db:
+        rows = db.scalars(
+            select(PersonaMedia)
+            .where(PersonaMedia.job_id == job_id)
+            .order_by(PersonaMedia.created_at, PersonaMedia.id)
+        ).all()
+        return [media_view(m) for m in rows]
 
 
 @persona_app.command("voice")
@@ -222,7 +255,6 @@ def voice_cmd(
     from echome.db.models import PersonaMedia, User
     from echome.db.session import transaction
     from echome.persona.service import record_consent
-    from echome.voice.builder import latest_consent
 
     services = state.services()
     acting = acting_user(services, user)
@@ -231,7 +263,7 @@ def voice_cmd(
         with transaction(services.sessions) as db:
             ids = list(db.scalars(select(PersonaMedia.id).where(PersonaMedia.persona_id == p.id)))
             record_consent(db, db.get(User, acting.id), p.id, ids, None, "cli")  # type: ignore[arg-type]
-    elif latest_consent(services.sessions, p.id) is None:
+    elif _no_consent(services, p.id):
         fail("consent required: pass --consent to confirm you are the person in the media or have permission")
     job_id = services.submit_job(
         user_id=acting.id, kind="persona.voice", payload={"persona_id": p.id, "provider": provider}
@@ -246,15 +278,45 @@ def voice_cmd(
 def override(
     persona: str,
     field: str,
-    value: str = typer.Argument(..., help="JSON value (a plain word is taken as a string)"),
+    value: str = typer.Argument(
+        ..., help="""JSON ('{"energy": "calm"}', '["warm"]', 150), or plain text taken as a string"""
+    ),
     user: str = UserOpt,
 ) -> None:
-    """Set one profile field by hand (it wins over the measured value)."""
+    """Set one profile field by hand (it wins over the measured value).
+
+    Fields: role, backstory, personality_traits, speech_patterns, dos, donts, tone, formality,
+    greeting, sign_off, catchphrases, fillers, speaking_rate_wpm_overall, speaking_rate_wpm,
+    speaking_rate_label, sentence_length, selling, vocabulary (types: echome.persona.schema)."""
+    from echome.persona import profile as profiles
+
+    parsed = _override_value(value)
     try:
-        parsed: Any = json.loads(value)
-    except json.JSONDecodeError:
-        parsed = value
+        profiles.check_new_overrides({field: parsed})
+    except profiles.ProfileError as exc:
+        _fail_plain(str(exc))
     _edit(persona, user, lambda cur: {**cur, field: parsed}, f"overrides set: {field}")
+
+
+def _override_value(value: str) -> Any:
+    """JSON when the value is JSON; plain text ("Hey friend!") is a string. Text that looks like JSON
+    (starts with {, [ or ") but does not parse is an error, never stored as a string."""
+    try:
+        return json.loads(value, parse_constant=_no_constant)
+    except ValueError as exc:  # JSONDecodeError, or NaN/Infinity (taken as words)
+        if value.lstrip().startswith(("{", "[", '"')):
+            _fail_plain(f"the value is not valid JSON: {exc}")
+        return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _fail_plain(message: str) -> None:
+    from rich.markup import escape
+
+    fail(escape(message))  # field paths like catchphrases[2] are not rich markup
 
 
 @persona_app.command("unset")
@@ -278,7 +340,7 @@ def _edit(persona: str, user: str | None, change: Any, label: str) -> None:
         try:
             v = profiles.save(db, prof, overrides=change(dict(prof.manual_overrides or {})), change=label)
         except profiles.ProfileError as exc:
-            fail(str(exc))
+            _fail_plain(str(exc))
         out.print(f"profile version {v.version}")
 
 

@@ -25,6 +25,7 @@ def serve(
 
     from echome.app.main import create_app
 
+    state.long_running = True
     services = state.services()
     settings = services.settings
     if workers is not None:
@@ -53,6 +54,7 @@ def worker(
     threads: int = typer.Option(None, "--threads", help="Concurrent jobs (default ECHOME_WORKERS)"),
 ) -> None:
     """Consume jobs from the queue until SIGTERM/SIGINT (scaled deployments run many)."""
+    state.long_running = True
     services = state.services()
     w = services.make_worker(threads=threads)
     stop = threading.Event()

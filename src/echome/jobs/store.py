@@ -38,6 +38,27 @@ def get_job(session: Session, *, user_id: str, job_id: str) -> Job:
     return job
 
 
+class AmbiguousJob(LookupError):
+    pass
+
+
+def resolve_job_id(session: Session, *, user_id: str, ref: str) -> str:
+    """A job's id from its id or a unique prefix of it (at least 4 characters), among the seller's."""
+    ref = ref.strip().lower()
+    if session.scalar(select(Job.id).where(Job.id == ref, Job.user_id == user_id)) is not None:
+        return ref
+    if len(ref) < 4 or not ref.isalnum():
+        raise JobNotFound(ref)
+    ids = session.scalars(
+        select(Job.id).where(Job.user_id == user_id, Job.id.startswith(ref, autoescape=True)).limit(3)
+    ).all()
+    if not ids:
+        raise JobNotFound(ref)
+    if len(ids) > 1:
+        raise AmbiguousJob(f"{ref!r} starts several job ids ({', '.join(ids)}...); give more of it")
+    return ids[0]
+
+
 def list_jobs(
     session: Session,
     *,

@@ -207,12 +207,34 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [
 
 
 def explain(exc: BaseException, url: str) -> str:
-    text = str(exc)
+    """The seller's reason for a failed URL: what it means, then what the site or yt-dlp actually said
+    ("HTTP Error 404: Not Found", "Unsupported URL", "Video unavailable ..."), then the URL."""
+    cause = _cause(str(exc), url)
     for pattern, reason in _REASONS:
-        if pattern.search(text):
-            return f"{reason} ({url})"
-    text = re.sub(r"\x1b\[[0-9;]*m", "", text).replace("ERROR: ", "").strip()
-    return f"could not download {url}: {text[:200]}"
+        if pattern.search(str(exc)):
+            return f"{reason} — {cause} ({url})" if cause else f"{reason} ({url})"
+    return f"could not download {url}: {cause or type(exc).__name__}"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_EXTRACTOR_PREFIX = re.compile(r"^\[[\w:.-]+\]\s*(?:[^\s:]+:\s+)?")
+_CONNECTION = re.compile(r"HTTPS?Connection\([^)]*\):\s*")
+
+
+def _cause(text: str, url: str) -> str:
+    """yt-dlp's own message, without its decorations: colour codes, "ERROR:", "[generic] id:",
+    the repeated "(caused by ...)" tail and the URL itself."""
+    text = _ANSI.sub("", text).strip()
+    text = re.sub(r"^ERROR:\s*", "", text)
+    text = _EXTRACTOR_PREFIX.sub("", text)
+    cut = text.find(" (caused by ")
+    if cut > 0:
+        text = text[:cut]
+    text = _CONNECTION.sub("", text)
+    text = text.replace(f": {url}", "")
+    text = re.sub(r";?\s*please report this issue on.*$", "", text, flags=re.I | re.S)
+    text = " ".join(text.split()).rstrip(" ;:")
+    return text[:300]
 
 
 def transient(message: str) -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from echome.db.models import PersonaMedia, Transcript
 from echome.db.session import transaction
 from echome.media import download as dl
-from echome.media.audio import RECOGNITION_RATE, AudioError, extract_for_pipeline, load_audio
+from echome.media.audio import RECOGNITION_RATE, AudioError, extract_for_pipeline, load_audio, probe
 from echome.providers.base import ProviderError, Segment, SpeakerEmbedder, SpeechToText
 from echome.storage.base import FileStorage
 
@@ -71,8 +71,11 @@ class MediaTranscriber:
     speaker_embedder: SpeakerEmbedder
     limits: MediaLimits
 
-    def expand_playlists(self, *, media_ids: list[str], progress: Progress) -> list[str]:
-        """Turn each playlist URL row into one row per item (the first item reuses the row)."""
+    def expand_playlists(
+        self, *, media_ids: list[str], progress: Progress, failed: dict[str, str] | None = None
+    ) -> list[str]:
+        """Turn each playlist URL row into one row per item (the first item reuses the row). A URL
+        that cannot even be looked up is marked failed, with its reason also put in `failed`."""
         out: list[str] = []
         for media_id in media_ids:
             with transaction(self.sessions) as db:
@@ -88,6 +91,8 @@ class MediaTranscriber:
                 entries = dl.list_entries(source, max_items=self.limits.max_items)
             except dl.DownloadError as exc:
                 self._fail(media_id, str(exc))
+                if failed is not None:
+                    failed[media_id] = str(exc)
                 continue
             with transaction(self.sessions) as db:
                 row = db.get(PersonaMedia, media_id)
@@ -181,7 +186,7 @@ class MediaTranscriber:
                 original, asr_path=asr_path, hq_path=hq_path, max_seconds=max_seconds
             )
         except AudioError as exc:
-            raise MediaFailed(str(exc)) from None
+            raise MediaFailed(_audio_reason(original, exc)) from None
         timings["audio"] = round(time.perf_counter() - t, 3)
         t = time.perf_counter()
         progress(0.35, f"transcribing {duration / 60:.1f} min of audio")
@@ -191,10 +196,7 @@ class MediaTranscriber:
             raise MediaFailed(f"transcription failed: {exc}", transient=exc.transient) from None
         speech = sum(seg.end - seg.start for seg in transcript.segments)
         if speech < MIN_SPEECH_SECONDS or not transcript.text.strip():
-            raise MediaFailed(
-                f"no speech found in {duration:.0f} s of audio (silence or music only?); "
-                "upload a recording where you talk"
-            )
+            raise MediaFailed(_no_speech_reason(duration, speech if transcript.text.strip() else 0.0))
         timings["transcribe"] = round(time.perf_counter() - t, 3)
         t = time.perf_counter()
         progress(0.8, "telling speakers apart")
@@ -272,3 +274,34 @@ class MediaTranscriber:
             row = db.get(PersonaMedia, media_id)
             if row is not None:
                 row.status, row.error = "failed", reason[:2000]
+
+
+def _too_short(what: str) -> str:
+    return (
+        f"the recording is too short: {what}; it needs at least {MIN_SPEECH_SECONDS:g} s of you talking "
+        "(a few sentences are best)"
+    )
+
+
+def _no_speech_reason(duration: float, speech: float) -> str:
+    """Why a recording with less than MIN_SPEECH_SECONDS of speech is refused: too short (some speech,
+    or a recording shorter than the minimum), or no speech at all."""
+    if speech > 0:
+        return _too_short(f"only {speech:.1f} s of speech in {duration:.1f} s of audio")
+    if duration < MIN_SPEECH_SECONDS:
+        return _too_short(f"it is {duration:.1f} s long")
+    return (
+        f"no speech found in {duration:.0f} s of audio (silence or music only?); "
+        "upload a recording where you talk"
+    )
+
+
+def _audio_reason(original: Path, exc: AudioError) -> str:
+    """The decoder's reason, or "too short" when the file holds too little audio to be decoded."""
+    try:
+        seconds = probe(original).duration
+    except AudioError:
+        return str(exc)
+    if 0 < seconds < MIN_SPEECH_SECONDS:
+        return _too_short(f"it is {seconds:.1f} s long")
+    return str(exc)

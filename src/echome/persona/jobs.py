@@ -119,8 +119,14 @@ class PersonaMediaJob:
             shutil.rmtree(work, ignore_errors=True)
 
     def _transcribe(self, ctx: JobContext, media_ids: list[str], work: Path) -> list[dict[str, Any]]:
-        ids = self.transcriber.expand_playlists(media_ids=media_ids, progress=lambda f, m: ctx.progress(2, m))
-        results: list[dict[str, Any]] = []
+        unreachable: dict[str, str] = {}
+        ids = self.transcriber.expand_playlists(
+            media_ids=media_ids, progress=lambda f, m: ctx.progress(2, m), failed=unreachable
+        )
+        results: list[dict[str, Any]] = [
+            {"media_id": media_id, "status": "failed", "error": reason}
+            for media_id, reason in unreachable.items()
+        ]
         n = max(1, len(ids))
         for i, media_id in enumerate(ids):
             base, span = 3 + 77 * i / n, 77 / n

@@ -4,6 +4,10 @@ Overrides win field by field: a dict override merges into the measured dict key 
 value replaces it. `None` in an override never means "delete" — removing the override restores the
 measured value. Every save writes a new numbered version, so versions can be listed, diffed and
 restored (a restore is itself a new version; history is never rewritten).
+
+What a seller may override is `persona/schema.py`'s `OVERRIDE_SCHEMA`: `check_new_overrides` checks
+the fields being set (an API PUT/PATCH body, one `echome persona override`) against it. Fields already
+stored, restored versions and the measured part are not checked again, so older profiles still load.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from echome.db.models import Persona, PersonaProfile, PersonaProfileVersion
+from echome.persona.schema import override_errors
 
 MAX_OVERRIDE_DEPTH = 4
 
@@ -48,6 +53,14 @@ def validate_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
         if not key or len(key) > 100 or key.startswith("_"):
             raise ProfileError(f"invalid field name {key!r}")
     return overrides
+
+
+def check_new_overrides(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` (field → new override) if the seller may set them, else ProfileError naming the field."""
+    errors = override_errors(values)
+    if errors:
+        raise ProfileError("; ".join(errors))
+    return validate_overrides(values)
 
 
 def load_profile(session: Session, persona: Persona) -> PersonaProfile:

@@ -33,16 +33,14 @@ class VoiceBuildError(ValueError):
         self.transient = transient
 
 
-def latest_consent(sessions: sessionmaker[Session], persona_id: str) -> dict[str, Any] | None:
-    with transaction(sessions) as db:
-        row = db.scalar(
-            select(VoiceConsent)
-            .where(VoiceConsent.persona_id == persona_id)
-            .order_by(VoiceConsent.created_at.desc(), VoiceConsent.id.desc())
-        )
-        if row is None:
-            return None
-        return consent_view(row)
+def latest_consent(db: Session, persona_id: str) -> dict[str, Any] | None:
+    """The consent the persona's voice may be built under (the newest), read in the caller's session."""
+    row = db.scalar(
+        select(VoiceConsent)
+        .where(VoiceConsent.persona_id == persona_id)
+        .order_by(VoiceConsent.created_at.desc(), VoiceConsent.id.desc())
+    )
+    return None if row is None else consent_view(row)
 
 
 def consent_view(row: VoiceConsent) -> dict[str, Any]:
@@ -96,7 +94,8 @@ class VoiceBuilder:
         return paths, total
 
     def build(self, *, persona_id: str, user_id: str, provider: str, work_dir: Path) -> dict[str, Any]:
-        consent = latest_consent(self.sessions, persona_id)
+        with transaction(self.sessions) as db:
+            consent = latest_consent(db, persona_id)
         if consent is None:
             raise VoiceBuildError(
                 "confirm first that you are the person in these recordings or have their permission "

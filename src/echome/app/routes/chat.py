@@ -20,7 +20,7 @@ router = APIRouter(tags=["chat"])
 
 
 class ChatIn(BaseModel):
-    persona_id: str = Field(min_length=1, max_length=64)
+    persona_id: str = Field(min_length=1, max_length=200, description="The persona's id or name")
     message: str = Field(min_length=1, max_length=2000)
     client_id: str | None = Field(
         default=None,
@@ -110,7 +110,7 @@ def list_clients(
     limit = max(1, min(limit, 500))
     q = select(Client).where(Client.user_id == user.id)
     if persona_id:
-        q = q.where(Client.persona_id == persona_id)
+        q = q.where(Client.persona_id == get_persona(db, user.id, persona_id).id)
     rows = db.scalars(
         q.order_by(Client.updated_at.desc(), Client.id).limit(limit).offset(max(0, offset))
     ).all()

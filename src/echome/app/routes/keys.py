@@ -6,12 +6,11 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, SecretStr
-from sqlalchemy import select
 
 from echome.accounts import keys as key_service
 from echome.app.deps import CurrentUser, DbSession, ServicesDep
 from echome.app.errors import ApiError, not_found
-from echome.db.models import Persona
+from echome.app.routes.personas import get_persona
 
 router = APIRouter(prefix="/api/keys", tags=["keys"])
 
@@ -35,9 +34,7 @@ def _out(k: key_service.MaskedKey) -> KeyOut:
 def _scope(db: DbSession, user_id: str, persona_id: str | None) -> str:
     if persona_id is None:
         return ""
-    if db.scalar(select(Persona.id).where(Persona.id == persona_id, Persona.user_id == user_id)) is None:
-        raise not_found("persona")
-    return persona_id
+    return get_persona(db, user_id, persona_id).id  # an id or a name
 
 
 @router.get("", response_model=list[KeyOut])

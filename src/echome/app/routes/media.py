@@ -73,7 +73,7 @@ def _submitted(sub: Submitted) -> JSONResponse:
 def add_media_urls(
     persona_id: str, body: MediaIn, request: Request, user: CurrentUser, db: DbSession, services: ServicesDep
 ) -> JSONResponse:
-    get_persona(db, user.id, persona_id)
+    persona_id = get_persona(db, user.id, persona_id).id  # a name works too
     try:
         sub = services.media_intake.add_media(
             db, user, persona_id, urls=body.urls, consent=body.consent,
@@ -98,7 +98,7 @@ def upload_media(
     build_voice: Annotated[bool | None, Form()] = None,
     voice_provider: Annotated[VoiceProvider, Form()] = "auto",
 ) -> JSONResponse:
-    get_persona(db, user.id, persona_id)
+    persona_id = get_persona(db, user.id, persona_id).id  # a name works too
     try:
         sub = services.media_intake.add_media(
             db, user, persona_id,
@@ -113,7 +113,7 @@ def upload_media(
 
 @router.get("", response_model=list[MediaOut])
 def list_media(persona_id: str, user: CurrentUser, db: DbSession) -> list[MediaOut]:
-    get_persona(db, user.id, persona_id)
+    persona_id = get_persona(db, user.id, persona_id).id  # a name works too
     rows = db.scalars(
         select(PersonaMedia)
         .where(PersonaMedia.persona_id == persona_id, PersonaMedia.user_id == user.id)
@@ -123,6 +123,7 @@ def list_media(persona_id: str, user: CurrentUser, db: DbSession) -> list[MediaO
 
 
 def _media(db: DbSession, user_id: str, persona_id: str, media_id: str) -> PersonaMedia:
+    persona_id = get_persona(db, user_id, persona_id).id
     row = db.scalar(
         select(PersonaMedia).where(
             PersonaMedia.id == media_id,
@@ -161,6 +162,7 @@ def pick_speaker(
     persona_id: str, media_id: str, body: SpeakerPick, user: CurrentUser, db: DbSession, services: ServicesDep
 ) -> JSONResponse:
     media = _media(db, user.id, persona_id, media_id)
+    persona_id = media.persona_id
     tr = db.scalar(select(Transcript).where(Transcript.media_id == media.id))
     if tr is None:
         raise ApiError(409, f"the recording has no transcript yet (status: {media.status})")
@@ -187,6 +189,7 @@ def delete_media(
     persona_id: str, media_id: str, user: CurrentUser, db: DbSession, services: ServicesDep
 ) -> JSONResponse:
     media = _media(db, user.id, persona_id, media_id)
+    persona_id = media.persona_id
     keys = [k for k in (media.audio_key, media.upload_key) if k]
     was_ready = media.status == "ready"
     db.delete(media)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 
 from echome.app.deps import CurrentUser, DbSession
-from echome.app.errors import not_found
+from echome.app.errors import ApiError, not_found
 from echome.db.models import ApiKey, Persona, PersonaProfile
 
 router = APIRouter(prefix="/api/personas", tags=["personas"])
@@ -36,7 +36,15 @@ class PersonaOut(BaseModel):
 
 
 def get_persona(db: DbSession, user_id: str, persona_id: str) -> Persona:
+    """The seller's persona by id or, failing that, by its exact name (unique among theirs)."""
     persona = db.scalar(select(Persona).where(Persona.id == persona_id, Persona.user_id == user_id))
+    if persona is None:
+        named = db.scalars(
+            select(Persona).where(Persona.user_id == user_id, Persona.name == persona_id).limit(2)
+        ).all()
+        if len(named) > 1:
+            raise ApiError(409, f"several of your personas are named {persona_id!r}; use the id")
+        persona = named[0] if named else None
     if persona is None:
         raise not_found("persona")
     return persona
@@ -79,7 +87,8 @@ def update_persona(persona_id: str, body: PersonaPatch, user: CurrentUser, db: D
 
 @router.delete("/{persona_id}", status_code=204)
 def delete_persona(persona_id: str, user: CurrentUser, db: DbSession) -> None:
-    db.delete(get_persona(db, user.id, persona_id))
+    persona = get_persona(db, user.id, persona_id)
+    db.delete(persona)
     # Keys scoped to this persona (e.g. its Telegram bot token) go with it.
-    db.execute(delete(ApiKey).where(ApiKey.user_id == user.id, ApiKey.scope == persona_id))
+    db.execute(delete(ApiKey).where(ApiKey.user_id == user.id, ApiKey.scope == persona.id))
     db.commit()

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from echome.app.deps import CurrentUser, DbSession, ServicesDep
 from echome.app.errors import ApiError, not_found
-from echome.db.models import Persona, Product
+from echome.app.routes.personas import get_persona
+from echome.db.models import Product
 from echome.knowledge.index import delete_products
 from echome.knowledge.retrieve import SearchResult
 from echome.providers.base import ProviderError
@@ -65,11 +66,8 @@ def upload_catalog(
     name = safe_filename(file.filename or "")
     if not name.lower().endswith(ALLOWED):
         raise ApiError(415, f"unsupported file type; upload one of: {', '.join(ALLOWED)}")
-    if (
-        persona_id
-        and db.scalar(select(Persona.id).where(Persona.id == persona_id, Persona.user_id == user.id)) is None
-    ):
-        raise not_found("persona")
+    if persona_id:
+        persona_id = get_persona(db, user.id, persona_id).id  # an id or a name
     limit = services.settings.max_upload_bytes
     data = bytearray()
     while chunk := file.file.read(1 << 20):
@@ -114,9 +112,11 @@ def search_products(
     db: DbSession,
     q: str = Query(min_length=1, max_length=2000),
     sku: str | None = Query(default=None, max_length=255),
-    persona_id: str | None = Query(default=None, max_length=32),
+    persona_id: str | None = Query(default=None, max_length=200, description="A persona's id or name"),
     top_k: int = Query(default=5, ge=1, le=50),
 ) -> SearchOut:
+    if persona_id:
+        persona_id = get_persona(db, user.id, persona_id).id
     db.close()
     try:
         results, timings = services.retriever.search(

@@ -11,10 +11,18 @@ from echome.app.errors import ApiError
 from echome.app.routes.personas import get_persona
 from echome.db.models import PersonaProfile
 from echome.persona import profile as profiles
+from echome.persona.schema import SELLER_FIELDS
 
 router = APIRouter(prefix="/api/personas/{persona_id}/profile", tags=["profile"])
 
-Overrides = Annotated[dict[str, Any], Body(description="Field → value; dict values merge key by key")]
+Overrides = Annotated[
+    dict[str, Any],
+    Body(
+        description="Field → value; dict values merge key by key. Fields and types: "
+        + ", ".join(SELLER_FIELDS)
+        + " (echome.persona.schema.OVERRIDE_SCHEMA); anything else is refused with 422",
+    ),
+]
 
 
 def _profile(db: DbSession, user_id: str, persona_id: str) -> PersonaProfile:
@@ -30,6 +38,14 @@ def _view(p: PersonaProfile) -> dict[str, Any]:
         "manual_overrides": over,
         "overridden_fields": sorted(over),
     }
+
+
+def _checked(body: dict[str, Any]) -> dict[str, Any]:
+    """The new override values, if every field is one a seller may set, with a value of its type."""
+    try:
+        return profiles.check_new_overrides(body)
+    except profiles.ProfileError as exc:
+        raise ApiError(422, str(exc)) from None
 
 
 def _save(db: DbSession, p: PersonaProfile, overrides: dict[str, Any], change: str) -> dict[str, Any]:
@@ -60,12 +76,14 @@ def read_overrides(persona_id: str, user: CurrentUser, db: DbSession) -> dict[st
 @router.put("/overrides", summary="Replace all overrides")
 def put_overrides(persona_id: str, body: Overrides, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     p = _profile(db, user.id, persona_id)
+    _checked(body)
     return _save(db, p, body, f"overrides replaced ({', '.join(sorted(body)) or 'none'})")
 
 
 @router.patch("/overrides", summary="Set some override fields, keep the others")
 def patch_overrides(persona_id: str, body: Overrides, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     p = _profile(db, user.id, persona_id)
+    _checked(body)  # only what changes: fields stored before the schema existed stay as they are
     merged = {**(p.manual_overrides or {}), **body}
     return _save(db, p, merged, f"overrides set: {', '.join(sorted(body))}")
 

@@ -72,7 +72,7 @@ def read_voice(persona_id: str, user: CurrentUser, db: DbSession) -> dict[str, A
 def build_voice(
     persona_id: str, body: VoiceIn, request: Request, user: CurrentUser, db: DbSession, services: ServicesDep
 ) -> JSONResponse:
-    get_persona(db, user.id, persona_id)
+    persona_id = get_persona(db, user.id, persona_id).id  # a name works too
     media_ids = list(
         db.scalars(
             select(PersonaMedia.id).where(
@@ -109,7 +109,7 @@ def put_speech_settings(
 
 @router.post("/say", summary="Speak text in the persona's voice; returns audio (OGG/Opus by default)")
 def say(persona_id: str, body: SayIn, user: CurrentUser, db: DbSession, services: ServicesDep) -> Response:
-    get_persona(db, user.id, persona_id)
+    persona_id = get_persona(db, user.id, persona_id).id  # a name works too
     db.close()
     try:
         spoken = services.speaker.speak(
