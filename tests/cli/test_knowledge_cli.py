@@ -91,3 +91,28 @@ def test_eval_retrieval_reports_system_and_baseline(tmp_path: Path) -> None:
     assert scoped["hit@5"]["value"] == 1.0 and scoped["hit@5"]["baseline"] is not None
     assert report["baseline_chunks"] >= 2
     assert not (tmp_path / "data" / "echome.db").exists()  # a throwaway seller, not the user's data
+
+
+def test_eval_answers_scores_a_catalog_and_its_questions(tmp_path: Path) -> None:
+    catalog = tmp_path / "tools.csv"
+    catalog.write_text(
+        "name,sku,price,stock,description\n"
+        "Orbit Drill,DR-1,89.00,12,Cordless drill with two batteries and a case.\n"
+        "Mason Hammer,HM-2,24.50,40,Steel claw hammer with a rubber grip.\n"
+    )
+    questions = tmp_path / "tools.questions.jsonl"
+    questions.write_text(
+        json.dumps({"question": "How much is the Orbit Drill?", "expect_all": [["89"]]})
+        + "\n"
+        + json.dumps({"question": "Do you sell garden hoses?", "offcatalog": True})
+        + "\n"
+    )
+    r = run(tmp_path / "data", "eval", "answers", str(catalog), str(questions), "--json", env=FAST)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["products"] == 2 and out["fact_questions"] == 1 and out["offcatalog_questions"] == 1
+    assert out["fact_correct"] == 1 and out["offcatalog_declined"] == 1
+    assert out["answers_with_invented_numbers"] == 0
+    assert not (tmp_path / "data" / "echome.db").exists()  # a throwaway seller, not the user's data
+    every = run(tmp_path / "data", "eval", "answers", "--all", str(tmp_path), "--json", env=FAST)
+    assert [x["catalog"] for x in json.loads(every.stdout)] == ["tools.csv"]

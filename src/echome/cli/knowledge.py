@@ -14,7 +14,6 @@ from echome.cli.common import acting_user, console, fail, out, print_json, state
 from echome.cli.jobs import follow
 
 catalog_app = typer.Typer(help="Product catalogs.", no_args_is_help=True)
-eval_app = typer.Typer(help="Quality evaluations.", no_args_is_help=True)
 UserOpt = typer.Option(None, "--user", help="Act for this seller (default: the local owner)")
 
 
@@ -183,63 +182,3 @@ def search(
         where = f"{r['source']}" + (f" p.{r['page']}" if r["page"] else "")
         out.print(f"[bold]{i}. {r['name']}[/bold] [dim]{r['sku'] or ''} {where} score {r['score']}[/dim]")
         out.print(f"   {r['text'][:300]}")
-
-
-@eval_app.command("retrieval")
-def eval_retrieval(
-    folder: Path,
-    limit: int = typer.Option(None, "--limit", help="Only the first N questions"),
-    no_baseline: bool = typer.Option(False, "--no-baseline"),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """Score retrieval on a product-QA folder, with the LangChain-style baseline beside it."""
-    import tempfile
-
-    from echome.accounts.users import create_user
-    from echome.bootstrap import build_services
-    from echome.db import migrate
-    from echome.db.session import transaction
-    from echome.knowledge.evalrun import run_retrieval_eval
-    from echome.logs import configure_logging
-
-    settings = state.settings()
-    configure_logging(level=state.log_level or "WARNING", fmt=state.log_format or settings.log_format)
-    with tempfile.TemporaryDirectory(prefix="echome-eval-") as tmp:
-        # A throwaway seller in a throwaway embedded store, with the configured models.
-        local = settings.model_copy(
-            update={
-                "data_dir": Path(tmp),
-                "database_url": None,
-                "redis_url": None,
-                "storage_backend": "local",
-            }
-        )
-        services = build_services(local)
-        try:
-            migrate.upgrade(services.engine)
-            with transaction(services.sessions) as s:
-                user_id = create_user(s, email="eval@localhost", password="throwaway-eval").id
-            result = run_retrieval_eval(
-                folder,
-                user_id=user_id,
-                sessions=services.sessions,
-                embedder=services.embedder,
-                store=services.vectors,
-                retriever=services.retriever,
-                limit=limit,
-                baseline=not no_baseline,
-                say=lambda m: console.print(f"[dim]{m}[/dim]"),
-            )
-        except FileNotFoundError as exc:
-            fail(str(exc))
-        finally:
-            services.close()
-    if as_json:
-        print_json(result)
-        return
-    for form, metrics in result["metrics"].items():
-        row = "  ".join(
-            f"{m} {v['value']:.3f}" + (f" (base {v['baseline']:.3f})" if v["baseline"] is not None else "")
-            for m, v in metrics.items()
-        )
-        out.print(f"[bold]{form:>6}[/bold]  {row}")

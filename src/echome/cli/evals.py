@@ -1,0 +1,172 @@
+"""`echome eval retrieval` and `echome eval answers`: quality on evaluation data, each run in a
+throwaway seller in a throwaway embedded store (the seller's own data is never touched)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from echome.cli.common import console, fail, out, print_json, state
+
+if TYPE_CHECKING:
+    from echome.bootstrap import Services
+
+eval_app = typer.Typer(help="Quality evaluations.", no_args_is_help=True)
+
+
+@contextmanager
+def throwaway_seller() -> Iterator[tuple[Services, str]]:
+    """Services on a temporary data dir with the configured models, and a new seller's id."""
+    from echome.accounts.users import create_user
+    from echome.bootstrap import build_services
+    from echome.db import migrate
+    from echome.db.session import transaction
+    from echome.logs import configure_logging
+
+    settings = state.settings()
+    configure_logging(level=state.log_level or "WARNING", fmt=state.log_format or settings.log_format)
+    with tempfile.TemporaryDirectory(prefix="echome-eval-") as tmp:
+        local = settings.model_copy(
+            update={
+                "data_dir": Path(tmp),
+                "database_url": None,
+                "redis_url": None,
+                "storage_backend": "local",
+            }
+        )
+        services = build_services(local)
+        try:
+            migrate.upgrade(services.engine)
+            with transaction(services.sessions) as s:
+                user_id = create_user(s, email="eval@localhost", password="throwaway-eval").id
+            yield services, user_id
+        finally:
+            services.close()
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    folder: Path,
+    limit: int = typer.Option(None, "--limit", help="Only the first N questions"),
+    no_baseline: bool = typer.Option(False, "--no-baseline"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Score retrieval on a product-QA folder, with the LangChain-style baseline beside it."""
+    from echome.knowledge.evalrun import run_retrieval_eval
+
+    with throwaway_seller() as (services, user_id):
+        try:
+            result = run_retrieval_eval(
+                folder,
+                user_id=user_id,
+                sessions=services.sessions,
+                embedder=services.embedder,
+                store=services.vectors,
+                retriever=services.retriever,
+                limit=limit,
+                baseline=not no_baseline,
+                say=lambda m: console.print(f"[dim]{m}[/dim]"),
+            )
+        except FileNotFoundError as exc:
+            fail(str(exc))
+    if as_json:
+        print_json(result)
+        return
+    for form, metrics in result["metrics"].items():
+        row = "  ".join(
+            f"{m} {v['value']:.3f}" + (f" (base {v['baseline']:.3f})" if v["baseline"] is not None else "")
+            for m, v in metrics.items()
+        )
+        out.print(f"[bold]{form:>6}[/bold]  {row}")
+
+
+@eval_app.command("answers")
+def eval_answers(
+    catalog: Path = typer.Argument(None, help="A catalog file (CSV, TSV, XLSX, PDF, TXT)"),
+    questions: Path = typer.Argument(None, help="Its questions (JSON lines)"),
+    folder: Path = typer.Option(
+        None, "--all", help="Every NAME.questions.jsonl in this folder with its catalog NAME.*"
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+    details: bool = typer.Option(False, "--details", help="Every answer, not only the failures"),
+) -> None:
+    """Score answers: facts stated, invented numbers, off-catalog questions declined."""
+    pairs = _pairs(folder) if folder is not None else [(catalog, questions)]
+    if not pairs or any(c is None or q is None for c, q in pairs):
+        fail("give CATALOG QUESTIONS, or --all FOLDER")
+    results = []
+    for cat, qs in pairs:
+        if not cat.is_file() or not qs.is_file():
+            fail(f"no such file: {cat if not cat.is_file() else qs}")
+        results.append(_answer_eval(cat, qs))
+    if as_json:
+        print_json(results if folder is not None else results[0])
+        return
+    for r in results:
+        out.print(
+            f"[bold]{r['catalog']}[/bold]  facts {r['fact_correct']}/{r['fact_questions']}  "
+            f"off-catalog declined {r['offcatalog_declined']}/{r['offcatalog_questions']}  "
+            f"answers with invented numbers {r['answers_with_invented_numbers']}  "
+            f"[dim]{r['products']} products, p50 {r['answer_p50_ms']} ms[/dim]"
+        )
+        for a in r["answers"]:
+            if details or not a["correct"]:
+                why = "; ".join(
+                    [f"missing {'/'.join(g)}" for g in a["missing"]]
+                    + [f"invented {', '.join(a['invented'])}"] * bool(a["invented"])
+                    + ["not declined"] * (a["offcatalog"] and not a["declined"])
+                )
+                out.print(f"  {'ok ' if a['correct'] else 'NO '} {a['question']}  [dim]{why}[/dim]")
+                out.print(f"      {a['answer'][:300]}")
+
+
+def _pairs(folder: Path) -> list[tuple[Path, Path]]:
+    out = []
+    for qs in sorted(folder.glob("*.questions.jsonl")):
+        stem = qs.name.removesuffix(".questions.jsonl")
+        cats = [p for p in folder.glob(f"{stem}.*") if p != qs and not p.name.endswith(".jsonl")]
+        if cats:
+            out.append((cats[0], qs))
+    return out
+
+
+def _answer_eval(catalog: Path, questions: Path) -> dict[str, Any]:
+    from echome.answer.quality import run_answer_eval
+    from echome.db.models import Persona
+    from echome.db.session import transaction
+    from echome.knowledge.index import ingest_catalog
+    from echome.knowledge.parse import parse_catalog
+
+    with throwaway_seller() as (services, user_id):
+        with transaction(services.sessions) as db:
+            persona = Persona(user_id=user_id, name="Sam")
+            db.add(persona)
+            db.flush()
+            persona_id = persona.id
+
+        def ingest(data: bytes, name: str) -> dict[str, Any]:
+            parsed = parse_catalog(data, name)
+            report = ingest_catalog(
+                parsed,
+                user_id=user_id,
+                persona_id=None,
+                sessions=services.sessions,
+                embedder=services.embedder,
+                store=services.vectors,
+            )
+            services.retriever.keywords.invalidate(user_id)
+            return report.as_dict()
+
+        def ask(question: str, client: str) -> Any:
+            return services.answerer.answer(
+                user_id=user_id, persona_id=persona_id, question=question, channel="eval", client_ref=client
+            )
+
+        return run_answer_eval(
+            catalog, questions, ingest=ingest, ask=ask, say=lambda m: console.print(f"[dim]{m}[/dim]")
+        )
