@@ -36,6 +36,8 @@ class IngestReport:
     chunks: int = 0
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    columns: list[dict[str, str]] = field(default_factory=list)  # how each column was understood
+    platform: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +49,8 @@ class IngestReport:
             "chunks": self.chunks,
             "warnings": self.warnings[:50],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "platform": self.platform,
+            "columns": self.columns[:300],
         }
 
 
@@ -60,7 +64,13 @@ def ingest_catalog(
     store: VectorStore,
     progress: Progress | None = None,
 ) -> IngestReport:
-    report = IngestReport(source=catalog.source, format=catalog.format, warnings=list(catalog.warnings))
+    report = IngestReport(
+        source=catalog.source,
+        format=catalog.format,
+        warnings=list(catalog.warnings),
+        columns=list(catalog.columns),
+        platform=catalog.platform,
+    )
     say = progress or (lambda _p, _s: None)
     t = time.perf_counter()
     chunks_by_product: dict[str, list[Chunk]] = {}

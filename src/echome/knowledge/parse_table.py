@@ -1,8 +1,9 @@
 """Tables (CSV in any spreadsheet encoding/delimiter, XLSX) → product records.
 
-Columns are recognised by their common names; every other column is kept as an attribute and
-as retrievable text. Shopify's product export (one row per variant, grouped by Handle) is
-folded into one product with its variants."""
+Reading the file (encoding, delimiter, sheets) is done here; what the columns mean and which rows
+are one product is decided by `echome.knowledge.understand` (its header vocabulary is documented in
+`understand/vocabulary.py`). Shopify's product export (one row per variant, grouped by Handle) is
+folded here into one product with its variants."""
 
 from __future__ import annotations
 
@@ -19,11 +20,10 @@ from echome.knowledge.records import (
     ParseError,
     ProductRecord,
     html_to_text,
-    key_from_name,
     parse_int,
     parse_price,
-    split_multi,
 )
+from echome.knowledge.understand import understand_rows
 
 # Normalised header → role. Normalising lowercases and drops punctuation: "Body (HTML)" → "body html".
 ROLES: dict[str, tuple[str, ...]] = {
@@ -174,18 +174,20 @@ def rows_to_catalog(rows: list[list[str]], *, source: str, fmt: str, warnings: l
         raise ParseError("the file has a header row but no products")
     if len(body) > MAX_ROWS:
         raise ParseError(f"the file has {len(body)} rows; the limit is {MAX_ROWS}")
-    roles = map_columns(header)
-    if "name" not in roles:
-        raise ParseError(
-            "no product name column found; name one column 'name' or 'title' "
-            f"(columns seen: {', '.join(h for h in header[:12] if h) or 'none'})"
-        )
-    catalog = ParsedCatalog(source=source, format=fmt, warnings=list(warnings))
     norm = [norm_header(h) for h in header]
     if "handle" in norm and "variant sku" in norm:
+        roles = map_columns(header)
+        if "name" not in roles:
+            raise ParseError("no product name column found; the Shopify export has no 'Title' column")
+        catalog = ParsedCatalog(source=source, format=fmt, warnings=list(warnings), platform="shopify")
+        role_of = {i: r for r, i in roles.items()}
+        catalog.columns = [
+            {"header": h, "role": role_of.get(n, "fact"), "note": "Shopify export"}
+            for n, h in enumerate(header)
+        ]
         _shopify(catalog, header, body, norm.index("handle"), roles)
     else:
-        _generic(catalog, header, body, roles)
+        catalog = understand_rows(header, body, source=source, fmt=fmt, warnings=warnings)
     _dedupe(catalog)
     if not catalog.products:
         raise ParseError("no rows with a product name were found")
@@ -202,58 +204,6 @@ def _price(catalog: ParsedCatalog, raw: str, rownum: int) -> tuple[Decimal | Non
     except ValueError:
         catalog.warnings.append(f"row {rownum}: price {raw[:30]!r} is not a number; left empty")
         return None, None
-
-
-def _extra_fields(header: list[str], row: list[str], skip: set[int]) -> tuple[dict[str, Any], list[Field]]:
-    attrs: dict[str, Any] = {}
-    fields: list[Field] = []
-    for i, h in enumerate(header):
-        if i in skip or i >= len(row) or not h:
-            continue
-        value = row[i].strip()
-        if not value:
-            continue
-        attrs[h] = value
-        text = html_to_text(value) if "<" in value else value
-        for piece in split_multi(text):
-            fields.append(Field(name=h, text=piece, kind=_kind(piece)))
-    return attrs, fields
-
-
-def _kind(piece: str) -> str:
-    if " Question: " in piece or piece.startswith("Question: "):
-        return "qa"
-    if len(piece) < 160 and re.match(r"^[\w .\-/()]{1,60}:\s", piece):
-        return "fact"
-    return "text"
-
-
-def _generic(catalog: ParsedCatalog, header: list[str], body: list[list[str]], roles: dict[str, int]) -> None:
-    skip = set(roles.values())
-    for n, row in enumerate(body, start=2):
-        name = html_to_text(_cell(row, roles.get("name")))
-        if not name:
-            catalog.warnings.append(f"row {n}: no product name; skipped")
-            continue
-        price, cur = _price(catalog, _cell(row, roles.get("price")), n)
-        sku = _cell(row, roles.get("sku")) or None
-        desc = html_to_text(_cell(row, roles.get("description"))) or None
-        attrs, extra = _extra_fields(header, row, skip)
-        fields = [Field("description", desc)] if desc else []
-        rec = ProductRecord(
-            external_key=f"sku:{sku}" if sku else key_from_name(name),
-            name=name[:500],
-            sku=sku,
-            description=desc,
-            price=price,
-            currency=(_cell(row, roles.get("currency")) or cur or None),
-            stock=parse_int(_cell(row, roles.get("stock"))),
-            url=_cell(row, roles.get("url")) or None,
-            category=_cell(row, roles.get("category")) or None,
-            attributes=attrs,
-            fields=fields + extra,
-        )
-        catalog.products.append(rec)
 
 
 _SHOPIFY_VARIANT = ("variant", "option")

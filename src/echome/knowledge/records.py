@@ -46,6 +46,9 @@ class ParsedCatalog:
     format: str
     products: list[ProductRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # How each column of a table was understood: {"header", "role", "note"} (empty for documents).
+    columns: list[dict[str, str]] = field(default_factory=list)
+    platform: str | None = None  # the export layout recognised ("magento2", "shopware5"...)
 
 
 # -- text helpers --------------------------------------------------------------------------------
