@@ -205,7 +205,11 @@ class Services:
     def _make_speaker(self) -> Speaker:
         from echome.voice.speaker import Speaker
 
-        return Speaker(self.sessions, self.models, self.storage)
+        s = self.settings
+        language = next(iter(_languages(s)), "en")  # the persona's first language: numbers said in it
+        return Speaker(
+            self.sessions, self.models, self.storage, default_currency=s.catalog_currency, language=language
+        )
 
     def _make_answerer(self) -> Answerer:
         from echome.answer.evidence import EvidenceFinder

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 
@@ -107,35 +107,12 @@ def split_multi(value: str) -> list[str]:
     return [value]
 
 
-_MONEY = re.compile(r"(?P<cur>[$€£¥₹]|[A-Z]{3})?\s*(?P<num>-?[\d.,' ]*\d)\s*(?P<cur2>[$€£¥₹]|[A-Z]{3})?")
-_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
-
-
 def parse_price(value: str) -> tuple[Decimal | None, str | None]:
-    """'$1,299.00' → (1299.00, 'USD'); '12,50 €' → (12.50, 'EUR'); '' → (None, None)."""
-    value = value.strip()
-    if not value:
-        return None, None
-    m = _MONEY.fullmatch(value)
-    if not m:
-        raise ValueError(f"not a price: {value!r}")
-    num = m.group("num").replace(" ", "").replace("'", "")
-    if "," in num and "." in num:
-        # Whichever comes last is the decimal separator.
-        num = (
-            num.replace(",", "")
-            if num.rfind(".") > num.rfind(",")
-            else num.replace(".", "").replace(",", ".")
-        )
-    elif "," in num:
-        head, _, tail = num.rpartition(",")
-        num = num.replace(",", "") if len(tail) == 3 and head else num.replace(",", ".")
-    try:
-        price = Decimal(num)
-    except InvalidOperation:
-        raise ValueError(f"not a price: {value!r}") from None
-    cur = m.group("cur") or m.group("cur2")
-    return price, (_SYMBOLS.get(cur, cur) if cur else None)
+    """'$1,299.00' → (1299.00, 'USD'); '12,50 €' → (12.50, 'EUR'); '' → (None, None); raises
+    ValueError on a cell that holds no amount. The one reading of amounts: understand.values."""
+    from echome.knowledge.understand.values import parse_amount
+
+    return parse_amount(value)
 
 
 def parse_int(value: str) -> int | None:

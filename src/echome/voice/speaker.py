@@ -3,6 +3,8 @@
 A persona without a built voice speaks with the stock local voice, untransformed (neutral).
 Messaging apps want OGG/Opus 48 kHz mono for voice notes; WAV and MP3 are offered for downloads.
 A reply's voice note is stored at audio/{user}/responses/{message}.ogg.
+Every voice (local or ElevenLabs) is given `speakable(text)`: prices, units, dates and codes in
+words it says right, links and markdown gone. The text shown to the customer is never changed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from echome.db.models import Persona
 from echome.db.session import transaction
 from echome.media.audio import encode, load_audio, wav_bytes
 from echome.providers.base import ModelsForSeller, ProviderError
+from echome.speech import speakable
 from echome.storage.base import FileStorage
 
 Format = Literal["ogg", "wav", "mp3"]
@@ -67,6 +70,8 @@ class Speaker:
     sessions: sessionmaker[Session]
     models: ModelsForSeller
     storage: FileStorage
+    default_currency: str | None = None  # the catalog's currency: which dollar a bare "$" is
+    language: str = "en"  # how numbers are said
 
     def voice_of(self, persona_id: str, user_id: str) -> tuple[str, str, dict[str, Any]]:
         with transaction(self.sessions) as db:
@@ -91,9 +96,14 @@ class Speaker:
         provider, voice_id, settings = self.voice_of(persona_id, user_id)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
+        words = speakable(text, language=self.language, default_currency=self.default_currency)
+        timings["normalise"] = time.perf_counter() - t0
+        if not words:
+            raise SpeakError("there is nothing to speak once links and markup are left out")
+        t0 = time.perf_counter()
         try:
             tts = self.models.tts(provider, user_id=user_id, scope=persona_id)
-            speech = tts.synthesize(text, voice_id=voice_id, settings=settings)
+            speech = tts.synthesize(words, voice_id=voice_id, settings=settings)
         except ProviderError as exc:
             raise SpeakError(f"speech failed: {exc}", transient=exc.transient) from None
         except ValueError as exc:

@@ -1,0 +1,142 @@
+"""Prices: a currency symbol or ISO code before or after an amount, in any catalog's number format
+("$1,299.99", "149,00 €", "1.299,00 €", "USD 12", "12.00 USD"), said as words with the currency
+after the amount: "nineteen dollars and ninety cents".
+
+Why these words (measured through Piper and Whisper base, benchmarks/speech_roundtrip.py):
+- Words at all: Piper's phonemizer reads "$50." as "dollar fifty" (Whisper writes "$1.50") and
+  "1.299,00 €" as digits and commas.
+- "and ninety cents" rather than "ninety": "nineteen dollars ninety" comes back as "$19.90" too,
+  but "twelve dollars five" as "$12.5"; a named subunit is written back right in every currency.
+- Under ten cents even that fails ("and five cents" → "$87.5"), so those are said as a decimal:
+  "eighty seven point oh five dollars" → "$87.05", "49.05 euros".
+- American numbers, without "and": "seven hundred and four dollars" is written "$700 and $4".
+- "dollars Australian": "81 Australian dollars" is written "$81", the country lost.
+"""
+
+from __future__ import annotations
+
+import re
+
+from num2words import CONVERTER_CLASSES
+
+from echome.speech.numbers import AFTER, BEFORE, NUMBER, WORDS, Parsed, cardinal, parse, say
+
+# code: (one, many, one subunit, many subunits); no subunit for currencies priced in whole units.
+NAMES: dict[str, tuple[str, str, str | None, str | None]] = {
+    "USD": ("dollar", "dollars", "cent", "cents"),
+    "EUR": ("euro", "euros", "cent", "cents"),
+    "GBP": ("pound", "pounds", "penny", "pence"),
+    "JPY": ("Japanese yen", "Japanese yen", None, None),  # a bare "yen" is heard as "in"
+    "CNY": ("yuan", "yuan", None, None),
+    "KRW": ("won", "won", None, None),
+    "INR": ("rupee", "rupees", "paisa", "paise"),
+    "AUD": ("dollar Australian", "dollars Australian", "cent", "cents"),
+    "CAD": ("dollar Canadian", "dollars Canadian", "cent", "cents"),
+    "NZD": ("New Zealand dollar", "New Zealand dollars", "cent", "cents"),
+    "SGD": ("Singapore dollar", "Singapore dollars", "cent", "cents"),
+    "HKD": ("Hong Kong dollar", "Hong Kong dollars", "cent", "cents"),
+    "CHF": ("Swiss franc", "Swiss francs", "centime", "centimes"),
+    "SEK": ("Swedish krona", "Swedish kronor", None, None),
+    "NOK": ("Norwegian krone", "Norwegian kroner", None, None),
+    "DKK": ("Danish krone", "Danish kroner", None, None),
+    "PLN": ("zloty", "zlotys", "grosz", "groszy"),
+    "BRL": ("real", "reais", "centavo", "centavos"),
+    "MXN": ("peso", "pesos", "centavo", "centavos"),
+}
+# The currencies whose own sign is "$": a shop priced in one of them means its own by a bare "$",
+# and names it plainly ("dollars", "pesos"), as its sellers do.
+DOLLAR_SIGN = {"USD", "AUD", "CAD", "NZD", "SGD", "HKD", "MXN"}
+SYMBOLS = {
+    "US$": "USD", "A$": "AUD", "AU$": "AUD", "C$": "CAD", "CA$": "CAD", "NZ$": "NZD", "S$": "SGD",
+    "HK$": "HKD", "R$": "BRL", "€": "EUR", "£": "GBP", "₹": "INR", "₩": "KRW", "zł": "PLN",
+    "$": "$", "¥": "¥", "kr": "kr",
+}  # fmt: skip
+_CUR = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
+_CODE = "|".join(NAMES)
+_SIGN = rf"(?:(?<![A-Za-z])(?:{_CUR})|\b(?:{_CODE})\b)"
+_SCALES = {"k": 1000, "K": 1000, "m": 1_000_000, "M": 1_000_000, "bn": 1_000_000_000}
+_SCALE = r"(?:(?P<scale>k|K|m|M|bn)\b|\s(?P<word>thousand|million|billion)\b)?"
+_AMOUNT = rf"(?P<num>{NUMBER})(?:[.,][-\u2013])?"  # "149,- €": the German way to write a whole price
+_RANGE = rf"(?:\s?[-\u2013\u2014]\s?(?:{_SIGN})?\s?(?P<num2>{NUMBER}))?"
+PREFIX = re.compile(rf"(?<![\w.,])(?P<sign>{_SIGN})\s?{_AMOUNT}{_SCALE}{_RANGE}{AFTER}")
+SUFFIX = re.compile(rf"{BEFORE}{_AMOUNT}{_RANGE}\s?(?P<sign>{_SIGN})(?![\w$])")
+
+
+def _code(sign: str, default_currency: str | None) -> tuple[str, bool]:
+    """(ISO code, whether to name it plainly) for a sign, resolved by the shop's own currency."""
+    default = (default_currency or "").upper()
+    sign = SYMBOLS.get(sign, sign)
+    if sign == "$":
+        return (default, True) if default in DOLLAR_SIGN else ("USD", False)
+    if sign == "¥":
+        return ("CNY", False) if default == "CNY" else ("JPY", False)
+    if sign == "kr":
+        return (default, False) if default in ("SEK", "NOK", "DKK") else ("SEK", False)
+    return sign, sign == default and sign in DOLLAR_SIGN
+
+
+def names(code: str, lang: str, *, plain: bool) -> tuple[str, str, str | None, str | None]:
+    """The currency's words in `lang`: num2words' own where it has them, else the English ones."""
+    one, many, sub1, subn = NAMES[code]
+    if plain and "dollar" in one:  # the shop's own dollar is just "dollars"
+        one, many = "dollar", "dollars"
+    if lang != "en":
+        forms = getattr(CONVERTER_CLASSES[lang], "CURRENCY_FORMS", {}).get(code)
+        if forms:
+            (one, many), subs = forms[0][:2], forms[1]
+            sub1, subn = (subs[0], subs[1]) if sub1 else (None, None)
+    return one, many, sub1, subn
+
+
+def _whole(n: int, lang: str) -> str:
+    return cardinal(n, lang, before_noun=True)
+
+
+def say_amount(p: Parsed, code: str, lang: str, *, plain: bool = False, scale: int = 1) -> str:
+    one, many, sub1, subn = names(code, lang, plain=plain)
+    if scale != 1:
+        value = p.value * scale
+        if value == value.to_integral_value():
+            return f"{_whole(int(value), lang)} {many}"
+        return f"{say(p, lang)} {cardinal(scale, lang).split()[-1]} {many}"
+    cents = (p.fraction + "00")[:2] if p.fraction else ""
+    if sub1 is None or len(p.fraction) > 2:  # no subunit to name: "1500 yen", "2.5 yen"
+        number = say(p, lang) if p.fraction.strip("0") else _whole(p.whole, lang)
+        return f"{number} {one if p.is_one else many}"
+    if not cents or int(cents) == 0:
+        return f"{_whole(p.whole, lang)} {one if p.whole == 1 else many}"
+    sub = f"{_whole(int(cents), lang)} {sub1 if int(cents) == 1 else subn}"
+    if p.whole == 0:
+        return sub
+    if lang == "en" and int(cents) < 10:
+        # Whisper writes "eighty seven dollars and five cents" as "$87.5"; "point oh five" comes back
+        # as "$87.05" (and "49.05 euros").
+        return f"{_whole(p.whole, lang)} point oh {cardinal(int(cents), lang)} {many}"
+    return f"{_whole(p.whole, lang)} {one if p.whole == 1 else many} {WORDS[lang].and_} {sub}"
+
+
+def _scale(m: re.Match[str]) -> int:
+    if m.group("scale"):
+        return _SCALES[m.group("scale")]
+    return {"thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}.get(m.group("word") or "", 1)
+
+
+def say_prices(text: str, lang: str, default_currency: str | None) -> str:
+    def spoken(m: re.Match[str]) -> str:
+        code, plain = _code(m.group("sign"), default_currency)
+        if code not in NAMES:
+            return m.group(0)
+        first = parse(m.group("num"), lang, money=True)
+        scale = _scale(m) if "scale" in m.groupdict() else 1
+        if not m.group("num2"):
+            return say_amount(first, code, lang, plain=plain, scale=scale)
+        second = parse(m.group("num2"), lang, money=True)
+        to = WORDS[lang].to
+        if not first.fraction.strip("0") and not second.fraction.strip("0"):
+            # "$10-20" → "ten to twenty dollars"
+            return f"{_whole(first.whole, lang)} {to} {say_amount(second, code, lang, plain=plain)}"
+        said = [say_amount(p, code, lang, plain=plain) for p in (first, second)]
+        return f" {to} ".join(said)
+
+    text = PREFIX.sub(spoken, text)
+    return SUFFIX.sub(spoken, text)
