@@ -213,3 +213,12 @@ def test_a_persona_with_its_own_catalog_answers_only_from_it(shop: Shop) -> None
         user_id=shop.user_id, persona_id=other_id, question="How much is the Cedar Camp Mug?"
     )
     assert "$18" not in mug.answer and all(c["sku"] != "CM-015" for c in mug.citations)
+
+
+def test_price_and_stock_asked_in_other_languages_or_as_a_count(shop: Shop) -> None:
+    answerer = shop.answerer()
+    assert "$89.50" in ask(shop, answerer, "Wie viel kostet die Summit Rain Jacket?").answer
+    assert "$18" in ask(shop, answerer, "Combien coûte le Cedar Camp Mug ?").answer
+    assert "120 available" in ask(shop, answerer, "How many Cedar Camp Mugs do you have left?").answer
+    plain = ask(shop, answerer, "Is the Cedar Camp Mug in stock?").answer
+    assert "in stock" in plain and "120" not in plain  # a count only when one is asked for

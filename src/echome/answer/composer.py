@@ -22,9 +22,28 @@ MAX_EVIDENCE_WORDS = 38
 PRICES_AS_LISTED = "I can only offer the prices listed in my catalog."
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|\s+\|\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_PRICE = re.compile(r"\b(price|prices|cost|costs|how much|expensive|cheap|pay|\$|€|£)\b|\$", re.I)
-_STOCK = re.compile(r"\b(stock|available|availability|in store|sold out|have any left|left)\b", re.I)
-_OPTIONS = re.compile(r"\b(size|sizes|colou?rs?|variants?|options?|versions?|comes? in)\b", re.I)
+# What a question asks, in the 7 languages catalogs come in (en, de, fr, es, it, nl, pt).
+_PRICE = re.compile(
+    r"\b(price|prices|cost|costs|how much|expensive|cheap|pay|preis|preise|kostet|kosten|wie viel|"
+    r"teuer|günstig|prix|coûte|combien|precio|cuesta|cuánto|cuanto|prezzo|costa|quanto|prijs|kost|"
+    r"hoeveel|preço|custa)\b|[$€£]",
+    re.I,
+)
+_STOCK = re.compile(
+    r"\b(stock|available|availability|in store|sold out|have any left|left|how many|auf lager|lagernd|"
+    r"vorrätig|verfügbar|lieferbar|en stock|disponible|disponibles|en existencia|disponibile|"
+    r"disponibili|op voorraad|beschikbaar|em estoque|disponível)\b",
+    re.I,
+)
+_HOW_MANY = re.compile(
+    r"\b(how many|left|wie viele|noch|combien|cuántos|cuantos|quanti|quante|hoeveel|quantos|quantas)\b", re.I
+)
+_OPTIONS = re.compile(
+    r"\b(size|sizes|colou?rs?|variants?|options?|versions?|comes? in|größe|größen|grösse|farbe|farben|"
+    r"variante|varianten|ausführung|taille|tailles|couleur|couleurs|talla|tallas|color|colores|taglia|"
+    r"taglie|colore|colori|maat|maten|kleur|kleuren|tamanho|tamanhos|cor|cores)\b",
+    re.I,
+)
 _DISCOUNT = re.compile(
     r"\b(discount|coupon|promo(?: code)?|deal|cheaper|lower (?:the )?price|\d+\s?%\s?off|free of charge)\b",
     re.I,
@@ -210,7 +229,13 @@ def _typed_facts(p: ProductFacts, question: str, intents: list[str]) -> list[str
             out.append(f"The {p.short_name} is {price}.")
     if _STOCK.search(question) and p.stock is not None:
         intents.append("stock")
-        out.append(f"The {p.short_name} is in stock." if p.stock > 0 else f"The {p.short_name} is sold out.")
+        # A count only when asked for one, and only the product's own (not a sum over its variants).
+        variant_stock = [int(v["stock"]) for v in p.variants if isinstance(v.get("stock"), int | float)]
+        summed = bool(variant_stock) and p.stock == sum(variant_stock)  # a total over variants
+        count = f" ({p.stock} available)" if _HOW_MANY.search(question) and not summed else ""
+        out.append(
+            f"The {p.short_name} is in stock{count}." if p.stock > 0 else f"The {p.short_name} is sold out."
+        )
     if _OPTIONS.search(question) and p.variants:
         options = [(k, v) for k, v in p.options().items() if len(v) > 1][:2]
         intents.append("options")
