@@ -124,7 +124,11 @@ class KeywordIndex:
         """The product whose name the query spells out (most of its name words), if exactly one."""
         counts: dict[str, int] = {}
         for t in set(tokenize(query)):
-            for pid in self.token_products.get(t, ()):
+            # "shuffles" names the iPod shuffle: a plural counts for its singular.
+            forms = {t, t[:-1]} if len(t) > 3 and t.endswith("s") else {t}
+            if len(t) > 4 and t.endswith("es"):
+                forms.add(t[:-2])
+            for pid in {pid for f in forms for pid in self.token_products.get(f, ())}:
                 counts[pid] = counts.get(pid, 0) + 1
         ranked = sorted(((n / len(self.name_tokens[pid]), n, pid) for pid, n in counts.items()), reverse=True)
         if not ranked:
