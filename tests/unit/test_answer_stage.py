@@ -222,3 +222,23 @@ def test_price_and_stock_asked_in_other_languages_or_as_a_count(shop: Shop) -> N
     assert "120 available" in ask(shop, answerer, "How many Cedar Camp Mugs do you have left?").answer
     plain = ask(shop, answerer, "Is the Cedar Camp Mug in stock?").answer
     assert "in stock" in plain and "120" not in plain  # a count only when one is asked for
+
+
+def test_who_makes_it_and_its_condition_are_answered_from_labelled_facts(shop: Shop) -> None:
+    finder = shop.finder
+    ingest_catalog(
+        parse_catalog(
+            b"name,sku,price,manufacturer,condition,description\n"
+            b"Polar Headlamp,HL-7,39.00,Lumeno Works,refurbished,A bright headlamp for night runs.\n",
+            "lamps.csv",
+        ),
+        user_id=shop.user_id,
+        persona_id=None,
+        sessions=shop.sessions,
+        embedder=finder.retriever.embedder,
+        store=finder.retriever.store,
+    )
+    finder.retriever.keywords.invalidate(shop.user_id)
+    answerer = shop.answerer()
+    assert "Lumeno Works" in ask(shop, answerer, "Who makes the Polar Headlamp?").answer
+    assert "refurbished" in ask(shop, answerer, "Is the Polar Headlamp new or used?").answer.lower()

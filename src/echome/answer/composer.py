@@ -122,8 +122,43 @@ def _candidates(evidence: Evidence, focus: ProductFacts | None) -> list[tuple[in
     return out
 
 
+# What a question asks about → the catalog labels that answer it (unmapped columns are kept as
+# labelled facts, "Manufacturer: Shure", "Condition: used"); en, de, fr, es, it, nl, pt.
+_ASKS_FOR: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
+    (re.compile(rf"\b(?:{asked})\b", re.I), frozenset(labels.split()))
+    for asked, labels in (
+        (
+            r"who makes|who made|made by|brand|manufacturer|maker|hersteller|marke|fabricant|marque|"
+            r"fabricante|marca|produttore|fabrikant|merk",
+            "manufacturer brand vendor supplier maker hersteller marke",
+        ),
+        (
+            r"condition|new or used|used or new|zustand|neu oder gebraucht|état|estado|condizione|staat",
+            "condition zustand",
+        ),
+        (
+            r"made of|material|materials|fabric|aus welchem|matériau|tejido|materiale|materiaal",
+            "material fabric",
+        ),
+        (
+            r"dimensions?|how big|how large|how wide|how tall|measurements?|abmessungen|maße|wie groß|"
+            r"größe des|taille de|medidas|dimensioni|afmetingen",
+            "dimension width height depth length size weight",
+        ),
+        (r"vat|sales tax|tax rate|mwst|mehrwertsteuer|tva|iva|btw", "tax vat rate"),
+        (
+            r"shipping|delivery|postage|versand|lieferung|livraison|envío|spedizione|verzending|frete",
+            "shipping delivery",
+        ),
+    )
+)
+
+
 def pick_sentences(question: str, evidence: Evidence, focus: ProductFacts | None) -> list[tuple[int, str]]:
     q = _terms(question)
+    for asked, labels in _ASKS_FOR:
+        if asked.search(question):
+            q |= labels
     if not q:
         return []
     scored = []
