@@ -22,6 +22,7 @@ from echome.knowledge.records import (
     html_to_text,
     parse_int,
     parse_price,
+    variants_text,
 )
 from echome.knowledge.understand import understand_rows
 
@@ -262,18 +263,7 @@ def _shopify(
                 attrs[header[i]] = value
                 fields.append(Field(header[i], f"{header[i]}: {value}", kind="fact"))
         if len(variants) > 1 or any(v["options"] or v["sku"] for v in variants):
-            lines = []
-            for v in variants:
-                label = ", ".join(f"{k} {val}" for k, val in v["options"].items()) or "standard"
-                bits = [label]
-                if v["sku"]:
-                    bits.append(f"SKU {v['sku']}")
-                if v["price"]:
-                    bits.append(f"price {v['price']}")
-                if v["stock"] is not None:
-                    bits.append(f"{v['stock']} in stock")
-                lines.append(" — ".join(bits))
-            fields.append(Field("variants", "Variants: " + "; ".join(lines), kind="fact"))
+            fields.append(Field("variants", variants_text(variants), kind="fact"))
         catalog.products.append(
             ProductRecord(
                 external_key=f"handle:{handle}",

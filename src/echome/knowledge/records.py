@@ -107,6 +107,21 @@ def split_multi(value: str) -> list[str]:
     return [value]
 
 
+def variants_text(variants: list[dict[str, Any]], *, currency_suffix: str = "") -> str:
+    """One fact line for a product's variants: "Variants: Size M — SKU X — price 9 — 4 in stock; ..."."""
+    lines = []
+    for v in variants:
+        bits = [", ".join(f"{k} {val}" for k, val in v["options"].items()) or "standard"]
+        if v["sku"]:
+            bits.append(f"SKU {v['sku']}")
+        if v["price"]:
+            bits.append(f"price {v['price']}{currency_suffix}")
+        if v["stock"] is not None:
+            bits.append(f"{v['stock']} in stock")
+        lines.append(" — ".join(bits))
+    return "Variants: " + "; ".join(lines)
+
+
 def parse_price(value: str) -> tuple[Decimal | None, str | None]:
     """'$1,299.00' → (1299.00, 'USD'); '12,50 €' → (12.50, 'EUR'); '' → (None, None); raises
     ValueError on a cell that holds no amount. The one reading of amounts: understand.values."""

@@ -16,6 +16,7 @@ from echome.knowledge.records import (
     ProductRecord,
     html_to_text,
     key_from_name,
+    variants_text,
 )
 from echome.knowledge.understand.layout import detect_platform
 from echome.knowledge.understand.rows import Row, check_values, price_currency_from_siblings, read_row
@@ -313,15 +314,5 @@ def _fact_lines(
                 out.append((f"option {k}", f"{k} options: {', '.join(said)}"))
             elif len(vals) > 1:
                 out.append((f"option {k}", f"{k} options: {', '.join(vals)}"))
-        lines = []
-        for v in variants:
-            bits = [", ".join(f"{k} {val}" for k, val in v["options"].items()) or "standard"]
-            if v["sku"]:
-                bits.append(f"SKU {v['sku']}")
-            if v["price"]:
-                bits.append(f"price {v['price']}{cur}")
-            if v["stock"] is not None:
-                bits.append(f"{v['stock']} in stock")
-            lines.append(" — ".join(bits))
-        out.append(("variants", "Variants: " + "; ".join(lines)))
+        out.append(("variants", variants_text(variants, currency_suffix=cur)))
     return out
