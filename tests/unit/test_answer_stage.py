@@ -6,24 +6,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import select
 
-from echome.answer.evidence import EvidenceFinder
 from echome.answer.pipeline import Answerer, AnswerError
-from echome.db.models import Base, Client, Message, Persona, PersonaProfile, User
-from echome.knowledge.index import ingest_catalog
-from echome.knowledge.parse import parse_catalog
-from echome.knowledge.retrieve import Retriever
+from echome.db.models import Client, Message, Persona
 from echome.providers.base import ProviderError
-from echome.providers.fakes import FixedModels, HashingEmbedder, MemoryVectorStore, ScriptedChat
-from echome.providers.rerank_local import LocalReranker
+from echome.providers.fakes import FixedModels, ScriptedChat
 from echome.voice.speaker import SavedAudio
+from tests.support.memory_shop import MemoryShop, memory_shop
 
 CATALOG = b"""name,sku,price,stock,description
 Trail Runner 2,TR-200,129.00,14,Light trail running shoe with a grippy rubber outsole and a mesh upper.
@@ -54,44 +47,16 @@ class RecordingSpeaker:
         )
 
 
-@dataclass
-class Shop:
-    sessions: sessionmaker[Session]
-    finder: EvidenceFinder
-    user_id: str
-    persona_id: str
-
+class Shop(MemoryShop):
     def answerer(self, *, chat: Any = None, speaker: Any = None) -> Answerer:
         return Answerer(self.sessions, self.finder, FixedModels(chat=chat), speaker)
 
 
 @pytest.fixture
 def shop() -> Iterator[Shop]:
-    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-    Base.metadata.create_all(engine)
-    sessions = sessionmaker(engine, expire_on_commit=False)
-    with sessions.begin() as db:
-        user = User(email="seller@example.com")
-        db.add(user)
-        db.flush()
-        persona = Persona(user_id=user.id, name="Ana")
-        db.add(persona)
-        db.flush()
-        greeting = {"text": "Hey there!", "evidence": []}
-        db.add(PersonaProfile(user_id=user.id, persona_id=persona.id, auto_extracted={"greeting": greeting}))
-        user_id, persona_id = user.id, persona.id
-    embedder, store = HashingEmbedder(), MemoryVectorStore()
-    ingest_catalog(
-        parse_catalog(CATALOG, "outdoor.csv"),
-        user_id=user_id,
-        persona_id=None,
-        sessions=sessions,
-        embedder=embedder,
-        store=store,
-    )
-    retriever = Retriever(sessions=sessions, embedder=embedder, store=store, reranker=LocalReranker())
-    yield Shop(sessions, EvidenceFinder(sessions, retriever, default_currency="USD"), user_id, persona_id)
-    engine.dispose()
+    base = memory_shop(CATALOG, profile={"greeting": {"text": "Hey there!", "evidence": []}})
+    yield Shop(**vars(base))
+    base.engine.dispose()
 
 
 def ask(shop: Shop, answerer: Answerer, question: str, **kw: Any) -> Any:
@@ -192,18 +157,11 @@ def test_a_persona_with_its_own_catalog_answers_only_from_it(shop: Shop) -> None
         db.add(other)
         db.flush()
         other_id = other.id
-    finder = shop.finder
-    ingest_catalog(
-        parse_catalog(
-            b"name,sku,price,description\nHarbor Kayak,KY-9,899.00,A sea kayak for two.\n", "boats.csv"
-        ),
-        user_id=shop.user_id,
+    shop.import_catalog(
+        b"name,sku,price,description\nHarbor Kayak,KY-9,899.00,A sea kayak for two.\n",
+        "boats.csv",
         persona_id=other_id,
-        sessions=shop.sessions,
-        embedder=finder.retriever.embedder,
-        store=finder.retriever.store,
     )
-    finder.retriever.keywords.invalidate(shop.user_id)
     answerer = shop.answerer()
     shared = ask(shop, answerer, "How much is the Harbor Kayak?")  # Ana has no catalog of her own
     assert "$899" not in shared.answer and all(c["sku"] != "KY-9" for c in shared.citations)
@@ -225,20 +183,11 @@ def test_price_and_stock_asked_in_other_languages_or_as_a_count(shop: Shop) -> N
 
 
 def test_who_makes_it_and_its_condition_are_answered_from_labelled_facts(shop: Shop) -> None:
-    finder = shop.finder
-    ingest_catalog(
-        parse_catalog(
-            b"name,sku,price,manufacturer,condition,description\n"
-            b"Polar Headlamp,HL-7,39.00,Lumeno Works,refurbished,A bright headlamp for night runs.\n",
-            "lamps.csv",
-        ),
-        user_id=shop.user_id,
-        persona_id=None,
-        sessions=shop.sessions,
-        embedder=finder.retriever.embedder,
-        store=finder.retriever.store,
+    shop.import_catalog(
+        b"name,sku,price,manufacturer,condition,description\n"
+        b"Polar Headlamp,HL-7,39.00,Lumeno Works,refurbished,A bright headlamp for night runs.\n",
+        "lamps.csv",
     )
-    finder.retriever.keywords.invalidate(shop.user_id)
     answerer = shop.answerer()
     assert "Lumeno Works" in ask(shop, answerer, "Who makes the Polar Headlamp?").answer
     assert "refurbished" in ask(shop, answerer, "Is the Polar Headlamp new or used?").answer.lower()

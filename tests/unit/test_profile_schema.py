@@ -9,22 +9,17 @@ from typing import Any
 
 import pytest
 import typer
-from sqlalchemy import create_engine
-from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import StaticPool
 
 from echome.answer.composer import compose
-from echome.answer.evidence import Evidence, EvidenceFinder
+from echome.answer.evidence import Evidence
 from echome.answer.pipeline import Answerer
 from echome.answer.prompt import persona_prompt
-from echome.db.models import Base, Persona, PersonaProfile, User
-from echome.knowledge.index import ingest_catalog
-from echome.knowledge.parse import parse_catalog
-from echome.knowledge.retrieve import Retriever, SearchResult
+from echome.db.models import Persona
+from echome.knowledge.retrieve import SearchResult
 from echome.persona import profile as profiles
 from echome.persona.schema import OVERRIDE_SCHEMA, SELLER_FIELDS, override_errors
-from echome.providers.fakes import FixedModels, HashingEmbedder, MemoryVectorStore
-from echome.providers.rerank_local import LocalReranker
+from echome.providers.fakes import FixedModels
+from tests.support.memory_shop import memory_shop
 
 # What the analyser measures (abridged), with fields the seller schema does not know.
 MEASURED: dict[str, Any] = {
@@ -167,29 +162,8 @@ Summit Rain Jacket,SJ-310,89.50,3,Waterproof rain jacket with taped seams and a 
 
 @pytest.fixture
 def answerer_for() -> Iterator[Any]:
-    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-    Base.metadata.create_all(engine)
-    sessions = sessionmaker(engine, expire_on_commit=False)
-    with sessions.begin() as db:
-        user = User(email="seller@example.com")
-        db.add(user)
-        db.flush()
-        persona = Persona(user_id=user.id, name="Ana")
-        db.add(persona)
-        db.flush()
-        db.add(PersonaProfile(user_id=user.id, persona_id=persona.id, auto_extracted=MEASURED))
-        user_id, persona_id = user.id, persona.id
-    embedder, store = HashingEmbedder(), MemoryVectorStore()
-    ingest_catalog(
-        parse_catalog(CATALOG, "outdoor.csv"),
-        user_id=user_id,
-        persona_id=None,
-        sessions=sessions,
-        embedder=embedder,
-        store=store,
-    )
-    retriever = Retriever(sessions=sessions, embedder=embedder, store=store, reranker=LocalReranker())
-    finder = EvidenceFinder(sessions, retriever, default_currency="USD")
+    shop = memory_shop(CATALOG, profile=MEASURED)
+    sessions, finder, user_id, persona_id = shop.sessions, shop.finder, shop.user_id, shop.persona_id
 
     def ask(overrides: dict[str, Any], question: str) -> Any:
         with sessions.begin() as db:
@@ -199,7 +173,7 @@ def answerer_for() -> Iterator[Any]:
         return answerer.answer(user_id=user_id, persona_id=persona_id, question=question)
 
     yield ask
-    engine.dispose()
+    shop.engine.dispose()
 
 
 def test_a_string_greeting_override_opens_the_offline_answer(answerer_for: Any) -> None:

@@ -1,0 +1,63 @@
+"""A seller with one persona and a catalog on in-memory SQLite with the fake embedder and vector
+store: what the answer stage needs, with no files, model or server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from echome.answer.evidence import EvidenceFinder
+from echome.db.models import Base, Persona, PersonaProfile, User
+from echome.knowledge.index import ingest_catalog
+from echome.knowledge.parse import parse_catalog
+from echome.knowledge.retrieve import Retriever
+from echome.providers.fakes import HashingEmbedder, MemoryVectorStore
+from echome.providers.rerank_local import LocalReranker
+
+
+@dataclass
+class MemoryShop:
+    engine: Engine
+    sessions: sessionmaker[Session]
+    finder: EvidenceFinder
+    user_id: str
+    persona_id: str
+
+    def import_catalog(self, data: bytes, name: str, *, persona_id: str | None = None) -> None:
+        retriever = self.finder.retriever
+        ingest_catalog(
+            parse_catalog(data, name),
+            user_id=self.user_id,
+            persona_id=persona_id,
+            sessions=self.sessions,
+            embedder=retriever.embedder,
+            store=retriever.store,
+        )
+        retriever.keywords.invalidate(self.user_id)
+
+
+def memory_shop(catalog: bytes, *, profile: dict[str, Any], name: str = "outdoor.csv") -> MemoryShop:
+    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    Base.metadata.create_all(engine)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    with sessions.begin() as db:
+        user = User(email="seller@example.com")
+        db.add(user)
+        db.flush()
+        persona = Persona(user_id=user.id, name="Ana")
+        db.add(persona)
+        db.flush()
+        db.add(PersonaProfile(user_id=user.id, persona_id=persona.id, auto_extracted=profile))
+        user_id, persona_id = user.id, persona.id
+    embedder, store = HashingEmbedder(), MemoryVectorStore()
+    retriever = Retriever(sessions=sessions, embedder=embedder, store=store, reranker=LocalReranker())
+    shop = MemoryShop(
+        engine, sessions, EvidenceFinder(sessions, retriever, default_currency="USD"), user_id, persona_id
+    )
+    shop.import_catalog(catalog, name)
+    return shop
