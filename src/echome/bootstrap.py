@@ -214,9 +214,13 @@ class Services:
     def _make_answerer(self) -> Answerer:
         from echome.answer.evidence import EvidenceFinder
         from echome.answer.pipeline import Answerer
+        from echome.knowledge.lookup import ProductLookup
 
         finder = EvidenceFinder(
-            self.sessions, self.retriever, default_currency=self.settings.catalog_currency
+            self.sessions,
+            self.retriever,
+            ProductLookup(self.retriever.keyword_index),
+            default_currency=self.settings.catalog_currency,
         )
         return Answerer(self.sessions, finder, self.models, self.speaker)
 

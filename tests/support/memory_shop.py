@@ -14,6 +14,7 @@ from sqlalchemy.pool import StaticPool
 from echome.answer.evidence import EvidenceFinder
 from echome.db.models import Base, Persona, PersonaProfile, User
 from echome.knowledge.index import ingest_catalog
+from echome.knowledge.lookup import ProductLookup
 from echome.knowledge.parse import parse_catalog
 from echome.knowledge.retrieve import Retriever
 from echome.providers.fakes import HashingEmbedder, MemoryVectorStore
@@ -57,7 +58,11 @@ def memory_shop(catalog: bytes, *, profile: dict[str, Any], name: str = "outdoor
     embedder, store = HashingEmbedder(), MemoryVectorStore()
     retriever = Retriever(sessions=sessions, embedder=embedder, store=store, reranker=LocalReranker())
     shop = MemoryShop(
-        engine, sessions, EvidenceFinder(sessions, retriever, default_currency="USD"), user_id, persona_id
+        engine,
+        sessions,
+        EvidenceFinder(sessions, retriever, ProductLookup(retriever.keyword_index), default_currency="USD"),
+        user_id,
+        persona_id,
     )
     shop.import_catalog(catalog, name)
     return shop

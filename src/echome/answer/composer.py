@@ -8,54 +8,27 @@ no facts (no numbers, no names), and persona phrases holding digits are never us
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
+from echome.answer.asks import (
+    asked_labels,
+    asks_count,
+    asks_options,
+    asks_price,
+    asks_stock,
+    compares_price,
+    haggles,
+)
 from echome.answer.evidence import Evidence
-from echome.answer.facts import ProductFacts
-from echome.knowledge.chunk import readable
+from echome.answer.facts import ProductFacts, format_money
+from echome.answer.sentences import overview, pick_sentences, wants_overview
+from echome.answer.sentences import sentence_case as _sentence_case
 from echome.persona.schema import phrase_text
-from echome.persona.style import is_common
 
-MAX_EVIDENCE_WORDS = 38
 PRICES_AS_LISTED = "I can only offer the prices listed in my catalog."
-_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|\s+\|\s+")
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-# What a question asks, in the 7 languages catalogs come in (en, de, fr, es, it, nl, pt).
-_PRICE = re.compile(
-    r"\b(price|prices|cost|costs|how much|expensive|cheap|pay|preis|preise|kostet|kosten|wie viel|"
-    r"teuer|günstig|prix|coûte|combien|precio|cuesta|cuánto|cuanto|prezzo|costa|quanto|prijs|kost|"
-    r"hoeveel|preço|custa)\b|[$€£]",
-    re.I,
-)
-_STOCK = re.compile(
-    r"\b(stock|available|availability|in store|sold out|have any left|left|how many|auf lager|lagernd|"
-    r"vorrätig|verfügbar|lieferbar|en stock|disponible|disponibles|en existencia|disponibile|"
-    r"disponibili|op voorraad|beschikbaar|em estoque|disponível)\b",
-    re.I,
-)
-_HOW_MANY = re.compile(
-    r"\b(how many|left|wie viele|noch|combien|cuántos|cuantos|quanti|quante|hoeveel|quantos|quantas)\b", re.I
-)
-_OPTIONS = re.compile(
-    r"\b(size|sizes|colou?rs?|variants?|options?|versions?|comes? in|größe|größen|grösse|farbe|farben|"
-    r"variante|varianten|ausführung|taille|tailles|couleur|couleurs|talla|tallas|color|colores|taglia|"
-    r"taglie|colore|colori|maat|maten|kleur|kleuren|tamanho|tamanhos|cor|cores)\b",
-    re.I,
-)
-_DISCOUNT = re.compile(
-    r"\b(discount|coupon|promo(?: code)?|deal|cheaper|lower (?:the )?price|\d+\s?%\s?off|free of charge)\b",
-    re.I,
-)
-_HEADER = re.compile(r"^[^:\n]{3,300}:\s*price\b", re.I)
-_FIELD_LINE = re.compile(r"^(vendor|tags|variants|handle|type|published)\s*:", re.I)
-_STOP = {
-    "the", "a", "an", "is", "are", "do", "does", "did", "it", "its", "this", "that", "these", "those",
-    "i", "you", "your", "my", "me", "we", "to", "of", "for", "on", "in", "and", "or", "with", "be",
-    "can", "could", "would", "will", "have", "has", "there", "what", "which", "how", "any", "if", "at",
-    "they", "them", "one", "so", "about", "from", "am", "was", "get", "please", "hi", "hello", "hey",
-}  # fmt: skip
 
 
 @dataclass
@@ -63,15 +36,6 @@ class Composed:
     text: str
     used: list[int] = field(default_factory=list)  # indices of the results quoted
     intents: list[str] = field(default_factory=list)
-
-
-def _terms(text: str) -> set[str]:
-    out = set()
-    for w in _WORD.findall(text.lower()):
-        if w in _STOP or len(w) < 2:
-            continue
-        out.add(w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w)
-    return out
 
 
 def _safe_phrase(value: Any, limit: int = 8) -> str | None:
@@ -84,105 +48,6 @@ def _safe_phrase(value: Any, limit: int = 8) -> str | None:
     if not text or any(ch.isdigit() for ch in text) or len(text.split()) > limit:
         return None
     return text
-
-
-def _sentence_case(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text[-1] in ".!?" else text + "."
-
-
-def _candidates(evidence: Evidence, focus: ProductFacts | None) -> list[tuple[int, str, str]]:
-    """(result index, sentence as said, text it is matched on) from the cited chunks."""
-    out = []
-    for i, r in enumerate(evidence.results):
-        if focus is not None and r.product_id not in (None, focus.id):
-            continue
-        text = readable(r.text, "attribute") if "{ value" in r.text or "{value" in r.text else r.text
-        said_prefix = ""
-        match_extra = ""
-        if r.field == "customer_qa" and " Question: " in text:
-            # Shoppers' answers, not the seller's word: say whose they are.
-            text, _, asked = text.partition(" Question: ")
-            match_extra = asked
-            said_prefix = "A customer answered: "
-        elif r.field == "reviews":
-            said_prefix = "One customer wrote: "
-        for line in text.splitlines():
-            line = line.strip()
-            if not line or _HEADER.match(line) or _FIELD_LINE.match(line):
-                continue
-            for sent in _SPLIT.split(line):
-                sent = sent.strip(" -•*")
-                if len(sent) < 12 or len(sent.split()) > 45:
-                    continue
-                out.append((i, said_prefix + _sentence_case(sent), f"{sent} {match_extra}"))
-    return out
-
-
-# What a question asks about → the catalog labels that answer it (unmapped columns are kept as
-# labelled facts, "Manufacturer: Shure", "Condition: used"); en, de, fr, es, it, nl, pt.
-_ASKS_FOR: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
-    (re.compile(rf"\b(?:{asked})\b", re.I), frozenset(labels.split()))
-    for asked, labels in (
-        (
-            r"who makes|who made|made by|brand|manufacturer|maker|hersteller|marke|fabricant|marque|"
-            r"fabricante|marca|produttore|fabrikant|merk",
-            "manufacturer brand vendor supplier maker hersteller marke",
-        ),
-        (
-            r"condition|new or used|used or new|zustand|neu oder gebraucht|état|estado|condizione|staat",
-            "condition zustand",
-        ),
-        (
-            r"made of|material|materials|fabric|aus welchem|matériau|tejido|materiale|materiaal",
-            "material fabric",
-        ),
-        (
-            r"dimensions?|how big|how large|how wide|how tall|measurements?|abmessungen|maße|wie groß|"
-            r"größe des|taille de|medidas|dimensioni|afmetingen",
-            "dimension width height depth length size weight",
-        ),
-        (r"vat|sales tax|tax rate|mwst|mehrwertsteuer|tva|iva|btw", "tax vat rate"),
-        (
-            r"shipping|delivery|postage|versand|lieferung|livraison|envío|spedizione|verzending|frete",
-            "shipping delivery",
-        ),
-    )
-)
-
-
-def pick_sentences(question: str, evidence: Evidence, focus: ProductFacts | None) -> list[tuple[int, str]]:
-    q = _terms(question)
-    for asked, labels in _ASKS_FOR:
-        if asked.search(question):
-            q |= labels
-    if not q:
-        return []
-    scored = []
-    for order, (i, said, matched) in enumerate(_candidates(evidence, focus)):
-        overlap = q & _terms(matched)
-        if not overlap:
-            continue
-        weight = sum(1.0 if is_common(w) else 2.0 for w in overlap)
-        rank_bonus = 1.0 / (1 + 0.35 * i)
-        scored.append((weight * rank_bonus, -order, i, said))
-    scored.sort(reverse=True)
-    picked: list[tuple[int, str]] = []
-    words = 0
-    for _score, _o, i, said in scored:
-        n = len(said.split())
-        if picked and words + n > MAX_EVIDENCE_WORDS:
-            continue
-        if any(said.lower() == p.lower() for _, p in picked):
-            continue
-        picked.append((i, said))
-        words += n
-        if words >= MAX_EVIDENCE_WORDS or len(picked) >= 2:
-            break
-    return picked
 
 
 def _join(items: list[str]) -> str:
@@ -216,24 +81,66 @@ def compose(
         "I don't have that in my catalog, and I'd rather not guess. "
         f"Shall I pass your question on so {persona_name} can answer you personally?"
     )
+    not_carried = (
+        "I'm sorry, that's not something we carry. "
+        f"Shall I pass your question on so {persona_name} can answer you personally?"
+    )
     if evidence.empty:
         return Composed(text=" ".join(p for p in (opener, no_answer) if p), intents=["no-evidence"])
 
+    if evidence.not_carried and not haggles(question):
+        return Composed(
+            text=" ".join(p for p in (opener, not_carried) if p), intents=["no-evidence", "not-carried"]
+        )
+    if evidence.ambiguous and not evidence.mentioned:
+        which = [evidence.products[p].short_name for p in evidence.ambiguous if p in evidence.products][:3]
+        if len(which) > 1:
+            ask = f"I have a few of those: {_join(which)}. Which one do you mean?"
+            return Composed(text=" ".join(p for p in (opener, ask) if p), intents=["which-one"])
     focus = evidence.top_product()
     # Typed facts (price, stock, options) are stated only for a product the customer is known to mean.
     sure = focus if focus is not None and evidence.subject == focus.id else None
+    named = [evidence.products[pid] for pid in evidence.mentioned if pid in evidence.products]
     intents: list[str] = []
     parts: list[str] = []
     cited: set[int] = set()
-    if _DISCOUNT.search(question):
+    if haggles(question):
         intents.append("discount")
         parts.append(PRICES_AS_LISTED)
-    if sure is not None:
-        facts = _typed_facts(sure, question, intents)
+    if len(named) > 1:  # "which is cheaper, the A or the B?": each one's facts
+        for p in named:
+            facts = _typed_facts(p, question, intents, asked=evidence.asked)
+            parts.extend(facts[:1])
+            if facts:
+                cited.add(_first_result_of(evidence, p.id))
+        parts.extend(_comparison(named, question))
+    elif sure is not None:
+        facts = _typed_facts(sure, question, intents, asked=evidence.asked)
         if facts:
             parts.extend(facts)
             cited.add(_first_result_of(evidence, sure.id))
-    picked = pick_sentences(question, evidence, focus)
+    picked = pick_sentences(question, evidence, focus, asked=evidence.asked)
+    if sure is not None and not picked and not parts:
+        if wants_overview(evidence.asked or question, question):  # "tell me about the X"
+            intents.append("overview")
+            price = sure.price_text()
+            parts.extend([f"The {sure.short_name} is {price}."] if price else [])
+            picked = overview(evidence, sure)
+            cited.add(_first_result_of(evidence, sure.id))
+        else:  # the product is ours; what is asked of it is not in the catalog
+            intents.append("no-detail")
+            parts.append(
+                f"I don't have that detail about the {sure.short_name} in my catalog. "
+                f"Shall I pass your question on so {persona_name} can answer you personally?"
+            )
+    if "sale" in intents:  # the record's sale is said already; the catalog's sale lines would repeat it
+        picked = [(i, said) for i, said in picked if not asked_labels(said) & {"sale", "reduced", "special"}]
+    on_sale = "sale" in intents or any(
+        asked_labels(said) & {"sale", "reduced", "special"} for _, said in picked
+    )
+    if "sale" in asked_labels(question) and "discount" not in intents and sure is not None and not on_sale:
+        intents.append("discount")  # asked whether it is on sale, and it is not
+        parts.append(PRICES_AS_LISTED)
     if picked and focus is not None and not any(focus.short_name in p for p in parts):
         parts.append(f"About the {focus.short_name}:")
     parts.extend(s for _, s in picked)
@@ -248,39 +155,85 @@ def compose(
     if phrases and turn % 3 == 1 and "no-evidence" not in intents:
         parts.append(_sentence_case(phrases[(turn // 3) % len(phrases)]))
     closing = _sentence_case(sign_off) if sign_off and turn == 0 else "Anything else I can help with?"
-    if "no-evidence" in intents:
+    if "no-evidence" in intents or "no-detail" in intents:
         closing = ""
     text = " ".join(p for p in (opener, *parts, closing) if p)
     return Composed(text=text, used=sorted(i for i in cited if i >= 0), intents=intents or ["answer"])
 
 
-def _typed_facts(p: ProductFacts, question: str, intents: list[str]) -> list[str]:
-    """Price, stock and options from the catalog's typed fields, for what the question asks."""
+def _comparison(products: list[ProductFacts], question: str) -> list[str]:
+    """Which of the named products is cheaper, when asked and every price is known."""
+    if not compares_price(question):
+        return []
+    priced = [(price, p) for p in products if (price := p.single_price()) is not None]
+    if len(priced) != len(products) or len({price for price, _ in priced}) < 2:
+        return []
+    cheapest = min(priced, key=lambda x: x[0])[1]
+    return [f"So the {cheapest.short_name} is the cheaper one."]
+
+
+def _typed_facts(
+    p: ProductFacts, question: str, intents: list[str], *, asked: str | None = None
+) -> list[str]:
+    """Price, stock and options from the catalog's typed fields, for what the question asks. When the
+    question names option values ("in green, size L"), the matching variants' price and stock."""
     out = []
-    if _PRICE.search(question) or "discount" in intents:
-        price = p.price_text()
+    chosen, wanted = p.variants_named(asked or question)  # option values, not words of the name
+    label = f"{p.short_name} in {', '.join(wanted)}" if chosen else p.short_name
+    if wanted and not chosen:
+        intents.append("options")
+        out.append(f"The {p.short_name} isn't listed in {_join(wanted)}.")
+    if asks_price(question) or "discount" in intents:
+        price = p.price_text(chosen or None)
         if price:
             intents.append("price")
-            out.append(f"The {p.short_name} is {price}.")
-    if _STOCK.search(question) and p.stock is not None:
+            out.append(f"The {label} is {price}.")
+    if "sale" in asked_labels(question):
+        said = _sale(p, label, chosen or None)
+        if said:
+            intents.append("sale")
+            out.append(said)
+    stock = p.stock_of(chosen) if chosen else p.stock
+    if asks_stock(question) and stock is not None:
         intents.append("stock")
         # A count only when asked for one, and only the product's own (not a sum over its variants).
         variant_stock = [int(v["stock"]) for v in p.variants if isinstance(v.get("stock"), int | float)]
-        summed = bool(variant_stock) and p.stock == sum(variant_stock)  # a total over variants
-        count = f" ({p.stock} available)" if _HOW_MANY.search(question) and not summed else ""
-        out.append(
-            f"The {p.short_name} is in stock{count}." if p.stock > 0 else f"The {p.short_name} is sold out."
-        )
-    if _OPTIONS.search(question) and p.variants:
-        options = [(k, v) for k, v in p.options().items() if len(v) > 1][:2]
+        summed = not chosen and bool(variant_stock) and stock == sum(variant_stock)  # a total over variants
+        count = f" ({stock} available)" if asks_count(question) and not summed else ""
+        out.append(f"The {label} is in stock{count}." if stock > 0 else f"The {label} is sold out.")
+    if asks_options(question) and "options" not in intents:
         intents.append("options")
+        options = [(k, v) for k, v in p.options().items() if len(v) > 1][:2]
         if options:
             said = " and in ".join(f"{k.lower()} {_join(v[:8])}" for k, v in options)
             out.append(f"The {p.short_name} comes in {said}.")
-        else:
+        elif p.name != p.short_name:
+            out.append(f"I have it listed as {p.name}.")  # the options may be in its full name
+        elif p.variants:
             out.append(f"The {p.short_name} comes in one version only.")
     # Name the product once; later facts say "it".
     return [out[0], *(s.replace(f"The {p.short_name} ", "It ", 1) for s in out[1:])] if out else out
+
+
+def _sale(p: ProductFacts, label: str, variants: list[dict[str, Any]] | None) -> str | None:
+    """What the record says of a sale: on now (until when), over, or a crossed-out old price. A sale
+    price the catalog only implies (list price minus a discount) is not stated as a number."""
+    sale = p.sale
+    money = partial(format_money, currency=p.currency)
+    if sale.get("sale_active") and sale.get("sale_price") and sale.get("regular_price"):
+        until = f" until {sale['sale_end']}" if sale.get("sale_end") else ""
+        was = money(Decimal(str(sale["regular_price"])))
+        return f"The {label} is on sale at {money(Decimal(str(sale['sale_price'])))} instead of {was}{until}."
+    if sale and not sale.get("sale_active") and sale.get("sale_end"):
+        now = p.price_text(variants)
+        return f"The sale on the {label} ended on {sale['sale_end']}" + (
+            f"; it is {now} now." if now else "."
+        )
+    old = p.reduced_from(variants)
+    now = p.price_text(variants)
+    if old is not None and now:
+        return f"The {label} is reduced to {now} from {money(old)}."
+    return None
 
 
 def _first_result_of(evidence: Evidence, product_id: str) -> int:

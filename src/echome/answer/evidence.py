@@ -13,8 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from echome.answer.asks import subject_of
 from echome.answer.facts import ProductFacts, load_products
 from echome.db.models import Product
+from echome.knowledge.coverage import Cover, cover, subject_words
+from echome.knowledge.lookup import Lookup, ProductLookup
 from echome.knowledge.retrieve import Retriever, SearchResult
 
 # Words a customer uses to point back at the product already under discussion.
@@ -29,6 +32,15 @@ class Evidence:
     timings: dict[str, float] = field(default_factory=dict)
     scoped_to: str | None = None  # product id the search was narrowed to (conversation context)
     named: str | None = None  # product id the question names ("how much is the Ocean Blue Shirt?")
+    mentioned: list[str] = field(default_factory=list)  # every product the question names, in order
+    ambiguous: list[str] = field(default_factory=list)  # products that fit the name equally well
+    asked: str | None = None  # the question without the product names it spells out
+    cover: Cover | None = None  # for a question naming no product: does any product hold what it asks for?
+
+    @property
+    def not_carried(self) -> bool:
+        """The question asks for something no product of the shop is (knowing what is not there)."""
+        return self.cover is not None and not self.cover.carried
 
     @property
     def subject(self) -> str | None:
@@ -70,10 +82,16 @@ def refers_back(question: str) -> bool:
 
 @dataclass(eq=False)
 class EvidenceFinder:
+    """Facts from records, prose from retrieval: the products the question names are looked up in
+    the seller's records (`ProductLookup`: SKU, whole or partial name) and searched one by one; a
+    question that names none is searched across the catalog."""
+
     sessions: sessionmaker[Session]
     retriever: Retriever
+    lookup: ProductLookup
     _: KW_ONLY
     default_currency: str | None
+    max_named: int = 3  # products searched one by one ("which is cheaper, A or B?")
 
     def find(
         self,
@@ -93,11 +111,14 @@ class EvidenceFinder:
         timings: dict[str, float] = {}
         own = self.has_own_catalog(user_id=user_id, persona_id=persona_id)
         only = persona_id if own else None
+        names = self.lookup.names(user_id)
+        lookup = names.find(question, sells=(lambda p: p == persona_id) if own else (lambda p: p is None))
+        named_ids = [m.product_id for m in lookup.mentions][: self.max_named]
         scoped_to = None
         results: list[SearchResult] = []
-        mention = retriever.keyword_index(user_id).mentioned_product(question)
-        named_other = mention is not None and mention[0] != focus_product
-        if focus_product and refers_back(question) and not named_other:
+        if named_ids:
+            results, timings = self._named(user_id, question, lookup, named_ids, only, top_k)
+        elif focus_product and refers_back(question) and not lookup.ambiguous:
             results, timings = retriever.search(
                 user_id=user_id,
                 query=question,
@@ -112,8 +133,15 @@ class EvidenceFinder:
                 user_id=user_id, query=question, top_k=top_k + 3, persona_id=only, candidates=10
             )
         results = [r for r in results if (r.persona_id == persona_id if own else not r.persona_id)][:top_k]
-        ids = list(dict.fromkeys(r.product_id for r in results if r.product_id))
-        named = mention[0] if mention and mention[0] in ids else None
+        carried = None
+        if not named_ids and scoped_to is None:
+            subject = subject_words(subject_of(question))
+            carried = cover(retriever.keyword_index(user_id), subject, persona_id=persona_id if own else "")
+        ids = list(
+            dict.fromkeys(
+                [*named_ids, *lookup.ambiguous[:3], *(r.product_id for r in results if r.product_id)]
+            )
+        )
         return Evidence(
             question=question,
             results=results,
@@ -122,8 +150,36 @@ class EvidenceFinder:
             ),
             timings=timings,
             scoped_to=scoped_to,
-            named=named,
+            named=named_ids[0] if named_ids else None,
+            mentioned=named_ids,
+            ambiguous=lookup.ambiguous,
+            asked=lookup.asked(question) if named_ids else None,
+            cover=carried,
         )
+
+    def _named(
+        self,
+        user_id: str,
+        question: str,
+        lookup: Lookup,
+        named_ids: list[str],
+        persona_id: str | None,
+        top_k: int,
+    ) -> tuple[list[SearchResult], dict[str, float]]:
+        """Each named product's own chunks, ranked by what the question asks of it; the first named
+        product gets the most room."""
+        asked = lookup.asked(question)
+        share = [max(top_k - 2 * (len(named_ids) - 1), 2)] + [2] * (len(named_ids) - 1)
+        results: list[SearchResult] = []
+        timings: dict[str, float] = {}
+        for pid, k in zip(named_ids, share, strict=True):
+            found, t = self.retriever.search(
+                user_id=user_id, query=asked, top_k=k, product_id=pid, persona_id=persona_id, candidates=10
+            )
+            results.extend(found)
+            for key, v in t.items():
+                timings[key] = timings.get(key, 0.0) + v
+        return results, timings
 
     def has_own_catalog(self, *, user_id: str, persona_id: str) -> bool:
         """A persona with catalogs attached to it sells only those; one without sells the seller's

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.models import Product
 from echome.db.session import transaction
+from echome.knowledge.lookup import fold, words
 
+SALE_KEYS = ("regular_price", "sale_price", "sale_start", "sale_end", "sale_active")
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "AUD": "A$", "CAD": "C$"}
 
 
@@ -28,8 +30,12 @@ def as_decimal(value: Any) -> Decimal | None:
 
 
 def format_money(amount: Decimal, currency: str | None) -> str:
-    """`$12.99`, `€50`, `120 CHF`: whole amounts without decimals, others with two."""
-    text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    """`$12.99`, `€50`, `120 CHF`, `$1500`, `$12,500`: whole amounts without decimals, others with
+    two; thousands grouped from five digits on (as CLDR's minimum grouping of 2 does), so a price
+    reads as the catalog lists it."""
+    whole = amount == amount.to_integral_value()
+    grouping = "," if abs(amount) >= 10_000 else ""
+    text = f"{amount:{grouping}.0f}" if whole else f"{amount:{grouping}.2f}"
     code = (currency or "").upper()
     symbol = CURRENCY_SYMBOLS.get(code)
     if symbol:
@@ -47,14 +53,19 @@ class ProductFacts:
     stock: int | None
     url: str | None
     variants: list[dict[str, Any]] = field(default_factory=list)
+    # What the catalog says of a sale: regular_price, sale_price, sale_start, sale_end, sale_active.
+    sale: dict[str, Any] = field(default_factory=dict)
 
     @property
     def short_name(self) -> str:
-        """The name as said aloud: up to the first comma or bracket, at most eight words."""
-        bare = re.sub(r"\[[^\]]*\]|\([^)]*\)", " ", self.name)  # "[Old Version]", "(2 pack)"
-        head = re.split(r",|\(|\[|\s[-\u2013|]\s", bare, maxsplit=1)[0].strip() or self.name
-        words = head.split()
-        return " ".join(words[:8]) if len(words) > 8 else head
+        """The name as said aloud: without bracketed asides; a long name (over eight words) up to its
+        first ", ", bracket or dash, at most eight words. "Kobra Vodka 37,5%" stays whole."""
+        bare = " ".join(re.sub(r"\[[^\]]*\]|\([^)]*\)", " ", self.name).split()) or self.name
+        if len(bare.split()) <= 8:
+            return bare
+        head = re.split(r",\s|\s[-\u2013|/]\s", bare, maxsplit=1)[0].strip() or bare
+        words_ = head.split()
+        return " ".join(words_[:8]) if len(words_) > 8 else head
 
     def prices(self) -> list[Decimal]:
         out = [self.price] if self.price is not None else []
@@ -65,14 +76,71 @@ class ProductFacts:
                     out.append(d)
         return out
 
-    def price_text(self) -> str | None:
-        """ "$60", or "from $25 to $40" when variants differ."""
-        variant_prices = sorted({d for v in self.variants if (d := as_decimal(v.get("price"))) is not None})
+    def price_text(self, variants: list[dict[str, Any]] | None = None) -> str | None:
+        """ "$60", or "from $25 to $40" when variants differ; of the given variants when there are some."""
+        chosen = self.variants if variants is None else variants
+        variant_prices = sorted({d for v in chosen if (d := as_decimal(v.get("price"))) is not None})
         if len(variant_prices) > 1:
             lo, hi = variant_prices[0], variant_prices[-1]
             return f"from {format_money(lo, self.currency)} to {format_money(hi, self.currency)}"
+        if variants is not None and variant_prices:
+            return format_money(variant_prices[0], self.currency)
         price = self.price if self.price is not None else (variant_prices[0] if variant_prices else None)
         return format_money(price, self.currency) if price is not None else None
+
+    def single_price(self) -> Decimal | None:
+        """The one price of a product whose variants all cost the same (None when they differ)."""
+        prices = {d for v in self.variants if (d := as_decimal(v.get("price"))) is not None}
+        if self.price is not None:
+            prices.add(self.price)
+        return prices.pop() if len(prices) == 1 else None
+
+    def reduced_from(self, variants: list[dict[str, Any]] | None = None) -> Decimal | None:
+        """The crossed-out price ("compare at", "statt") when every price shown is below it."""
+        chosen = self.variants if variants is None else variants
+        olds = {d for v in chosen if (d := as_decimal(v.get("compare_at_price"))) is not None}
+        if len(olds) != 1:
+            return None
+        old = olds.pop()
+        current = [d for v in chosen if (d := as_decimal(v.get("price"))) is not None] or (
+            [self.price] if self.price is not None else []
+        )
+        return old if current and all(c < old for c in current) else None
+
+    def stock_of(self, variants: list[dict[str, Any]]) -> int | None:
+        counts = [int(v["stock"]) for v in variants if isinstance(v.get("stock"), int | float)]
+        return sum(counts) if counts else None
+
+    def variants_named(self, question: str) -> tuple[list[dict[str, Any]], list[str]]:
+        """The variants whose option values the question names ("in green, size L") and those values;
+        several values of one option ("red or blue") take a variant with any of them."""
+        if not self.variants:
+            return [], []
+        asked = set(words(question))
+        wanted: dict[str, set[str]] = {}
+        said: list[str] = []
+        for v in self.variants:
+            for key, value in (v.get("options") or {}).items():
+                value = str(value)
+                parts = words(value)
+                if not parts or value in wanted.get(key, ()):
+                    continue
+                if len(value) == 1:  # a size letter: only as a word of its own, in capitals ("size L")
+                    hit = re.search(rf"(?<!['\u2019\w]){re.escape(value)}(?!\w)", question) is not None
+                else:
+                    hit = all(w in asked for w in parts)
+                if hit:
+                    wanted.setdefault(key, set()).add(value)
+                    said.append(value)
+        if not wanted:
+            return [], []
+        said.sort(key=lambda value: _position(question, value))
+        chosen = [
+            v
+            for v in self.variants
+            if all(str((v.get("options") or {}).get(k)) in vals for k, vals in wanted.items())
+        ]
+        return chosen, said
 
     def options(self) -> dict[str, list[str]]:
         """Variant options by name: {"Size": ["Small", "Medium"]}, in catalog order."""
@@ -94,6 +162,12 @@ class ProductFacts:
         return nums
 
 
+def _position(text: str, value: str) -> int:
+    """Where `value` is first said in `text` (a single letter only as a word of its own)."""
+    m = re.search(rf"(?<![\w'\u2019]){re.escape(fold(value))}(?!\w)", fold(text))
+    return m.start() if m else len(text)
+
+
 def facts_of(p: Product, *, default_currency: str | None = None) -> ProductFacts:
     attrs = p.attributes or {}
     variants = [v for v in attrs.get("variants") or [] if isinstance(v, dict)]
@@ -106,6 +180,7 @@ def facts_of(p: Product, *, default_currency: str | None = None) -> ProductFacts
         stock=p.stock,
         url=p.url,
         variants=variants,
+        sale={k: attrs[k] for k in SALE_KEYS if attrs.get(k) not in (None, "")},
     )
 
 

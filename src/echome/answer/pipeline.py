@@ -195,7 +195,7 @@ class Answerer:
                 allowed.append(text)
         support = support_for(evidence, allowed=allowed)
         check: Check | None = None
-        if model is not None and not evidence.empty:
+        if model is not None and not evidence.empty and not evidence.not_carried:
             check = _llm_answer(
                 self.sessions,
                 user_id,

@@ -37,6 +37,7 @@ class Question:
     question: str
     expect_all: list[list[str]] = field(default_factory=list)
     offcatalog: bool = False
+    kind: str = ""  # what a generated question tests ("price", "stock", "options", "foreign"...)
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -130,7 +131,8 @@ def score(q: Question, answer: str, *, known: set[Decimal], mode: str = "") -> S
             q.question, answer, True, [], said_numbers, declined, declined and not said_numbers, mode
         )
     missing = [group for group in q.expect_all if not any(alt.lower() in low for alt in group)]
-    return Scored(q.question, answer, False, missing, invented, declined, not missing and not invented, mode)
+    correct = not missing and not invented and not declined
+    return Scored(q.question, answer, False, missing, invented, declined, correct, mode)
 
 
 def summarise(scored: list[Scored]) -> dict[str, Any]:
@@ -149,7 +151,7 @@ def summarise(scored: list[Scored]) -> dict[str, Any]:
 
 def run_answer_eval(
     catalog: Path,
-    questions: Path,
+    questions: Path | list[Question],
     *,
     ingest: Callable[[bytes, str], dict[str, Any]],
     ask: Callable[[str, str], Any],
@@ -157,7 +159,7 @@ def run_answer_eval(
 ) -> dict[str, Any]:
     """Import `catalog` with `ingest(data, filename)` (returns its import report), ask every question
     with `ask(question, client_ref)` (returns an `Answer`), and score the answers."""
-    qs = load_questions(questions)
+    qs = load_questions(questions) if isinstance(questions, Path) else questions
     say(f"importing {catalog.name}")
     t = time.perf_counter()
     report = ingest(catalog.read_bytes(), catalog.name)
@@ -179,5 +181,16 @@ def run_answer_eval(
         "ingest_seconds": round(ingest_s, 2),
         "answer_p50_ms": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
         **summarise(scored),
+        **({"by_kind": _by_kind(scored, qs)} if any(q.kind for q in qs) else {}),
         "answers": [s.as_dict() for s in scored],
     }
+
+
+def _by_kind(scored: list[Scored], questions: list[Question]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for s, q in zip(scored, questions, strict=True):
+        row = out.setdefault(q.kind or "other", {"questions": 0, "correct": 0, "declined": 0})
+        row["questions"] += 1
+        row["correct"] += int(s.correct)
+        row["declined"] += int(s.declined)
+    return out

@@ -125,6 +125,54 @@ def eval_answers(
                 out.print(f"      {a['answer'][:300]}")
 
 
+_CATALOG_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xml")
+
+
+@eval_app.command("records")
+def eval_records(
+    paths: list[Path] = typer.Argument(..., help="Catalog files, or folders of them"),
+    sample: int = typer.Option(40, help="Products asked about per catalog"),
+    seed: int = typer.Option(7),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Score answers on questions generated from each catalog's own records (price, stock, options,
+    by full and shortened name), its own products asked for by name, and the other catalogs'
+    products, which it must decline. For catalogs that come without question files."""
+    from echome.answer.record_questions import foreign_questions, own_name_questions, record_questions
+    from echome.knowledge.parse import parse_catalog
+    from echome.knowledge.records import ParseError
+
+    files = [
+        f
+        for p in paths
+        for f in (sorted(p.iterdir()) if p.is_dir() else [p])
+        if f.is_file() and f.suffix.lower() in _CATALOG_SUFFIXES
+    ]
+    if not files:
+        fail("no catalog files (CSV, TSV, XLSX, XML) in the paths given")
+    parsed = {}
+    for f in files:
+        try:
+            parsed[f] = parse_catalog(f.read_bytes(), f.name).products
+        except ParseError as exc:
+            console.print(f"[yellow]{f.name}: {exc}[/yellow]")
+    results = []
+    for f, products in parsed.items():
+        others = [p for g, ps in parsed.items() if g != f for p in ps]
+        qs = [
+            *record_questions(products, sample=sample, seed=seed),
+            *own_name_questions(products, sample=max(sample // 2, 1), seed=seed),
+            *foreign_questions(products, others, sample=max(sample // 2, 1), seed=seed),
+        ]
+        results.append(_answer_eval(f, qs))
+    if as_json:
+        print_json(results)
+        return
+    for r in results:
+        kinds = "  ".join(f"{k} {v['correct']}/{v['questions']}" for k, v in r.get("by_kind", {}).items())
+        out.print(f"[bold]{r['catalog']}[/bold]  {kinds}  [dim]{r['products']} products[/dim]")
+
+
 def _pairs(folder: Path) -> list[tuple[Path, Path]]:
     out = []
     for qs in sorted(folder.glob("*.questions.jsonl")):
@@ -135,7 +183,7 @@ def _pairs(folder: Path) -> list[tuple[Path, Path]]:
     return out
 
 
-def _answer_eval(catalog: Path, questions: Path) -> dict[str, Any]:
+def _answer_eval(catalog: Path, questions: Path | list[Any]) -> dict[str, Any]:
     from echome.answer.quality import run_answer_eval
     from echome.db.models import Persona
     from echome.db.session import transaction

@@ -1,0 +1,173 @@
+"""What a customer's question asks for, in the seven catalog languages (en, de, fr, es, it, nl, pt):
+a price, stock, options, a price comparison, a bargain, or one of the catalog's labelled facts.
+
+Each pattern is a documented vocabulary, not a list tuned to one catalog: the words shoppers use for
+the thing asked, with German compounds matched by their last part ("Flaschengrößen" asks for sizes).
+"""
+
+from __future__ import annotations
+
+import re
+
+from echome.knowledge.lookup import FUNCTION_WORDS
+
+_PRICE = re.compile(
+    r"\b(price|prices|priced|cost|costs|how much|expensive|cheap|cheaper|cheapest|pay|preis|preise|"
+    r"kostet|kosten|wie viel|wieviel|teuer|teurer|günstig|günstiger|billiger|prix|coûte|combien|"
+    r"moins cher|precio|cuesta|cuánto|cuanto|más barato|prezzo|costa|quanto|più economico|prijs|kost|"
+    r"hoeveel|goedkoper|preço|custa|mais barato)\b|[$€£]",
+    re.I,
+)
+_CHEAPER = re.compile(
+    r"\b(cheaper|cheapest|less expensive|more expensive|günstiger|billiger|teurer|moins cher|plus cher|"
+    r"más barato|más caro|più economico|più caro|goedkoper|duurder|mais barato|mais caro)\b",
+    re.I,
+)
+_STOCK = re.compile(
+    r"\b(stock|available|availability|in store|sold out|have any left|left|how many|auf lager|lagernd|"
+    r"vorrätig|verfügbar|lieferbar|en stock|disponible|disponibles|en existencia|disponibile|"
+    r"disponibili|op voorraad|beschikbaar|em estoque|disponível)\b",
+    re.I,
+)
+_HOW_MANY = re.compile(
+    r"\b(how many|left|wie viele|noch|combien|cuántos|cuantos|quanti|quante|hoeveel|quantos|quantas)\b", re.I
+)
+_OPTIONS = re.compile(
+    r"\b(size|sizes|colou?rs?|variants?|options?|versions?|comes? in|\w*größen?|\w*grössen?|\w*farben?|"
+    r"variante|varianten|ausführung|taille|tailles|couleur|couleurs|talla|tallas|color|colores|taglia|"
+    r"taglie|colore|colori|maat|maten|kleur|kleuren|tamanho|tamanhos|cor|cores)\b",
+    re.I,
+)
+# Asking for a lower price than listed (not asking whether a sale is on: that is a labelled fact).
+_HAGGLE = re.compile(
+    r"\b(coupon|promo code|voucher|discount code|(give|get|offer|make)( me| us)?( a| an)?( \d+\s?%)? "
+    r"(discount|deal|better price|lower price)|lower (the )?price|best price|\d+\s?% (off|discount)|"
+    r"free of charge|rabattcode|"
+    r"gutschein|code promo|cupón|codice sconto|kortingscode|cupom)\b",
+    re.I,
+)
+
+# What a question asks about → the catalog labels that answer it (unmapped columns are kept as
+# labelled facts, "Manufacturer: Shure", "Condition: used", "Tier prices: ..."); en, de, fr, es, it, nl, pt.
+_ASKS_FOR: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
+    (re.compile(rf"\b(?:{asked})\b", re.I), frozenset(labels.split()))
+    for asked, labels in (
+        (
+            r"who makes|who made|made by|brand|manufacturer|maker|hersteller|marke|fabricant|marque|"
+            r"fabricante|marca|produttore|fabrikant|merk",
+            "manufacturer brand vendor supplier maker hersteller marke",
+        ),
+        (
+            r"condition|new or used|used or new|zustand|neu oder gebraucht|état|estado|condizione|staat",
+            "condition zustand",
+        ),
+        (
+            r"made of|made from|material|materials|fabric|aus welchem|woraus|material|matériau|en quoi|"
+            r"tejido|de qué está hecho|materiale|di cosa|materiaal|waarvan|de que é feito",
+            "material fabric made crafted blend composition",
+        ),
+        (
+            r"dimensions?|how big|how large|how wide|how tall|measurements?|abmessungen|maße|wie groß|"
+            r"größe des|taille de|medidas|dimensioni|afmetingen",
+            "dimension dimensions width height depth length size weight",
+        ),
+        (r"vat|sales tax|tax rate|mwst|mehrwertsteuer|tva|iva|btw", "tax vat rate"),
+        (
+            r"shipping|delivery|postage|versand|lieferung|livraison|envío|spedizione|verzending|frete",
+            "shipping delivery",
+        ),
+        (
+            r"discount|discounted|on sale|sale|on offer|reduced|old price|was price|special price|"
+            r"reduziert|rabatt|im angebot|alte preis|alter preis|alten preis|statt|soldes?|promotion|"
+            r"réduit|rebaja|rebajado|oferta|descuento|sconto|scontato|saldi|offerta|korting|aanbieding|"
+            r"desconto|promoção",
+            "sale reduced special",
+        ),
+        (
+            r"buy (?:two|three|four|five|\d+)|if i (?:buy|order)|bulk|wholesale|quantity|per piece|tiers?|"
+            r"volume|pro stück|\w*staffel\w*|mengenrabatt|wenn ich \d+|par quantité|por cantidad|"
+            r"all'ingrosso|per stuk|por unidade",
+            "tier tiers group",
+        ),
+        (
+            r"per hour|per day|hourly|daily|rent|rental|book|booking|appointment|ticket|tickets|slot|"
+            r"pro stunde|pro tag|miete|buchung|termin|par heure|par jour|location|por hora|por día|alquiler|"
+            r"all'ora|al giorno|noleggio|per uur|per dag|huur|por dia|aluguel",
+            "booking hourly daily ticket rental slot",
+        ),
+    )
+)
+
+
+def asks_price(question: str) -> bool:
+    return bool(_PRICE.search(question))
+
+
+def compares_price(question: str) -> bool:
+    return bool(_CHEAPER.search(question))
+
+
+def asks_stock(question: str) -> bool:
+    return bool(_STOCK.search(question))
+
+
+def asks_count(question: str) -> bool:
+    return bool(_HOW_MANY.search(question))
+
+
+def asks_options(question: str) -> bool:
+    return bool(_OPTIONS.search(question))
+
+
+def haggles(question: str) -> bool:
+    return bool(_HAGGLE.search(question))
+
+
+def asked_labels(question: str) -> frozenset[str]:
+    """The catalog labels whose facts answer the question ("made of" → material, fabric)."""
+    out: set[str] = set()
+    for asked, labels in _ASKS_FOR:
+        if asked.search(question):
+            out |= labels
+    return frozenset(out)
+
+
+# Words a shopper uses around the thing they want, not for it ("do you sell ...", "I'm looking for a
+# gift ..."): en, de, fr, es, it, nl, pt.
+SHOPPING_WORDS = frozenset(
+    """sell sells selling sold carry carries have has got buy buying order ordering need want wanted
+    looking look find offer offers range kind kinds type types sort sorts something anything thing things
+    product products item items store shop shops online also still too any some all every other else
+    gift present recommend suggest best good nice popular new like would could should please thanks
+    thank hi hello hey there here what which who where when why how much many whether get available
+    verkaufen verkauft führen führt haben habt gibt suche suchen kaufen bestellen brauche möchte
+    irgendwelche etwas produkt produkte artikel laden geschenk empfehlen auch noch bitte danke hallo
+    vendez vendre avez cherche chercher acheter commander besoin voudrais produit produits article
+    articles boutique cadeau recommander aussi bonjour merci
+    venden vender tienen tiene busco buscar comprar pedir necesito quiero producto productos artículo
+    artículos tienda regalo recomendar también hola gracias
+    vendete vendere avete cerco cercare comprare ordinare bisogno vorrei prodotto prodotti articolo
+    articoli negozio regalo consigliare anche ciao grazie
+    verkopen verkoop hebben heeft zoek zoeken kopen bestellen nodig wil product producten artikel
+    winkel cadeau aanraden ook hallo bedankt
+    vendem vender têm tem procuro procurar comprar encomendar preciso quero produto produtos artigo
+    artigos loja presente recomendar também olá obrigado
+    do does did doing you your yours i me my we our us can may might is are am be sie ihr wir du dich
+    mir mich uns euch vous je tu nous me moi usted ustedes yo nosotros lei voi io noi u jij jullie wij
+    ik você vocês eu nós""".split()  # noqa: SIM905
+)
+_ASKED_PATTERNS = (_PRICE, _CHEAPER, _STOCK, _HOW_MANY, _OPTIONS, _HAGGLE, *(p for p, _ in _ASKS_FOR))
+
+
+def subject_of(question: str) -> str:
+    """What the question asks for, without how it asks ("Do you sell iPhone 15 cases, and how much
+    are they?" → "you iPhone 15 cases, and are they?"; function words are dropped by the tokenizer)."""
+    text = question
+    for pattern in _ASKED_PATTERNS:
+        text = pattern.sub(" ", text)
+    kept = [
+        w
+        for w in text.split()
+        if (bare := w.strip(".,;:!?¿¡\"'()").lower()) not in SHOPPING_WORDS and bare not in FUNCTION_WORDS
+    ]
+    return " ".join(kept)

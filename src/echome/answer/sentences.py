@@ -1,0 +1,143 @@
+"""The evidence sentences that answer a question: each cited chunk split into sentences and labelled
+fact lines, scored by the question's words (rare words count double) and by the chunk's rank."""
+
+from __future__ import annotations
+
+import re
+
+from echome.answer.asks import SHOPPING_WORDS, asked_labels
+from echome.answer.evidence import Evidence
+from echome.answer.facts import ProductFacts
+from echome.knowledge.chunk import readable
+from echome.knowledge.lookup import FUNCTION_WORDS
+from echome.persona.style import is_common
+
+MAX_EVIDENCE_WORDS = 38
+MAX_SENTENCES = 2
+MAX_FACT_LINES = 4  # short "Label: value" lines the question asks for by label (width, height, depth)
+_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|\s+\|\s+")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_HEADER = re.compile(r"^[^:\n]{3,300}:\s*price\b", re.I)
+_FIELD_LINE = re.compile(r"^(vendor|tags|variants|handle|type|published)\s*:", re.I)
+_LABEL_LINE = re.compile(r"^([^:]{2,40}):\s*\S")
+# Words that carry no subject: the function words of the seven languages and a shopper's small talk.
+_STOP = FUNCTION_WORDS | {
+    "do", "does", "did", "i", "you", "me", "we", "be", "can", "could", "would", "will", "have", "has",
+    "there", "what", "which", "how", "any", "if", "they", "them", "one", "so", "about", "am", "was",
+    "get", "please", "hi", "hello", "hey", "ist", "sind", "hat", "haben", "gibt", "es", "wie",
+    "welche", "welchen", "ich", "est",
+}  # fmt: skip
+
+
+def terms(text: str) -> set[str]:
+    out = set()
+    for w in _WORD.findall(text.lower()):
+        if w in _STOP or len(w) < 2:
+            continue
+        out.add(w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w)
+    return out
+
+
+def sentence_case(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def _candidates(evidence: Evidence, focus: ProductFacts | None) -> list[tuple[int, str, str]]:
+    """(result index, sentence as said, text it is matched on) from the cited chunks."""
+    out = []
+    for i, r in enumerate(evidence.results):
+        if focus is not None and r.product_id not in (None, focus.id):
+            continue
+        text = readable(r.text, "attribute") if "{ value" in r.text or "{value" in r.text else r.text
+        said_prefix = ""
+        match_extra = ""
+        if r.field == "customer_qa" and " Question: " in text:
+            # Shoppers' answers, not the seller's word: say whose they are.
+            text, _, asked = text.partition(" Question: ")
+            match_extra = asked
+            said_prefix = "A customer answered: "
+        elif r.field == "reviews":
+            said_prefix = "One customer wrote: "
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or _HEADER.match(line) or _FIELD_LINE.match(line):
+                continue
+            for sent in _SPLIT.split(line) if not _LABEL_LINE.match(line) else [line]:
+                sent = sent.strip(" -•*")
+                if len(sent) < 8 or len(sent.split()) > 45:
+                    continue
+                out.append((i, said_prefix + sentence_case(sent), f"{sent} {match_extra}"))
+    return out
+
+
+def pick_sentences(
+    question: str, evidence: Evidence, focus: ProductFacts | None, *, asked: str | None = None
+) -> list[tuple[int, str]]:
+    """Up to two sentences (and up to four labelled facts the question asks for by label) that share
+    the most words with what is asked. `asked` is the question without the product's name (its words
+    are in every chunk of the product and would pick any of them)."""
+    labels = asked_labels(question)
+    q = terms(asked or question) | labels
+    if not q:
+        return []
+    scored = []
+    for order, (i, said, matched) in enumerate(_candidates(evidence, focus)):
+        overlap = q & terms(matched)
+        if not overlap:
+            continue
+        label = _LABEL_LINE.match(said)
+        is_fact = bool(label and terms(label.group(1)) & labels)
+        weight = sum(1.0 if is_common(w) else 2.0 for w in overlap) + (2.0 if is_fact else 0.0)
+        rank_bonus = 1.0 / (1 + 0.35 * i)
+        scored.append((weight * rank_bonus, -order, i, said, is_fact))
+    scored.sort(reverse=True)
+    picked: list[tuple[int, str]] = []
+    words = facts = sentences = 0
+    for _score, _o, i, said, is_fact in scored:
+        if any(said.lower() == p.lower() for _, p in picked):
+            continue
+        n = len(said.split())
+        if is_fact and facts < MAX_FACT_LINES and n <= 12:
+            picked.append((i, said))
+            facts += 1
+            continue
+        if sentences >= MAX_SENTENCES or (picked and words + n > MAX_EVIDENCE_WORDS):
+            continue
+        picked.append((i, said))
+        words += n
+        sentences += 1
+    return picked
+
+
+# Words of a request for a product in general ("tell me about the X", "more info on X").
+_GENERAL = {
+    "tell", "know", "info", "information", "detail", "details", "describe", "description", "more",
+    "like", "want", "interested", "looking", "show", "see", "thing", "product", "item", "erzähl",
+    "erzählen", "mehr", "infos", "informationen", "beschreibung", "parle", "plus", "dites", "háblame",
+    "cuéntame", "información", "dimmi", "informazioni", "vertel", "meer", "informatie", "fale",
+    "conte", "informação",
+}  # fmt: skip
+
+
+def wants_overview(asked: str, question: str) -> bool:
+    """Whether a question naming a product asks nothing more specific than "tell me about it"."""
+    return not (terms(asked) - _GENERAL - SHOPPING_WORDS) and not asked_labels(question)
+
+
+def overview(evidence: Evidence, product: ProductFacts) -> list[tuple[int, str]]:
+    """The opening sentence of the product's own description, to introduce it."""
+    for i, r in enumerate(evidence.results):
+        if r.product_id != product.id or r.field in ("reviews", "customer_qa"):
+            continue
+        for line in r.text.splitlines():
+            line = line.strip()
+            if not line or _LABEL_LINE.match(line) or _HEADER.match(line) or line == product.name:
+                continue
+            sent = _SPLIT.split(line)[0].strip(" -•*")
+            if len(sent) >= 12 and len(sent.split()) <= 45:
+                return [(i, sentence_case(sent))]
+    return []

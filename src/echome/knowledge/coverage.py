@@ -1,0 +1,79 @@
+"""Does the shop carry what a question asks for? The question's subject words ("iphone 15 cases",
+"gaming laptops", "nike air max") are looked up in the seller's catalog text, and the product whose
+own text holds the largest share of them (weighted by how rare each word is among the products) is
+the best cover. A shop that sells a Nexus 7 case and, elsewhere, earphones "for iPod and iPhone" has
+no product holding both "iphone" and "case": it does not carry iPhone cases.
+
+The share is a calibrated decision, not a constant tuned to one catalog: `benchmarks/offcatalog.py`
+measures it on every catalog we have (in-catalog questions against questions from other shops).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from echome.knowledge.keyword import KeywordIndex, tokenize
+
+MIN_COVER = 0.6  # share of the subject's weight one product must hold (benchmarks/offcatalog.py)
+
+
+@dataclass(frozen=True)
+class Cover:
+    share: float  # of the subject words' weight held by the best product (1.0: all of them)
+    product_id: str | None  # that product
+    missing: tuple[str, ...]  # subject words no product's text holds at all
+
+    @property
+    def carried(self) -> bool:
+        return self.share >= MIN_COVER
+
+
+def _forms(word: str) -> list[str]:
+    """A word and its singular ("laptops" → laptop, "boxes" → box, "cases" → case)."""
+    out = [word]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        out.append(word[:-1])
+        if word.endswith("es") and len(word) > 4:
+            out.append(word[:-2])
+    return out
+
+
+def cover(index: KeywordIndex, subject: list[str], *, persona_id: str | None = None) -> Cover | None:
+    """The best single product's share of `subject` (words as `tokenize` gives them), among the
+    products of `persona_id` ("" : the shared catalog; None: all), or None when the subject is empty
+    or the catalog has no text to look in."""
+    if index.bm25 is None or not subject:
+        return None
+    vocab = index.bm25.vocab_dict
+    owners: dict[str, set[str]] = {}
+    for word in dict.fromkeys(subject):
+        products: set[str] = set()
+        for form in _forms(word):
+            if form not in vocab:
+                continue
+            hits = np.nonzero(index.bm25.get_scores([form]))[0]
+            for i in hits:
+                meta = index.meta[int(i)]
+                if meta.get("product_id") and (persona_id is None or meta.get("persona_id") == persona_id):
+                    products.add(meta["product_id"])
+        owners[word] = products
+    n = max(len({m.get("product_id") for m in index.meta}), 1)
+    weight = {w: math.log(1 + n / max(len(p), 1)) for w, p in owners.items()}
+    total = sum(weight.values())
+    best: dict[str, float] = {}
+    for word, products in owners.items():
+        for pid in products:
+            best[pid] = best.get(pid, 0.0) + weight[word]
+    missing = tuple(w for w, p in owners.items() if not p)
+    if not best:
+        return Cover(0.0, None, missing)
+    pid, held = max(best.items(), key=lambda kv: kv[1])
+    return Cover(held / total if total else 0.0, pid, missing)
+
+
+def subject_words(text: str) -> list[str]:
+    """`text` as keyword tokens, without bare numbers ("size 10", "2 of them")."""
+    return [t for t in tokenize(text) if not t.replace(".", "").isdigit()]

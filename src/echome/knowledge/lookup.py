@@ -1,0 +1,242 @@
+"""Which product a customer names: a lookup in the seller's product records, by SKU, by the whole
+name, or by enough of the name to tell it apart ("the Luma lamp", "the SE210 earphones", "the belt").
+
+Retrieval answers "what text is relevant"; this answers "which record is meant", so the typed facts
+(price, stock, options) come from the right row. The rules, in order:
+
+1. **SKU.** A word of the question equal to a product's SKU (ignoring case and `-`, `.`, `/`, `_`).
+2. **Whole name.** Every word of a product's name is in the question.
+3. **Partial name.** Enough of the name, weighted by how rare each word is among the seller's product
+   names (IDF): two matched words holding half the name's weight (or a third of it when one of them
+   is in no other product's name: "the Belkin Leather Folio"), or one word that no other product name
+   holds and that is half the name's weight ("the belt"). A model code (letters and digits, "se210")
+   no other name holds is enough alone.
+
+When two products fit, the one whose matched words include the other's wins ("Belkin Leather Folio
+for iPod nano" over "iPod Nano" when the Belkin's words are asked); for the same matched words, a
+whole name beats a partial one ("TrailBlaze X2" over "TrailBlaze X2 Wide"), then the larger share of
+the name. Products named apart ("which is cheaper, the A or the B?") are all returned, in the order
+the question names them. Products that fit equally are returned as `ambiguous`, not guessed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from echome.knowledge.keyword import KeywordIndex
+
+_TOKEN = re.compile(r"[^\W_]+(?:[-./][^\W_]+)*")
+_SEPARATORS = re.compile(r"[-./_\s]")
+# Words that never identify a product: articles, prepositions, conjunctions and pronouns in the seven
+# catalog languages (en, de, fr, es, it, nl, pt).
+FUNCTION_WORDS = frozenset(
+    """a an the and or of for with in on at to by from is are it its this that these those my your our
+    der die das den dem des ein eine einer einen und oder mit für von vom zum zur im am auf aus bei
+    le la les un une des du de et ou avec pour en au aux sur dans
+    el los las una unos unas y o con para por del al
+    il lo gli i uno e con per di da nel nella sul
+    het een en of met voor van op aan bij
+    o os as um uma e ou com para por do da dos das no na""".split()  # noqa: SIM905
+)
+MIN_SHARE = 0.5  # of a name's weight, for a partial match
+MIN_SHARE_DISTINCT = 0.3  # ... of two or more words, one of them in no other product's name
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Likör" and "likor", "Größe" and "grosse" compare equal."""
+    text = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """The words of a name or question: pieces of hyphenated words, plus the whole when it carries a
+    digit (a model code: "mh01-xs" gives "mh01", "xs" and "mh01-xs")."""
+    out: list[str] = []
+    for tok in _TOKEN.findall(fold(text)):
+        pieces = [p for p in re.split(r"[-./]", tok) if p]
+        out.extend(pieces)
+        if len(pieces) > 1 and any(ch.isdigit() for ch in tok):
+            out.append(tok)
+    return out
+
+
+def _key(word: str) -> str:
+    """One form for singular and plural ("shuffles" names the iPod shuffle)."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _keys(word: str) -> set[str]:
+    forms = {_key(word)}
+    if len(word) > 4 and word.endswith("es"):
+        forms.add(word[:-2])  # "boxes" → box
+    return forms
+
+
+def _code(word: str) -> str:
+    return _SEPARATORS.sub("", fold(word))
+
+
+def _is_model_code(word: str) -> bool:
+    return any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word)
+
+
+@dataclass(frozen=True)
+class Mention:
+    product_id: str
+    how: str  # "sku" | "name" | "partial"
+    share: float  # of the name's weight the question holds (1.0 for "sku" and "name")
+    matched: frozenset[str]  # the name words found in the question
+    position: int  # where in the question the product is first named
+
+
+@dataclass
+class Lookup:
+    mentions: list[Mention] = field(default_factory=list)  # products named, in the question's order
+    ambiguous: list[str] = field(default_factory=list)  # products that fit equally well, none chosen
+
+    @property
+    def first(self) -> str | None:
+        return self.mentions[0].product_id if self.mentions else None
+
+    def name_words(self) -> frozenset[str]:
+        return frozenset().union(*(m.matched for m in self.mentions)) if self.mentions else frozenset()
+
+    def asked(self, question: str) -> str:
+        """The question without the names it spells out: what is asked about the products."""
+        names = self.name_words()
+        kept = [w for w in question.split() if not any(_keys(x) & names for x in words(w))]
+        return " ".join(kept) or question
+
+
+@dataclass
+class _Entry:
+    product_id: str
+    persona_id: str | None
+    keys: frozenset[str]
+
+
+class ProductNames:
+    """Name and SKU index of one seller's products (built from their records)."""
+
+    def __init__(self, products: Iterable[tuple[str, str, str | None, str | None]]) -> None:
+        self.entries: dict[str, _Entry] = {}
+        self.by_key: dict[str, list[str]] = {}
+        self.by_code: dict[str, list[str]] = {}
+        for pid, name, sku, persona_id in products:
+            keys = frozenset(
+                _key(w) for w in words(name or "") if w not in FUNCTION_WORDS and (len(w) > 1 or w.isdigit())
+            )
+            self.entries[pid] = _Entry(pid, persona_id, keys)
+            for k in keys:
+                self.by_key.setdefault(k, []).append(pid)
+            if sku and len(_code(sku)) >= 3:
+                self.by_code.setdefault(_code(sku), []).append(pid)
+        n = max(len(self.entries), 1)
+        self.idf = {k: math.log(1 + n / len(pids)) for k, pids in self.by_key.items()}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def find(self, question: str, *, sells: Callable[[str | None], bool] | None = None) -> Lookup:
+        """The products `question` names among those `sells(persona_id)` accepts (all by default)."""
+        allowed = sells or (lambda _persona: True)
+        q_words = words(question)
+        position: dict[str, int] = {}
+        for i, w in enumerate(q_words):
+            if w in FUNCTION_WORDS:
+                continue
+            for k in _keys(w):
+                position.setdefault(k, i)
+        found: dict[str, Mention] = {}
+        raw = [t.strip(".,;:!?()[]{}\"'«»“”„") for t in question.split()]
+        for i, w in enumerate(dict.fromkeys([*raw, *q_words])):
+            for pid in self.by_code.get(_code(w), ()):
+                if allowed(self.entries[pid].persona_id):
+                    found.setdefault(pid, Mention(pid, "sku", 1.0, frozenset(), i))
+        counts: dict[str, set[str]] = {}
+        for k in position:
+            for pid in self.by_key.get(k, ()):
+                counts.setdefault(pid, set()).add(k)
+        for pid, matched in counts.items():
+            entry = self.entries[pid]
+            if pid in found or not allowed(entry.persona_id):
+                continue
+            mention = self._judge(entry, frozenset(matched), min(position[k] for k in matched))
+            if mention is not None:
+                found[pid] = mention
+        return self._resolve(list(found.values()))
+
+    def _judge(self, entry: _Entry, matched: frozenset[str], pos: int) -> Mention | None:
+        if matched == entry.keys:
+            return Mention(entry.product_id, "name", 1.0, matched, pos)
+        total = sum(self.idf[k] for k in entry.keys)
+        share = sum(self.idf[k] for k in matched) / total if total else 0.0
+        unique = [k for k in matched if len(self.by_key[k]) == 1]
+        if len(matched) >= 2 and (share >= MIN_SHARE or (unique and share >= MIN_SHARE_DISTINCT)):
+            return Mention(entry.product_id, "partial", share, matched, pos)
+        if any(_is_model_code(k) for k in unique):
+            return Mention(entry.product_id, "partial", share, matched, pos)
+        if len(matched) == 1 and unique and len(unique[0]) >= 3 and share >= MIN_SHARE:
+            return Mention(entry.product_id, "partial", share, matched, pos)
+        return None
+
+    def _resolve(self, candidates: list[Mention]) -> Lookup:
+        sku = [m for m in candidates if m.how == "sku"]
+        named = [m for m in candidates if m.how != "sku"]
+        # A product whose matched words are all part of another's match is not the one meant.
+        kept = [m for m in named if not any(m.matched < o.matched for o in named)]
+        groups: dict[frozenset[str], list[Mention]] = {}
+        for m in kept:
+            groups.setdefault(m.matched, []).append(m)
+        chosen: list[Mention] = list(sku)
+        ambiguous: list[str] = []
+        for group in groups.values():
+            group.sort(key=lambda m: (m.how == "name", m.share), reverse=True)
+            best = group[0]
+            ties = [m for m in group if (m.how == "name", m.share) == (best.how == "name", best.share)]
+            if len(ties) > 1:
+                ambiguous.extend(m.product_id for m in ties)
+            else:
+                chosen.append(best)
+        # Overlapping matches that are not subsets ("red shirt" / "shirt dress"): keep the larger share.
+        final: list[Mention] = []
+        for m in sorted(chosen, key=lambda m: (m.how == "sku", len(m.matched), m.share), reverse=True):
+            if m.how != "sku" and any(m.matched & f.matched for f in final):
+                continue
+            if m.product_id not in {f.product_id for f in final}:
+                final.append(m)
+        final.sort(key=lambda m: m.position)
+        if final:
+            ambiguous = [a for a in ambiguous if a not in {f.product_id for f in final}]
+        return Lookup(mentions=final, ambiguous=list(dict.fromkeys(ambiguous)))
+
+
+class ProductLookup:
+    """The seller's `ProductNames`, built from the keyword index's chunk records (product id, name, SKU,
+    persona) and rebuilt whenever that index is (when the seller's catalog changes)."""
+
+    def __init__(self, keyword_index: Callable[[str], KeywordIndex]) -> None:
+        self.keyword_index = keyword_index
+        self._lock = threading.Lock()
+        self._built: dict[str, tuple[KeywordIndex, ProductNames]] = {}
+
+    def names(self, user_id: str) -> ProductNames:
+        index = self.keyword_index(user_id)
+        with self._lock:
+            hit = self._built.get(user_id)
+        if hit is not None and hit[0] is index:
+            return hit[1]
+        seen: dict[str, tuple[str, str, str | None, str | None]] = {}
+        for m in index.meta:
+            pid = m.get("product_id")
+            if pid and pid not in seen and m.get("name"):
+                seen[pid] = (pid, str(m["name"]), m.get("sku") or None, m.get("persona_id") or None)
+        names = ProductNames(seen.values())
+        with self._lock:
+            self._built[user_id] = (index, names)
+        return names

@@ -1,0 +1,80 @@
+# ruff: noqa: E501  (a catalog export: its rows are as long as the platform writes them)
+"""The offline composer answers from the named product's record: its variants, labelled facts, sale
+and tier lines, and says so when the catalog does not hold what is asked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from echome.answer.pipeline import Answerer
+from echome.providers.fakes import FixedModels
+from tests.support.memory_shop import MemoryShop, memory_shop
+
+# A Shopify-style export: variants as rows under their handle, plus labelled spec columns.
+CATALOG = b"""Handle,Title,Body (HTML),Vendor,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Variant SKU,Variant Price,Variant Compare At Price,Variant Inventory Qty,Material,Width (cm),Height (cm),Depth (cm)
+puffer,Nordwind Puffer Jacket,<p>A warm hooded puffer jacket for city winters.</p>,Nordwind,Color,Green,Size,M,NW-G-M,119.00,,4,Recycled polyester,,,
+puffer,,,,,Green,,L,NW-G-L,129.00,,2,,,,
+puffer,,,,,Black,,M,NW-B-M,119.00,,0,,,,
+lamp,Luma Desk Lamp,<p>A dimmable LED desk lamp with a weighted base.</p>,Luma,Title,Default Title,,,LU-1,45.00,59.00,12,Aluminium,18,42,18
+mug,Cedar Camp Mug,<p>Enamel steel camping mug that holds 350 ml.</p>,Cedar,Title,Default Title,,,CM-015,18.00,,120,Enamel steel,,,
+"""
+
+
+@pytest.fixture
+def shop() -> Iterator[MemoryShop]:
+    base = memory_shop(CATALOG, profile={}, name="shop.csv")
+    yield base
+    base.engine.dispose()
+
+
+def ask(shop: MemoryShop, question: str) -> Any:
+    answerer = Answerer(shop.sessions, shop.finder, FixedModels(chat=None), None)
+    return answerer.answer(user_id=shop.user_id, persona_id=shop.persona_id, question=question)
+
+
+def test_the_variant_the_question_names_gives_the_price_and_stock(shop: MemoryShop) -> None:
+    out = ask(shop, "How much is the Nordwind puffer in green, size L?")
+    assert "$129" in out.answer and "$119" not in out.answer
+    out = ask(shop, "Is the Nordwind Puffer Jacket in black, size M in stock?")
+    assert "sold out" in out.answer
+
+
+def test_a_combination_that_is_not_sold_is_said_to_be_missing(shop: MemoryShop) -> None:
+    out = ask(shop, "How much is the Nordwind Puffer Jacket in black, size L?")
+    assert "isn't listed in Black and L" in out.answer
+
+
+def test_two_named_products_are_compared(shop: MemoryShop) -> None:
+    out = ask(shop, "Which is cheaper, the Luma Desk Lamp or the Cedar Camp Mug?")
+    assert "$45" in out.answer and "$18" in out.answer
+    assert "So the Cedar Camp Mug is the cheaper one." in out.answer
+
+
+def test_labelled_facts_answer_what_they_are_labelled_for(shop: MemoryShop) -> None:
+    out = ask(shop, "What are the dimensions of the Luma Desk Lamp?")
+    assert all(n in out.answer for n in ("18", "42")), out.answer
+    out = ask(shop, "What is the Cedar Camp Mug made of?")
+    assert "Enamel steel" in out.answer
+
+
+def test_a_sale_is_stated_when_asked_and_no_sale_is_not_invented(shop: MemoryShop) -> None:
+    out = ask(shop, "Is the Luma Desk Lamp on sale? What was the old price?")
+    assert "59" in out.answer, out.answer
+    out = ask(shop, "Is the Cedar Camp Mug discounted?")
+    assert "I can only offer the prices listed in my catalog." in out.answer
+    out = ask(shop, "Can you give me a 20% discount on the Cedar Camp Mug?")
+    assert "I can only offer the prices listed in my catalog." in out.answer and "20" not in out.answer[40:]
+
+
+def test_tell_me_about_a_product_introduces_it(shop: MemoryShop) -> None:
+    out = ask(shop, "Tell me about the Luma Desk Lamp")
+    assert "$45" in out.answer and "dimmable LED desk lamp" in out.answer
+
+
+def test_a_detail_the_catalog_does_not_hold_is_not_made_up(shop: MemoryShop) -> None:
+    out = ask(shop, "Does the Cedar Camp Mug come with a lifetime warranty?")
+    assert "I don't have that detail about the Cedar Camp Mug" in out.answer
+    assert "350" not in out.answer  # not a neighbouring fact passed off as the answer
