@@ -99,6 +99,39 @@ _ASKS_FOR: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
 )
 
 
+# Asking whether the shop has something at all ("do you sell ...", "I'm looking for ...").
+_AVAILABILITY = re.compile(
+    r"\b(do you (?:sell|have|carry|stock|offer|make)|have you got|are you selling|(?:i'?m|i am) looking for|"
+    r"looking for|i need|i want|i'?m after|where can i (?:find|buy|get)|is there any|any .{1,40} for sale|"
+    r"verkaufen sie|haben sie|führen sie|gibt es bei ihnen|habt ihr|ich suche|vendez-vous|avez-vous|"
+    r"vous avez|je cherche|venden|tienen|tienes|busco|vendete|avete|cerco|verkopen jullie|"
+    r"hebben jullie|verkoopt u|heeft u|ik zoek|vocês vendem|vocês têm|vende|procuro)\b",
+    re.I,
+)
+
+
+# Two or more capitalised words after the first: a product's proper name ("the Arctic Touchscreen
+# Winter Gloves", "a Nike Air Max 90").
+_PROPER_NAME = re.compile(r"(?<=\s)(?:[A-Z][\w'-]*\s+){1,}[A-Z0-9][\w'-]*")
+# Question and helper words: a question with none of them is a bare noun phrase ("Nike Air Max 90?").
+_QUESTION_WORDS = frozenset(
+    """is are was were do does did can could will would should may might has have how what which why
+    where when who whose ist sind hat haben kann können wird wie was welche welcher warum wo wann wer
+    est sont a ont peut comment quel quelle quels pourquoi où quand qui es son tiene puede cómo qué cuál
+    por dónde cuándo quién è sono ha hanno può come quale perché dove quando chi kan heeft hoe wat welke
+    waarom waar wanneer wie é são tem pode como qual porque onde quem""".split()  # noqa: SIM905
+)
+
+
+def asks_availability(question: str) -> bool:
+    """Whether the question asks if the shop has something, rather than about a product's details.
+    A bare noun phrase ("Nike Air Max 90 in size 10?") asks that too."""
+    if _AVAILABILITY.search(question) or _PROPER_NAME.search(question):
+        return True
+    said = question.split()
+    return len(said) <= 8 and not any(w.strip("¿¡?,.!").lower() in _QUESTION_WORDS for w in said)
+
+
 def asks_price(question: str) -> bool:
     return bool(_PRICE.search(question))
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from echome.answer.asks import subject_of
+from echome.answer.asks import asks_availability, subject_of
 from echome.answer.facts import ProductFacts, load_products
 from echome.db.models import Product
 from echome.knowledge.coverage import Cover, cover, subject_words
@@ -36,11 +36,7 @@ class Evidence:
     ambiguous: list[str] = field(default_factory=list)  # products that fit the name equally well
     asked: str | None = None  # the question without the product names it spells out
     cover: Cover | None = None  # for a question naming no product: does any product hold what it asks for?
-
-    @property
-    def not_carried(self) -> bool:
-        """The question asks for something no product of the shop is (knowing what is not there)."""
-        return self.cover is not None and not self.cover.carried
+    not_carried: bool = False  # it asks for something no product of the shop is (see `not_carried`)
 
     @property
     def subject(self) -> str | None:
@@ -78,6 +74,24 @@ class Evidence:
 
 def refers_back(question: str) -> bool:
     return bool(_ANAPHORA.search(question))
+
+
+def points_back_first(question: str) -> bool:
+    """Whether the question points back ("will this fit ...?") before it names anything; an "it"
+    after a name ("who makes the X and what does it cost?") points at that name."""
+    m = _ANAPHORA.search(question)
+    if m is None:
+        return False
+    subject = subject_words(subject_of(question))
+    before = subject_words(subject_of(question[: m.start()]))
+    return not before or not subject
+
+
+def not_carried(question: str, found: Cover | None) -> bool:
+    """Whether to say "we don't carry that": a question that names no product and points back at
+    none, whose subject no single product of the shop covers (a stricter share when it asks whether
+    the shop has something at all). Measured on every catalog we have: benchmarks/offcatalog.py."""
+    return found is not None and not found.carried(asks_availability=asks_availability(question))
 
 
 @dataclass(eq=False)
@@ -134,7 +148,7 @@ class EvidenceFinder:
             )
         results = [r for r in results if (r.persona_id == persona_id if own else not r.persona_id)][:top_k]
         carried = None
-        if not named_ids and scoped_to is None:
+        if not named_ids and scoped_to is None and not points_back_first(question):
             subject = subject_words(subject_of(question))
             carried = cover(retriever.keyword_index(user_id), subject, persona_id=persona_id if own else "")
         ids = list(
@@ -155,6 +169,7 @@ class EvidenceFinder:
             ambiguous=lookup.ambiguous,
             asked=lookup.asked(question) if named_ids else None,
             cover=carried,
+            not_carried=not_carried(question, carried),
         )
 
     def _named(

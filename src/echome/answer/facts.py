@@ -55,6 +55,7 @@ class ProductFacts:
     variants: list[dict[str, Any]] = field(default_factory=list)
     # What the catalog says of a sale: regular_price, sale_price, sale_start, sale_end, sale_active.
     sale: dict[str, Any] = field(default_factory=dict)
+    description: str | None = None
 
     @property
     def short_name(self) -> str:
@@ -181,6 +182,7 @@ def facts_of(p: Product, *, default_currency: str | None = None) -> ProductFacts
         url=p.url,
         variants=variants,
         sale={k: attrs[k] for k in SALE_KEYS if attrs.get(k) not in (None, "")},
+        description=p.description,
     )
 
 

@@ -129,15 +129,11 @@ def wants_overview(asked: str, question: str) -> bool:
 
 
 def overview(evidence: Evidence, product: ProductFacts) -> list[tuple[int, str]]:
-    """The opening sentence of the product's own description, to introduce it."""
-    for i, r in enumerate(evidence.results):
-        if r.product_id != product.id or r.field in ("reviews", "customer_qa"):
-            continue
-        for line in r.text.splitlines():
-            line = line.strip()
-            if not line or _LABEL_LINE.match(line) or _HEADER.match(line) or line == product.name:
-                continue
-            sent = _SPLIT.split(line)[0].strip(" -•*")
-            if len(sent) >= 12 and len(sent.split()) <= 45:
-                return [(i, sentence_case(sent))]
-    return []
+    """The opening sentence of the product's own description (from its record), to introduce it."""
+    text = (product.description or "").strip()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    sent = _SPLIT.split(first)[0].strip(" -•*") if first else ""
+    if len(sent.split()) < 2 or len(sent.split()) > 45:
+        return []
+    at = next((i for i, r in enumerate(evidence.results) if r.product_id == product.id), -1)
+    return [(at, sentence_case(sent))]

@@ -17,7 +17,10 @@ import numpy as np
 
 from echome.knowledge.keyword import KeywordIndex, tokenize
 
-MIN_COVER = 0.6  # share of the subject's weight one product must hold (benchmarks/offcatalog.py)
+# Share of the subject's weight one product must hold (measured: benchmarks/offcatalog.py), when the
+# question asks whether the shop has something, and when it asks anything else.
+MIN_COVER = 0.6
+MIN_COVER_OTHER = 0.3
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,12 @@ class Cover:
     product_id: str | None  # that product
     missing: tuple[str, ...]  # subject words no product's text holds at all
 
-    @property
-    def carried(self) -> bool:
-        return self.share >= MIN_COVER
+    def carried(self, *, asks_availability: bool) -> bool:
+        return self.share >= (MIN_COVER if asks_availability else MIN_COVER_OTHER)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+MIN_TYPO_LENGTH = 6  # shorter words are not corrected ("iphone" is not a misspelt "phone")
 
 
 def _forms(word: str) -> list[str]:
@@ -41,6 +47,23 @@ def _forms(word: str) -> list[str]:
     return out
 
 
+def _misspelt(word: str, vocab: dict[str, int]) -> list[str]:
+    """Catalog words one edit from a word of six letters or more, first letter kept ("batteris" →
+    batteries, "grammmar" → grammar): a shopper's typo is not a product the shop lacks."""
+    if len(word) < MIN_TYPO_LENGTH or not word.isalpha():
+        return []
+    head, rest = word[0], word[1:]
+    edits = {head + rest[:i] + rest[i + 1 :] for i in range(len(rest))}
+    edits |= {head + rest[:i] + rest[i + 1] + rest[i] + rest[i + 2 :] for i in range(len(rest) - 1)}
+    for i in range(len(rest) + 1):
+        for ch in _LETTERS:
+            edits.add(head + rest[:i] + ch + rest[i:])
+            if i < len(rest):
+                edits.add(head + rest[:i] + ch + rest[i + 1 :])
+    edits.discard(word)
+    return [e for e in edits if e in vocab]
+
+
 def cover(index: KeywordIndex, subject: list[str], *, persona_id: str | None = None) -> Cover | None:
     """The best single product's share of `subject` (words as `tokenize` gives them), among the
     products of `persona_id` ("" : the shared catalog; None: all), or None when the subject is empty
@@ -51,7 +74,8 @@ def cover(index: KeywordIndex, subject: list[str], *, persona_id: str | None = N
     owners: dict[str, set[str]] = {}
     for word in dict.fromkeys(subject):
         products: set[str] = set()
-        for form in _forms(word):
+        forms = [f for f in _forms(word) if f in vocab] or _misspelt(word, vocab)
+        for form in forms:
             if form not in vocab:
                 continue
             hits = np.nonzero(index.bm25.get_scores([form]))[0]

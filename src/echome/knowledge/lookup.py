@@ -9,7 +9,8 @@ Retrieval answers "what text is relevant"; this answers "which record is meant",
 3. **Partial name.** Enough of the name, weighted by how rare each word is among the seller's product
    names (IDF): two matched words holding half the name's weight (or a third of it when one of them
    is in no other product's name: "the Belkin Leather Folio"), or one word that no other product name
-   holds and that is half the name's weight ("the belt"). A model code (letters and digits, "se210")
+   holds, is the name's last word (what the product is) and half its weight ("the belt" for the
+   Leather Belt, not "black" for the Black Beanbag). A model code (letters and digits, "se210")
    no other name holds is enough alone.
 
 When two products fit, the one whose matched words include the other's wins ("Belkin Leather Folio
@@ -118,6 +119,7 @@ class _Entry:
     product_id: str
     persona_id: str | None
     keys: frozenset[str]
+    head: str | None  # the name's last word: what it is ("Leather Belt" is a belt)
 
 
 class ProductNames:
@@ -128,10 +130,11 @@ class ProductNames:
         self.by_key: dict[str, list[str]] = {}
         self.by_code: dict[str, list[str]] = {}
         for pid, name, sku, persona_id in products:
-            keys = frozenset(
+            ordered = [
                 _key(w) for w in words(name or "") if w not in FUNCTION_WORDS and (len(w) > 1 or w.isdigit())
-            )
-            self.entries[pid] = _Entry(pid, persona_id, keys)
+            ]
+            keys = frozenset(ordered)
+            self.entries[pid] = _Entry(pid, persona_id, keys, ordered[-1] if ordered else None)
             for k in keys:
                 self.by_key.setdefault(k, []).append(pid)
             if sku and len(_code(sku)) >= 3:
@@ -181,7 +184,13 @@ class ProductNames:
             return Mention(entry.product_id, "partial", share, matched, pos)
         if any(_is_model_code(k) for k in unique):
             return Mention(entry.product_id, "partial", share, matched, pos)
-        if len(matched) == 1 and unique and len(unique[0]) >= 3 and share >= MIN_SHARE:
+        if (
+            len(matched) == 1
+            and unique
+            and unique[0] == entry.head
+            and len(unique[0]) >= 3
+            and share >= MIN_SHARE
+        ):
             return Mention(entry.product_id, "partial", share, matched, pos)
         return None
 
