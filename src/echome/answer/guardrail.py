@@ -7,11 +7,18 @@ LLM to rewrite once with the list of problems (`correction`).
 
 What counts as a claim:
 - numbers: `12.99`, `1,299`, `90%`, `5mm`, `3-year`, `2nd`, and number words from two upward
-  ("three", "twenty"): equal values match (`50` = `50.00`), so formatting never fails a true price;
+  ("three", "twenty"): equal values match (`50` = `50.00`), so formatting never fails a true price.
+  A reply in another language writes numbers its way (`check_draft(..., language="de")`): "698,99 €"
+  is 698.99, "1.500 €" and "1 500 €" (no-break spaces) are 1500, "31.12.2026" is a date (31, 12,
+  2026). A lone separator before three digits is read by the reply's language ("1,500" is 1500 in
+  English, 1.5 in German); the evidence side counts every reading of its numbers;
 - codes: tokens mixing letters and digits (`RIM300`, `WR55X10025`, `A-123`): matched case-insensitively
   against codes in the evidence and the seller's SKUs;
 - names: a run of two or more capitalised words where some word occurs nowhere in the evidence, the
   catalog's product names or the allowed phrases (persona and customer names, greeting, sign-off).
+  The words of the composer's phrase tables and the function words of the seven shop languages are
+  never names. Outside English (whose common-word list tells a name from a noun) a run is a name only
+  beside a word of a cited product's name ("Kicker Champ Ultra"), as German capitalises every noun.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from echome.answer.evidence import Evidence
-from echome.answer.facts import as_decimal
+from echome.answer.language import PROFILES
+from echome.answer.phrasing import template_texts
 from echome.persona.style import is_common
 
 NUMBER_WORDS = {
@@ -32,13 +40,21 @@ NUMBER_WORDS = {
     "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
     "thousand": 1000, "dozen": 12, "half": Decimal("0.5"),
 }  # fmt: skip
-_NUM = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?=\b|%|[a-zA-Z])")
+# A written number: a dd.mm.yyyy date, digits grouped by , . or a no-break/thin space with an optional
+# decimal part, or plain digits with an optional decimal part ("698,99", "0.7").
+_NUM = re.compile(
+    r"(?<![\w.])(\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})(?!\d)"
+    r"|\d{1,3}(?:[,.\u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?=\b|%|[a-zA-Z])"
+)
+_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2,4})$")
+_SPACES = re.compile(r"[\u00a0\u202f\u2009]")
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*")
 _CODE_PART = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9]+$")
 # A digit run followed by a unit or ordinal suffix is a number, not a code: 5mm, 2nd, 10x, 24h.
 _UNIT = re.compile(
     r"^\d+(?:\.\d+)?(?:st|nd|rd|th|s|x|k|m|mm|cm|km|in|ft|yd|g|kg|mg|lb|lbs|oz|ml|l|w|kw|v|mah|wh|kwh|"
-    r"hz|khz|mhz|ghz|gb|mb|tb|kb|h|hr|hrs|min|mins|sec|d|yr|yrs|pc|pcs|pk|ct|p|gal|qt|db|rpm|psi|btu)$",
+    r"hz|khz|mhz|ghz|gb|mb|tb|kb|h|hr|hrs|min|mins|sec|d|yr|yrs|pc|pcs|pk|ct|p|gal|qt|db|rpm|psi|btu|"
+    r"er|re)$",  # French ordinals: 1er, 1re
     re.I,
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -82,7 +98,8 @@ _FUNCTION = frozenset(
         "are",
         "was",
     ]
-)
+) | frozenset(w for p in PROFILES.values() for w in p.strong | p.words if w.isascii() and w.isalpha())
+_PHRASE_WORDS = frozenset(w.lower() for text in template_texts() for w in re.findall(r"[A-Za-z0-9]+", text))
 
 
 @dataclass
@@ -148,6 +165,7 @@ def support_for(
             for k, val in (v.get("options") or {}).items():
                 s.add_text(f"{k} {val}")
     s.codes.update(k.lower() for k in catalog_skus if k)
+    s.words.update(_PHRASE_WORDS)
     for phrase in allowed:
         if phrase:
             s.words.update(w.lower() for w in _WORD.findall(phrase))
@@ -155,14 +173,51 @@ def support_for(
     return s
 
 
-def numbers_in(text: str) -> set[Decimal]:
+def readings(written: str, language: str | None = "en") -> list[tuple[Decimal, ...]]:
+    """What a written number may mean, each reading a tuple of values that must all be supported.
+
+    `language` None (the evidence side) gives every reading. A comma before other than three digits
+    is a decimal mark, or (English, as before) a list "37,38" of two numbers."""
+    date = _DATE.match(written)
+    if date:
+        return [tuple(Decimal(g) for g in date.groups())]
+    s = _SPACES.sub("", written)
+    seps = [c for c in s if c in ".,"]
+    if not seps:
+        return [(Decimal(s),)]
+    last = max(s.rfind("."), s.rfind(","))
+    head, tail = re.sub(r"\D", "", s[:last]), s[last + 1 :]
+    if len(set(seps)) == 2 or s != written:
+        return [(Decimal(f"{head}.{tail}"),)]  # "1.299,50", "1,299.50", "1 299,50"
+    if len(seps) > 1:
+        return [(Decimal(re.sub(r"\D", "", s)),)]  # "1.299.000"
+    grouped, decimal = (Decimal(head + tail),), (Decimal(f"{head}.{tail}"),)
+    if len(tail) == 3:
+        if language is None:
+            return [grouped, decimal]
+        english = language.split("-")[0].lower() == "en"
+        return [grouped if (seps[0] == ",") == english else decimal]
+    if seps[0] == ".":
+        return [decimal]
+    pieces = (Decimal(head), Decimal(tail))
+    if language is None:
+        return [decimal, pieces]
+    return [decimal, pieces] if language.split("-")[0].lower() == "en" else [decimal]
+
+
+def numbers_in(text: str, language: str | None = None) -> set[Decimal]:
+    """Every value the numbers in `text` may stand for (all readings unless `language` is given)."""
     out: set[Decimal] = set()
     for m in _NUM.finditer(text):
-        d = as_decimal(m.group(1))
-        if d is not None:
-            out.add(d.normalize())
-            out.add(d)
+        for reading in readings(m.group(1), language):
+            for d in reading:
+                out.add(d.normalize())
+                out.add(d)
     return out
+
+
+def _supported(d: Decimal, support: Support) -> bool:
+    return d in support.numbers or d.normalize() in support.numbers
 
 
 def codes_in(text: str) -> list[str]:
@@ -176,11 +231,10 @@ def codes_in(text: str) -> list[str]:
     return out
 
 
-def claims_in(sentence: str, support: Support) -> list[Claim]:
+def claims_in(sentence: str, support: Support, *, language: str = "en") -> list[Claim]:
     bad: list[Claim] = []
     for m in _NUM.finditer(sentence):
-        d = as_decimal(m.group(1))
-        if d is not None and d not in support.numbers and d.normalize() not in support.numbers:
+        if not any(all(_supported(d, support) for d in r) for r in readings(m.group(1), language)):
             bad.append(Claim("number", m.group(0)))
     for w in _WORD.findall(sentence):
         n = NUMBER_WORDS.get(w.lower())
@@ -194,11 +248,11 @@ def claims_in(sentence: str, support: Support) -> list[Claim]:
         if flat in {re.sub(r"[-/]", "", c) for c in support.codes}:
             continue
         bad.append(Claim("code", code))
-    bad.extend(Claim("name", n) for n in _unknown_names(sentence, support))
+    bad.extend(Claim("name", n) for n in _unknown_names(sentence, support, english=language.startswith("en")))
     return bad
 
 
-def _unknown_names(sentence: str, support: Support) -> list[str]:
+def _unknown_names(sentence: str, support: Support, *, english: bool = True) -> list[str]:
     """Runs of 2+ capitalised words that look like a product name the evidence does not hold: an
     unknown uncommon word ("Supco RIM500 Pro"), or an unknown word beside a word of a cited product's
     name ("Ocean Green Shirt"). "Great Question" and "Thanks Ana" are not names."""
@@ -226,7 +280,7 @@ def _unknown_names(sentence: str, support: Support) -> list[str]:
             if t.lower() not in support.words and t.lower() not in _FUNCTION and not t.isdigit()
         ]
         product_like = any(t.lower() in support.name_words for t in toks)
-        if any(not is_common(t) for t in unknown) or (unknown and product_like):
+        if (english and any(not is_common(t) for t in unknown)) or (unknown and product_like):
             out.append(" ".join(run))
     return out
 
@@ -235,14 +289,15 @@ def sentences(text: str) -> list[str]:
     return [s for s in (p.strip() for p in _SENTENCE.split(text)) if s]
 
 
-def check_draft(draft: str, support: Support) -> Check:
-    """Keep the sentences whose every claim is supported; report the rest."""
+def check_draft(draft: str, support: Support, *, language: str = "en") -> Check:
+    """Keep the sentences whose every claim is supported; report the rest. `language`: the reply's
+    (how its numbers are written, and whether capitalised nouns can be told from names)."""
     kept: list[str] = []
     result = Check(text="")
     for line in draft.splitlines():
         parts = []
         for sent in sentences(line):
-            bad = claims_in(sent, support)
+            bad = claims_in(sent, support, language=language)
             if bad:
                 result.unsupported.extend(bad)
                 result.removed.append(sent)

@@ -70,7 +70,7 @@ def persona_view(services: Services, persona: Persona) -> dict[str, Any]:
             select(PersonaMedia).where(PersonaMedia.persona_id == p.id).order_by(PersonaMedia.created_at)
         ).all()
         vs = dict(p.voice_settings or {})
-        return {
+        view: dict[str, Any] = {
             "id": p.id,
             "name": p.name,
             "description": p.description,
@@ -89,6 +89,9 @@ def persona_view(services: Services, persona: Persona) -> dict[str, Any]:
                 "consent": latest_consent(db, p.id),  # this session: a second one would wait on it
             },
         }
+    # What the voice speaks: a reply in any other language is sent as text only.
+    view["voice"]["languages"] = sorted(services.speaker.voice_languages(persona.id, persona.user_id))
+    return view
 
 
 @persona_app.command("create")
@@ -154,6 +157,8 @@ def show(persona: str, user: str = UserOpt, as_json: bool = JsonOpt) -> None:
         out.print(f"  [{m['status']}] {m['title'] or m['source']} {m['error'] or ''}")
     v = view["voice"]
     out.print(f"  voice: {v['provider']} {v['voice_id']} {'(built)' if v['built'] else '(stock)'}")
+    spoken = ", ".join(v["languages"]) or "none (the voice cannot be reached)"
+    out.print(f"  voice speaks: {spoken} [dim](replies in other languages are sent as text only)[/dim]")
 
 
 @persona_app.command("add-media")

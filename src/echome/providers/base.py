@@ -183,6 +183,9 @@ class Speech:
 @runtime_checkable
 class TextToSpeech(Protocol):
     name: str
+    # The languages the voice speaks (ISO 639-1: "en", "de", ...): a reply in any other language is
+    # sent as text only, as a voice would mispronounce it.
+    languages: frozenset[str]
 
     def synthesize(self, text: str, *, voice_id: str, settings: dict[str, Any] | None = None) -> Speech: ...
 

@@ -2,13 +2,15 @@
 
 `HashingEmbedder` is deterministic bag-of-words hashing (no model); `MemoryVectorStore` is an
 exact cosine search over numpy arrays; `ScriptedChat` replies from a script; `ScriptedSTT` hears
-what it is told."""
+what it is told; `RecordingTTS` keeps what it is asked to say and speaks the languages it is given."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import threading
+import wave
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, Literal
 
@@ -20,6 +22,7 @@ from echome.providers.base import (
     ChatStream,
     ProviderError,
     Segment,
+    Speech,
     Transcript,
     VectorHit,
     VectorRecord,
@@ -196,6 +199,30 @@ class ScriptedSTT:
             segments=segments,
             model=self.name,
         )
+
+
+class RecordingTTS:
+    """A TextToSpeech that keeps what it was given and answers with a tenth of a second of silence
+    (16-bit WAV), billing one character per character. `languages`: what this voice speaks."""
+
+    name = "fake:recording-tts"
+
+    def __init__(self, languages: Sequence[str] = ("en",), *, sample_rate: int = 22_050) -> None:
+        self.languages = frozenset(languages)
+        self.sample_rate = sample_rate
+        self.given: list[str] = []
+
+    def synthesize(self, text: str, *, voice_id: str, settings: dict[str, Any] | None = None) -> Speech:
+        if not text.strip():
+            raise ProviderError("nothing to say: the text is empty")
+        self.given.append(text)
+        out = io.BytesIO()
+        with wave.open(out, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(self.sample_rate)
+            w.writeframes(b"\0\0" * (self.sample_rate // 10))
+        return Speech(audio=out.getvalue(), format="wav", sample_rate=self.sample_rate, characters=len(text))
 
 
 class FixedModels:

@@ -35,6 +35,26 @@ MAX_CHARACTERS = {
     "eleven_flash_v2": 30_000,
     "eleven_turbo_v2": 30_000,
 }
+# The languages each model speaks, as ElevenLabs documents them (docs "Models"). A model not listed
+# here is taken as multilingual v2 when its id says "multilingual", else as English only: a voice
+# note in a language the model cannot say is worse than none.
+MULTILINGUAL_V2_LANGUAGES = frozenset(
+    {
+        "en", "ja", "zh", "de", "hi", "fr", "ko", "pt", "it", "es", "id", "nl", "tr", "fil", "pl",
+        "sv", "bg", "ro", "ar", "cs", "el", "fi", "hr", "ms", "sk", "da", "ta", "uk", "ru",
+    }
+)  # fmt: skip
+V2_5_LANGUAGES = MULTILINGUAL_V2_LANGUAGES | {"hu", "no", "vi"}
+MODEL_LANGUAGES: dict[str, frozenset[str]] = {
+    "eleven_multilingual_v2": MULTILINGUAL_V2_LANGUAGES,
+    "eleven_flash_v2_5": V2_5_LANGUAGES,
+    "eleven_turbo_v2_5": V2_5_LANGUAGES,
+    "eleven_v3": V2_5_LANGUAGES,  # documented for 70+ languages; these are the ones listed for v2.5
+    "eleven_multilingual_v1": frozenset({"en", "de", "pl", "es", "it", "fr", "pt", "hi"}),
+    "eleven_flash_v2": frozenset({"en"}),
+    "eleven_turbo_v2": frozenset({"en"}),
+    "eleven_monolingual_v1": frozenset({"en"}),
+}
 MAX_CLONE_FILES = 25
 MAX_CLONE_FILE_BYTES = 10_000_000
 _AUDIO_TYPES = {
@@ -124,6 +144,14 @@ def error_detail(r: httpx.Response) -> tuple[str, str]:
     return "", str(detail or "")
 
 
+def model_languages(model_id: str) -> frozenset[str]:
+    """The languages an ElevenLabs TTS model speaks (see MODEL_LANGUAGES)."""
+    known = MODEL_LANGUAGES.get(model_id)
+    if known is not None:
+        return known
+    return MULTILINGUAL_V2_LANGUAGES if "multilingual" in model_id else frozenset({"en"})
+
+
 def voice_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
     """The `voice_settings` object: defaults, then the known keys of `settings` (others are ignored)."""
     out: dict[str, Any] = dict(DEFAULT_VOICE_SETTINGS)
@@ -160,6 +188,7 @@ class ElevenLabsTTS(_ElevenLabsClient):
         super().__init__(api_key, base_url=base_url, timeout=timeout, transport=transport)
         self.name = f"elevenlabs:{model_id}"
         self.model_id = model_id
+        self.languages = model_languages(model_id)
         self.output_format = output_format
         self._format: Literal["mp3", "pcm"] = "mp3" if codec == "mp3" else "pcm"
         self._rate = int(rate)

@@ -9,6 +9,7 @@ speaking rate. `LocalVoiceCloner.clone` returns those parameters as the voice's 
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -122,13 +123,28 @@ def _world_pool() -> ThreadPoolExecutor:
         return _POOL
 
 
+def model_languages(model_path: str | Path | None = None) -> frozenset[str]:
+    """The language a Piper voice speaks, from the config beside its model ("en" for the stock
+    en_US joe voice, or when the config cannot be read)."""
+    if model_path is None:
+        return frozenset({"en"})
+    try:
+        config = json.loads(Path(f"{model_path}.json").read_text(encoding="utf-8"))
+        family = str(config["language"].get("family") or config["language"]["code"].split("_")[0])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return frozenset({"en"})
+    return frozenset({family.lower()})
+
+
 class LocalVoiceTTS:
-    """TextToSpeech on the stock Piper voice; `settings` from `LocalVoiceCloner` make it the seller's."""
+    """TextToSpeech on the stock Piper voice; `settings` from `LocalVoiceCloner` make it the seller's.
+    The voice speaks its model's one language: the stock voice English only."""
 
     name = "local"
 
     def __init__(self, model_path: str | Path | None = None) -> None:
         self.model_path = Path(model_path) if model_path else None
+        self.languages = model_languages(self.model_path)
 
     def synthesize(
         self, text: str, *, voice_id: str = STOCK_VOICE_ID, settings: dict[str, Any] | None = None

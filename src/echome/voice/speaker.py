@@ -5,11 +5,15 @@ Messaging apps want OGG/Opus 48 kHz mono for voice notes; WAV and MP3 are offere
 A reply's voice note is stored at audio/{user}/responses/{message}.ogg.
 Every voice (local or ElevenLabs) is given `speakable(text)`: prices, units, dates and codes in
 words it says right, links and markdown gone. The text shown to the customer is never changed.
+A reply is spoken in its own language (`language=`) and only by a voice that speaks it
+(`can_speak`): the stock local voice speaks English only; ElevenLabs' multilingual models speak
+the shop languages. A reply its voice cannot say is sent as text alone.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -26,6 +30,8 @@ from echome.storage.base import FileStorage
 Format = Literal["ogg", "wav", "mp3"]
 MAX_CHARS = 5000
 ELEVENLABS_DEFAULTS = {"stability": 0.5, "similarity_boost": 0.75}
+# Digits grouped by a no-break or thin space ("1 500 €", French and Portuguese): one number to say.
+_SPACED_GROUP = re.compile(r"(?<=\d)[\u00a0\u202f\u2009](?=\d{3}(?!\d))")
 CONTENT_TYPES = {"ogg": "audio/ogg", "wav": "audio/wav", "mp3": "audio/mpeg"}
 
 
@@ -60,6 +66,17 @@ class SavedAudio:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def base_language(language: str) -> str:
+    """Its language without region: "de-DE" and "de_AT" are "de"."""
+    return language.replace("_", "-").split("-")[0].lower()
+
+
+def spoken_languages(tts: object) -> frozenset[str]:
+    """What a TextToSpeech says it speaks; one that does not say is taken to speak English only."""
+    languages = getattr(tts, "languages", None)
+    return frozenset(languages) if languages is not None else frozenset({"en"})
+
+
 def response_key(user_id: str, message_id: str) -> tuple[str, str, str]:
     """(kind, owner, name) of a reply's voice note in storage."""
     return "audio", user_id, f"responses/{message_id}.ogg"
@@ -87,8 +104,32 @@ class Speaker:
             settings = dict(vs.get("params") or {})
         return provider, voice_id, settings
 
-    def speak(self, *, persona_id: str, user_id: str, text: str, fmt: Format = "ogg") -> Spoken:
-        text = " ".join(text.split())
+    def voice_languages(self, persona_id: str, user_id: str) -> frozenset[str]:
+        """The languages the persona's voice speaks (none when its provider cannot be reached, e.g.
+        its ElevenLabs key was removed)."""
+        provider, _voice_id, _settings = self.voice_of(persona_id, user_id)
+        try:
+            tts = self.models.tts(provider, user_id=user_id, scope=persona_id)
+        except (ProviderError, ValueError):
+            return frozenset()
+        return spoken_languages(tts)
+
+    def can_speak(self, persona_id: str, user_id: str, language: str) -> bool:
+        """Whether a voice note of a reply in `language` may be sent: the voice speaks it."""
+        return base_language(language) in self.voice_languages(persona_id, user_id)
+
+    def speak(
+        self,
+        *,
+        persona_id: str,
+        user_id: str,
+        text: str,
+        fmt: Format = "ogg",
+        language: str | None = None,
+    ) -> Spoken:
+        """`text` in the persona's voice. `language`: the text's (numbers are said in it, and a voice
+        that does not speak it is refused); the Speaker's own language when not given."""
+        text = " ".join(_SPACED_GROUP.sub("", text).split())
         if not text:
             raise SpeakError("there is no text to speak")
         if len(text) > MAX_CHARS:
@@ -96,13 +137,21 @@ class Speaker:
         provider, voice_id, settings = self.voice_of(persona_id, user_id)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        words = speakable(text, language=self.language, default_currency=self.default_currency)
+        words = speakable(text, language=language or self.language, default_currency=self.default_currency)
         timings["normalise"] = time.perf_counter() - t0
         if not words:
             raise SpeakError("there is nothing to speak once links and markup are left out")
         t0 = time.perf_counter()
         try:
             tts = self.models.tts(provider, user_id=user_id, scope=persona_id)
+        except ProviderError as exc:
+            raise SpeakError(f"speech failed: {exc}", transient=exc.transient) from None
+        except ValueError as exc:
+            raise SpeakError(str(exc)) from None
+        if language is not None and base_language(language) not in spoken_languages(tts):
+            spoken = ", ".join(sorted(spoken_languages(tts))) or "no language"
+            raise SpeakError(f"this voice speaks {spoken}, not {base_language(language)}")
+        try:
             speech = tts.synthesize(words, voice_id=voice_id, settings=settings)
         except ProviderError as exc:
             raise SpeakError(f"speech failed: {exc}", transient=exc.transient) from None
@@ -130,9 +179,11 @@ class Speaker:
             timings=timings,
         )
 
-    def save_reply(self, *, persona_id: str, user_id: str, text: str, message_id: str) -> SavedAudio:
+    def save_reply(
+        self, *, persona_id: str, user_id: str, text: str, message_id: str, language: str | None = None
+    ) -> SavedAudio:
         """Speak a reply as an OGG/Opus voice note and store it under the reply's message id."""
-        spoken = self.speak(persona_id=persona_id, user_id=user_id, text=text, fmt="ogg")
+        spoken = self.speak(persona_id=persona_id, user_id=user_id, text=text, fmt="ogg", language=language)
         kind, owner, name = response_key(user_id, message_id)
         key = self.storage.put(kind, owner, name, spoken.audio)
         return SavedAudio(

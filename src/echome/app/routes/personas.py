@@ -8,8 +8,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 
-from echome.app.deps import CurrentUser, DbSession
+from echome.app.deps import CurrentUser, DbSession, ServicesDep
 from echome.app.errors import ApiError, not_found
+from echome.bootstrap import Services
 from echome.db.models import ApiKey, Persona, PersonaProfile
 
 router = APIRouter(prefix="/api/personas", tags=["personas"])
@@ -31,6 +32,10 @@ class PersonaOut(BaseModel):
     description: str | None
     voice_provider: str | None
     voice_id: str | None
+    voice_languages: list[str] = Field(
+        description="Languages the persona's voice speaks: a reply in another language is sent as text "
+        "only (the stock local voice speaks English only; ElevenLabs multilingual models many)"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -50,39 +55,60 @@ def get_persona(db: DbSession, user_id: str, persona_id: str) -> Persona:
     return persona
 
 
-def _out(p: Persona) -> PersonaOut:
-    return PersonaOut.model_validate(p, from_attributes=True)
+def _outs(db: DbSession, personas: list[Persona], services: Services) -> list[PersonaOut]:
+    fields = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "description": p.description,
+            "voice_provider": p.voice_provider,
+            "voice_id": p.voice_id,
+            "created_at": p.created_at,
+            "updated_at": p.updated_at,
+        }
+        for p in personas
+    ]
+    owners = [p.user_id for p in personas]
+    # The voice's languages are read in sessions of their own (the seller's key): this one ends first,
+    # as SQLite has one writer at a time.
+    db.close()
+    return [
+        PersonaOut(**f, voice_languages=sorted(services.speaker.voice_languages(f["id"], owner)))
+        for f, owner in zip(fields, owners, strict=True)
+    ]
 
 
 @router.post("", status_code=201, response_model=PersonaOut)
-def create_persona(body: PersonaIn, user: CurrentUser, db: DbSession) -> PersonaOut:
+def create_persona(body: PersonaIn, user: CurrentUser, db: DbSession, services: ServicesDep) -> PersonaOut:
     persona = Persona(user_id=user.id, name=body.name.strip(), description=body.description)
     persona.profile = PersonaProfile(user_id=user.id)
     db.add(persona)
     db.commit()
-    return _out(persona)
+    return _outs(db, [persona], services)[0]
 
 
 @router.get("", response_model=list[PersonaOut])
-def list_personas(user: CurrentUser, db: DbSession) -> list[PersonaOut]:
+def list_personas(user: CurrentUser, db: DbSession, services: ServicesDep) -> list[PersonaOut]:
     rows = db.scalars(select(Persona).where(Persona.user_id == user.id).order_by(Persona.created_at))
-    return [_out(p) for p in rows]
+    return _outs(db, list(rows), services)
 
 
 @router.get("/{persona_id}", response_model=PersonaOut)
-def read_persona(persona_id: str, user: CurrentUser, db: DbSession) -> PersonaOut:
-    return _out(get_persona(db, user.id, persona_id))
+def read_persona(persona_id: str, user: CurrentUser, db: DbSession, services: ServicesDep) -> PersonaOut:
+    return _outs(db, [get_persona(db, user.id, persona_id)], services)[0]
 
 
 @router.patch("/{persona_id}", response_model=PersonaOut)
-def update_persona(persona_id: str, body: PersonaPatch, user: CurrentUser, db: DbSession) -> PersonaOut:
+def update_persona(
+    persona_id: str, body: PersonaPatch, user: CurrentUser, db: DbSession, services: ServicesDep
+) -> PersonaOut:
     persona = get_persona(db, user.id, persona_id)
     if body.name is not None:
         persona.name = body.name.strip()
     if "description" in body.model_fields_set:
         persona.description = body.description
     db.commit()
-    return _out(persona)
+    return _outs(db, [persona], services)[0]
 
 
 @router.delete("/{persona_id}", status_code=204)

@@ -1,0 +1,468 @@
+"""The composer's fixed sentences in the seven shop languages, and how each writes money, numbers,
+dates and lists: `Phrases.for_language("de").price("Kicker Champ Elite", "698,99 €")`.
+
+Wording rules (reviewed as a native shop assistant would write in a chat):
+- No article or gendered word ever agrees with a product name: the name stands alone as the subject
+  ("Kicker Champ Elite kostet 698,99 €.", "Kicker cuesta 698,99 €.") or after a preposition in a
+  label ("Infos zu Kicker:"), and predicates are ones that do not inflect for gender ("disponible",
+  "en oferta", "sin stock", "non è disponibile") — correct for any name. English keeps "The {name}".
+- Polite register, the usual one in shop customer service: Sie, vous, usted, Lei, u, você (mostly
+  left implicit).
+- A later fact about the same product (`first=False`) says "It ..." in English, drops the subject
+  in Spanish, Italian and Portuguese ("Está disponible."), and repeats the name in German, French
+  and Dutch, whose pronoun would have to match the name's unknown gender.
+- The template words carry no facts: no digits, no names (the guardrail checks every number).
+- French puts a no-break space before ? ! : ; (`\\u00a0`).
+
+Money follows each locale's CLDR pattern (checked against Babel 2.19, which was not added as a
+dependency: 36 MB installed for seven rows of this table): de/it/es "698,99 €", fr "698,99 €",
+pt (Portugal) "698,99 €", nl "€ 698,99"; a no-break space joins number and symbol. English is
+`facts.format_money` ("$1500", "€698.99"). Digits are grouped from five on, as `facts.format_money`
+does for English (CLDR's "minimum grouping digits" of 2, Spanish and Portuguese usage): "1500 €",
+"12.500 €" (de, es, it, nl), "12 500 €" (fr, U+202F), "12 500 €" (pt, U+00A0), so a price reads as
+catalogs list it. Whole amounts have no decimals, others two. A currency without a symbol here is
+written as its code ("120 CHF"; nl "CHF 120"); no currency gives the bare number in the locale's
+format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from echome.answer.facts import CURRENCY_SYMBOLS, ProductFacts, as_decimal
+from echome.answer.facts import format_money as english_money
+
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")
+NBSP, NNBSP = "\u00a0", "\u202f"
+GROUP_FROM = 5  # digits before thousands are grouped: "1500 €", "12.500 €" (as facts.format_money)
+
+
+@dataclass(frozen=True)
+class NumberStyle:
+    decimal: str
+    group: str
+    symbol_first: bool  # "€ 698,99" (nl), "$1,500" (en)
+    symbol_space: str  # between the symbol and the number
+
+
+NUMBER_STYLES = {
+    "en": NumberStyle(".", ",", True, ""),
+    "de": NumberStyle(",", ".", False, NBSP),
+    "fr": NumberStyle(",", NNBSP, False, NBSP),
+    "es": NumberStyle(",", ".", False, NBSP),
+    "it": NumberStyle(",", ".", False, NBSP),
+    "nl": NumberStyle(",", ".", True, NBSP),
+    "pt": NumberStyle(",", NBSP, False, NBSP),
+}
+
+MONTHS = {
+    "en": "January February March April May June July August September October November December",
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+}
+
+# Option labels said in the reply's language (a German catalog's "Farbe" in an English reply is
+# "colour"); the first word of each list is how the language says it. Values are never translated.
+OPTION_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "size": {"en": ("size",), "de": ("Größe", "Grösse"), "fr": ("taille",), "es": ("talla", "tamaño"),
+             "it": ("taglia", "misura"), "nl": ("maat",), "pt": ("tamanho",)},
+    "colour": {"en": ("colour", "color"), "de": ("Farbe",), "fr": ("couleur",), "es": ("color",),
+               "it": ("colore",), "nl": ("kleur",), "pt": ("cor",)},
+    "material": {"en": ("material",), "de": ("Material",), "fr": ("matière", "matériau"),
+                 "es": ("material",), "it": ("materiale",), "nl": ("materiaal",), "pt": ("material",)},
+    "length": {"en": ("length",), "de": ("Länge",), "fr": ("longueur",), "es": ("largo", "longitud"),
+               "it": ("lunghezza",), "nl": ("lengte",), "pt": ("comprimento",)},
+    "width": {"en": ("width",), "de": ("Breite",), "fr": ("largeur",), "es": ("ancho",),
+              "it": ("larghezza",), "nl": ("breedte",), "pt": ("largura",)},
+    "flavour": {"en": ("flavour", "flavor"), "de": ("Geschmack", "Sorte"), "fr": ("goût", "parfum"),
+                "es": ("sabor",), "it": ("gusto",), "nl": ("smaak",), "pt": ("sabor",)},
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Table:
+    """One language's sentences. `{name}` is the product name, `{subject}` the name as a sentence's
+    subject (see `Phrases._subject`); `(one, other)` pairs are singular and plural."""
+
+    greeting: str
+    greeting_name: str
+    no_catalog: str
+    offer_handoff: str
+    no_policy: str
+    not_carried: str
+    prices_as_listed: str
+    ask_which_product: str
+    price: str
+    price_range: str
+    sale: str
+    sale_until: str
+    tier: tuple[str, str]  # price per piece from a quantity: (one piece, several)
+    in_stock: str
+    in_stock_count: tuple[str, str]
+    sold_out: str
+    comes_in: str
+    option_joiner: str
+    one_version: str
+    about: str
+    customer_answered: str
+    customer_wrote: str
+    closing: str
+    list_and: str
+
+
+TABLES: dict[str, Table] = {
+    "en": Table(
+        "Hi!", "Hi, {name}!",
+        "I don't have that in my catalog, and I'd rather not guess.",
+        "Shall I pass your question on so {persona} can answer you personally?",
+        "I don't have that information.", "Sorry, we don't carry that.",
+        "I can only offer the prices listed in my catalog.",
+        "Tell me which product you have in mind and I'll give you its price.",
+        "{subject} is {price}.", "from {low} to {high}",
+        "{subject} is on sale at {price} instead of {old_price}.",
+        "{subject} is on sale at {price} instead of {old_price} until {date}.",
+        ("{price} each from {qty} piece", "{price} each from {qty} pieces"),
+        "{subject} is in stock.", ("{subject} is in stock ({n} available).",) * 2,
+        "{subject} is sold out.", "{subject} comes in {options}.", " and in ",
+        "{subject} comes in one version only.", "About the {name}:",
+        "A customer answered:", "One customer wrote:", "Anything else I can help with?", "and",
+    ),
+    "de": Table(
+        "Hallo!", "Hallo {name}!",
+        "Dazu finde ich nichts in meinem Katalog, und raten möchte ich nicht.",
+        "Soll ich Ihre Frage an {persona} weitergeben, damit Sie eine persönliche Antwort bekommen?",
+        "Diese Information habe ich leider nicht.", "Das führen wir leider nicht.",
+        "Ich kann nur die Preise aus meinem Katalog anbieten.",
+        "Sagen Sie mir, welchen Artikel Sie meinen, dann nenne ich Ihnen den Preis.",
+        "{subject} kostet {price}.", "zwischen {low} und {high}",
+        "{subject} ist gerade reduziert: {price} statt {old_price}.",
+        "{subject} ist bis {date} reduziert: {price} statt {old_price}.",
+        ("{price} pro Stück ab {qty} Stück",) * 2,
+        "{subject} ist auf Lager.", ("{subject} ist auf Lager ({n} Stück verfügbar).",) * 2,
+        "{subject} ist leider ausverkauft.", "{subject} gibt es in {options}.", " und in ",
+        "{subject} gibt es nur in einer Ausführung.", "Infos zu {name}:",
+        "Ein Kunde hat geantwortet:", "Ein Kunde schrieb:", "Kann ich sonst noch helfen?", "und",
+    ),
+    "fr": Table(
+        "Bonjour !", "Bonjour {name} !",
+        "Je ne trouve pas cela dans mon catalogue et je préfère ne pas deviner.",
+        "Voulez-vous que je transmette votre question à {persona}, qui vous répondra personnellement ?",
+        "Je n'ai malheureusement pas cette information.",
+        "Malheureusement, nous ne proposons pas cet article.",
+        "Je ne peux proposer que les prix de mon catalogue.",
+        "Dites-moi quel article vous intéresse et je vous donne son prix.",
+        "{subject} coûte {price}.", "entre {low} et {high}",
+        "{subject} est en promotion : {price} au lieu de {old_price}.",
+        "{subject} est en promotion jusqu'au {date} : {price} au lieu de {old_price}.",
+        ("{price} l'unité à partir de {qty} pièce", "{price} l'unité à partir de {qty} pièces"),
+        "{subject} est en stock.",
+        ("{subject} est en stock ({n} disponible).", "{subject} est en stock ({n} disponibles)."),
+        "{subject} est malheureusement en rupture de stock.", "{subject} existe en {options}.", " et en ",
+        "{subject} existe en une seule version.", "À propos {de}{name} :",
+        "Un client a répondu :", "Un client a écrit :", "Puis-je vous aider pour autre chose ?", "et",
+    ),
+    "es": Table(
+        "¡Hola!", "¡Hola, {name}!",
+        "No encuentro eso en mi catálogo y prefiero no adivinar.",
+        "¿Quiere que le pase su pregunta a {persona} para que le responda personalmente?",
+        "No tengo esa información.", "Lo siento, no tenemos ese producto.",
+        "Solo puedo ofrecer los precios de mi catálogo.",
+        "Dígame qué producto le interesa y le digo su precio.",
+        "{subject} cuesta {price}.", "entre {low} y {high}",
+        "{subject} está en oferta: {price} en vez de {old_price}.",
+        "{subject} está en oferta hasta el {date}: {price} en vez de {old_price}.",
+        ("{price} por unidad a partir de {qty} unidad", "{price} por unidad a partir de {qty} unidades"),
+        "{subject} está disponible.",
+        ("{subject} está disponible (queda {n}).", "{subject} está disponible (quedan {n})."),
+        "{subject} está sin stock en este momento.", "{subject} está disponible en {options}.", " y en ",
+        "{subject} solo está disponible en una versión.", "Sobre {name}:",
+        "Un cliente respondió:", "Un cliente escribió:", "¿Le puedo ayudar en algo más?", "y",
+    ),
+    "it": Table(
+        "Ciao!", "Ciao {name}!",
+        "Non lo trovo nel mio catalogo e preferisco non tirare a indovinare.",
+        "Vuole che inoltri la Sua domanda {a}{persona} per una risposta personale?",
+        "Purtroppo non ho questa informazione.", "Mi dispiace, questo articolo non lo abbiamo.",
+        "Posso offrire solo i prezzi del mio catalogo.",
+        "Mi dica quale articolo Le interessa e Le dico il prezzo.",
+        "{subject} costa {price}.", "da {low} a {high}",
+        "{subject} è in offerta: {price} invece di {old_price}.",
+        "{subject} è in offerta {until}: {price} invece di {old_price}.",
+        ("{price} al pezzo da {qty} pezzo", "{price} al pezzo da {qty} pezzi"),
+        "{subject} è disponibile.",
+        ("{subject} è disponibile (ne resta {n}).", "{subject} è disponibile (ne restano {n})."),
+        "{subject} al momento non è disponibile.", "{subject} è disponibile in {options}.", " e in ",
+        "{subject} è disponibile in un'unica versione.", "Informazioni su {name}:",
+        "Un cliente ha risposto:", "Un cliente ha scritto:", "Le serve altro?", "e",
+    ),
+    "nl": Table(
+        "Hallo!", "Hallo {name}!",
+        "Dat staat niet in mijn catalogus en ik ga liever niet gokken.",
+        "Zal ik uw vraag doorsturen naar {persona}, zodat u een persoonlijk antwoord krijgt?",
+        "Die informatie heb ik helaas niet.", "Helaas, dat verkopen wij niet.",
+        "Ik kan alleen de prijzen uit mijn catalogus aanbieden.",
+        "Laat me weten welk product u bedoelt, dan geef ik u de prijs.",
+        "{subject} kost {price}.", "tussen {low} en {high}",
+        "{subject} is in de aanbieding: {price} in plaats van {old_price}.",
+        "{subject} is tot en met {date} in de aanbieding: {price} in plaats van {old_price}.",
+        ("{price} per stuk vanaf {qty} stuk", "{price} per stuk vanaf {qty} stuks"),
+        "{subject} is op voorraad.",
+        ("{subject} is op voorraad ({n} stuk).", "{subject} is op voorraad ({n} stuks)."),
+        "{subject} is helaas uitverkocht.", "{subject} is er in {options}.", " en in ",
+        "{subject} is er maar in één uitvoering.", "Over {name}:",
+        "Een klant antwoordde:", "Een klant schreef:", "Kan ik u nog ergens anders mee helpen?", "en",
+    ),
+    "pt": Table(
+        "Olá!", "Olá, {name}!",
+        "Não encontro isso no meu catálogo e prefiro não adivinhar.",
+        "Quer que eu encaminhe a sua pergunta para {persona}, que lhe responderá pessoalmente?",
+        "Não tenho essa informação.", "Infelizmente, não vendemos esse produto.",
+        "Só posso oferecer os preços do meu catálogo.",
+        "Diga qual produto procura e informo o preço.",
+        "{subject} custa {price}.", "entre {low} e {high}",
+        "{subject} está em promoção: {price} em vez de {old_price}.",
+        "{subject} está em promoção até {date}: {price} em vez de {old_price}.",
+        ("{price} por unidade a partir de {qty} unidade", "{price} por unidade a partir de {qty} unidades"),
+        "{subject} está disponível.",
+        ("{subject} está disponível (resta {n}).", "{subject} está disponível (restam {n})."),
+        "{subject} não está disponível neste momento.", "{subject} está disponível em {options}.", " e em ",
+        "{subject} só está disponível numa única versão.", "Sobre {name}:",
+        "Um cliente respondeu:", "Um cliente escreveu:", "Posso ajudar em mais alguma coisa?", "e",
+    ),
+}  # fmt: skip
+
+_FR_SPACE = re.compile(r" ([?!:;])")
+_VOWEL = re.compile(r"^[aeiouyàâäéèêëîïôöùûüœAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜŒ]")
+
+
+def _fr(text: str) -> str:
+    return _FR_SPACE.sub(NBSP + r"\1", text)
+
+
+def _group(digits: str, sep: str) -> str:
+    if len(digits) < GROUP_FROM:
+        return digits
+    out = []
+    while len(digits) > 3:
+        out.insert(0, digits[-3:])
+        digits = digits[:-3]
+    out.insert(0, digits)
+    return sep.join(out)
+
+
+def format_number(value: Decimal | int | float, language: str, *, decimals: int | None = None) -> str:
+    """`value` in the language's digits: "1,500.5" (en), "1.500,5" (de), "1 500,5" (fr). With
+    `decimals`, rounded to that many places; otherwise as many as the value has."""
+    style = NUMBER_STYLES.get(language, NUMBER_STYLES["en"])
+    d = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    text = f"{abs(d):.{decimals}f}" if decimals is not None else format(abs(d), "f")
+    whole, _, fraction = text.partition(".")
+    out = _group(whole, style.group) + (style.decimal + fraction if fraction else "")
+    return ("-" if d < 0 else "") + out
+
+
+def format_money(amount: Decimal, currency: str | None, language: str) -> str:
+    """A price as the language writes it: whole amounts without decimals, others with two."""
+    style = NUMBER_STYLES.get(language, NUMBER_STYLES["en"])
+    places = 0 if amount == amount.to_integral_value() else 2
+    number = format_number(amount, language, decimals=places)
+    code = (currency or "").upper()
+    if not code:
+        return number
+    symbol = CURRENCY_SYMBOLS.get(code)
+    if language == "en" or language not in NUMBER_STYLES:
+        return english_money(amount, currency)
+    mark = symbol or code
+    return f"{mark}{style.symbol_space}{number}" if style.symbol_first else f"{number}{NBSP}{mark}"
+
+
+def format_date(day: date, language: str) -> str:
+    """ "December 31, 2026", "31. Dezember 2026", "1er décembre 2026", "31 de diciembre de 2026"."""
+    lang = language if language in MONTHS else "en"
+    month = MONTHS[lang].split()[day.month - 1]
+    d, y = day.day, day.year
+    if lang == "en":
+        return f"{month} {d}, {y}"
+    if lang == "de":
+        return f"{d}. {month} {y}"
+    if lang in ("es", "pt"):
+        return f"{d} de {month} de {y}"
+    first = {"fr": "1er", "it": "1º"}.get(lang) if d == 1 else None
+    return f"{first or d} {month} {y}"
+
+
+def join_list(items: Sequence[str], language: str) -> str:
+    """ "a, b and c" in the language ("a, b und c", "a, b y c"; Spanish "e" before an i-sound)."""
+    items = [str(i) for i in items]
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    word = TABLES.get(language, TABLES["en"]).list_and
+    last = items[-1]
+    if language == "es" and re.match(r"^h?i(?![aeiouáéó])", last, re.I):
+        word = "e"
+    return ", ".join(items[:-1]) + f" {word} " + last
+
+
+def option_label(label: str, language: str) -> str:
+    """A variant option's label in the reply's language when it is a common one (size, colour, ...);
+    otherwise as the catalog writes it. Lower case except in German (a noun)."""
+    low = label.strip().lower()
+    for names in OPTION_LABELS.values():
+        if any(low in (n.lower() for n in said) for said in names.values()):
+            own = names.get(language, names["en"])
+            chosen = label.strip() if low in (n.lower() for n in own) else own[0]
+            return chosen[:1].upper() + chosen[1:] if language == "de" else chosen.lower()
+    return label.strip() if language == "de" else low
+
+
+class Phrases:
+    """The composer's sentences in one language; `Phrases.for_language(None or "xx")` is English."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language if language in TABLES else "en"
+        self.t = TABLES[self.language]
+
+    @classmethod
+    def for_language(cls, language: str | None) -> Phrases:
+        return cls((language or "en").replace("_", "-").split("-")[0].lower())
+
+    def _say(self, template: str, **values: object) -> str:
+        text = template.format(**values)
+        return _fr(text) if self.language == "fr" else text
+
+    def _subject(self, name: str, first: bool) -> str:
+        if self.language == "en":
+            return f"The {name}" if first else "It"
+        if not first and self.language in ("es", "it", "pt"):
+            return ""  # the verb alone: "Está disponible."
+        return name
+
+    def _fact(self, template: str, name: str, first: bool, **values: object) -> str:
+        text = self._say(template, subject=self._subject(name, first), name=name, **values).strip()
+        return text[:1].upper() + text[1:]
+
+    # -- fixed sentences ---------------------------------------------------------------------------
+    def greeting(self, name: str | None = None) -> str:
+        return self._say(self.t.greeting_name, name=name) if name else self._say(self.t.greeting)
+
+    def no_answer(self, persona: str) -> str:
+        """Nothing in the catalog answers: say so, and offer to pass the question on."""
+        return f"{self._say(self.t.no_catalog)} {self.offer_handoff(persona)}"
+
+    def offer_handoff(self, persona: str) -> str:
+        a = "ad " if persona[:1].lower() == "a" else "a "  # Italian: "ad Anna", "a Marco"
+        return self._say(self.t.offer_handoff, persona=persona, a=a)
+
+    def no_policy(self, persona: str | None = None) -> str:
+        """A store policy the seller never gave; with `persona`, the offer to pass it on follows."""
+        text = self._say(self.t.no_policy)
+        return f"{text} {self.offer_handoff(persona)}" if persona else text
+
+    def not_carried(self) -> str:
+        return self._say(self.t.not_carried)
+
+    def prices_as_listed(self) -> str:
+        return self._say(self.t.prices_as_listed)
+
+    def ask_which_product(self) -> str:
+        return self._say(self.t.ask_which_product)
+
+    def customer_answered(self) -> str:
+        return self._say(self.t.customer_answered)
+
+    def customer_wrote(self) -> str:
+        return self._say(self.t.customer_wrote)
+
+    def closing(self) -> str:
+        return self._say(self.t.closing)
+
+    # -- formats -----------------------------------------------------------------------------------
+    def money(self, amount: Decimal, currency: str | None) -> str:
+        return format_money(amount, currency, self.language)
+
+    def number(self, value: Decimal | int | float) -> str:
+        return format_number(value, self.language)
+
+    def date(self, day: date) -> str:
+        return format_date(day, self.language)
+
+    def join(self, items: Sequence[str]) -> str:
+        return join_list(items, self.language)
+
+    def price_range(self, low: str, high: str) -> str:
+        return self._say(self.t.price_range, low=low, high=high)
+
+    def price_of(self, p: ProductFacts, variants: list[dict[str, Any]] | None = None) -> str | None:
+        """`ProductFacts.price_text` in this language: "698,99 €", "zwischen 25 € und 40 €"; of the
+        given variants when there are some."""
+        chosen = p.variants if variants is None else variants
+        prices = sorted({d for v in chosen if (d := as_decimal(v.get("price"))) is not None})
+        if len(prices) > 1:
+            return self.price_range(self.money(prices[0], p.currency), self.money(prices[-1], p.currency))
+        if variants is not None and prices:
+            return self.money(prices[0], p.currency)
+        price = p.price if p.price is not None else (prices[0] if prices else None)
+        return self.money(price, p.currency) if price is not None else None
+
+    # -- facts about a product ---------------------------------------------------------------------
+    def price(self, name: str, price: str, *, first: bool = True) -> str:
+        return self._fact(self.t.price, name, first, price=price)
+
+    def sale(
+        self, name: str, price: str, old_price: str, *, until: date | None = None, first: bool = True
+    ) -> str:
+        if until is None:
+            return self._fact(self.t.sale, name, first, price=price, old_price=old_price)
+        said = self.date(until)
+        if self.language == "it":  # "fino al 31 dicembre", "fino all'8 dicembre"
+            said = ("fino all'" if until.day in (8, 11) else "fino al ") + said
+        values = {"price": price, "old_price": old_price, "date": said, "until": said}
+        return self._fact(self.t.sale_until, name, first, **values)
+
+    def tier_price(self, price: str, qty: int) -> str:
+        """ "0,70 € pro Stück ab 50 Stück": put several in `join`, or the first alone in `price`."""
+        return self._say(self.t.tier[0 if qty == 1 else 1], price=price, qty=self.number(qty))
+
+    def in_stock(self, name: str, count: int | None = None, *, first: bool = True) -> str:
+        if count is None:
+            return self._fact(self.t.in_stock, name, first)
+        return self._fact(self.t.in_stock_count[0 if count == 1 else 1], name, first, n=self.number(count))
+
+    def sold_out(self, name: str, *, first: bool = True) -> str:
+        return self._fact(self.t.sold_out, name, first)
+
+    def comes_in(self, name: str, options: Iterable[tuple[str, Sequence[str]]], *, first: bool = True) -> str:
+        """ "The X comes in size S, M and L and in colour red and blue." Values as the catalog has them."""
+        said = self.t.option_joiner.join(
+            f"{option_label(label, self.language)} {self.join(values)}" for label, values in options
+        )
+        return self._fact(self.t.comes_in, name, first, options=said)
+
+    def one_version(self, name: str, *, first: bool = True) -> str:
+        return self._fact(self.t.one_version, name, first)
+
+    def about(self, name: str) -> str:
+        de = "d'" if _VOWEL.match(name) else "de "
+        return self._say(self.t.about, name=name, de=de)
+
+
+def template_texts() -> Iterator[str]:
+    """Every word the phrase tables may add to a reply (for the guardrail: these carry no facts)."""
+    for table in TABLES.values():
+        for value in vars(table).values():
+            yield from (value if isinstance(value, tuple) else (value,))
+    yield from MONTHS.values()
+    for names in OPTION_LABELS.values():
+        for said in names.values():
+            yield " ".join(said)
