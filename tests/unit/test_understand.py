@@ -102,6 +102,22 @@ def test_the_better_price_column_wins_and_the_other_is_not_a_fact() -> None:
         (["sku", "parent_sku", "attribute_family_code", "name", "price"], "bagisto"),
         (["id", "title", "description", "availability", "price", "link"], "google_merchant"),
         (["item_sku", "item_name", "standard_price", "quantity"], "amazon"),
+        (["handleId", "fieldType", "name", "price", "surcharge"], "wix"),
+        (["Token", "Item Name", "Variation Name", "SKU", "Price"], "square"),
+        (["TITLE", "DESCRIPTION", "PRICE", "QUANTITY", "TAGS", "MATERIALS"], "etsy"),
+        (["Item Type", "Product ID", "Product Name", "Product Code/SKU", "Price"], "bigcommerce"),
+        (
+            [
+                "Product ID [Non Editable]",
+                "Variant ID [Non Editable]",
+                "Product Type [Non Editable]",
+                "Title",
+                "Option Name 1",
+            ],
+            "squarespace",
+        ),
+        (["product_internal_id", "product_sku", "product_name", "product_price"], "ecwid"),
+        (["product_id", "name(en-gb)", "model", "quantity", "price"], "opencart"),
         (["name", "price"], None),
     ],
 )
@@ -235,7 +251,7 @@ def test_shopware5_variant_rows_tiers_and_old_price() -> None:
     assert "Variant options: 1,5 Liter 59.99, 5 Liter 199" in [f.text for f in korn.fields]
     assert staffel.price == Decimal("1")
     texts = [f.text for f in staffel.fields]
-    assert any("0.9 each from 11 pieces" in t for t in texts)
+    assert "Tier prices: 1 each from 1 piece; 0.9 each from 11 pieces" in texts
     assert "Price for customer group B2B: 2" in texts
     assert kicker.price == Decimal("599")
     assert any("698.99" in f.text and "old price" in f.text for f in kicker.fields)
@@ -317,3 +333,80 @@ def test_eval_exports_are_understood() -> None:
     cat = parse_catalog(path.read_bytes(), path.name)
     assert cat.platform == "magento2" and len(cat.products) == 5
     assert all(len(p.attributes["variants"]) == 15 for p in cat.products)
+
+
+def test_bagisto_packed_tier_prices_and_booking_options_are_readable() -> None:
+    cat = _parse(
+        "sku;name;price;customer_group_prices;booking_options\n"
+        "B1;Beanie;14;group=all,qty=2,type=fixed,price=12|group=all,qty=3,type=discount,price=50;\n"
+        "R1;Car Rental;75;;type=rental,qty=3,location=Airport,show_location=1,allow_cancellation=0|"
+        "renting_type=daily_hourly,daily_price=75.00,hourly_price=12.00,same_slot_all_days=1|"
+        "day=all,from=06:00,to=22:00\n"
+        "E1;Festival;50;;type=event,location=Park,available_from=2026-07-15|ticket=1,name=VIP,qty=50,"
+        "price=100.00,special_price=85.00,description=Front row seating|ticket=2,name=Standard,qty=300,"
+        "price=50.00,description=General admission\n"
+    )
+    beanie, rental, festival = ([f.text for f in p.fields] for p in cat.products)
+    assert "Tier prices: 12 each from 2 pieces; 50% off from 3 pieces" in beanie
+    assert "Daily price: 75.00; hourly price: 12.00" in rental
+    said = "Booking options: type rental, qty 3, location Airport, cancellation not allowed"
+    assert f"{said}; renting type daily hourly" in rental
+    assert "Booking options times: every day 06:00-22:00" in rental
+    assert not any("show location" in t or "same slot" in t for t in rental)
+    assert "VIP ticket: 100.00, special price 85.00 — Front row seating (50 available)" in festival
+    assert "Standard ticket: 50.00 — General admission (300 available)" in festival
+
+
+def test_tier_prices_for_another_customer_group_say_whose_they_are() -> None:
+    cat = _parse("sku;name;price;tier_prices\nA;Pen;2;group=B2B,qty=100,price=1.5\n")
+    assert "Tier prices: 1.5 each from 100 pieces (customer group B2B)" in [
+        f.text for f in cat.products[0].fields
+    ]
+
+
+def test_numbered_pairs_and_single_option_columns() -> None:
+    cols = {c.header: c for c in classify_all(
+        ["productOptionName1", "productOptionDescription1", "VARIATION 1 TYPE", "Option Value 2",
+         "additionalInfoTitle1", "Attribute 3 global", "color_name", "g:size", "Farbe", "IMAGE1"]
+    )}  # fmt: skip
+    assert cols["productOptionName1"].pair == ("option", "1", "key")
+    assert cols["productOptionDescription1"].pair == ("option", "1", "value")
+    assert cols["VARIATION 1 TYPE"].pair == ("option", "1", "key_fallback")
+    assert cols["Option Value 2"].pair == ("option", "2", "value")
+    assert cols["additionalInfoTitle1"].pair == ("fact", "1", "key")
+    assert cols["Attribute 3 global"].role == "internal"
+    assert (cols["color_name"].option, cols["g:size"].option, cols["Farbe"].option) == (
+        "Color",
+        "Size",
+        "Farbe",
+    )
+    assert cols["IMAGE1"].role == "image"
+
+
+def test_a_row_kind_column_puts_variant_rows_under_the_product_above() -> None:
+    cat = _parse(
+        "Item Type;Name;SKU;Price;Stock\n"
+        "Product;Lamp;L1;30;\n"
+        "Variant;Color=Red;L1-R;;4\n"
+        "Variant;Color=Blue;L1-B;32;1\n"
+        "Product;Shade;S1;10;7\n"
+    )
+    lamp, shade = cat.products
+    assert [(v["options"], v["price"], v["stock"]) for v in lamp.attributes["variants"]] == [
+        ({"Color": "Red"}, "30", 4),
+        ({"Color": "Blue"}, "32", 1),
+    ]
+    assert (lamp.name, lamp.stock, shade.stock) == ("Lamp", 5, 7)
+
+
+def test_generic_sheet_with_a_group_column() -> None:
+    cat = _parse(
+        "item_group_id;title;price;color\n"
+        "G1;Rain Jacket Yellow;80;Yellow\n"
+        "G1;Rain Jacket Navy;85;Navy\n"
+        ";Umbrella;20;Black\n"
+    )
+    jacket, umbrella = cat.products
+    assert jacket.name == "Rain Jacket" and jacket.price == Decimal("80")
+    assert [v["options"] for v in jacket.attributes["variants"]] == [{"Color": "Yellow"}, {"Color": "Navy"}]
+    assert "Color: Black" in [f.text for f in umbrella.fields]

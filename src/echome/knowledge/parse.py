@@ -7,7 +7,7 @@ import re
 from pathlib import PurePath
 from typing import Any
 
-from echome.knowledge.parse_table import parse_csv, parse_xlsx
+from echome.knowledge.parse_table import parse_csv, parse_xlsx, rows_to_catalog
 from echome.knowledge.records import (
     Field,
     ParsedCatalog,
@@ -17,12 +17,28 @@ from echome.knowledge.records import (
     key_from_name,
     strip_control,
 )
+from echome.knowledge.understand.checks import compact_warnings
+from echome.knowledge.understand.feeds import feed_rows
 
 MIN_PDF_TEXT = 40  # characters of text per document below which a PDF is taken as scanned images
 
 
+def _xml_head(data: bytes) -> str:
+    head = data[:1024].lstrip(b"\xef\xbb\xbf").lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    if head.startswith((b"<?xml", b"<rss", b"<feed", b"<products", b"<catalog", b"<!doctype")):
+        return "xml"
+    return ""
+
+
 def detect_format(data: bytes, filename: str) -> str:
     suffix = PurePath(filename).suffix.lower()
+    markup = _xml_head(data)
+    if markup == "html":
+        raise ParseError("this is a web page (HTML), not a catalog; export the products as CSV, XLSX or XML")
+    if markup == "xml" or (suffix == ".xml" and data.lstrip()[:1] == b"<"):
+        return "xml"
     if data.startswith(b"%PDF"):
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
@@ -31,6 +47,8 @@ def detect_format(data: bytes, filename: str) -> str:
         raise ParseError("this is a ZIP archive, not a catalog; upload the CSV, XLSX or PDF itself")
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ParseError("old Excel .xls files are not supported; save the sheet as .xlsx or .csv")
+    if suffix == ".txt" and _tabular(data):
+        return "csv"  # Amazon flat files and other tab-separated exports are saved as .txt
     if suffix in (".md", ".markdown", ".txt"):
         return "text"
     if suffix in (".csv", ".tsv"):
@@ -51,13 +69,34 @@ def parse_catalog(data: bytes, filename: str) -> ParsedCatalog:
     name = PurePath(filename).name
     if fmt == "pdf":
         catalog = parse_pdf(data, source=name)
+    elif fmt == "xml":
+        catalog = parse_xml(data, source=name)
     elif fmt == "xlsx":
         catalog = parse_xlsx(data, source=name)
+    elif fmt == "csv" and PurePath(filename).suffix.lower() == ".txt":
+        try:
+            catalog = parse_csv(data, source=name)
+        except ParseError:  # tab-indented prose, not a tab-separated table
+            catalog = parse_text(data, source=name)
     elif fmt == "csv":
         catalog = parse_csv(data, source=name)
     else:
         catalog = parse_text(data, source=name)
+    catalog.warnings = compact_warnings(catalog.warnings)
     return _sanitize(catalog)
+
+
+def _tabular(data: bytes) -> bool:
+    """Three or more lines that split on tabs into the same number (≥ 3) of cells."""
+    lines = [ln for ln in data[:20_000].decode("utf-8", errors="ignore").splitlines() if ln.strip()][:20]
+    widths = [ln.count("\t") for ln in lines]
+    return len(lines) >= 2 and max(widths, default=0) >= 2 and widths.count(max(widths)) >= 2
+
+
+def parse_xml(data: bytes, *, source: str) -> ParsedCatalog:
+    """Google Merchant Center feeds (RSS / Atom) and plain product XML, read as a table."""
+    header, rows, _ = feed_rows(data)
+    return rows_to_catalog([header, *rows], source=source, fmt="xml", warnings=[])
 
 
 def _sanitize(catalog: ParsedCatalog) -> ParsedCatalog:

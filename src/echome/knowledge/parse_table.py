@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import re
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,8 @@ from echome.knowledge.records import (
     variants_text,
 )
 from echome.knowledge.understand import understand_rows
+from echome.knowledge.understand.checks import truncate_cells
+from echome.knowledge.understand.header import find_header, header_score, skipped_rows_warning
 
 # Normalised header → role. Normalising lowercases and drops punctuation: "Body (HTML)" → "body html".
 ROLES: dict[str, tuple[str, ...]] = {
@@ -133,10 +136,14 @@ def decode(data: bytes) -> tuple[str, str | None]:
     return data.decode("cp1252", errors="replace"), "file is not UTF-8; read it as Windows-1252"
 
 
+MAX_CSV_CELL = 10_000_000
+
+
 def sniff_rows(text: str) -> list[list[str]]:
     """Rows with the delimiter that gives the most consistent table (csv.Sniffer guesses badly
-    on cells holding HTML or prose)."""
-    csv.field_size_limit(10_000_000)
+    on cells holding HTML or prose). The table's width is its most common row width, so title
+    rows above the header do not decide it."""
+    csv.field_size_limit(MAX_CSV_CELL)
     sample = text[:200_000]
     best, best_score = ",", -1.0
     for delim in (",", ";", "\t", "|"):
@@ -145,15 +152,20 @@ def sniff_rows(text: str) -> list[list[str]]:
         except csv.Error:
             continue
         rows = [r for r in rows if any(c.strip() for c in r)]
-        if not rows or len(rows[0]) < 2:
+        widths = Counter(len(r) for r in rows if len(r) >= 2)
+        if not widths:
             continue
-        width = len(rows[0])
-        score = sum(len(r) == width for r in rows) / len(rows) + min(width, 50) / 1000
+        width = max(widths, key=lambda w: (widths[w], w))
+        score = widths[width] / len(rows) + min(width, 50) / 1000
         if score > best_score:
             best, best_score = delim, score
     try:
         return [row for row in csv.reader(io.StringIO(text), delimiter=best) if any(c.strip() for c in row)]
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ParseError(
+                f"a cell of the CSV is larger than {MAX_CSV_CELL // 1_000_000} MB (a missing closing quote?)"
+            ) from None
         raise ParseError(f"the CSV is malformed: {exc}") from None
 
 
@@ -169,8 +181,13 @@ def map_columns(header: list[str]) -> dict[str, int]:
 def rows_to_catalog(rows: list[list[str]], *, source: str, fmt: str, warnings: list[str]) -> ParsedCatalog:
     if not rows:
         raise ParseError("the file is empty")
-    header = [h.strip() for h in rows[0]]
-    body = rows[1:]
+    warnings = list(warnings)
+    start, _ = find_header(rows)
+    if start:
+        warnings.append(skipped_rows_warning(rows, start))
+    truncate_cells(rows, start, warnings)
+    header = [h.strip() for h in rows[start]]
+    body = rows[start + 1 :]
     if not body:
         raise ParseError("the file has a header row but no products")
     if len(body) > MAX_ROWS:
@@ -188,7 +205,9 @@ def rows_to_catalog(rows: list[list[str]], *, source: str, fmt: str, warnings: l
         ]
         _shopify(catalog, header, body, norm.index("handle"), roles)
     else:
-        catalog = understand_rows(header, body, source=source, fmt=fmt, warnings=warnings)
+        catalog = understand_rows(
+            header, body, source=source, fmt=fmt, warnings=warnings, first_line=start + 2
+        )
     _dedupe(catalog)
     if not catalog.products:
         raise ParseError("no rows with a product name were found")
@@ -284,11 +303,17 @@ def _shopify(
 def _dedupe(catalog: ParsedCatalog) -> None:
     """The same key twice in one file: keep the last row (the newest data), say so."""
     seen: dict[str, int] = {}
+    count: Counter[str] = Counter()
     for i, p in enumerate(catalog.products):
-        if p.external_key in seen:
-            what = f"SKU {p.sku}" if p.sku else f"product {p.name!r}"
-            catalog.warnings.append(f"{what} appears more than once; the last row was kept")
         seen[p.external_key] = i
+        count[p.external_key] += 1
+    for i, p in enumerate(catalog.products):
+        if count[p.external_key] > 1 and seen[p.external_key] == i:
+            what = f"SKU {p.sku}" if p.sku else f"product {p.name!r}"
+            catalog.warnings.append(
+                f"{what} appears more than once ({count[p.external_key]} rows); the last row was kept and "
+                "the earlier ones were not imported"
+            )
     keep = set(seen.values())
     catalog.products = [p for i, p in enumerate(catalog.products) if i in keep]
 
@@ -303,6 +328,8 @@ def parse_csv(data: bytes, *, source: str) -> ParsedCatalog:
 
 
 def parse_xlsx(data: bytes, *, source: str) -> ParsedCatalog:
+    """The sheet that holds the products (the best header among the sheets), merged ranges filled
+    with their value, formulas read as the values the spreadsheet app last saved."""
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - a default dependency
@@ -316,19 +343,98 @@ def parse_xlsx(data: bytes, *, source: str) -> ParsedCatalog:
         ) from None
     warnings: list[str] = []
     try:
-        ws = wb.worksheets[0]
-        rows: list[list[str]] = []
-        for raw in ws.iter_rows(values_only=True):
-            cells = ["" if v is None else _xl_str(v) for v in raw]
-            if any(c.strip() for c in cells):
-                rows.append(cells)
-            if len(rows) > MAX_ROWS + 1:
+        previews = [(ws, _preview(ws)) for ws in wb.worksheets]
+        filled = [(ws, rows) for ws, rows in previews if len(rows) >= 2]
+        if not filled:
+            raise ParseError("the spreadsheet has no sheet with a header row and products")
+        scores = [max((header_score(r) for r in rows), default=0.0) for _, rows in filled]
+        ws = filled[scores.index(max(scores))][0]
+        others = [o.title for o, _ in filled if o is not ws]
+        if others:
+            warnings.append(
+                f"the workbook has {len(filled)} sheets with data; products were read from {ws.title!r}; "
+                f"not imported: {', '.join(repr(t) for t in others[:10])}"
+            )
+        path = getattr(ws, "_worksheet_path", None)
+        grid: list[list[str]] = []
+        for raw in ws.iter_rows(min_row=1, min_col=1, values_only=True):
+            grid.append(["" if v is None else _xl_str(v) for v in raw])
+            if len(grid) > MAX_ROWS + 50:
                 break
-        if len(wb.worksheets) > 1:
-            warnings.append(f"only the first sheet ({ws.title!r}) was imported")
     finally:
         wb.close()
+    if path:
+        _sheet_checks(data, path, grid, warnings)
+    rows = [r for r in grid if any(c.strip() for c in r)]
     return rows_to_catalog(rows, source=source, fmt="xlsx", warnings=warnings)
+
+
+def _preview(ws: Any) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for raw in ws.iter_rows(values_only=True):
+        cells = ["" if v is None else str(v) for v in raw]
+        if any(c.strip() for c in cells):
+            rows.append(cells)
+        if len(rows) >= 12:
+            break
+    return rows
+
+
+_MERGE = re.compile(rb'<mergeCell\b[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_CELL = re.compile(rb"<c\b([^>]*?)(?<!/)>(.*?)</c>", re.S)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+
+
+def _col(letters: bytes) -> int:
+    n = 0
+    for ch in letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _sheet_checks(data: bytes, path: str, grid: list[list[str]], warnings: list[str]) -> None:
+    """Merged ranges and formulas, read from the sheet's XML (openpyxl's read-only mode has neither).
+    Regular expressions only: no second XML parser runs on the upload."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            xml = zf.read(path.lstrip("/"))
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return
+    merged = []
+    for m in _MERGE.finditer(xml):
+        c1, r1, c2, r2 = _col(m.group(1)), int(m.group(2)) - 1, _col(m.group(3)), int(m.group(4)) - 1
+        if r1 >= len(grid) or (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
+            continue
+        row = grid[r1]
+        value = row[c1] if c1 < len(row) else ""
+        for r in range(r1, min(r2, len(grid) - 1) + 1):
+            cells = grid[r]
+            cells.extend([""] * (c2 + 1 - len(cells)))
+            for c in range(c1, c2 + 1):
+                cells[c] = value
+        merged.append(f"{m.group(1).decode()}{r1 + 1}:{m.group(3).decode()}{r2 + 1}")
+    if merged:
+        warnings.append(
+            f"{len(merged)} merged cell ranges ({', '.join(merged[:5])}{' …' if len(merged) > 5 else ''}): "
+            "each range's value was used for every cell in it"
+        )
+    if b"<f" not in xml:
+        return
+    uncached = []
+    for m in _CELL.finditer(xml):
+        inner = m.group(2)
+        if b"<f" in inner and not re.search(rb"<v>[^<]+</v>", inner):
+            ref = _REF.search(m.group(1))
+            if ref:
+                uncached.append(ref.group(1).decode() + ref.group(2).decode())
+    if uncached:
+        warnings.append(
+            f"{len(uncached)} cells hold formulas without a saved result ({', '.join(uncached[:8])}"
+            f"{' …' if len(uncached) > 8 else ''}); they were read as empty. Open the file in Excel or "
+            "LibreOffice and save it again to store the results"
+        )
 
 
 def _xl_str(v: Any) -> str:

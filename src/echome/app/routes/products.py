@@ -23,7 +23,7 @@ from echome.providers.base import ProviderError
 
 router = APIRouter(prefix="/api/products", tags=["products"])
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-ALLOWED = (".csv", ".tsv", ".xlsx", ".xlsm", ".pdf", ".txt", ".md", ".markdown")
+ALLOWED = (".csv", ".tsv", ".xlsx", ".xlsm", ".xml", ".pdf", ".txt", ".md", ".markdown")
 
 
 class ProductOut(BaseModel):

@@ -4,7 +4,6 @@ applied, every other column kept as a labelled fact."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,8 +17,11 @@ from echome.knowledge.records import (
     key_from_name,
     variants_text,
 )
-from echome.knowledge.understand.layout import detect_platform
+from echome.knowledge.understand.checks import check_catalog
+from echome.knowledge.understand.grouping import fold_price_rows, group_rows, num
+from echome.knowledge.understand.layout import detect_platform, platform_roles
 from echome.knowledge.understand.rows import Row, check_values, price_currency_from_siblings, read_row
+from echome.knowledge.understand.values import AVAILABILITY_NUANCE, parse_packed
 from echome.knowledge.understand.vocabulary import classify_all, fold
 
 # Size columns in the seven languages, also stated together as "Dimensions: width 1, height 2".
@@ -39,8 +41,10 @@ def understand_rows(
     fmt: str,
     warnings: list[str],
     today: date | None = None,
+    first_line: int = 2,
 ) -> ParsedCatalog:
-    cols = classify_all(header)
+    platform, meaning = detect_platform(header)
+    cols = classify_all(header, overrides=platform_roles(platform))
     check_values(cols, body)
     roles = {c.role for c in cols}
     if "name" not in roles and "description" not in roles:
@@ -48,106 +52,31 @@ def understand_rows(
             "no product name column found; name one column 'name' or 'title' "
             f"(columns seen: {', '.join(h for h in header[:12] if h) or 'none'})"
         )
-    platform, meaning = detect_platform(header)
     catalog = ParsedCatalog(source=source, format=fmt, warnings=list(warnings))
     catalog.columns = [c.as_dict() for c in cols]
     catalog.platform = platform
     if platform:
         catalog.columns.insert(0, {"header": "", "role": "layout", "note": f"{platform}: {meaning}"})
     rows = []
-    for n, raw in enumerate(body, start=2):
+    for n, raw in enumerate(body, start=first_line):
         r = read_row(n, raw, cols, catalog.warnings)
         if not r.currency:
             r.currency = price_currency_from_siblings(r, raw, cols)
         rows.append(r)
-    rows = _fold_price_rows(rows)
-    for parent, children in _group(rows):
+    rows = fold_price_rows(rows)
+    for parent, children in group_rows(rows, catalog.warnings):
         rec = _record(parent, children, catalog.warnings, today or date.today())
         if rec is not None:
             catalog.products.append(rec)
+    check_catalog(catalog)
     return catalog
-
-
-def _fold_price_rows(rows: list[Row]) -> list[Row]:
-    """Repeated SKUs that are tier prices ('from' 1/11/21) or another customer group's price become
-    facts of the first (main group, smallest quantity) row."""
-    groups = Counter(r.get("customer_group") for r in rows if r.get("customer_group"))
-    main_group = groups.most_common(1)[0][0] if groups else ""
-    by_sku: dict[str, Row] = {}
-    out: list[Row] = []
-    for r in rows:
-        sku = r.get("sku")
-        first = by_sku.get(sku) if sku else None
-        if first is None or not (r.get("min_qty") or r.get("customer_group")):
-            if sku:
-                by_sku[sku] = r
-            out.append(r)
-            continue
-        price = r.amounts.get("price")
-        if price is None:
-            continue
-        group = r.get("customer_group")
-        if group and group != main_group:
-            first.facts.append((f"Price for customer group {group}", _num(price)))
-        else:
-            first.specs.append(("Tier price", f"{_num(price)} each from {r.get('min_qty')} pieces"))
-    for r in out:
-        tiers = [v for k, v in r.specs if k == "Tier price"]
-        if tiers and r.get("min_qty"):
-            r.specs = [s for s in r.specs if s[0] != "Tier price"]
-            base = r.amounts.get("price")
-            listed = [f"{_num(base)} each from {r.get('min_qty')} pieces"] if base is not None else []
-            r.specs.append(("Tier prices", "; ".join(listed + tiers)))
-    return out
-
-
-def _group(rows: list[Row]) -> list[tuple[Row, list[Row]]]:
-    """(parent row, its variant rows) in file order. A child names its parent in a parent column,
-    or is listed by SKU in the parent's packed variants; rows sharing a name and differing only in
-    their variant label (Shopware 5) are one article."""
-    by_key: dict[str, Row] = {}
-    for r in rows:
-        for k in r.ids:
-            by_key.setdefault(k, r)
-            by_key.setdefault(f"id:{k}", r)
-    parent_of: dict[int, Row] = {}
-    for r in rows:
-        p = by_key.get(r.get("parent")) if r.get("parent") else None
-        if p is not None and p is not r:
-            parent_of[id(r)] = p
-    for r in rows:
-        for v in r.variant_list:
-            sku = next((val for k, val in v.items() if k.lower() == "sku"), "")
-            child = by_key.get(sku)
-            if child is not None and child is not r and id(child) not in parent_of:
-                parent_of[id(child)] = r
-    first_of_name: dict[str, Row] = {}
-    for r in rows:
-        if id(r) in parent_of or not r.get("variant_name") or not r.get("name"):
-            continue
-        key = r.get("name").casefold()
-        if key in first_of_name:
-            parent_of[id(r)] = first_of_name[key]
-        else:
-            first_of_name[key] = r
-    children: dict[int, list[Row]] = {}
-    for r in rows:
-        if id(r) in parent_of:
-            children.setdefault(id(parent_of[id(r)]), []).append(r)
-    return [(r, children.get(id(r), [])) for r in rows if id(r) not in parent_of]
-
-
-def _num(d: Decimal | None) -> str:
-    if d is None:
-        return ""
-    return f"{d:f}".rstrip("0").rstrip(".") if "." in f"{d:f}" else f"{d:f}"
 
 
 def _effective(r: Row, today: date) -> tuple[Decimal | None, dict[str, Any]]:
     """The price that applies today and what is known of a sale: a sale price counts only inside its
-    window; an expired window leaves the regular price current."""
+    window; an expired window, or dates that could not be read, leave the regular price current."""
     regular = r.amounts.get("price")
-    sale = r.amounts.get("sale_price")
+    sale = None if r.sale_off else r.amounts.get("sale_price")
     if sale is None and regular is not None:
         if r.amounts.get("discount_amount"):
             sale = regular - r.amounts["discount_amount"]
@@ -156,12 +85,14 @@ def _effective(r: Row, today: date) -> tuple[Decimal | None, dict[str, Any]]:
     info: dict[str, Any] = {}
     if sale is None or (regular is not None and sale >= regular) or sale <= 0:
         return regular, info
+    if regular is None:
+        return sale, info  # only a sale price: it is the price
     started = r.sale_start is None or r.sale_start <= today
     ended = r.sale_end is not None and r.sale_end < today
-    active = started and not ended
+    active = started and not ended and not r.sale_dates_unread
     info = {
-        "regular_price": _num(regular) if regular is not None else None,
-        "sale_price": _num(sale),
+        "regular_price": num(regular),
+        "sale_price": num(sale),
         "sale_start": r.sale_start.isoformat() if r.sale_start else None,
         "sale_end": r.sale_end.isoformat() if r.sale_end else None,
         "sale_active": active,
@@ -169,19 +100,36 @@ def _effective(r: Row, today: date) -> tuple[Decimal | None, dict[str, Any]]:
     return (sale if active else regular), info
 
 
-def _variant(r: Row, options: dict[str, str], today: date) -> dict[str, Any]:
+def _variant(r: Row, options: dict[str, str], today: date, base: Decimal | None) -> dict[str, Any]:
+    """One variant; without a price of its own it costs its product's price (plus its surcharge)."""
     price, sale = _effective(r, today)
+    if price is None and base is not None:
+        price = base + (r.amounts.get("price_delta") or 0)
     compare = r.amounts.get("compare_at")
     if sale.get("sale_active"):
         compare = r.amounts.get("price")
     return {
         "sku": r.get("sku") or None,
         "options": options,
-        "price": _num(price) if price is not None else None,
+        "price": num(price) if price is not None else None,
         "currency": r.currency,
-        "compare_at_price": _num(compare) if compare and price is not None and compare > price else None,
+        "compare_at_price": num(compare) if compare and price is not None and compare > price else None,
         "stock": r.stock if r.stock is not None else (0 if r.available is False else None),
     }
+
+
+def _named_options(name: str) -> dict[str, str]:
+    """A variant named by its options: BigCommerce '[RB]Size=Small,[S]Color=Red'."""
+    text = re.sub(r"\[\w+\]", "", name)
+    if "=" not in text or "://" in text:
+        return {}
+    records = parse_packed(text)
+    return {k.strip(): v for k, v in records[0].items() if v} if len(records) == 1 else {}
+
+
+def _options_of(c: Row, parent: Row | None = None) -> dict[str, str]:
+    named = {parent.option_names[n]: v for n, v in c.unnamed.items() if parent and n in parent.option_names}
+    return dict(c.options) or named or dict(c.option_values) or _named_options(c.get("name"))
 
 
 def _variants(parent: Row, children: list[Row], today: date) -> list[dict[str, Any]]:
@@ -191,15 +139,56 @@ def _variants(parent: Row, children: list[Row], today: date) -> list[dict[str, A
         }
         for rec in parent.variant_list
     }
+    base, _ = _effective(parent, today)
     out = []
     for c in children:
-        opts = listed.get(c.get("sku")) or dict(c.options)
+        opts = listed.get(c.get("sku")) or _options_of(c, parent)
         if c.get("variant_name") and not opts:
             opts = {"Variant": c.get("variant_name")}
-        out.append(_variant(c, opts, today))
-    if parent.get("variant_name") and children:
-        out.insert(0, _variant(parent, {"Variant": parent.get("variant_name")}, today))
+        out.append(_ruled(_variant(c, opts, today, base), parent))
+    if parent.leads and children:
+        out.insert(0, _variant(parent, _options_of(parent), today, None))
+    elif parent.get("variant_name") and children:
+        own = _options_of(parent) or {"Variant": parent.get("variant_name")}
+        out.insert(0, _variant(parent, own, today, None))
     return out
+
+
+def _ruled(variant: dict[str, Any], parent: Row) -> dict[str, Any]:
+    """A price rule of the product (BigCommerce 'Size=41: [ADD]5') applied to the variants it names."""
+    have = {k.casefold(): str(v).casefold() for k, v in variant["options"].items()}
+    for opts, delta in parent.price_rules:
+        if variant["price"] is not None and all(have.get(k) == v for k, v in opts.items()):
+            variant["price"] = num(Decimal(variant["price"]) + delta)
+    return variant
+
+
+def _constant_options(variants: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Options every variant shares ('Material: Cotton') are facts of the product, not choices."""
+    if len(variants) < 2:
+        return []
+    shared = []
+    for k in {k for v in variants for k in v["options"]}:
+        values = {v["options"].get(k) for v in variants}
+        if len(values) == 1 and None not in values:
+            shared.append((k, values.pop()))
+            for v in variants:
+                v["options"].pop(k)
+    return sorted(shared)
+
+
+def _common_name(names: list[str]) -> str:
+    """'Tee - Red - S', 'Tee - Blue - M' → 'Tee' (a group of variant rows without a product row)."""
+    words = [n.split() for n in names if n]
+    if not words:
+        return ""
+    common: list[str] = []
+    for column in zip(*words, strict=False):
+        if len({w.casefold() for w in column}) != 1:
+            break
+        common.append(column[0])
+    name = " ".join(common).rstrip(" -\u2013\u2014,/|:(")
+    return name if len(name) >= 3 else " ".join(words[0])
 
 
 def _derive_name(r: Row, warnings: list[str]) -> str | None:
@@ -217,25 +206,30 @@ def _derive_name(r: Row, warnings: list[str]) -> str | None:
 
 
 def _record(parent: Row, children: list[Row], warnings: list[str], today: date) -> ProductRecord | None:
-    name = html_to_text(parent.get("name")) or _derive_name(parent, warnings)
+    name = html_to_text(parent.get("name"))
+    if parent.leads and children:
+        name = _common_name([html_to_text(r.get("name")) for r in [parent, *children]]) or name
+    name = name or _derive_name(parent, warnings)
     if not name:
         warnings.append(f"row {parent.n}: no product name, SKU or description; skipped")
         return None
-    sku = parent.get("sku") or None
+    group = (parent.group or parent.group_fallback) if parent.leads and children else ""
+    sku = None if group else (parent.get("sku") or None)  # a group's first row is one variant
     desc = html_to_text(parent.get("description")) or None
     short = html_to_text(parent.get("short_description")) or None
     price, sale = _effective(parent, today)
     variants = _variants(parent, children, today) if (children or parent.variant_list) else []
+    shared = _constant_options(variants)
     vprices = [Decimal(v["price"]) for v in variants if v["price"] is not None]
-    if price is None and vprices:
+    if vprices and (price is None or parent.leads):
         price = min(vprices)
     stock = parent.stock
     vstocks = [v["stock"] for v in variants if v["stock"] is not None]
-    if vstocks and not stock:
+    if vstocks and (not stock or parent.leads or parent.get("variant_name")):
         stock = sum(vstocks)
     if stock == 0 and parent.available:
         stock = None  # a parent's qty 0 with its in-stock flag set: not sold out, number unknown
-    if stock is None and parent.available is False:
+    if stock is None and parent.available is False and not vstocks:
         stock = 0
     currency = parent.currency or next((v["currency"] for v in variants if v["currency"]), None)
     attrs: dict[str, Any] = dict(parent.attrs)
@@ -245,14 +239,16 @@ def _record(parent: Row, children: list[Row], warnings: list[str], today: date) 
     fields = [Field("description", desc)] if desc else []
     if short and short != desc:
         fields.append(Field("short_description", short))
-    facts = _fact_lines(parent, name, price, sale, currency, variants)
+    facts = _fact_lines(parent, price, sale, currency, variants, shared)
     fields.extend(Field(label, text, kind="fact") for label, text in facts)
     fields.extend(parent.fields)
-    if (parent.available is not None and parent.stock is None) or (parent.stock == 0 and parent.available):
-        said = "in stock" if parent.available else "out of stock"
-        fields.append(Field("availability", f"Availability: {said}", kind="fact"))
+    if not variants:
+        fields.extend(parent.option_fields)
+    if not (parent.leads and variants):  # a group's first row speaks for its own variant only
+        fields.extend(_availability(parent))
+    key = f"group:{group}" if group else (f"sku:{sku}" if sku else None)
     return ProductRecord(
-        external_key=f"sku:{sku}" if sku else key_from_name(name),
+        external_key=key or key_from_name(name),
         name=name[:500],
         sku=sku,
         description=desc or short,
@@ -266,13 +262,29 @@ def _record(parent: Row, children: list[Row], warnings: list[str], today: date) 
     )
 
 
+def _availability(r: Row) -> list[Field]:
+    nuance = AVAILABILITY_NUANCE.get(fold(r.get("availability") or r.get("stock")).lower().strip())
+    if nuance:
+        return [Field("availability", f"Availability: {nuance}", kind="fact")]
+    if (r.available is not None and r.stock is None) or (r.stock == 0 and r.available):
+        said = "in stock" if r.available else "out of stock"
+        return [Field("availability", f"Availability: {said}", kind="fact")]
+    return []
+
+
+def _dimension(label: str, value: str) -> str:
+    """'Weight (kg)', '0.5' → 'weight 0.5 kg'."""
+    m = re.fullmatch(r"(.+?)\s*\((.+)\)", label)
+    return f"{m.group(1).lower()} {value} {m.group(2)}" if m else f"{label.lower()} {value}"
+
+
 def _fact_lines(
     r: Row,
-    name: str,
     price: Decimal | None,
     sale: dict[str, Any],
     currency: str | None,
     variants: list[dict[str, Any]],
+    shared: list[tuple[str, str]],
 ) -> list[tuple[str, str]]:
     cur = f" {currency}" if currency else ""
     out: list[tuple[str, str]] = []
@@ -281,22 +293,34 @@ def _fact_lines(
             until = f" until {sale['sale_end']}" if sale["sale_end"] else ""
             was = f"{sale['regular_price']}{cur}"
             out.append(("sale", f"On sale: {sale['sale_price']}{cur} instead of {was}{until}"))
+        elif r.sale_dates_unread:
+            now = f"{num(price)}{cur}"
+            out.append(("sale", f"Sale price {sale['sale_price']}{cur} (dates unclear); the price is {now}"))
         else:
             when = f"ended {sale['sale_end']}" if sale["sale_end"] else f"starts {sale['sale_start']}"
-            now = f"{_num(price)}{cur}"
+            now = f"{num(price)}{cur}"
             out.append(("sale", f"Sale price {sale['sale_price']}{cur} ({when}); the current price is {now}"))
     compare = r.amounts.get("compare_at")
     if compare and price is not None and compare > price:
-        out.append(("compare_at", f"Price {_num(price)}{cur}, reduced from {_num(compare)}{cur} (old price)"))
+        out.append(("compare_at", f"Price {num(price)}{cur}, reduced from {num(compare)}{cur} (old price)"))
     spec_labels = {label for label, _ in r.specs}
     own = [] if variants else [(k, v) for k, v in r.options.items() if k not in spec_labels]
-    for label, value in [*own, *r.specs, *r.facts]:
+    for label, value in own:
+        listed = ", " in value and label not in r.option_values
+        out.append((label, f"{label} options: {value}" if listed else f"{label}: {value}"))
+    for label, value in [*shared, *r.specs, *r.facts]:
         if label.lower().startswith("tax rate") or label.lower() in ("tax", "vat", "mwst"):
             value = value if value.endswith("%") else f"{value}%"
         out.append((label, f"{label}: {value}"))
     dims = [(label, v) for label, v in [*r.specs, *r.facts] if fold(label).lower() in _DIMENSIONS]
+    dims += [
+        (f.name, f.text.split(": ", 1)[1])
+        for f in r.fields
+        if f.kind == "fact" and ": " in f.text and fold(f.name).lower().split(" (")[0] in _DIMENSIONS
+    ]
     if len(dims) >= 2:
-        out.append(("dimensions", "Dimensions: " + ", ".join(f"{label.lower()} {v}" for label, v in dims)))
+        said = [_dimension(label, v) for label, v in dims]
+        out.append(("dimensions", "Dimensions: " + ", ".join(said)))
     if variants:
         opts: dict[str, list[str]] = {}
         for v in variants:

@@ -41,18 +41,50 @@ PLATFORMS: dict[str, tuple[frozenset[str], str]] = {
         "stock packed in inventories",
     ),
     "google_merchant": (
-        frozenset({"id", "title", "availability", "price"}),
-        "prices as '12.00 USD'; sale_price with sale_price_effective_date",
+        frozenset({"id", "title", "price", "availability"}),
+        "Google Merchant Center feed: id is the SKU; prices as '12.00 USD'; sale_price counts inside "
+        "sale_price_effective_date; items sharing item_group_id are one product's variants",
     ),
-    "amazon": (frozenset({"item sku", "item name"}), "Amazon flat file"),
-    "bigcommerce": (frozenset({"product name", "product code sku"}), "BigCommerce product export"),
-    "etsy": (frozenset({"title", "quantity", "tags", "materials"}), "Etsy listings export"),
-    "squarespace": (frozenset({"product id", "variant id", "product type", "option name 1"}), "Squarespace"),
-    "wix": (frozenset({"handleid", "fieldtype", "name"}), "Wix store export"),
-    "ecwid": (frozenset({"product internal id", "product name", "product price"}), "Ecwid"),
-    "square": (frozenset({"item name", "variation name", "sku"}), "Square item library"),
+    "amazon": (
+        frozenset({"item sku", "item name"}),
+        "Amazon flat file: template rows above the header; child rows name their parent_sku; colour "
+        "and size columns are the variants' options",
+    ),
+    "bigcommerce": (
+        frozenset({"item type", "product name", "product code sku"}),
+        "BigCommerce export: 'SKU' rows are the variants of the 'Product' row above them, named by "
+        "their options ('[RB]Size=Small'); 'Rule' rows are price rules",
+    ),
+    "etsy": (
+        frozenset({"title", "quantity", "tags", "materials"}),
+        "Etsy listings export: one row per listing; VARIATION n TYPE/NAME/VALUES list its choices",
+    ),
+    "squarespace": (
+        frozenset({"product id", "variant id", "product type", "option name 1"}),
+        "Squarespace export: a product's variant rows repeat its Product ID; the first has the title",
+    ),
+    "wix": (
+        frozenset({"handle id", "field type", "name"}),
+        "Wix export: 'Variant' rows share their 'Product' row's handleId; a variant's price is the "
+        "product's plus its surcharge",
+    ),
+    "ecwid": (frozenset({"product internal id", "product name", "product price"}), "Ecwid export"),
+    "square": (
+        frozenset({"item name", "variation name", "sku"}),
+        "Square item library: one row per variation; rows with the same Item Name are one item",
+    ),
     "opencart": (frozenset({"product id", "model", "name", "quantity", "price"}), "OpenCart export"),
 }
+
+# What a column means in one platform's export when the plain vocabulary reads it otherwise.
+PLATFORM_ROLES: dict[str, dict[str, str]] = {
+    "google_merchant": {"id": "sku", "product type": "category", "link": "url"},
+    "etsy": {"title": "name"},
+}
+
+
+def platform_roles(platform: str | None) -> dict[str, str]:
+    return PLATFORM_ROLES.get(platform or "", {})
 
 
 def detect_platform(headers: list[str]) -> tuple[str | None, str]:

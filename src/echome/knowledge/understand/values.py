@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -74,6 +75,21 @@ def parse_amount(value: str, *, decimal_comma: bool = False) -> tuple[Decimal | 
     return amount, cur
 
 
+# Above this a price is a typo or a placeholder (an EAN pasted into the price column), not a price.
+MAX_PRICE = Decimal("100000000")
+
+
+def implausible_amount(amount: Decimal | None) -> str | None:
+    """Why an amount cannot be a price ('negative', 'implausibly large'), or None."""
+    if amount is None:
+        return None
+    if amount < 0:
+        return "negative"
+    if amount >= MAX_PRICE:
+        return "implausibly large"
+    return None
+
+
 def parse_quantity(value: str) -> int | None:
     """'48', '48.0', '1,200' → int; a packed 'default=100,shop2=5' → the sum; words → None."""
     text = value.strip()
@@ -102,7 +118,7 @@ _IN = (
     "in stock", "instock", "in_stock", "available", "yes", "y", "true", "1", "on", "ja", "auf lager",
     "lieferbar", "vorratig", "verfugbar", "en stock", "disponible", "oui", "si", "in magazzino",
     "disponibile", "op voorraad", "leverbaar", "beschikbaar", "em estoque", "disponivel", "sim",
-    "preorder", "backorder", "limited availability",
+    "preorder", "backorder", "limited availability", "unlimited",
 )  # fmt: skip
 _OUT = (
     "out of stock", "outofstock", "out_of_stock", "sold out", "unavailable", "not available", "no", "n",
@@ -130,11 +146,16 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y", "%m
 
 
 def parse_date(value: str) -> date | None:
-    """'2024-02-01', '2024-02-01 00:00:00', '2024-02-01T00:00:00Z', '01.02.2024', '02/15/2024'."""
+    """'2024-02-01', '2024-02-01 00:00:00', '2024-02-01T00:00:00Z', '01.02.2024', '02/15/2024'.
+    A day past the month's end ('2026-02-29') is read as the month's last day."""
     text = value.strip()
     if not text or text.startswith("0000"):
         return None
     head = re.split(r"[ T]", text, maxsplit=1)[0]
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", head)
+    if m and 1 <= int(m.group(2)) <= 12 and 28 < int(m.group(3)) <= 31:
+        year, month = int(m.group(1)), int(m.group(2))
+        return date(year, month, min(int(m.group(3)), calendar.monthrange(year, month)[1]))
     for fmt in _DATE_FORMATS:
         try:
             d = datetime.strptime(head, fmt).date()
@@ -144,6 +165,15 @@ def parse_date(value: str) -> date | None:
             continue
         return d
     return None
+
+
+def parse_date_range(value: str) -> tuple[date | None, date | None]:
+    """An ISO 8601 interval in one cell (Google's sale_price_effective_date):
+    '2026-02-24T11:07+0100/2026-03-01T23:00-0800' → (2026-02-24, 2026-03-01)."""
+    parts = [p.strip() for p in value.split("/")]
+    if len(parts) != 2 or not all(re.match(r"\d{4}-\d{2}-\d{2}", p) for p in parts):
+        return None, None
+    return parse_date(parts[0]), parse_date(parts[1])
 
 
 _RECORD_SPLIT = re.compile(r"\|(?=\s*[\w .\-]+=)")
@@ -203,5 +233,13 @@ def internal_value(value: str) -> str | None:
 
 PLATFORM_TYPES = {
     "simple", "variable", "variation", "configurable", "grouped", "bundle", "virtual", "downloadable",
-    "external", "booking", "giftcard", "physical", "digital", "service",
+    "external", "booking", "giftcard", "physical", "digital", "service", "p", "d", "event",
+}  # fmt: skip
+
+
+# Availability words that are more than "in stock": said as they are.
+AVAILABILITY_NUANCE = {
+    "preorder": "available to pre-order", "pre order": "available to pre-order",
+    "backorder": "available on backorder", "back order": "available on backorder",
+    "limited availability": "limited availability", "onbackorder": "available on backorder",
 }  # fmt: skip

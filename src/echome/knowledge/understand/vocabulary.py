@@ -28,9 +28,23 @@ parent             a variant's parent key (parent SKU or id); variant_name: the 
 options            variant options: packed ("size=M,color=Red"), "Attribute 1 name/value(s)"
                    pairs, or a list of variants ("sku=X,size=M|sku=Y,size=L")
 url, image         links (kept in attributes, never stated as facts)
+group              rows with the same value are variants of one product (Google
+                   `item_group_id`, Wix `handleId`)
+price_delta        a variant's price relative to its product's ("surcharge", "Impact on price")
+discount_mode      whether a "discount value" is a percent or an amount
 internal           ids, flags (published / visible / active), tax classes, product types,
                    attribute sets, positions, SEO fields, timestamps: kept out of facts
 =================  =====================================================================
+
+Besides the roles, a column may be:
+
+- a row kind (`KIND_HEADERS`: BigCommerce "Item Type" Product/SKU/Rule, Wix "fieldType"
+  Product/Variant, Amazon "parent_child", WooCommerce "Type"): a variant row without a parent key
+  belongs to the product row above it; rule/image rows are no products;
+- one half of a numbered pair (`PAIR_STEMS`): "Attribute 1 name" + "Attribute 1 value(s)" is an
+  option, "additionalInfoTitle1" + "additionalInfoDescription1" a labelled fact;
+- a single option (`OPTION_WORDS`: "color", "size_name", "g:size"): a variant's option when the
+  row is a variant, a labelled fact otherwise.
 
 Languages: English, German, French, Spanish, Italian, Dutch, Portuguese. Platforms whose export
 columns are listed: Shopify, WooCommerce, Magento 2, PrestaShop, Shopware 5 and 6, Bagisto,
@@ -44,173 +58,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Role → normalised header names. Within a role, earlier names win when a file has several.
-# fmt: off
-VOCABULARY: dict[str, tuple[str, ...]] = {
-    "name": (
-        "name", "title", "product name", "product title", "item name", "item title", "product", "item",
-        "name en", "post title", "item name", "listing title", "produktname", "artikelname",
-        "bezeichnung", "artikelbezeichnung", "produktbezeichnung", "titel", "nom", "nom du produit",
-        "titre", "designation", "libelle", "nombre", "nombre del producto", "titulo", "denominacion",
-        "nome", "nome prodotto", "titolo", "denominazione", "naam", "productnaam", "artikelnaam",
-        "titel", "nome do produto",
-    ),
-    "sku": (
-        "sku", "variant sku", "item sku", "product code", "product number", "ordernumber",
-        "order number", "reference", "ref", "reference code", "article number", "item number",
-        "part number", "model number", "model", "item code", "code", "mpn", "asin", "product id sku",
-        "seller sku", "artikelnummer", "artikel nr", "art nr", "bestellnummer", "produktnummer",
-        "herstellernummer", "reference produit", "code article", "ref produit", "referencia", "codigo",
-        "codigo de articulo", "codice", "codice articolo", "codice prodotto", "riferimento",
-        "artikelcode", "productcode", "referentie", "codigo do produto", "referencia do produto",
-    ),
-    "description": (
-        "description", "long description", "product description", "body html", "body", "desc", "details",
-        "description html", "descripcion", "post content", "product details", "beschreibung",
-        "produktbeschreibung", "langbeschreibung", "description longue", "descripcion larga",
-        "descrizione", "omschrijving", "beschrijving", "descricao",
-    ),
-    "short_description": (
-        "short description", "summary", "excerpt", "post excerpt", "kurzbeschreibung",
-        "description courte", "resume", "descripcion corta", "descrizione breve", "korte omschrijving",
-        "descricao curta", "resumo",
-    ),
-    "price": (
-        "price gross", "price", "regular price", "price tax included", "price incl tax", "gross price",
-        "variant price", "retail price", "selling price", "standard price", "list price", "base price",
-        "default price", "preis", "verkaufspreis", "bruttopreis", "einzelpreis", "vk", "vk preis",
-        "prix", "prix de vente", "prix ttc", "prix unitaire", "precio", "precio de venta", "pvp",
-        "precio unitario", "prezzo", "prezzo di vendita", "prezzo unitario", "prijs", "verkoopprijs",
-        "stukprijs", "preco", "preco de venda", "preco unitario", "price tax excluded", "price net",
-        "net price", "nettopreis", "prix ht", "unit price",
-    ),
-    "sale_price": (
-        "sale price", "special price", "discounted price", "offer price", "promo price", "reduced price",
-        "sonderpreis", "angebotspreis", "aktionspreis", "prix promo", "prix soldé", "precio oferta",
-        "precio rebajado", "prezzo scontato", "prezzo offerta", "aanbiedingsprijs", "actieprijs",
-        "preco promocional", "preco de oferta",
-    ),
-    "sale_start": (
-        "date sale price starts", "special price from date", "special price from",
-        "sale price effective date", "discount from", "sale start", "sale from", "sonderpreis ab",
-        "aktion von", "debut promo", "inicio oferta", "inizio offerta", "actie vanaf", "inicio promocao",
-    ),
-    "sale_end": (
-        "date sale price ends", "special price to date", "special price to", "discount to", "sale end",
-        "sale to", "sonderpreis bis", "aktion bis", "fin promo", "fin oferta", "fine offerta",
-        "actie tot", "fim promocao",
-    ),
-    "compare_at": (
-        "compare at price", "variant compare at price", "pseudoprice", "pseudo price", "old price",
-        "was price", "original price", "msrp", "msrp price", "rrp", "uvp", "streichpreis", "alter preis",
-        "ancien prix", "prix barre", "precio anterior", "precio original", "prezzo originale",
-        "prezzo barrato", "oude prijs", "van prijs", "preco antigo", "preco original",
-    ),
-    "discount_amount": (
-        "discount amount", "reduction amount", "rabattbetrag", "montant remise",
-    ),
-    "discount_percent": (
-        "discount percent", "discount percentage", "reduction percent", "rabatt", "rabatt prozent",
-        "remise", "pourcentage de remise", "descuento", "sconto", "korting", "desconto",
-    ),
-    "min_qty": (
-        "from", "from quantity", "quantity from", "ab menge", "staffel ab", "tier quantity",
-    ),
-    "customer_group": (
-        "pricegroup", "price group", "customer group", "kundengruppe",
-    ),
-    "currency": (
-        "currency", "currency code", "wahrung", "devise", "moneda", "valuta", "munt", "moeda",
-    ),
-    "stock": (
-        "stock", "qty", "quantity", "inventory", "stock quantity", "inventory quantity",
-        "variant inventory qty", "qty in stock", "quantity in stock", "stock level", "on hand",
-        "available quantity", "inventories", "current stock level", "quantity available", "stock qty",
-        "bestand", "lagerbestand", "menge", "anzahl", "verfugbare menge", "lager", "quantite",
-        "quantite en stock", "cantidad", "existencias", "inventario", "quantita", "giacenza", "voorraad",
-        "aantal", "estoque", "quantidade", "quantidade em estoque",
-    ),
-    "availability": (
-        "availability", "in stock", "is in stock", "stock status", "available", "availability status",
-        "verfugbarkeit", "lieferbar", "disponibilite", "en stock", "disponibilidad", "disponibilita",
-        "beschikbaarheid", "op voorraad", "disponibilidade", "em estoque",
-    ),
-    "category": (
-        "category", "categories", "product category", "collection", "department",
-        "google product category", "category path", "kategorie", "kategorien", "warengruppe",
-        "categorie", "categoria", "categorias", "categorie", "rubriek", "categorieen",
-    ),
-    "brand": (
-        "brand", "brand name", "manufacturer", "manufacturer name", "vendor", "supplier", "maker",
-        "marke", "hersteller", "lieferant", "marque", "fabricant", "fournisseur", "marca", "fabricante",
-        "proveedor", "produttore", "fornitore", "merk", "fabrikant", "leverancier", "fornecedor",
-    ),
-    "condition": (
-        "condition", "item condition", "zustand", "etat", "estado", "condizione", "staat", "condicao",
-    ),
-    "tax_rate": (
-        "tax rate", "vat rate", "vat", "tax", "tax percent", "steuersatz", "mwst", "mehrwertsteuer",
-        "ust", "taux tva", "tva", "iva", "tasa iva", "aliquota iva", "btw", "btw tarief", "taxa",
-    ),
-    "parent": (
-        "parent", "parent sku", "parent id", "parent product", "parent handle", "parent code",
-        "parent_sku", "configurable sku", "elternartikel", "hauptartikel", "vaterartikel",
-    ),
-    "variant_name": (
-        "additionaltext", "variant name", "variant title", "variante", "variantenname",
-    ),
-    "options": (
-        "additional attributes", "configurable variations", "configurable variants", "variants",
-        "variation attributes", "option values",
-    ),
-    "url": (
-        "url", "link", "product url", "product link", "permalink", "page url", "url key",
-        "url rewritten", "manufacturer link", "canonical link", "mobile link",
-    ),
-    "image": (
-        "image", "images", "image src", "image url", "image urls", "image link", "additional image link",
-        "base image", "small image", "thumbnail image", "additional images", "main image url", "photo",
-        "bild", "bilder", "bild url", "imagen", "immagine", "afbeelding", "imagem",
-    ),
-    "internal": (
-        "id", "product id", "variant id", "handle", "store view code", "attribute set code",
-        "attribute family code", "product type", "product websites", "website id", "visibility",
-        "visible individually", "product online", "status", "published", "visible", "active", "enabled",
-        "tax class name", "tax class", "tax class id", "tax rules id", "tax category name", "tax id",
-        "tax name", "locale", "created at", "updated at", "new from date", "new to date", "created",
-        "updated", "date created", "date modified", "position", "sort order", "menu order", "meta title",
-        "meta keywords", "meta description", "seo title", "seo description", "page layout",
-        "custom design", "custom layout update", "product options container",
-        "display product options in", "gift message available", "map enabled", "map price",
-        "msrp display actual price type", "has options", "required options", "use config min qty",
-        "is qty decimal", "allow backorders", "use config backorders", "min cart qty",
-        "use config min sale qty", "max cart qty", "use config max sale qty", "notify on stock below",
-        "use config notify stock qty", "manage stock", "use config manage stock",
-        "use config qty increments", "qty increments", "use config enable qty inc",
-        "enable qty increments", "is decimal divided", "out of stock qty",
-        "configurable variation prices", "configurable variation labels", "new", "featured",
-        "guest checkout", "min purchase", "max purchase", "purchase steps", "custom fields",
-        "option ids", "property ids", "cover media id", "purchaseprice", "purchase price",
-        "wholesale price", "cost", "cost price", "einkaufspreis", "prix d achat", "precio de coste",
-        "prezzo di acquisto", "inkoopprijs", "preco de custo", "type", "tax status", "shipping class",
-        "backorders allowed", "sold individually", "allow customer reviews", "purchase note",
-        "is featured", "visibility in catalog", "product online", "delete existing images",
-        "id name of shop", "advanced stock management", "depends on stock", "warehouse",
-        "low stock level", "minimal quantity", "send me an email when the quantity is under this level",
-        "available for order", "show price", "available online only", "customizable", "uploadable files",
-        "text fields", "virtual product", "number of allowed downloads", "expiration date",
-        "number of days", "on sale", "related skus", "cross sell skus", "up sell skus", "upsell ids",
-        "cross sell ids", "grouped products", "ean", "ean13", "upc", "gtin", "isbn", "barcode",
-        "variant barcode", "identifier exists", "image alt text", "image position", "image alt texts",
-        "base image label", "small image label", "thumbnail image label", "cover media alt",
-        "cover media title", "download limit", "download expiry", "sale", "associated skus",
-        "bundle options", "stock status id", "aktiv", "actif", "activo", "attivo", "actief", "ativo",
-        "available date", "creation date", "date add", "date upd", "product available date",
-        "product creation date",
-    ),
-}
-# fmt: on
-
+from echome.knowledge.understand.lexicon import (
+    OPTION_WORDS,
+    PAIR_PARTS,
+    PAIR_STEMS,
+    VOCABULARY,
+)
 
 _CURRENCY_CODES = {
     "usd", "eur", "gbp", "chf", "cad", "aud", "nzd", "jpy", "cny", "inr", "sek", "nok", "dkk", "pln",
@@ -234,6 +87,13 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+def key(text: str) -> str:
+    """Lowercase, accents folded, punctuation as spaces, a number apart from the word before it
+    ("IMAGE1" → "image 1", "bullet_point1" → "bullet point 1")."""
+    text = re.sub(r"[^a-z0-9]+", " ", fold(text).lower().replace("#", " "))
+    return re.sub(r"(?<=[a-z])(?=\d)", " ", text).strip()
+
+
 def normalize(header: str) -> Header:
     """'Unit Price (€)' → norm 'unit price', currency EUR; 'Name *' → 'name'; 'g:price' → 'price'."""
     raw = header.strip()
@@ -250,9 +110,7 @@ def normalize(header: str) -> Header:
         text = _BRACKET.sub(" ", text)
     text = re.sub(r"^\s*g:", "", text)
     text = _CAMEL.sub(" ", text)
-    text = fold(text).lower().replace("#", " ")
-    norm = re.sub(r"[^a-z0-9]+", " ", text).strip()
-    words = norm.split()
+    words = key(text).split()
     if len(words) > 1 and words[-1] in _CURRENCY_CODES:
         currency, words = words[-1].upper(), words[:-1]
     elif len(words) > 2 and words[-2] == "in" and words[-1] in _CURRENCY_CODES:
@@ -265,8 +123,7 @@ def normalize(header: str) -> Header:
 _LOOKUP: dict[str, tuple[str, int]] = {}
 for _role, _names in VOCABULARY.items():
     for _rank, _n in enumerate(_names):
-        _key = re.sub(r"[^a-z0-9]+", " ", fold(_n).lower()).strip()
-        _LOOKUP.setdefault(_key, (_role, _rank))
+        _LOOKUP.setdefault(key(_n), (_role, _rank))
 
 _PREFIXES = ("product ", "item ", "variant ", "article ", "artikel ", "produkt ", "produit ", "producto ",
              "prodotto ", "articolo ", "artigo ", "produto ", "default ")  # fmt: skip
@@ -276,7 +133,8 @@ _INTERNAL_WORDS = re.compile(
     r"\b(id|ids|uuid|guid|meta|seo|created|updated|modified|timestamp|position|sort|visibility|"
     r"visible|published|enabled|active|status|template|layout|config|backorders?|notify|increments|"
     r"decimal|tax class|tax rules?|tax id|attribute set|website|store view|mime|file size|media type|"
-    r"min|max|minimal|purchase steps|locale|slug|hash)\b"
+    r"min|max|minimal|purchase steps|locale|slug|hash|download|custom text|custom label|gps|alert|"
+    r"new quantity)\b"
 )
 # fmt: off
 _KEYWORD_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -319,17 +177,64 @@ class Column:
     currency: str | None = None
     rank: int = 999
     label: str = ""  # how the column is named in a fact
+    # One half of a numbered pair: ("option" | "fact", number, "key" | "key_fallback" | "value").
+    pair: tuple[str, str, str] | None = None
+    option: str = ""  # a single variant option column ("color_name" → "Color")
+    kind: bool = False  # the row-kind column (product / variant / rule rows)
 
     def as_dict(self) -> dict[str, str]:
         return {"header": self.header, "role": self.role, "note": self.note}
 
 
+_UNIT = re.compile(r"^(?:[a-z]{1,3}\.?|lbs|inch|inches|cm|mm|kg|oz|ml|cl|%)$", re.I)
+
+
 def label_of(h: Header) -> str:
-    """'_additionaltext' → 'Additionaltext', 'country_of_manufacture' → 'Country of manufacture'."""
+    """'_additionaltext' → 'Additionaltext', 'country_of_manufacture' → 'Country of manufacture',
+    'Weight (lbs)' → 'Weight (lbs)' (a unit in brackets is kept; instructions are not)."""
+    unit = h.instruction if h.instruction and _UNIT.match(h.instruction) and not h.currency else ""
     text = re.sub(r"[_]+", " ", _BRACKET.sub(" ", h.raw)).strip(" *:_-")
     text = re.sub(r"^g:", "", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", re.sub(r"(?<=[a-z])(?=\d)", " ", text)).strip()
+    if text.isupper() and len(text) > 3:
+        text = text.capitalize()  # Etsy: "MATERIALS" → "Materials"
+    if unit and text:
+        text = f"{text} ({unit})"
     return (text[:1].upper() + text[1:]) if text else h.raw
+
+
+_STEMS = "|".join(sorted(map(re.escape, PAIR_STEMS), key=len, reverse=True))
+_PARTS = "|".join(sorted(map(re.escape, PAIR_PARTS), key=len, reverse=True))
+_PAIR_NUM_FIRST = re.compile(rf"({_STEMS}) (\d+) ({_PARTS})")
+_PAIR_PART_FIRST = re.compile(rf"({_STEMS}) ({_PARTS}) (\d+)")
+
+
+def _pair(col: Column) -> bool:
+    """'Attribute 1 name', 'Option Value 1', 'productOptionDescription1', 'VARIATION 1 VALUES'."""
+    m = _PAIR_NUM_FIRST.fullmatch(col.norm)
+    stem, num, part = (m.group(1), m.group(2), m.group(3)) if m else ("", "", "")
+    if not m and (m := _PAIR_PART_FIRST.fullmatch(col.norm)):
+        stem, part, num = m.group(1), m.group(2), m.group(3)
+    if not m:
+        return False
+    what, half = PAIR_STEMS[stem], PAIR_PARTS[part]
+    if half == "ignore":
+        col.role, col.note = "internal", f"{stem} {num} {part}"
+        return True
+    col.pair = (what, num, half)
+    col.role = "options" if what == "option" else "fact"
+    col.note = f"{what} {num} {'name' if half.startswith('key') else 'value'}"
+    return True
+
+
+def _option(col: Column) -> bool:
+    """A single option column: 'Color', 'size_name', 'g:size', 'Farbe'."""
+    base = re.sub(r" (name|value|values)$", "", col.norm)
+    if base not in OPTION_WORDS:
+        return False
+    col.option = re.sub(r"(?i)[\s_]+(name|value|values)$", "", col.label) or col.label
+    col.note = "a variant option when the row is a variant"
+    return True
 
 
 def classify(index: int, header: str) -> Column:
@@ -340,21 +245,14 @@ def classify(index: int, header: str) -> Column:
         col.role, col.note = "internal", "no header"
         return col
     hit = _LOOKUP.get(h.norm)
+    if hit is None and _pair(col):
+        return col
     if hit is None:
         for p in _PREFIXES:
             if h.norm.startswith(p) and (hit := _LOOKUP.get(h.norm[len(p) :])):
                 break
-    if hit is None:
-        # WooCommerce "Attribute 1 name" / "Attribute 1 value(s)", "Meta: colour" and the like.
-        m = re.fullmatch(r"attribute (\d+) (name|value|values|visible|global|default)", h.norm)
-        if m:
-            part = m.group(2)
-            role = "options" if part in ("name", "value", "values") else "internal"
-            col.role, col.note = role, f"attribute {m.group(1)} {part}"
-            return col
-        if re.fullmatch(r"option ?(\d) (name|value)", h.norm):
-            col.role, col.note = "options", h.norm
-            return col
+    if hit is None and _option(col):
+        return col
     if hit is None and _INTERNAL_WORDS.search(h.norm):
         col.role, col.note = "internal", "a setting or id, not a product fact"
         return col
@@ -370,13 +268,18 @@ def classify(index: int, header: str) -> Column:
     return col
 
 
-def classify_all(headers: list[str]) -> list[Column]:
+def classify_all(headers: list[str], *, overrides: dict[str, str] | None = None) -> list[Column]:
     """Every column with its role; when two columns claim a one-column role the better-ranked name
-    wins and the other is kept as a labelled fact (or stays internal for a second price)."""
+    wins and the other is kept as a labelled fact (or stays internal for a second price).
+    `overrides` (normalised header → role) are a platform's own meanings and win."""
     cols = [classify(i, h) for i, h in enumerate(headers)]
+    for c in cols:
+        role = (overrides or {}).get(c.norm)
+        if role:
+            c.role, c.rank, c.note, c.pair, c.option = role, -1, "as this platform uses it", None, ""
     best: dict[str, Column] = {}
     for c in cols:
-        if c.role in ("fact", "internal", "options", "url", "image"):
+        if c.role in ("fact", "internal", "options", "url", "image") or c.pair:
             continue
         cur = best.get(c.role)
         if cur is None or c.rank < cur.rank:
