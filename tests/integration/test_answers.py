@@ -74,7 +74,7 @@ def test_nothing_relevant_is_said_honestly(shop: Any) -> None:
     c, _services, pid = shop
     out = ask(c, pid, "Do you repair vintage motorbikes?")
     assert out["mode"] == "no-evidence" and out["citations"] == []
-    assert "not something we carry" in out["answer"] and "Ana" in out["answer"]
+    assert "don't carry that" in out["answer"] and "Ana" in out["answer"]
 
 
 def test_bad_requests_are_4xx(shop: Any) -> None:

@@ -29,11 +29,17 @@ NOTES = json.dumps({"name": None, "preferences": [], "budget": None, "objections
 class RecordingSpeaker:
     """A ReplySpeaker that remembers what it was asked to say (or fails, when told to)."""
 
-    def __init__(self, *, fail: bool = False) -> None:
+    def __init__(self, *, fail: bool = False, languages: tuple[str, ...] = ("en",)) -> None:
         self.said: list[str] = []
         self.fail = fail
+        self.languages = languages
 
-    def save_reply(self, *, persona_id: str, user_id: str, text: str, message_id: str) -> SavedAudio:
+    def can_speak(self, persona_id: str, user_id: str, language: str) -> bool:
+        return language in self.languages
+
+    def save_reply(
+        self, *, persona_id: str, user_id: str, text: str, message_id: str, language: str | None = None
+    ) -> SavedAudio:
         if self.fail:
             raise ProviderError("the voice service is down")
         self.said.append(text)
@@ -175,8 +181,8 @@ def test_a_persona_with_its_own_catalog_answers_only_from_it(shop: Shop) -> None
 
 def test_price_and_stock_asked_in_other_languages_or_as_a_count(shop: Shop) -> None:
     answerer = shop.answerer()
-    assert "$89.50" in ask(shop, answerer, "Wie viel kostet die Summit Rain Jacket?").answer
-    assert "$18" in ask(shop, answerer, "Combien coûte le Cedar Camp Mug ?").answer
+    assert "89,50\u00a0$" in ask(shop, answerer, "Wie viel kostet die Summit Rain Jacket?").answer
+    assert "18\u00a0$" in ask(shop, answerer, "Combien coûte le Cedar Camp Mug ?").answer
     assert "120 available" in ask(shop, answerer, "How many Cedar Camp Mugs do you have left?").answer
     plain = ask(shop, answerer, "Is the Cedar Camp Mug in stock?").answer
     assert "in stock" in plain and "120" not in plain  # a count only when one is asked for
@@ -191,3 +197,24 @@ def test_who_makes_it_and_its_condition_are_answered_from_labelled_facts(shop: S
     answerer = shop.answerer()
     assert "Lumeno Works" in ask(shop, answerer, "Who makes the Polar Headlamp?").answer
     assert "refurbished" in ask(shop, answerer, "Is the Polar Headlamp new or used?").answer.lower()
+
+
+def test_a_question_in_german_is_answered_in_german_with_german_numbers(shop: Shop) -> None:
+    out = ask(shop, shop.answerer(), "Was kostet die Summit Rain Jacket?")
+    assert out.language == "de"
+    assert "Summit Rain Jacket kostet 89,50\u00a0$." in out.answer and out.answer.startswith("Hallo!")
+    assert "Kann ich sonst noch helfen?" in out.answer
+    assert out.guardrail["composer"]["unsupported"] == []  # "89,50" is read as the catalog's 89.50
+    follow = ask(shop, shop.answerer(), "Ist sie auf Lager?", client_ref="api:anonymous")
+    assert follow.language == "de"  # a short follow-up keeps the conversation's language
+
+
+def test_no_voice_note_in_a_language_the_voice_cannot_speak(shop: Shop) -> None:
+    english_only = RecordingSpeaker(languages=("en",))
+    out = ask(shop, shop.answerer(speaker=english_only), "¿Cuánto cuesta la Summit Rain Jacket?", voice=True)
+    assert out.language == "es" and "cuesta" in out.answer
+    assert out.audio_key is None and english_only.said == []
+    assert out.voice_skipped and "(es)" in out.voice_skipped
+    multilingual = RecordingSpeaker(languages=("en", "es"))
+    out = ask(shop, shop.answerer(speaker=multilingual), "¿Cuánto cuesta la Summit Rain Jacket?", voice=True)
+    assert out.audio_key is not None and multilingual.said and out.voice_skipped is None

@@ -3,14 +3,16 @@
 It picks the evidence sentences that answer the question, states the product's name, price, stock
 and options from the catalog's typed fields, and wraps them in the persona's own greeting, phrasing
 and sign-off. Every fact in its reply is copied from the catalog; the template words it adds carry
-no facts (no numbers, no names), and persona phrases holding digits are never used.
+no facts (no numbers, no names), and persona phrases holding digits are never used. It replies in
+the customer's language (`answer/phrasing.py`); the persona's own phrases are used only when they
+are in that language, and the catalog's sentences are quoted as the catalog has them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from echome.answer.asks import (
@@ -23,12 +25,15 @@ from echome.answer.asks import (
     haggles,
 )
 from echome.answer.evidence import Evidence
-from echome.answer.facts import ProductFacts, format_money
+from echome.answer.facts import ProductFacts
+from echome.answer.language import detect_language
+from echome.answer.phrasing import Phrases
 from echome.answer.sentences import overview, pick_sentences, wants_overview
 from echome.answer.sentences import sentence_case as _sentence_case
 from echome.persona.schema import phrase_text
 
-PRICES_AS_LISTED = "I can only offer the prices listed in my catalog."
+PRICES_AS_LISTED = Phrases.for_language("en").prices_as_listed()
+_SALE_WORDS = frozenset({"sale", "reduced", "special"})
 
 
 @dataclass
@@ -50,8 +55,12 @@ def _safe_phrase(value: Any, limit: int = 8) -> str | None:
     return text
 
 
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _own_words(value: Any, language: str, limit: int = 6) -> str | None:
+    """A persona phrase fit for this reply: safe (`_safe_phrase`) and in the reply's language."""
+    text = _safe_phrase(value, limit)
+    if text is None or detect_language(text, default=language) != language:
+        return None
+    return text
 
 
 def compose(
@@ -62,41 +71,39 @@ def compose(
     profile: dict[str, Any],
     client_name: str | None = None,
     turn: int = 0,
+    language: str = "en",
 ) -> Composed:
-    """A short spoken-style reply built only from the evidence and the persona's phrases."""
-    greeting = _safe_phrase(profile.get("greeting"), 6)
-    sign_off = _safe_phrase(profile.get("sign_off"), 6)
+    """A short spoken-style reply in `language`, built only from the evidence and the persona's phrases."""
+    say = Phrases.for_language(language)
+    greeting = _own_words(profile.get("greeting"), say.language)
+    sign_off = _own_words(profile.get("sign_off"), say.language)
     catchphrases = profile.get("catchphrases")
     if not isinstance(catchphrases, list):  # an older hand-edited profile may hold one string
         catchphrases = [catchphrases]
-    phrases = [p for p in (_safe_phrase(c, 6) for c in catchphrases) if p]
+    phrases = [p for p in (_own_words(c, say.language) for c in catchphrases) if p]
     opener = ""
     if turn == 0:
-        opener = _sentence_case(greeting) if greeting else "Hi!"
-        if client_name and not any(ch.isdigit() for ch in client_name):
-            opener = opener.rstrip(".!?") + f", {client_name.split()[0]}!"
+        first_name = (
+            client_name.split()[0] if client_name and not any(ch.isdigit() for ch in client_name) else None
+        )
+        if greeting:
+            opener = _sentence_case(greeting).rstrip(".!?") + (f", {first_name}!" if first_name else "!")
         else:
-            opener = opener.rstrip(".") + ("" if opener.endswith("!") else "!")
-    no_answer = (
-        "I don't have that in my catalog, and I'd rather not guess. "
-        f"Shall I pass your question on so {persona_name} can answer you personally?"
-    )
-    not_carried = (
-        "I'm sorry, that's not something we carry. "
-        f"Shall I pass your question on so {persona_name} can answer you personally?"
-    )
-    if evidence.empty:
-        return Composed(text=" ".join(p for p in (opener, no_answer) if p), intents=["no-evidence"])
+            opener = say.greeting(first_name)
 
+    def reply(*parts: str, intents: list[str], used: list[int] | None = None) -> Composed:
+        return Composed(text=" ".join(p for p in (opener, *parts) if p), used=used or [], intents=intents)
+
+    if evidence.empty:
+        return reply(say.no_answer(persona_name), intents=["no-evidence"])
     if evidence.not_carried and not haggles(question):
-        return Composed(
-            text=" ".join(p for p in (opener, not_carried) if p), intents=["no-evidence", "not-carried"]
+        return reply(
+            f"{say.not_carried()} {say.offer_handoff(persona_name)}", intents=["no-evidence", "not-carried"]
         )
     if evidence.ambiguous and not evidence.mentioned:
         which = [evidence.products[p].short_name for p in evidence.ambiguous if p in evidence.products][:3]
         if len(which) > 1:
-            ask = f"I have a few of those: {_join(which)}. Which one do you mean?"
-            return Composed(text=" ".join(p for p in (opener, ask) if p), intents=["which-one"])
+            return reply(say.which_one(which), intents=["which-one"])
     focus = evidence.top_product()
     # Typed facts (price, stock, options) are stated only for a product the customer is known to mean.
     sure = focus if focus is not None and evidence.subject == focus.id else None
@@ -106,90 +113,82 @@ def compose(
     cited: set[int] = set()
     if haggles(question):
         intents.append("discount")
-        parts.append(PRICES_AS_LISTED)
+        parts.append(say.prices_as_listed())
     if len(named) > 1:  # "which is cheaper, the A or the B?": each one's facts
         for p in named:
-            facts = _typed_facts(p, question, intents, asked=evidence.asked)
+            facts = _typed_facts(p, question, intents, say, asked=evidence.asked)
             parts.extend(facts[:1])
             if facts:
                 cited.add(_first_result_of(evidence, p.id))
-        parts.extend(_comparison(named, question))
+        parts.extend(_comparison(named, question, say))
     elif sure is not None:
-        facts = _typed_facts(sure, question, intents, asked=evidence.asked)
+        facts = _typed_facts(sure, question, intents, say, asked=evidence.asked)
         if facts:
             parts.extend(facts)
             cited.add(_first_result_of(evidence, sure.id))
-    picked = pick_sentences(question, evidence, focus, asked=evidence.asked)
+    picked = pick_sentences(question, evidence, focus, asked=evidence.asked, say=say)
     if sure is not None and not picked and not parts:
         if wants_overview(evidence.asked or question, question):  # "tell me about the X"
             intents.append("overview")
-            price = sure.price_text()
-            parts.extend([f"The {sure.short_name} is {price}."] if price else [])
+            price = say.price_of(sure)
+            parts.extend([say.price(sure.short_name, price)] if price else [])
             picked = overview(evidence, sure)
             cited.add(_first_result_of(evidence, sure.id))
         else:  # the product is ours; what is asked of it is not in the catalog
             intents.append("no-detail")
-            parts.append(
-                f"I don't have that detail about the {sure.short_name} in my catalog. "
-                f"Shall I pass your question on so {persona_name} can answer you personally?"
-            )
+            parts.append(say.no_detail(sure.short_name, persona_name))
     if "sale" in intents:  # the record's sale is said already; the catalog's sale lines would repeat it
-        picked = [(i, said) for i, said in picked if not asked_labels(said) & {"sale", "reduced", "special"}]
-    on_sale = "sale" in intents or any(
-        asked_labels(said) & {"sale", "reduced", "special"} for _, said in picked
-    )
+        picked = [(i, said) for i, said in picked if not asked_labels(said) & _SALE_WORDS]
+    on_sale = "sale" in intents or any(asked_labels(said) & _SALE_WORDS for _, said in picked)
     if "sale" in asked_labels(question) and "discount" not in intents and sure is not None and not on_sale:
         intents.append("discount")  # asked whether it is on sale, and it is not
-        parts.append(PRICES_AS_LISTED)
+        parts.append(say.prices_as_listed())
     if picked and focus is not None and not any(focus.short_name in p for p in parts):
-        parts.append(f"About the {focus.short_name}:")
+        parts.append(say.about(focus.short_name))
     parts.extend(s for _, s in picked)
     cited.update(i for i, _ in picked)
-    if parts == [PRICES_AS_LISTED]:
-        parts.append("Tell me which product you have in mind and I'll give you its price.")
+    if parts == [say.prices_as_listed()]:
+        parts.append(say.ask_which_product())
     if not parts:
         # Retrieval always returns something; nothing in it speaks to the words asked.
-        parts.append(no_answer)
-        intents.append("no-evidence")
-        cited.clear()
-    if phrases and turn % 3 == 1 and "no-evidence" not in intents:
+        return reply(say.no_answer(persona_name), intents=[*intents, "no-evidence"])
+    if phrases and turn % 3 == 1 and "no-detail" not in intents:
         parts.append(_sentence_case(phrases[(turn // 3) % len(phrases)]))
-    closing = _sentence_case(sign_off) if sign_off and turn == 0 else "Anything else I can help with?"
-    if "no-evidence" in intents or "no-detail" in intents:
+    closing = _sentence_case(sign_off) if sign_off and turn == 0 else say.closing()
+    if "no-detail" in intents:
         closing = ""
-    text = " ".join(p for p in (opener, *parts, closing) if p)
-    return Composed(text=text, used=sorted(i for i in cited if i >= 0), intents=intents or ["answer"])
+    return reply(*parts, closing, intents=intents or ["answer"], used=sorted(i for i in cited if i >= 0))
 
 
-def _comparison(products: list[ProductFacts], question: str) -> list[str]:
+def _comparison(products: list[ProductFacts], question: str, say: Phrases) -> list[str]:
     """Which of the named products is cheaper, when asked and every price is known."""
     if not compares_price(question):
         return []
     priced = [(price, p) for p in products if (price := p.single_price()) is not None]
     if len(priced) != len(products) or len({price for price, _ in priced}) < 2:
         return []
-    cheapest = min(priced, key=lambda x: x[0])[1]
-    return [f"So the {cheapest.short_name} is the cheaper one."]
+    return [say.cheaper(min(priced, key=lambda x: x[0])[1].short_name)]
 
 
 def _typed_facts(
-    p: ProductFacts, question: str, intents: list[str], *, asked: str | None = None
+    p: ProductFacts, question: str, intents: list[str], say: Phrases, *, asked: str | None = None
 ) -> list[str]:
     """Price, stock and options from the catalog's typed fields, for what the question asks. When the
-    question names option values ("in green, size L"), the matching variants' price and stock."""
-    out = []
+    question names option values ("in green, size L"), the matching variants' price and stock. The
+    product is named once; later facts refer back to it (`first=False`)."""
+    out: list[str] = []
     chosen, wanted = p.variants_named(asked or question)  # option values, not words of the name
-    label = f"{p.short_name} in {', '.join(wanted)}" if chosen else p.short_name
+    label = f"{p.short_name} ({', '.join(wanted)})" if chosen else p.short_name
     if wanted and not chosen:
         intents.append("options")
-        out.append(f"The {p.short_name} isn't listed in {_join(wanted)}.")
+        out.append(say.not_listed_in(p.short_name, wanted, first=not out))
     if asks_price(question) or "discount" in intents:
-        price = p.price_text(chosen or None)
+        price = say.price_of(p, chosen or None)
         if price:
             intents.append("price")
-            out.append(f"The {label} is {price}.")
+            out.append(say.price(label, price, first=not out))
     if "sale" in asked_labels(question):
-        said = _sale(p, label, chosen or None)
+        said = _sale(p, label, chosen or None, say, first=not out)
         if said:
             intents.append("sale")
             out.append(said)
@@ -199,41 +198,47 @@ def _typed_facts(
         # A count only when asked for one, and only the product's own (not a sum over its variants).
         variant_stock = [int(v["stock"]) for v in p.variants if isinstance(v.get("stock"), int | float)]
         summed = not chosen and bool(variant_stock) and stock == sum(variant_stock)  # a total over variants
-        count = f" ({stock} available)" if asks_count(question) and not summed else ""
-        out.append(f"The {label} is in stock{count}." if stock > 0 else f"The {label} is sold out.")
+        count = stock if asks_count(question) and not summed else None
+        out.append(
+            say.in_stock(label, count, first=not out) if stock > 0 else say.sold_out(label, first=not out)
+        )
     if asks_options(question) and "options" not in intents:
         intents.append("options")
-        options = [(k, v) for k, v in p.options().items() if len(v) > 1][:2]
+        options = [(k, v[:8]) for k, v in p.options().items() if len(v) > 1][:2]
         if options:
-            said = " and in ".join(f"{k.lower()} {_join(v[:8])}" for k, v in options)
-            out.append(f"The {p.short_name} comes in {said}.")
+            out.append(say.comes_in(p.short_name, options, first=not out))
         elif p.name != p.short_name:
-            out.append(f"I have it listed as {p.name}.")  # the options may be in its full name
+            out.append(say.listed_as(p.name))  # the options may be in its full name
         elif p.variants:
-            out.append(f"The {p.short_name} comes in one version only.")
-    # Name the product once; later facts say "it".
-    return [out[0], *(s.replace(f"The {p.short_name} ", "It ", 1) for s in out[1:])] if out else out
+            out.append(say.one_version(p.short_name, first=not out))
+    return out
 
 
-def _sale(p: ProductFacts, label: str, variants: list[dict[str, Any]] | None) -> str | None:
+def _sale(
+    p: ProductFacts, label: str, variants: list[dict[str, Any]] | None, say: Phrases, *, first: bool
+) -> str | None:
     """What the record says of a sale: on now (until when), over, or a crossed-out old price. A sale
     price the catalog only implies (list price minus a discount) is not stated as a number."""
     sale = p.sale
-    money = partial(format_money, currency=p.currency)
     if sale.get("sale_active") and sale.get("sale_price") and sale.get("regular_price"):
-        until = f" until {sale['sale_end']}" if sale.get("sale_end") else ""
-        was = money(Decimal(str(sale["regular_price"])))
-        return f"The {label} is on sale at {money(Decimal(str(sale['sale_price'])))} instead of {was}{until}."
-    if sale and not sale.get("sale_active") and sale.get("sale_end"):
-        now = p.price_text(variants)
-        return f"The sale on the {label} ended on {sale['sale_end']}" + (
-            f"; it is {now} now." if now else "."
-        )
+        now, was = (say.money(Decimal(str(sale[k])), p.currency) for k in ("sale_price", "regular_price"))
+        return say.sale(label, now, was, until=_day(sale.get("sale_end")), first=first)
+    ended = _day(sale.get("sale_end"))
+    if sale and not sale.get("sale_active") and ended is not None:
+        now = say.price_of(p, variants)
+        return say.sale_ended(label, ended, now) if now else None
     old = p.reduced_from(variants)
-    now = p.price_text(variants)
+    now = say.price_of(p, variants)
     if old is not None and now:
-        return f"The {label} is reduced to {now} from {money(old)}."
+        return say.sale(label, now, say.money(old, p.currency), first=first)
     return None
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _first_result_of(evidence: Evidence, product_id: str) -> int:

@@ -36,6 +36,7 @@ from typing import Any
 
 from echome.answer.facts import CURRENCY_SYMBOLS, ProductFacts, as_decimal
 from echome.answer.facts import format_money as english_money
+from echome.answer.phrase_tables import MONTHS, OPTION_LABELS, TABLES
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -60,185 +61,6 @@ NUMBER_STYLES = {
     "pt": NumberStyle(",", NBSP, False, NBSP),
 }
 
-MONTHS = {
-    "en": "January February March April May June July August September October November December",
-    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
-    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
-    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
-    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
-}
-
-# Option labels said in the reply's language (a German catalog's "Farbe" in an English reply is
-# "colour"); the first word of each list is how the language says it. Values are never translated.
-OPTION_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
-    "size": {"en": ("size",), "de": ("Größe", "Grösse"), "fr": ("taille",), "es": ("talla", "tamaño"),
-             "it": ("taglia", "misura"), "nl": ("maat",), "pt": ("tamanho",)},
-    "colour": {"en": ("colour", "color"), "de": ("Farbe",), "fr": ("couleur",), "es": ("color",),
-               "it": ("colore",), "nl": ("kleur",), "pt": ("cor",)},
-    "material": {"en": ("material",), "de": ("Material",), "fr": ("matière", "matériau"),
-                 "es": ("material",), "it": ("materiale",), "nl": ("materiaal",), "pt": ("material",)},
-    "length": {"en": ("length",), "de": ("Länge",), "fr": ("longueur",), "es": ("largo", "longitud"),
-               "it": ("lunghezza",), "nl": ("lengte",), "pt": ("comprimento",)},
-    "width": {"en": ("width",), "de": ("Breite",), "fr": ("largeur",), "es": ("ancho",),
-              "it": ("larghezza",), "nl": ("breedte",), "pt": ("largura",)},
-    "flavour": {"en": ("flavour", "flavor"), "de": ("Geschmack", "Sorte"), "fr": ("goût", "parfum"),
-                "es": ("sabor",), "it": ("gusto",), "nl": ("smaak",), "pt": ("sabor",)},
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Table:
-    """One language's sentences. `{name}` is the product name, `{subject}` the name as a sentence's
-    subject (see `Phrases._subject`); `(one, other)` pairs are singular and plural."""
-
-    greeting: str
-    greeting_name: str
-    no_catalog: str
-    offer_handoff: str
-    no_policy: str
-    not_carried: str
-    prices_as_listed: str
-    ask_which_product: str
-    price: str
-    price_range: str
-    sale: str
-    sale_until: str
-    tier: tuple[str, str]  # price per piece from a quantity: (one piece, several)
-    in_stock: str
-    in_stock_count: tuple[str, str]
-    sold_out: str
-    comes_in: str
-    option_joiner: str
-    one_version: str
-    about: str
-    customer_answered: str
-    customer_wrote: str
-    closing: str
-    list_and: str
-
-
-TABLES: dict[str, Table] = {
-    "en": Table(
-        "Hi!", "Hi, {name}!",
-        "I don't have that in my catalog, and I'd rather not guess.",
-        "Shall I pass your question on so {persona} can answer you personally?",
-        "I don't have that information.", "Sorry, we don't carry that.",
-        "I can only offer the prices listed in my catalog.",
-        "Tell me which product you have in mind and I'll give you its price.",
-        "{subject} is {price}.", "from {low} to {high}",
-        "{subject} is on sale at {price} instead of {old_price}.",
-        "{subject} is on sale at {price} instead of {old_price} until {date}.",
-        ("{price} each from {qty} piece", "{price} each from {qty} pieces"),
-        "{subject} is in stock.", ("{subject} is in stock ({n} available).",) * 2,
-        "{subject} is sold out.", "{subject} comes in {options}.", " and in ",
-        "{subject} comes in one version only.", "About the {name}:",
-        "A customer answered:", "One customer wrote:", "Anything else I can help with?", "and",
-    ),
-    "de": Table(
-        "Hallo!", "Hallo {name}!",
-        "Dazu finde ich nichts in meinem Katalog, und raten möchte ich nicht.",
-        "Soll ich Ihre Frage an {persona} weitergeben, damit Sie eine persönliche Antwort bekommen?",
-        "Diese Information habe ich leider nicht.", "Das führen wir leider nicht.",
-        "Ich kann nur die Preise aus meinem Katalog anbieten.",
-        "Sagen Sie mir, welchen Artikel Sie meinen, dann nenne ich Ihnen den Preis.",
-        "{subject} kostet {price}.", "zwischen {low} und {high}",
-        "{subject} ist gerade reduziert: {price} statt {old_price}.",
-        "{subject} ist bis {date} reduziert: {price} statt {old_price}.",
-        ("{price} pro Stück ab {qty} Stück",) * 2,
-        "{subject} ist auf Lager.", ("{subject} ist auf Lager ({n} Stück verfügbar).",) * 2,
-        "{subject} ist leider ausverkauft.", "{subject} gibt es in {options}.", " und in ",
-        "{subject} gibt es nur in einer Ausführung.", "Infos zu {name}:",
-        "Ein Kunde hat geantwortet:", "Ein Kunde schrieb:", "Kann ich sonst noch helfen?", "und",
-    ),
-    "fr": Table(
-        "Bonjour !", "Bonjour {name} !",
-        "Je ne trouve pas cela dans mon catalogue et je préfère ne pas deviner.",
-        "Voulez-vous que je transmette votre question à {persona}, qui vous répondra personnellement ?",
-        "Je n'ai malheureusement pas cette information.",
-        "Malheureusement, nous ne proposons pas cet article.",
-        "Je ne peux proposer que les prix de mon catalogue.",
-        "Dites-moi quel article vous intéresse et je vous donne son prix.",
-        "{subject} coûte {price}.", "entre {low} et {high}",
-        "{subject} est en promotion : {price} au lieu de {old_price}.",
-        "{subject} est en promotion jusqu'au {date} : {price} au lieu de {old_price}.",
-        ("{price} l'unité à partir de {qty} pièce", "{price} l'unité à partir de {qty} pièces"),
-        "{subject} est en stock.",
-        ("{subject} est en stock ({n} disponible).", "{subject} est en stock ({n} disponibles)."),
-        "{subject} est malheureusement en rupture de stock.", "{subject} existe en {options}.", " et en ",
-        "{subject} existe en une seule version.", "À propos {de}{name} :",
-        "Un client a répondu :", "Un client a écrit :", "Puis-je vous aider pour autre chose ?", "et",
-    ),
-    "es": Table(
-        "¡Hola!", "¡Hola, {name}!",
-        "No encuentro eso en mi catálogo y prefiero no adivinar.",
-        "¿Quiere que le pase su pregunta a {persona} para que le responda personalmente?",
-        "No tengo esa información.", "Lo siento, no tenemos ese producto.",
-        "Solo puedo ofrecer los precios de mi catálogo.",
-        "Dígame qué producto le interesa y le digo su precio.",
-        "{subject} cuesta {price}.", "entre {low} y {high}",
-        "{subject} está en oferta: {price} en vez de {old_price}.",
-        "{subject} está en oferta hasta el {date}: {price} en vez de {old_price}.",
-        ("{price} por unidad a partir de {qty} unidad", "{price} por unidad a partir de {qty} unidades"),
-        "{subject} está disponible.",
-        ("{subject} está disponible (queda {n}).", "{subject} está disponible (quedan {n})."),
-        "{subject} está sin stock en este momento.", "{subject} está disponible en {options}.", " y en ",
-        "{subject} solo está disponible en una versión.", "Sobre {name}:",
-        "Un cliente respondió:", "Un cliente escribió:", "¿Le puedo ayudar en algo más?", "y",
-    ),
-    "it": Table(
-        "Ciao!", "Ciao {name}!",
-        "Non lo trovo nel mio catalogo e preferisco non tirare a indovinare.",
-        "Vuole che inoltri la Sua domanda {a}{persona} per una risposta personale?",
-        "Purtroppo non ho questa informazione.", "Mi dispiace, questo articolo non lo abbiamo.",
-        "Posso offrire solo i prezzi del mio catalogo.",
-        "Mi dica quale articolo Le interessa e Le dico il prezzo.",
-        "{subject} costa {price}.", "da {low} a {high}",
-        "{subject} è in offerta: {price} invece di {old_price}.",
-        "{subject} è in offerta {until}: {price} invece di {old_price}.",
-        ("{price} al pezzo da {qty} pezzo", "{price} al pezzo da {qty} pezzi"),
-        "{subject} è disponibile.",
-        ("{subject} è disponibile (ne resta {n}).", "{subject} è disponibile (ne restano {n})."),
-        "{subject} al momento non è disponibile.", "{subject} è disponibile in {options}.", " e in ",
-        "{subject} è disponibile in un'unica versione.", "Informazioni su {name}:",
-        "Un cliente ha risposto:", "Un cliente ha scritto:", "Le serve altro?", "e",
-    ),
-    "nl": Table(
-        "Hallo!", "Hallo {name}!",
-        "Dat staat niet in mijn catalogus en ik ga liever niet gokken.",
-        "Zal ik uw vraag doorsturen naar {persona}, zodat u een persoonlijk antwoord krijgt?",
-        "Die informatie heb ik helaas niet.", "Helaas, dat verkopen wij niet.",
-        "Ik kan alleen de prijzen uit mijn catalogus aanbieden.",
-        "Laat me weten welk product u bedoelt, dan geef ik u de prijs.",
-        "{subject} kost {price}.", "tussen {low} en {high}",
-        "{subject} is in de aanbieding: {price} in plaats van {old_price}.",
-        "{subject} is tot en met {date} in de aanbieding: {price} in plaats van {old_price}.",
-        ("{price} per stuk vanaf {qty} stuk", "{price} per stuk vanaf {qty} stuks"),
-        "{subject} is op voorraad.",
-        ("{subject} is op voorraad ({n} stuk).", "{subject} is op voorraad ({n} stuks)."),
-        "{subject} is helaas uitverkocht.", "{subject} is er in {options}.", " en in ",
-        "{subject} is er maar in één uitvoering.", "Over {name}:",
-        "Een klant antwoordde:", "Een klant schreef:", "Kan ik u nog ergens anders mee helpen?", "en",
-    ),
-    "pt": Table(
-        "Olá!", "Olá, {name}!",
-        "Não encontro isso no meu catálogo e prefiro não adivinhar.",
-        "Quer que eu encaminhe a sua pergunta para {persona}, que lhe responderá pessoalmente?",
-        "Não tenho essa informação.", "Infelizmente, não vendemos esse produto.",
-        "Só posso oferecer os preços do meu catálogo.",
-        "Diga qual produto procura e informo o preço.",
-        "{subject} custa {price}.", "entre {low} e {high}",
-        "{subject} está em promoção: {price} em vez de {old_price}.",
-        "{subject} está em promoção até {date}: {price} em vez de {old_price}.",
-        ("{price} por unidade a partir de {qty} unidade", "{price} por unidade a partir de {qty} unidades"),
-        "{subject} está disponível.",
-        ("{subject} está disponível (resta {n}).", "{subject} está disponível (restam {n})."),
-        "{subject} não está disponível neste momento.", "{subject} está disponível em {options}.", " e em ",
-        "{subject} só está disponível numa única versão.", "Sobre {name}:",
-        "Um cliente respondeu:", "Um cliente escreveu:", "Posso ajudar em mais alguma coisa?", "e",
-    ),
-}  # fmt: skip
 
 _FR_SPACE = re.compile(r" ([?!:;])")
 _VOWEL = re.compile(r"^[aeiouyàâäéèêëîïôöùûüœAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜŒ]")
@@ -451,6 +273,25 @@ class Phrases:
 
     def one_version(self, name: str, *, first: bool = True) -> str:
         return self._fact(self.t.one_version, name, first)
+
+    def no_detail(self, name: str, persona: str) -> str:
+        """A product we sell, asked about something its record does not say; the offer follows."""
+        return f"{self._say(self.t.no_detail, name=name)} {self.offer_handoff(persona)}"
+
+    def listed_as(self, name: str) -> str:
+        return self._say(self.t.listed_as, name=name)
+
+    def not_listed_in(self, name: str, values: Sequence[str], *, first: bool = True) -> str:
+        return self._fact(self.t.not_listed_in, name, first, values=self.join(values))
+
+    def cheaper(self, name: str) -> str:
+        return self._say(self.t.cheaper, name=name)
+
+    def sale_ended(self, name: str, day: date, price: str) -> str:
+        return self._say(self.t.sale_ended, name=name, date=self.date(day), price=price)
+
+    def which_one(self, names: Sequence[str]) -> str:
+        return self._say(self.t.which_one, names=self.join(names))
 
     def about(self, name: str) -> str:
         de = "d'" if _VOWEL.match(name) else "de "

@@ -20,6 +20,7 @@ from echome.answer import memory
 from echome.answer.composer import compose
 from echome.answer.evidence import Evidence, EvidenceFinder
 from echome.answer.guardrail import Check, Support, check_draft, codes_in, correction, support_for
+from echome.answer.language import detect_language
 from echome.answer.prompt import answer_messages
 from echome.db.models import Client, Message, Persona, Product
 from echome.db.session import transaction
@@ -40,7 +41,11 @@ class AnswerError(ValueError):
 class ReplySpeaker(Protocol):
     """Speaks a reply as a stored voice note (voice.speaker.Speaker)."""
 
-    def save_reply(self, *, persona_id: str, user_id: str, text: str, message_id: str) -> SavedAudio: ...
+    def can_speak(self, persona_id: str, user_id: str, language: str) -> bool: ...
+
+    def save_reply(
+        self, *, persona_id: str, user_id: str, text: str, message_id: str, language: str | None = None
+    ) -> SavedAudio: ...
 
 
 @dataclass
@@ -61,6 +66,8 @@ class Answer:
     notes: dict[str, Any] = field(default_factory=dict)
     speech_error: str | None = None
     llm_error: str | None = None
+    language: str = "en"  # the customer's, which the reply is in
+    voice_skipped: str | None = None  # why no voice note was made although one was asked for
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,7 +125,9 @@ def _load(
         )
 
 
-def _check(sessions: sessionmaker[Session], user_id: str, draft: str, support: Support) -> Check:
+def _check(
+    sessions: sessionmaker[Session], user_id: str, draft: str, support: Support, language: str = "en"
+) -> Check:
     """The guardrail, once the seller's SKUs the draft names are known (another product's code is a fact)."""
     codes = {c for c in codes_in(draft) if c.lower() not in support.codes}
     if codes:
@@ -127,7 +136,7 @@ def _check(sessions: sessionmaker[Session], user_id: str, draft: str, support: S
                 select(Product.sku).where(Product.user_id == user_id, Product.sku.in_(sorted(codes)))
             ).all()
         support.codes.update(s.lower() for s in found if s)
-    return check_draft(draft, support)
+    return check_draft(draft, support, language=language)
 
 
 @dataclass(eq=False)
@@ -186,7 +195,12 @@ class Answerer:
                 timings[f"retrieve.{k}"] = evidence.timings[k]
 
         model = self.models.chat(user_id, persona_id) if chat is _AUTO else chat
-        result = Answer(answer="", citations=evidence.citations(), spoken="")
+        language = detect_language(
+            question,
+            previous=ctx.notes.get("language"),
+            names=[p.name for p in evidence.products.values()],
+        )
+        result = Answer(answer="", citations=evidence.citations(), spoken="", language=language)
         allowed = [ctx.persona_name, ctx.client_name or "", question]
         for key in ("greeting", "sign_off"):
             v = ctx.profile.get(key)  # {"text": ...} measured, or the seller's own words
@@ -216,10 +230,11 @@ class Answerer:
                 profile=ctx.profile,
                 client_name=ctx.client_name,
                 turn=ctx.turn,
+                language=language,
             )
             timings["compose"] = time.perf_counter() - t
             t = time.perf_counter()
-            check = _check(self.sessions, user_id, composed.text, support)
+            check = _check(self.sessions, user_id, composed.text, support, language)
             timings["guardrail"] = timings.get("guardrail", 0.0) + time.perf_counter() - t
             result.mode = "no-evidence" if "no-evidence" in composed.intents else "composer"
             result.citations = evidence.citations(composed.used)
@@ -230,12 +245,16 @@ class Answerer:
         result.spoken = spoken_part(result.answer)
 
         t = time.perf_counter()
-        notes = _notes(model, ctx, question, result.answer, evidence)
+        notes = {**_notes(model, ctx, question, result.answer, evidence), "language": language}
         timings["memory"] = time.perf_counter() - t
 
         result.message_id = self._record_turn(ctx, question, result, notes, transcript_of)
         result.client_id, result.conversation_id, result.notes = ctx.client_id, ctx.conversation_id, notes
 
+        speaks = voice and self.speaker is not None and self.speaker.can_speak(persona_id, user_id, language)
+        if voice and result.spoken and self.speaker is not None and not speaks:
+            result.voice_skipped = f"the persona's voice does not speak this language ({language})"
+            voice = False
         if voice and result.spoken and self.speaker is not None:
             t = time.perf_counter()
             self._speak(result, persona_id=persona_id, user_id=user_id)
@@ -285,7 +304,11 @@ class Answerer:
         assert self.speaker is not None and result.message_id is not None
         try:
             spoken = self.speaker.save_reply(
-                persona_id=persona_id, user_id=user_id, text=result.spoken, message_id=result.message_id
+                persona_id=persona_id,
+                user_id=user_id,
+                text=result.spoken,
+                message_id=result.message_id,
+                language=result.language,
             )
         except Exception as exc:
             result.speech_error = str(exc)[:300]
@@ -307,6 +330,7 @@ def _llm_answer(
     result: Answer,
     timings: dict[str, float],
 ) -> Check | None:
+    language = result.language
     messages = answer_messages(
         persona_name=ctx.persona_name,
         profile=ctx.profile,
@@ -315,6 +339,7 @@ def _llm_answer(
         client_name=ctx.client_name,
         notes=ctx.notes,
         history=ctx.history,
+        language=language,
     )
     t = time.perf_counter()
     try:
@@ -327,7 +352,7 @@ def _llm_answer(
     timings["llm"] = time.perf_counter() - t
     result.tokens = {"input": reply.input_tokens, "output": reply.output_tokens}
     t = time.perf_counter()
-    check = _check(sessions, user_id, reply.text, support)
+    check = _check(sessions, user_id, reply.text, support, language)
     result.guardrail["first_draft"] = check.as_dict()
     if not check.ok:
         # One rewrite with the problems spelled out, then whatever still fails is cut.
@@ -338,7 +363,7 @@ def _llm_answer(
                 "input": result.tokens["input"] + again.input_tokens,
                 "output": result.tokens["output"] + again.output_tokens,
             }
-            check = _check(sessions, user_id, again.text, support)
+            check = _check(sessions, user_id, again.text, support, language)
             result.guardrail["regenerated"] = check.as_dict()
         except ProviderError as exc:
             result.guardrail["regenerate_error"] = str(exc)[:200]
@@ -371,4 +396,6 @@ def _finish_log(sessions: sessionmaker[Session], result: Answer) -> None:
             "llm_error": result.llm_error,
             "speech_error": result.speech_error,
             "audio_duration": result.audio_duration,
+            "language": result.language,
+            "voice_skipped": result.voice_skipped,
         }

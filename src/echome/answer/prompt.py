@@ -139,6 +139,17 @@ def client_block(name: str | None, notes: dict[str, Any]) -> str:
     return f"Client: {name or 'unknown'} (context: {ctx})"
 
 
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "nl": "Dutch",
+    "pt": "Portuguese",
+}
+
+
 def answer_messages(
     *,
     persona_name: str,
@@ -148,8 +159,10 @@ def answer_messages(
     client_name: str | None,
     notes: dict[str, Any],
     history: Sequence[tuple[str, str]] = (),
+    language: str = "en",
 ) -> list[ChatMessage]:
-    """System prompt, the last turns of this client's conversation, then the customer turn."""
+    """System prompt, the last turns of this client's conversation, then the customer turn (answered
+    in the customer's `language`)."""
     messages = [ChatMessage("system", persona_prompt(persona_name, profile))]
     for role, content in history:
         if role in ("user", "assistant") and content.strip():
@@ -160,7 +173,8 @@ def answer_messages(
             f"{client_block(client_name, notes)}\n"
             f"Product context (from the catalog):\n{evidence_block(evidence)}\n"
             f"Question: {question}\n\n"
-            f"Answer as {persona_name} would, using only the product context.",
+            f"Answer as {persona_name} would, using only the product context, in "
+            f"{LANGUAGE_NAMES.get(language, 'the language of the question')}.",
         )
     )
     return messages

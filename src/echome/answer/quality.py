@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from echome.answer.phrase_tables import TABLES
+
 # "1,299.99", "1.299,99", "59,99", "37.5", "2700": every reading of a written number.
 _NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,\u00a0\u202f']\d{3})+(?:[.,]\d+)?(?![\d])|\d+(?:[.,]\d+)?")
 # How an answer says it does not have something (our composer's words and an LLM's usual ones).
@@ -29,6 +31,15 @@ _DECLINE = re.compile(
     r"|\bno (?:such|matching) product|\bnot something (?:I|we) (?:sell|carry)"
     r"|\b(?:führen|haben|verkaufen) (?:wir|ich) (?:leider )?(?:nicht|kein)",
     re.I,
+)
+
+
+# The composer's own ways of declining, in every reply language (the fixed part of each sentence).
+_OUR_DECLINES = tuple(
+    text.split("{")[0].strip()
+    for table in TABLES.values()
+    for text in (table.no_catalog, table.not_carried, table.no_policy, table.no_detail)
+    if len(text.split("{")[0].strip()) >= 12
 )
 
 
@@ -124,7 +135,9 @@ def score(q: Question, answer: str, *, known: set[Decimal], mode: str = "") -> S
     invented = [
         m.group() for m in _NUMBER.finditer(answer) if not (number_values(m.group()) & (known | asked))
     ]
-    declined = mode == "no-evidence" or bool(_DECLINE.search(answer))
+    declined = (
+        mode == "no-evidence" or bool(_DECLINE.search(answer)) or any(d in answer for d in _OUR_DECLINES)
+    )
     if q.offcatalog:
         said_numbers = [m.group() for m in _NUMBER.finditer(answer) if not (number_values(m.group()) & asked)]
         return Scored(

@@ -8,6 +8,7 @@ import re
 from echome.answer.asks import SHOPPING_WORDS, asked_labels
 from echome.answer.evidence import Evidence
 from echome.answer.facts import ProductFacts
+from echome.answer.phrasing import Phrases
 from echome.knowledge.chunk import readable
 from echome.knowledge.lookup import FUNCTION_WORDS
 from echome.persona.style import is_common
@@ -46,7 +47,7 @@ def sentence_case(text: str) -> str:
     return text if text[-1] in ".!?" else text + "."
 
 
-def _candidates(evidence: Evidence, focus: ProductFacts | None) -> list[tuple[int, str, str]]:
+def _candidates(evidence: Evidence, focus: ProductFacts | None, say: Phrases) -> list[tuple[int, str, str]]:
     """(result index, sentence as said, text it is matched on) from the cited chunks."""
     out = []
     for i, r in enumerate(evidence.results):
@@ -59,9 +60,9 @@ def _candidates(evidence: Evidence, focus: ProductFacts | None) -> list[tuple[in
             # Shoppers' answers, not the seller's word: say whose they are.
             text, _, asked = text.partition(" Question: ")
             match_extra = asked
-            said_prefix = "A customer answered: "
+            said_prefix = say.customer_answered() + " "
         elif r.field == "reviews":
-            said_prefix = "One customer wrote: "
+            said_prefix = say.customer_wrote() + " "
         for line in text.splitlines():
             line = line.strip()
             if not line or _HEADER.match(line) or _FIELD_LINE.match(line):
@@ -75,7 +76,12 @@ def _candidates(evidence: Evidence, focus: ProductFacts | None) -> list[tuple[in
 
 
 def pick_sentences(
-    question: str, evidence: Evidence, focus: ProductFacts | None, *, asked: str | None = None
+    question: str,
+    evidence: Evidence,
+    focus: ProductFacts | None,
+    *,
+    asked: str | None = None,
+    say: Phrases | None = None,
 ) -> list[tuple[int, str]]:
     """Up to two sentences (and up to four labelled facts the question asks for by label) that share
     the most words with what is asked. `asked` is the question without the product's name (its words
@@ -85,7 +91,7 @@ def pick_sentences(
     if not q:
         return []
     scored = []
-    for order, (i, said, matched) in enumerate(_candidates(evidence, focus)):
+    for order, (i, said, matched) in enumerate(_candidates(evidence, focus, say or Phrases("en"))):
         overlap = q & terms(matched)
         if not overlap:
             continue

@@ -115,8 +115,11 @@ class Speaker:
         return spoken_languages(tts)
 
     def can_speak(self, persona_id: str, user_id: str, language: str) -> bool:
-        """Whether a voice note of a reply in `language` may be sent: the voice speaks it."""
-        return base_language(language) in self.voice_languages(persona_id, user_id)
+        """Whether a voice note of a reply in `language` may be sent: the voice speaks it. A voice
+        whose provider cannot be reached says yes here, so that speaking fails with the real reason
+        (a removed key), which the reply then carries as its speech error."""
+        languages = self.voice_languages(persona_id, user_id)
+        return not languages or base_language(language) in languages
 
     def speak(
         self,
