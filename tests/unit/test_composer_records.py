@@ -78,3 +78,53 @@ def test_a_detail_the_catalog_does_not_hold_is_not_made_up(shop: MemoryShop) -> 
     out = ask(shop, "Does the Cedar Camp Mug come with a lifetime warranty?")
     assert "I don't have that detail about the Cedar Camp Mug" in out.answer
     assert "350" not in out.answer  # not a neighbouring fact passed off as the answer
+
+
+# A European spreadsheet: semicolons, Windows-1252, decimal commas, a euro price header, a German SKU
+# header and a stock column named "Qty in stock".
+EUROPEAN = (
+    "Artikelnummer;Product;Unit Price (€);Qty in stock;Description\r\n"
+    "TB-X2;TrailBlaze X2;149,00;48;Trail shoe with a rock plate and a grippy outsole.\r\n"
+    "TB-X2W;TrailBlaze X2 Wide;159,00;12;The X2 on a wider last for broad feet.\r\n"
+    "LU-1;Luma Desk Lamp;45,50;7;Dimmable LED lamp with a weighted base.\r\n"
+    "YM-4;Flow Yoga Mat 4 mm;29,90;0;Non-slip natural rubber yoga mat.\r\n"
+).encode("cp1252")
+
+
+def test_a_european_spreadsheet_is_answered_from_its_records() -> None:
+    shop = memory_shop(EUROPEAN, profile={}, name="lager.csv")
+    try:
+        x2 = ask(shop, "How much is the TrailBlaze X2?")
+        assert "€149" in x2.answer and "159" not in x2.answer and "$" not in x2.answer
+        assert x2.citations[0]["sku"] == "TB-X2"
+        assert "€45.50" in ask(shop, "What's the price of the Luma lamp?").answer
+        assert "sold out" in ask(shop, "Is the yoga mat in stock?").answer
+        assert "48" in ask(shop, "How many TrailBlaze X2 do you have in stock?").answer
+        assert "don't carry" in ask(shop, "Do you sell iPhone 15 cases?").answer
+    finally:
+        shop.engine.dispose()
+
+
+WOOCOMMERCE = b"""ID,Type,SKU,Name,Published,"Is featured?",Short description,Description,"Tax status","In stock?",Stock,"Regular price","Sale price",Categories,Images,"Download 1 URL",Parent,"Attribute 1 name","Attribute 1 value(s)","Attribute 2 name","Attribute 2 value(s)"
+10,simple,woo-polo,Polo,1,0,A pique polo shirt.,A pique cotton polo shirt.,taxable,1,30,20,,Clothing > Tshirts,https://example.com/polo.jpg,,,Color,Blue,,
+11,simple,woo-hoodie-zip,Hoodie with Zipper,1,0,A zipped hoodie.,A warm hoodie with a full zipper.,taxable,1,12,45,,Clothing > Hoodies,https://example.com/hz.jpg,,,,,,
+12,"simple, downloadable, virtual",woo-album,Album,1,0,Our debut album.,Twelve songs recorded live.,taxable,1,,15,,Music,https://example.com/album.jpg,https://example.com/album.zip,,,,,
+13,variable,woo-hoodie,Hoodie,1,0,A cosy hoodie.,A cosy hoodie in three colours.,taxable,1,,,,Clothing > Hoodies,https://example.com/h.jpg,,,Color,"Blue, Green, Red",Logo,"Yes, No"
+14,variation,woo-hoodie-blue-logo,Hoodie - Blue,1,0,,,taxable,1,5,45,42,,,,woo-hoodie,Color,Blue,Logo,Yes
+15,variation,woo-hoodie-green,Hoodie - Green,1,0,,,taxable,1,3,45,,,,,woo-hoodie,Color,Green,Logo,No
+16,variation,woo-hoodie-red,Hoodie - Red,1,0,,,taxable,0,0,45,,,,,woo-hoodie,Color,Red,Logo,No
+"""
+
+
+def test_a_woocommerce_export_is_answered_from_its_records() -> None:
+    shop = memory_shop(WOOCOMMERCE, profile={}, name="wc-product-export.csv")
+    try:
+        assert "$20" in ask(shop, "What's the price of the Polo?").answer
+        zipper = ask(shop, "What does the Hoodie with Zipper cost?").answer
+        assert "$45" in zipper and "simple" not in zipper and "taxable" not in zipper
+        album = ask(shop, "How much is the Album?").answer
+        assert "$15" in album and "http" not in album
+        colours = ask(shop, "Which colours does the Hoodie come in?").answer
+        assert all(c in colours for c in ("Blue", "Green", "Red")), colours
+    finally:
+        shop.engine.dispose()
