@@ -10,6 +10,7 @@ are in that language, and the catalog's sentences are quoted as the catalog has 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -143,6 +144,7 @@ def compose(
     if "sale" in asked_labels(question) and "discount" not in intents and sure is not None and not on_sale:
         intents.append("discount")  # asked whether it is on sale, and it is not
         parts.append(say.prices_as_listed())
+    picked = _not_repeated(picked, intents)
     if picked and focus is not None and not any(focus.short_name in p for p in parts):
         parts.append(say.about(focus.short_name))
     parts.extend(s for _, s in picked)
@@ -158,6 +160,32 @@ def compose(
     if "no-detail" in intents:
         closing = ""
     return reply(*parts, closing, intents=intents or ["answer"], used=sorted(i for i in cited if i >= 0))
+
+
+# Catalog lines that restate a typed fact ("Size options: M, L", "Variants: ...", "Availability: in
+# stock"): left out once the reply has stated that fact from the record.
+_RESTATES = (
+    ("options", re.compile(r"^[^:]{1,40} options:|^variants:", re.I)),
+    ("stock", re.compile(r"^(availability|stock|quantity):", re.I)),
+    ("price", re.compile(r"^(price|prices|regular price):", re.I)),
+)
+
+
+def _not_repeated(picked: list[tuple[int, str]], intents: list[str]) -> list[tuple[int, str]]:
+    """The picked lines minus those restating a stated typed fact, and a "Label: value" line whose
+    value another picked line already holds ("Width: 1.31" beside "Dimensions: width 1.31, ...")."""
+    kept = [
+        (i, said) for i, said in picked if not any(k in intents and rx.match(said) for k, rx in _RESTATES)
+    ]
+    out = []
+    for i, said in kept:
+        label, sep, value = said.partition(": ")
+        value = value.rstrip(".").strip().lower()
+        others = [o.lower() for j, o in kept if o != said]
+        if sep and len(label) <= 40 and value and any(value in o and len(o) > len(said) for o in others):
+            continue
+        out.append((i, said))
+    return out
 
 
 def _comparison(products: list[ProductFacts], question: str, say: Phrases) -> list[str]:

@@ -128,8 +128,8 @@ class ProductFacts:
                     continue
                 if len(value) == 1:  # a size letter: only as a word of its own, in capitals ("size L")
                     hit = re.search(rf"(?<!['\u2019\w]){re.escape(value)}(?!\w)", question) is not None
-                else:
-                    hit = all(w in asked for w in parts)
+                else:  # the value's words together, in order ("5 Liter" is not in "1,5-Liter-Flasche")
+                    hit = set(parts) <= asked and _said_as_phrase(question, parts)
                 if hit:
                     wanted.setdefault(key, set()).add(value)
                     said.append(value)
@@ -161,6 +161,11 @@ class ProductFacts:
             if d is not None:
                 nums.add(d)
         return nums
+
+
+def _said_as_phrase(text: str, parts: list[str]) -> bool:
+    joined = r"[\s\-/,.]+".join(re.escape(p) for p in parts)
+    return re.search(rf"(?<![\w,.]){joined}(?![\w])", fold(text)) is not None
 
 
 def _position(text: str, value: str) -> int:

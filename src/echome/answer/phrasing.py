@@ -136,10 +136,28 @@ def join_list(items: Sequence[str], language: str) -> str:
     return ", ".join(items[:-1]) + f" {word} " + last
 
 
+_UNNAMED_OPTIONS = frozenset(
+    {"variant", "variants", "option", "options", "title", "type", "variante", "ausführung"}
+)
+_PLURAL = {"is": "are", "isn't": "aren't", "comes": "come"}
+_PLURAL_VERBS = re.compile(r"(?<=\{subject\} )(is|isn't|comes)\b")
+_SINGULAR_S = re.compile(r"(ss|us|is|ics|news|series)$")
+
+
+def plural_name(name: str) -> bool:
+    """Whether an English product name is plural ("Winter Gloves", "Flip Flops"): its last word ends
+    in -s (not -ss, -us, -is: "Glass", "Bonus", "Tennis"), looked at before any ", size" or "(...)"."""
+    head = re.split(r",|\(|\[|\s[-\u2013]\s", name, maxsplit=1)[0].split()
+    last = head[-1].lower() if head else ""
+    return len(last) > 3 and last.endswith("s") and last.isalpha() and not _SINGULAR_S.search(last)
+
+
 def option_label(label: str, language: str) -> str:
     """A variant option's label in the reply's language when it is a common one (size, colour, ...);
     otherwise as the catalog writes it. Lower case except in German (a noun)."""
     low = label.strip().lower()
+    if low in _UNNAMED_OPTIONS:  # "Variant", "Title", "Option": the values speak for themselves
+        return ""
     for names in OPTION_LABELS.values():
         if any(low in (n.lower() for n in said) for said in names.values()):
             own = names.get(language, names["en"])
@@ -165,12 +183,14 @@ class Phrases:
 
     def _subject(self, name: str, first: bool) -> str:
         if self.language == "en":
-            return f"The {name}" if first else "It"
+            return f"The {name}" if first else ("They" if plural_name(name) else "It")
         if not first and self.language in ("es", "it", "pt"):
             return ""  # the verb alone: "Está disponible."
         return name
 
     def _fact(self, template: str, name: str, first: bool, **values: object) -> str:
+        if self.language == "en" and plural_name(name):  # "The Winter Gloves are $21."
+            template = _PLURAL_VERBS.sub(lambda m: _PLURAL[m.group(1)], template)
         text = self._say(template, subject=self._subject(name, first), name=name, **values).strip()
         return text[:1].upper() + text[1:]
 
@@ -267,7 +287,7 @@ class Phrases:
     def comes_in(self, name: str, options: Iterable[tuple[str, Sequence[str]]], *, first: bool = True) -> str:
         """ "The X comes in size S, M and L and in colour red and blue." Values as the catalog has them."""
         said = self.t.option_joiner.join(
-            f"{option_label(label, self.language)} {self.join(values)}" for label, values in options
+            f"{option_label(label, self.language)} {self.join(values)}".strip() for label, values in options
         )
         return self._fact(self.t.comes_in, name, first, options=said)
 

@@ -212,6 +212,10 @@ class ProductNames:
                 ambiguous.extend(m.product_id for m in ties)
             else:
                 chosen.append(best)
+        # A product named by one word only ("lila" of "Fliegenklatsche lila") is not meant when
+        # another is named by several ("das Strandtuch in mehreren Farben auch in Lila").
+        if any(len(m.matched) >= 2 for m in chosen):
+            chosen = [m for m in chosen if m.how == "sku" or len(m.matched) >= 2 or m.how == "name"]
         # Overlapping matches that are not subsets ("red shirt" / "shirt dress"): keep the larger share.
         final: list[Mention] = []
         for m in sorted(chosen, key=lambda m: (m.how == "sku", len(m.matched), m.share), reverse=True):
