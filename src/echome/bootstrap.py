@@ -3,8 +3,8 @@ reads `Settings`; nothing it builds imports it back.
 
 Cheap parts (database, storage, keys, queue) are built at once. Models and the stages that use them
 are built on first use, once, under a lock (`Lazy`), so `echome users list` loads no model and the
-warm-up thread and a request never build two copies. Job kinds are registered here, each built
-with its parts when a worker first runs one.
+warm-up thread and a request never build two copies. Job kinds are registered by
+`wiring_jobs.register_jobs`, each built with its parts when a worker first runs one.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.session import make_engine, make_session_factory
-from echome.jobs.registry import JobRegistry, load_plugins
+from echome.jobs.registry import JobRegistry
 from echome.jobs.runner import JobExecutor, JobQueue, Worker, make_huey
 from echome.jobs.submit import JobSubmitter
 from echome.lazy import Lazy
@@ -30,6 +30,7 @@ from echome.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from echome.secrets.keystore import KeyStore, load_or_create_key_file
 from echome.settings import Settings
 from echome.storage.base import FileStorage
+from echome.wiring_jobs import languages, register_jobs
 
 if TYPE_CHECKING:  # the stages: imported when first built
     from echome.answer.pipeline import Answerer
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # the stages: imported when first built
     from echome.channels.telegram.inbox import TelegramInbox
     from echome.channels.telegram.polling import TelegramPoller
     from echome.knowledge.retrieve import Retriever
+    from echome.knowledge.store_info import StoreInfo
     from echome.persona.builder import ProfileBuilder
     from echome.persona.service import MediaIntake
     from echome.providers.base import Embedder, SpeakerEmbedder, SpeechToText, TextToSpeech, VectorStore
@@ -141,6 +143,13 @@ class Services:
         return self._chat_locks()
 
     @property
+    def store_info(self) -> StoreInfo:
+        """The seller's store information (policies, shipping, hours, FAQ) for store questions."""
+        from echome.knowledge.store_info import StoreInfo
+
+        return StoreInfo(self.sessions, self.retriever)
+
+    @property
     def media_intake(self) -> MediaIntake:
         from echome.persona.service import MediaIntake
 
@@ -206,7 +215,7 @@ class Services:
         from echome.voice.speaker import Speaker
 
         s = self.settings
-        language = next(iter(_languages(s)), "en")  # the persona's first language: numbers said in it
+        language = next(iter(languages(s.persona_languages)), "en")  # numbers are said in it
         return Speaker(
             self.sessions, self.models, self.storage, default_currency=s.catalog_currency, language=language
         )
@@ -326,77 +335,6 @@ def _registry() -> Any:
     from echome.providers import registry
 
     return registry
-
-
-def register_jobs(services: Services) -> None:
-    """Every job kind, with the parts it is built from (built when a worker first runs one)."""
-    s = services.settings
-    tmp = s.data_dir / "tmp"
-    reg = services.registry
-
-    def catalog_import() -> Any:
-        from echome.knowledge.jobs import CatalogImportJob
-
-        r = services.retriever
-        return CatalogImportJob(services.sessions, services.storage, r.embedder, r.store, r.keywords)
-
-    def persona_voice() -> Any:
-        from echome.persona.jobs import PersonaVoiceJob
-
-        return PersonaVoiceJob(services.voices, services.models, tmp_root=tmp)
-
-    def persona_analyse() -> Any:
-        from echome.persona.jobs import PersonaAnalyseJob
-
-        return PersonaAnalyseJob(services.profiles)
-
-    def persona_media() -> Any:
-        from echome.media.transcribe import MediaLimits, MediaTranscriber
-        from echome.persona.jobs import PersonaMediaJob
-
-        limits = MediaLimits(
-            max_seconds=s.max_media_minutes * 60,
-            max_bytes=s.max_media_upload_bytes,
-            max_items=s.max_media_items,
-            languages=_languages(s),
-        )
-        transcriber = MediaTranscriber(
-            services.sessions, services.storage, services.stt, services.speaker_embedder, limits
-        )
-        return PersonaMediaJob(transcriber, services.profiles, persona_voice(), tmp_root=tmp)
-
-    def telegram_update() -> Any:
-        from echome.channels.telegram.update_job import TelegramLimits, TelegramUpdateJob
-
-        limits = TelegramLimits(
-            max_voice_bytes=s.telegram_max_voice_bytes,
-            max_voice_seconds=s.telegram_max_voice_seconds,
-            chat_per_minute=s.telegram_chat_per_minute,
-            languages=_languages(s),
-        )
-        return TelegramUpdateJob(
-            services.sessions,
-            services.answerer,
-            services._stt,
-            services.models,
-            services.storage,
-            services.ratelimiter,
-            services.chat_locks,
-            bot_api=services.bot_api,
-            limits=limits,
-            tmp_dir=tmp,
-        )
-
-    reg.register_lazy("catalog.import", catalog_import)
-    reg.register_lazy("persona.media", persona_media)
-    reg.register_lazy("persona.analyse", persona_analyse)
-    reg.register_lazy("persona.voice", persona_voice)
-    reg.register_lazy("telegram.update", telegram_update)
-    load_plugins(reg, s.plugin_modules)
-
-
-def _languages(settings: Settings) -> tuple[str, ...]:
-    return tuple(x.strip() for x in settings.persona_languages.split(",") if x.strip())
 
 
 def _storage(settings: Settings) -> FileStorage:

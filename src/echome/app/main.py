@@ -26,6 +26,7 @@ from echome.app.routes import (
     personas,
     products,
     profile,
+    store_info,
     telegram,
     voice,
 )
@@ -94,7 +95,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
     app.include_router(health.router)
     app.include_router(telegram.router)  # authenticated by its secret token, not rate-limited per IP
     api = APIRouter(dependencies=[Depends(limit_ip)])
-    for module in (auth, google, jobs, keys, personas, profile, media, voice, products, chat):
+    for module in (auth, google, jobs, keys, personas, profile, media, voice, products, store_info, chat):
         api.include_router(module.router)
     app.include_router(api)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from echome import __version__
-from echome.cli import admin, answer, evals, jobs, knowledge, persona, serve, telegram
+from echome.cli import admin, answer, evals, jobs, knowledge, persona, serve, store_info, telegram
 from echome.cli.common import state
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ app.add_typer(admin.keys_app, name="keys")
 app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(knowledge.catalog_app, name="catalog")
 app.command("search")(knowledge.search)
+app.add_typer(store_info.store_info_app, name="store-info")
 app.add_typer(evals.eval_app, name="eval")
 app.add_typer(persona.persona_app, name="persona")
 app.command("transcribe")(persona.transcribe)

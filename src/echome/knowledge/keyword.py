@@ -205,7 +205,8 @@ def without_words(query: str, words: frozenset[str]) -> str:
 
 
 class KeywordCache:
-    """One index per seller, rebuilt when the seller's catalog version changes.
+    """One index per seller (and per kind of text: `user_id/store_info`), rebuilt when its version
+    changes.
 
     Reading the version costs a scan of the seller's chunk rows, so it is read at most once per
     `recheck` seconds: an import shows up in keyword search within that time. At most `max_sellers`
@@ -241,5 +242,8 @@ class KeywordCache:
         return index
 
     def invalidate(self, user_id: str) -> None:
+        """Forget every index of the seller: its catalog's (`user_id`) and its others' (`user_id/...`,
+        e.g. store information)."""
         with self._lock:
-            self._items.pop(user_id, None)
+            for key in [k for k in self._items if k == user_id or k.startswith(f"{user_id}/")]:
+                del self._items[key]

@@ -16,6 +16,11 @@ from echome.providers.base import Candidate, Embedder, Reranker, VectorHit, Vect
 
 RRF_K = 60
 NARROW = 2000  # chunks: a filter this narrow is scored exactly instead of through the index
+# Store information (policies, shipping, opening hours, FAQ) is kept in `product_chunks` with no
+# product, `field` and metadata `kind` set to this, in a vector collection and a keyword index of
+# its own: a product search never sees it, a store search (`kind=STORE_INFO`) sees only it.
+STORE_INFO = "store_info"
+KINDS = ("product", STORE_INFO)
 
 
 def collection_name(user_id: str) -> str:
@@ -25,6 +30,11 @@ def collection_name(user_id: str) -> str:
 def products_collection(user_id: str) -> str:
     """One vector per product (the mean of its chunks), for "which product is this about?"."""
     return f"product_centroids_{user_id}"
+
+
+def store_info_collection(user_id: str) -> str:
+    """The seller's store information passages (no products)."""
+    return f"store_info_{user_id}"
 
 
 class SearchResult(BaseModel):
@@ -75,6 +85,8 @@ class Retriever:
         self.keywords = keyword_cache or KeywordCache()
 
     def keyword_index(self, user_id: str) -> KeywordIndex:
+        """BM25 over the seller's product chunks (store information has an index of its own)."""
+
         def version() -> tuple[Any, ...]:
             with self.sessions() as s:
                 # Chunks change only with their products (an import stamps every product it writes,
@@ -91,17 +103,37 @@ class Retriever:
             with self.sessions() as s:
                 rows = list(
                     s.scalars(
-                        select(ProductChunk).where(ProductChunk.user_id == user_id).order_by(ProductChunk.id)
+                        select(ProductChunk)
+                        .where(ProductChunk.user_id == user_id, ProductChunk.product_id.is_not(None))
+                        .order_by(ProductChunk.id)
                     )
                 )
-            return build_index(
-                [r.id for r in rows],
-                [r.content for r in rows],
-                [(r.meta or {}).get("keyword_text", r.content) for r in rows],
-                [chunk_meta(r) for r in rows],
-            )
+            return _index(rows)
 
         return self.keywords.get(user_id, version, build)
+
+    def store_info_index(self, user_id: str) -> KeywordIndex:
+        """BM25 over the seller's store information passages; rebuilt when an import or a delete
+        changes them (their count or newest row)."""
+        mine = (
+            ProductChunk.user_id == user_id,
+            ProductChunk.field == STORE_INFO,
+            ProductChunk.product_id.is_(None),
+        )
+
+        def version() -> tuple[Any, ...]:
+            with self.sessions() as s:
+                return tuple(
+                    s.execute(
+                        select(func.count(ProductChunk.id), func.max(ProductChunk.created_at)).where(*mine)
+                    ).one()
+                )
+
+        def build() -> KeywordIndex:
+            with self.sessions() as s:
+                return _index(list(s.scalars(select(ProductChunk).where(*mine).order_by(ProductChunk.id))))
+
+        return self.keywords.get(f"{user_id}/{STORE_INFO}", version, build)
 
     def search(
         self,
@@ -113,21 +145,29 @@ class Retriever:
         persona_id: str | None = None,
         product_id: str | None = None,
         candidates: int = 50,
+        kind: str = "product",
+        where: dict[str, str] | None = None,
     ) -> tuple[list[SearchResult], dict[str, float]]:
+        """The `top_k` best chunks for `query`: the seller's products (`kind="product"`) or their
+        store information (`kind=STORE_INFO`), never both. `where` adds exact metadata filters
+        (`{"persona_id": ""}`: only what was imported for every persona)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         query = query.strip()
         if not query:
             return [], timings
-        kw_index = self.keyword_index(user_id)
+        store_only = kind == STORE_INFO
+        kw_index = self.store_info_index(user_id) if store_only else self.keyword_index(user_id)
+        coll = store_info_collection(user_id) if store_only else collection_name(user_id)
         timings["keyword_index"] = time.perf_counter() - t0
-        where = {
-            k: v for k, v in (("sku", sku), ("persona_id", persona_id), ("product_id", product_id)) if v
-        } or None
+        named = (("sku", sku), ("persona_id", persona_id), ("product_id", product_id))
+        where = {**(where or {}), **{k: v for k, v in named if v}} or None
         pool = max(candidates, top_k)
         # A customer who names the product ("does the Supco RIM300 fit ...?") is asking about that
         # product: rank its chunks by what is asked about it, then everything else.
-        mention = kw_index.mentioned_product(query) if not (sku or product_id) else None
+        mention = kw_index.mentioned_product(query) if not (sku or product_id or store_only) else None
         focus_pid, focus_query = None, query
         if mention is not None:
             focus_pid = mention[0]
@@ -139,17 +179,17 @@ class Retriever:
         found: dict[str, Candidate] = {}
         t = time.perf_counter()
         if focus_pid is None:
-            self._collect(found, user_id, kw_index, query, vecs[0], where, pool)
-            if not (sku or product_id):  # within one product the prior is the same for every chunk
+            self._collect(found, coll, kw_index, query, vecs[0], where, pool)
+            if not (sku or product_id or store_only):  # within one product the prior is the same
                 self._product_prior(found, user_id, vecs[0], where, pool)
         else:
             scoped = {**(where or {}), "product_id": focus_pid}
-            self._collect(found, user_id, kw_index, focus_query, vecs[-1], scoped, pool)
+            self._collect(found, coll, kw_index, focus_query, vecs[-1], scoped, pool)
             for c in found.values():
                 c.focus = True
             # A few catalog-wide results after the named product's, in case the name misled us.
             others: dict[str, Candidate] = {}
-            self._collect(others, user_id, kw_index, query, vecs[0], where, 2 * top_k)
+            self._collect(others, coll, kw_index, query, vecs[0], where, 2 * top_k)
             for cid, c in others.items():
                 found.setdefault(cid, c)
         timings["retrieve"] = time.perf_counter() - t
@@ -175,12 +215,11 @@ class Retriever:
         return results, timings
 
     def _dense(
-        self, user_id: str, kw_index: KeywordIndex, vec: Any, where: dict[str, str] | None, pool: int
+        self, coll: str, kw_index: KeywordIndex, vec: Any, where: dict[str, str] | None, pool: int
     ) -> list[VectorHit]:
         """Dense candidates. Inside one product (a product id or SKU filter) its few chunks are
         scored exactly from their stored vectors: a filtered index query scans metadata first
         (57 ms at 100k chunks with Chroma, against 0.5 ms for reading a product's vectors)."""
-        coll = collection_name(user_id)
         if where and ("product_id" in where or "sku" in where):
             ids = [kw_index.ids[i] for i in kw_index.positions(where)]
             stored = self.store.vectors(coll, ids) if 0 < len(ids) <= NARROW else {}
@@ -211,7 +250,7 @@ class Retriever:
     def _collect(
         self,
         found: dict[str, Candidate],
-        user_id: str,
+        coll: str,
         kw_index: KeywordIndex,
         query: str,
         vec: Any,
@@ -219,7 +258,7 @@ class Retriever:
         pool: int,
     ) -> None:
         """Dense and keyword candidates, each with its scores and ranks, fused by RRF."""
-        dense = self._dense(user_id, kw_index, vec, where, pool)
+        dense = self._dense(coll, kw_index, vec, where, pool)
         floor = dense[-1].score if len(dense) >= pool else (dense[-1].score if dense else 0.0) - 0.05
         missing = [
             h.id for h in dense if h.id not in found and kw_index.position(h.id) is None and not h.document
@@ -242,6 +281,15 @@ class Retriever:
             if c.dense is None:
                 # Not among the dense top-`pool`: its similarity is at most the last one returned.
                 c.dense = floor
+
+
+def _index(rows: list[ProductChunk]) -> KeywordIndex:
+    return build_index(
+        [r.id for r in rows],
+        [r.content for r in rows],
+        [(r.meta or {}).get("keyword_text", r.content) for r in rows],
+        [chunk_meta(r) for r in rows],
+    )
 
 
 def _candidate(hit: VectorHit, kw_index: KeywordIndex, late: dict[str, ProductChunk]) -> Candidate:
