@@ -229,6 +229,7 @@ class Services:
             self.sessions,
             self.retriever,
             ProductLookup(self.retriever.keyword_index),
+            self.store_info,
             default_currency=self.settings.catalog_currency,
         )
         return Answerer(self.sessions, finder, self.models, self.speaker)

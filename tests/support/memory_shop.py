@@ -17,6 +17,7 @@ from echome.knowledge.index import ingest_catalog
 from echome.knowledge.lookup import ProductLookup
 from echome.knowledge.parse import parse_catalog
 from echome.knowledge.retrieve import Retriever
+from echome.knowledge.store_info import StoreInfo
 from echome.providers.fakes import HashingEmbedder, MemoryVectorStore
 from echome.providers.rerank_local import LocalReranker
 
@@ -60,7 +61,13 @@ def memory_shop(catalog: bytes, *, profile: dict[str, Any], name: str = "outdoor
     shop = MemoryShop(
         engine,
         sessions,
-        EvidenceFinder(sessions, retriever, ProductLookup(retriever.keyword_index), default_currency="USD"),
+        EvidenceFinder(
+            sessions,
+            retriever,
+            ProductLookup(retriever.keyword_index),
+            StoreInfo(sessions, retriever),
+            default_currency="USD",
+        ),
         user_id,
         persona_id,
     )

@@ -128,3 +128,42 @@ def test_a_woocommerce_export_is_answered_from_its_records() -> None:
         assert all(c in colours for c in ("Blue", "Green", "Red")), colours
     finally:
         shop.engine.dispose()
+
+
+POLICIES = b"""# Returns and refunds
+You can return any unworn item within 30 days of delivery for a full refund. Sale items can be
+exchanged but not refunded.
+
+# Shipping
+We ship within Germany in 2 to 3 working days. Orders over 50 euros ship free.
+
+# Opening hours
+Our shop in Leipzig is open Monday to Friday, 10:00 to 18:00.
+"""
+
+
+def test_store_questions_are_answered_from_the_store_information_or_honestly_not(shop: MemoryShop) -> None:
+    from echome.knowledge.store_doc import parse_store_info
+    from echome.knowledge.store_info import ingest_store_info
+
+    out = ask(shop, "What's your return policy?")
+    assert "I don't have that information" in out.answer and out.mode == "no-evidence"
+    assert "Luma" not in out.answer and "Nordwind" not in out.answer  # no product's facts instead
+
+    retriever = shop.finder.retriever
+    ingest_store_info(
+        parse_store_info(POLICIES, "policies.md"),
+        user_id=shop.user_id,
+        persona_id=None,
+        sessions=shop.sessions,
+        embedder=retriever.embedder,
+        store=retriever.store,
+    )
+    retriever.keywords.invalidate(shop.user_id)
+    out = ask(shop, "What's your return policy?")
+    assert "30 days" in out.answer and out.citations[0]["source"] == "policies.md"
+    assert "10:00" not in out.answer  # not the opening-hours passage
+    out = ask(shop, "Wann haben Sie geöffnet?")
+    assert "Monday to Friday" in out.answer and "Kann ich sonst noch helfen?" in out.answer
+    out = ask(shop, "How much is the Luma Desk Lamp?")  # product questions are untouched
+    assert "$45" in out.answer and "30 days" not in out.answer

@@ -11,6 +11,7 @@ are in that language, and the catalog's sentences are quoted as the catalog has 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -95,6 +96,8 @@ def compose(
     def reply(*parts: str, intents: list[str], used: list[int] | None = None) -> Composed:
         return Composed(text=" ".join(p for p in (opener, *parts) if p), used=used or [], intents=intents)
 
+    if evidence.store_topic is not None:
+        return _store_answer(evidence, question, say, persona_name, reply, sign_off if turn == 0 else None)
     if evidence.empty:
         return reply(say.no_answer(persona_name), intents=["no-evidence"])
     if evidence.not_carried and not haggles(question):
@@ -160,6 +163,33 @@ def compose(
     if "no-detail" in intents:
         closing = ""
     return reply(*parts, closing, intents=intents or ["answer"], used=sorted(i for i in cited if i >= 0))
+
+
+def _store_answer(
+    evidence: Evidence,
+    question: str,
+    say: Phrases,
+    persona_name: str,
+    reply: Callable[..., Composed],
+    sign_off: str | None,
+) -> Composed:
+    """A store question from the seller's store information: the passage sentences that answer it,
+    or "I don't have that information" and the offer to pass it on. Never a product's facts."""
+    if evidence.empty:
+        return reply(say.no_policy(persona_name), intents=["no-evidence", "no-store-info"])
+    picked = pick_sentences(question, evidence, None, say=say) or _opening(evidence)
+    closing = _sentence_case(sign_off) if sign_off else say.closing()
+    return reply(
+        *(s for _, s in picked), closing, intents=["store-info"], used=sorted({i for i, _ in picked})
+    )
+
+
+def _opening(evidence: Evidence) -> list[tuple[int, str]]:
+    """The first sentences of the best store passage (found by its topic, not by the question's words)."""
+    first = evidence.results[0].text.strip().split("\n")
+    body = " ".join(line for line in first if line.strip())
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", body) if s.strip()][:2]
+    return [(0, _sentence_case(s)) for s in sentences]
 
 
 # Catalog lines that restate a typed fact ("Size options: M, L", "Variants: ...", "Availability: in

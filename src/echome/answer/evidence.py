@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from echome.answer.asks import asks_availability, subject_of
 from echome.answer.facts import ProductFacts, load_products
+from echome.answer.store_questions import store_topic
 from echome.db.models import Product
 from echome.knowledge.coverage import Cover, cover, subject_words
 from echome.knowledge.lookup import Lookup, ProductLookup
 from echome.knowledge.retrieve import Retriever, SearchResult
+from echome.knowledge.store_info import StoreInfo
 
 # Words a customer uses to point back at the product already under discussion.
 _ANAPHORA = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|one|ones|same)\b", re.I)
@@ -37,6 +39,8 @@ class Evidence:
     asked: str | None = None  # the question without the product names it spells out
     cover: Cover | None = None  # for a question naming no product: does any product hold what it asks for?
     not_carried: bool = False  # it asks for something no product of the shop is (see `not_carried`)
+    store_topic: str | None = None  # a question about the store (returns, shipping...): `results` are
+    # the seller's store information on it (empty: the seller never gave it)
 
     @property
     def subject(self) -> str | None:
@@ -98,11 +102,13 @@ def not_carried(question: str, found: Cover | None) -> bool:
 class EvidenceFinder:
     """Facts from records, prose from retrieval: the products the question names are looked up in
     the seller's records (`ProductLookup`: SKU, whole or partial name) and searched one by one; a
-    question that names none is searched across the catalog."""
+    question that names none is searched across the catalog. A question about the store (returns,
+    shipping, hours: `store_topic`) is answered from the seller's store information alone."""
 
     sessions: sessionmaker[Session]
     retriever: Retriever
     lookup: ProductLookup
+    store: StoreInfo
     _: KW_ONLY
     default_currency: str | None
     max_named: int = 3  # products searched one by one ("which is cheaper, A or B?")
@@ -128,6 +134,11 @@ class EvidenceFinder:
         names = self.lookup.names(user_id)
         lookup = names.find(question, sells=(lambda p: p == persona_id) if own else (lambda p: p is None))
         named_ids = [m.product_id for m in lookup.mentions][: self.max_named]
+        names_product = bool(named_ids) or bool(focus_product and refers_back(question))
+        topic = store_topic(question, names_product=names_product)
+        if topic is not None:  # the store's policies, hours...: its own information or nothing
+            passages = self.store.find(user_id=user_id, persona_id=persona_id, question=question, topic=topic)
+            return Evidence(question=question, results=passages, products={}, store_topic=topic)
         scoped_to = None
         results: list[SearchResult] = []
         if named_ids:
