@@ -176,3 +176,12 @@ def test_a_tab_indented_text_file_stays_a_document() -> None:
     data = b"Care guide\n\tWash\tcold\tinside out\n\tDry\tflat\tin shade\n"
     cat = parse_catalog(data, "care.txt")
     assert cat.format == "text" and "Wash" in cat.products[0].fields[0].text
+
+
+def test_a_catalog_without_any_currency_says_which_one_answers_will_use() -> None:
+    from echome.knowledge.parse import parse_catalog
+
+    bare = parse_catalog(b"name;price\nKicker;599\nBall;5,99\n", "preise.csv")
+    assert any("no currency found" in w and "ECHOME_CATALOG_CURRENCY" in w for w in bare.warnings)
+    priced = parse_catalog(b"name;price;currency\nKicker;599;EUR\n", "preise.csv")
+    assert not any("no currency found" in w for w in priced.warnings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:[-./][a-z0-9]+)*")
+# Words of any script (accents folded: "Likör" and "likor", "Größe" and "grosse" are one word).
+_TOKEN = re.compile(r"[^\W_]+(?:[-./][^\W_]+)*")
 STOPWORDS = frozenset(
     (
         "a",
@@ -90,9 +92,17 @@ STOPWORDS = frozenset(
 _NONE = np.zeros(0, dtype=np.int64)
 
 
+def fold(text: str) -> str:
+    """Lower case without accents."""
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
 def tokenize(text: str) -> list[str]:
     out: list[str] = []
-    for tok in _TOKEN.findall(text.lower()):
+    for tok in _TOKEN.findall(fold(text)):
         if tok in STOPWORDS:
             continue
         out.append(tok)

@@ -25,11 +25,10 @@ from __future__ import annotations
 import math
 import re
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from echome.knowledge.keyword import KeywordIndex
+from echome.knowledge.keyword import KeywordIndex, fold
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-./][^\W_]+)*")
 _SEPARATORS = re.compile(r"[-./_\s]")
@@ -46,12 +45,6 @@ FUNCTION_WORDS = frozenset(
 )
 MIN_SHARE = 0.5  # of a name's weight, for a partial match
 MIN_SHARE_DISTINCT = 0.3  # ... of two or more words, one of them in no other product's name
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Likör" and "likor", "Größe" and "grosse" compare equal."""
-    text = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def words(text: str) -> list[str]:

@@ -46,6 +46,11 @@ def check_catalog(catalog: ParsedCatalog) -> None:
             f"prices are in several currencies: {said}; each product keeps the currency written with its "
             "price, products without one get the shop's default currency"
         )
+    elif not seen and any(p.price is not None for p in catalog.products):
+        catalog.warnings.append(
+            "no currency found in the file (no currency column, code or symbol): prices are said in the "
+            "shop's default currency (ECHOME_CATALOG_CURRENCY); add a currency column if that is wrong"
+        )
     elif len(seen) == 1:
         only = next(iter(seen))
         for p in catalog.products:
