@@ -3,6 +3,7 @@
 The corpus is the ePQA catalog's chunks replicated with new product ids and SKUs until it holds
 N chunks (their vectors are reused, so building 100k chunks does not take hours of embedding).
 system:   the product's hybrid search (query embedding, dense + BM25, fusion, rerank)
+answer:   a whole offline answer before speech (Answerer.answer; target p50 <= 50 ms at 10k chunks)
 baseline: dense-only search on the same store (query embedding + vector top-10)
 """
 
@@ -23,7 +24,7 @@ from sqlalchemy import insert
 from echome.accounts.users import create_user
 from echome.bootstrap import build_services
 from echome.db import migrate
-from echome.db.models import Product, ProductChunk
+from echome.db.models import Persona, Product, ProductChunk
 from echome.db.session import transaction
 from echome.db.types import new_id, utcnow
 from echome.knowledge.chunk import chunk_id, chunk_product
@@ -128,6 +129,29 @@ def build_corpus(services, uid: str, size: int, chunks, vectors) -> float:  # ty
     return time.perf_counter() - t
 
 
+def _answer_latency(services, uid: str, questions) -> dict:  # type: ignore[no-untyped-def]
+    """A whole answer before speech (`Answerer.answer`, offline composer): context, record lookup,
+    retrieval, composing, guardrail and the conversation log; bare and named questions."""
+    with transaction(services.sessions) as s:
+        persona = Persona(user_id=uid, name="Bench")
+        s.add(persona)
+        s.flush()
+        persona_id = persona.id
+    answerer = services.answerer
+    timed: dict[str, list[float]] = {"bare": [], "named": []}
+    for i, q in enumerate(questions):
+        for form, text in (("bare", q.question), ("named", f"{q.product_name}: {q.question}")):
+            t = time.perf_counter()
+            answerer.answer(
+                user_id=uid, persona_id=persona_id, question=text, channel="bench", client_ref=f"{form}-{i}"
+            )
+            timed[form].append((time.perf_counter() - t) * 1000)
+    return {
+        form: {"p50": round(statistics.median(v), 2), "p95": round(pct(v, 95), 2)}
+        for form, v in timed.items()
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,100000")
@@ -184,7 +208,9 @@ def main() -> None:
                 vec = emb.embed([q.question], kind="query")[0]
                 services.vectors.query(collection_name(uid), vec, top_k=10)
                 dense_only.append((time.perf_counter() - t) * 1000)
+            answers = _answer_latency(services, uid, questions)
             out["sizes"][str(size)] = {
+                "answer_ms": answers,
                 "chunks": services.vectors.count(collection_name(uid)),
                 "build_s": round(build_s, 1),
                 "keyword_index_build_s": round(keyword_build_s, 2),
