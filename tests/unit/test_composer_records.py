@@ -167,3 +167,22 @@ def test_store_questions_are_answered_from_the_store_information_or_honestly_not
     assert "Monday to Friday" in out.answer and "Kann ich sonst noch helfen?" in out.answer
     out = ask(shop, "How much is the Luma Desk Lamp?")  # product questions are untouched
     assert "$45" in out.answer and "30 days" not in out.answer
+
+
+TIERED = b"""ordernumber;price;from;_name
+SW-T1;1,00;1;Staffelpreise Kugelschreiber
+SW-T1;0,90;11;Staffelpreise Kugelschreiber
+SW-T1;0,70;41;Staffelpreise Kugelschreiber
+"""
+
+
+def test_the_tier_a_quantity_reaches_is_the_price_said() -> None:
+    shop = memory_shop(TIERED, profile={}, name="preise.csv")
+    try:
+        out = ask(shop, "Was kostet der Staffelpreise Kugelschreiber pro Stück, wenn ich 50 Stück bestelle?")
+        assert "0,70" in out.answer and "ab 41 Stück" in out.answer, out.answer
+        out = ask(shop, "How much is the Staffelpreise Kugelschreiber if I buy 12?")
+        assert "0.90" in out.answer and "from 11 pieces" in out.answer, out.answer
+        assert "1" in ask(shop, "How much is the Staffelpreise Kugelschreiber?").answer
+    finally:
+        shop.engine.dispose()

@@ -132,6 +132,32 @@ def asks_availability(question: str) -> bool:
     return len(said) <= 8 and not any(w.strip("¿¡?,.!").lower() in _QUESTION_WORDS for w in said)
 
 
+_COUNT_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10, "twenty": 20, "zwei": 2, "drei": 3,
+    "vier": 4, "fünf": 5, "zehn": 10, "deux": 2, "trois": 3, "dos": 2, "tres": 3, "due": 2, "tre": 3,
+    "twee": 2, "drie": 3, "dois": 2, "duas": 2, "três": 3,
+}  # fmt: skip
+_PIECES = (
+    r"x|pcs?|pieces?|items?|units?|of them|stück|stk|exemplare|pièces?|exemplaires|unidades|piezas|"
+    r"pezzi|unità|stuks|exemplaren|peças"
+)
+_QUANTITY = re.compile(
+    rf"\b(\d{{1,6}}|{'|'.join(_COUNT_WORDS)})\s*(?:{_PIECES})\b|\b(?:buy|order|get|take|kaufe|bestelle|"
+    rf"nehme|achète|commande|compro|pido|ordino|prendo|koop|bestel|encomendo)\s+(\d{{1,6}}|"
+    rf"{'|'.join(_COUNT_WORDS)})\b",
+    re.I,
+)
+
+
+def asked_quantity(question: str) -> int | None:
+    """How many pieces the customer means to buy ("if I order 50", "50 Stück", "two of them")."""
+    m = _QUANTITY.search(question)
+    if m is None:
+        return None
+    said = (m.group(1) or m.group(2)).lower()
+    return int(said) if said.isdigit() else _COUNT_WORDS.get(said)
+
+
 def asks_price(question: str) -> bool:
     return bool(_PRICE.search(question))
 

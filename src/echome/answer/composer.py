@@ -19,6 +19,7 @@ from typing import Any
 
 from echome.answer.asks import (
     asked_labels,
+    asked_quantity,
     asks_count,
     asks_options,
     asks_price,
@@ -198,6 +199,7 @@ _RESTATES = (
     ("options", re.compile(r"^[^:]{1,40} options:|^variants:", re.I)),
     ("stock", re.compile(r"^(availability|stock|quantity):", re.I)),
     ("price", re.compile(r"^(price|prices|regular price):", re.I)),
+    ("tier", re.compile(r"^tier prices:", re.I)),
 )
 
 
@@ -240,7 +242,12 @@ def _typed_facts(
     if wanted and not chosen:
         intents.append("options")
         out.append(say.not_listed_in(p.short_name, wanted, first=not out))
-    if asks_price(question) or "discount" in intents:
+    quantity = asked_quantity(question)
+    tier = p.tier_for(quantity) if quantity else None
+    if tier is not None and (asks_price(question) or "tier" in asked_labels(question)):
+        intents.append("tier")
+        out.append(say.price(label, say.tier_price(say.money(tier[1], p.currency), tier[0]), first=not out))
+    if (asks_price(question) or "discount" in intents) and "tier" not in intents:
         price = say.price_of(p, chosen or None)
         if price:
             intents.append("price")

@@ -56,6 +56,7 @@ class ProductFacts:
     # What the catalog says of a sale: regular_price, sale_price, sale_start, sale_end, sale_active.
     sale: dict[str, Any] = field(default_factory=dict)
     description: str | None = None
+    tiers: list[tuple[int, Decimal]] = field(default_factory=list)  # (from quantity, price each)
 
     @property
     def short_name(self) -> str:
@@ -152,8 +153,15 @@ class ProductFacts:
                     out[str(k)].append(str(val))
         return out
 
+    def tier_for(self, quantity: int) -> tuple[int, Decimal] | None:
+        """The tier a quantity reaches: the step with the largest starting quantity at or below it."""
+        reached = [t for t in self.tiers if t[0] <= quantity]
+        return reached[-1] if reached and len(self.tiers) > 1 else None
+
     def numbers(self) -> set[Decimal]:
         nums = set(self.prices())
+        for qty, price in self.tiers:
+            nums.update((Decimal(qty), price))
         if self.stock is not None:
             nums.add(Decimal(self.stock))
         for v in self.variants:
@@ -174,6 +182,15 @@ def _position(text: str, value: str) -> int:
     return m.start() if m else len(text)
 
 
+def _tiers(value: Any) -> list[tuple[int, Decimal]]:
+    out = []
+    for t in value if isinstance(value, list) else []:
+        price = as_decimal(t.get("price")) if isinstance(t, dict) else None
+        if price is not None and isinstance(t.get("from"), int):
+            out.append((t["from"], price))
+    return sorted(out)
+
+
 def facts_of(p: Product, *, default_currency: str | None = None) -> ProductFacts:
     attrs = p.attributes or {}
     variants = [v for v in attrs.get("variants") or [] if isinstance(v, dict)]
@@ -188,6 +205,7 @@ def facts_of(p: Product, *, default_currency: str | None = None) -> ProductFacts
         variants=variants,
         sale={k: attrs[k] for k in SALE_KEYS if attrs.get(k) not in (None, "")},
         description=p.description,
+        tiers=_tiers(attrs.get("tier_prices")),
     )
 
 

@@ -28,6 +28,14 @@ def num(d: Decimal | None) -> str:
     return f"{d:f}".rstrip("0").rstrip(".") if "." in f"{d:f}" else f"{d:f}"
 
 
+def _quantity(text: str | None) -> int | None:
+    try:
+        n = int(Decimal(str(text).replace(",", ".")))
+    except (ArithmeticError, ValueError):
+        return None
+    return n if n > 0 else None
+
+
 def fold_price_rows(rows: list[Row]) -> list[Row]:
     """Repeated SKUs that are tier prices ('from' 1/11/21) or another customer group's price become
     facts of the first (main group, smallest quantity) row."""
@@ -52,12 +60,16 @@ def fold_price_rows(rows: list[Row]) -> list[Row]:
             first.facts.append((f"Price for customer group {group}", num(price)))
         else:
             tiers.setdefault(id(first), []).append(tier_phrase(r.get("min_qty"), num(price)))
+            if (qty := _quantity(r.get("min_qty"))) is not None:
+                first.tiers.append((qty, price))
     for r in out:
         more = tiers.get(id(r))
         if more:
             base = r.amounts.get("price")
             listed = [tier_phrase(r.get("min_qty") or "1", num(base))] if base is not None else []
             r.specs.append(("Tier prices", "; ".join(listed + more)))
+            if base is not None:
+                r.tiers.insert(0, (_quantity(r.get("min_qty")) or 1, base))
     return out
 
 

@@ -118,6 +118,7 @@ class Row:
     fields: list[Field] = field(default_factory=list)  # unmapped columns as labelled facts / prose
     ids: list[str] = field(default_factory=list)  # keys a child may name as its parent
     amounts: dict[str, Decimal | None] = field(default_factory=dict)
+    tiers: list[tuple[int, Decimal]] = field(default_factory=list)  # (from quantity, price each)
     currency: str | None = None
     stock: int | None = None
     available: bool | None = None
