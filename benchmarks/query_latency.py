@@ -139,15 +139,22 @@ def _answer_latency(services, uid: str, questions) -> dict:  # type: ignore[no-u
         persona_id = persona.id
     answerer = services.answerer
     timed: dict[str, list[float]] = {"bare": [], "named": []}
+    stages: dict[str, dict[str, list[float]]] = {"bare": {}, "named": {}}
     for i, q in enumerate(questions):
         for form, text in (("bare", q.question), ("named", f"{q.product_name}: {q.question}")):
             t = time.perf_counter()
-            answerer.answer(
+            out = answerer.answer(
                 user_id=uid, persona_id=persona_id, question=text, channel="bench", client_ref=f"{form}-{i}"
             )
             timed[form].append((time.perf_counter() - t) * 1000)
+            for k, v in out.timings.items():
+                stages[form].setdefault(k, []).append(v * 1000)
     return {
-        form: {"p50": round(statistics.median(v), 2), "p95": round(pct(v, 95), 2)}
+        form: {
+            "p50": round(statistics.median(v), 2),
+            "p95": round(pct(v, 95), 2),
+            "stage_p50": {k: round(statistics.median(x), 2) for k, x in stages[form].items()},
+        }
         for form, v in timed.items()
     }
 
