@@ -54,7 +54,12 @@ def main() -> None:
         site.mkdir()
         write_mp4(site / "talk.mp4", wav)
         settings = Settings(
-            _env_file=None, data_dir=tmpd / "data", stt=args.stt, log_level="WARNING", embedder="fake:hashing"
+            _env_file=None,
+            data_dir=tmpd / "data",
+            stt=args.stt,
+            log_level="WARNING",
+            embedder="fake:hashing",
+            fetch_allow_networks="127.0.0.1",  # the recording is served on loopback
         )
         services = build_services(settings)
         migrate.upgrade(services.engine)

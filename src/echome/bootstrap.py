@@ -9,6 +9,7 @@ warm-up thread and a request never build two copies. Job kinds are registered by
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
@@ -40,6 +41,7 @@ if TYPE_CHECKING:  # the stages: imported when first built
     from echome.channels.telegram.polling import TelegramPoller
     from echome.knowledge.retrieve import Retriever
     from echome.knowledge.store_info import StoreInfo
+    from echome.net.egress import EgressPolicy
     from echome.persona.builder import ProfileBuilder
     from echome.persona.service import MediaIntake
     from echome.providers.base import Embedder, SpeakerEmbedder, SpeechToText, TextToSpeech, VectorStore
@@ -148,6 +150,13 @@ class Services:
         from echome.knowledge.store_info import StoreInfo
 
         return StoreInfo(self.sessions, self.retriever)
+
+    @functools.cached_property
+    def egress(self) -> EgressPolicy:
+        """Where server-side fetches (media URLs) may connect."""
+        from echome.net.egress import EgressPolicy, parse_networks
+
+        return EgressPolicy(allow=parse_networks(self.settings.fetch_allow_networks))
 
     @property
     def media_intake(self) -> MediaIntake:

@@ -6,6 +6,7 @@ file in the working directory. ``.env.example`` lists them all.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Literal
@@ -124,6 +125,11 @@ class Settings(BaseSettings):
     persona_languages: str = Field(
         default="en", description="Languages the persona analyser accepts (comma list of ISO codes)."
     )
+    fetch_allow_networks: str = Field(
+        default="",
+        description="Networks media URLs may be fetched from although they are private or local "
+        "(comma list of addresses or CIDRs, e.g. 192.168.1.0/24). Sellers can then reach them too.",
+    )
     elevenlabs_base_url: str = "https://api.elevenlabs.io"
     elevenlabs_model: str = "eleven_multilingual_v2"
     anthropic_base_url: str = "https://api.anthropic.com"
@@ -162,6 +168,17 @@ class Settings(BaseSettings):
     # -- logging ----------------------------------------------------------------------------
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
+
+    @field_validator("fetch_allow_networks", mode="after")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in (x.strip() for x in value.split(",")):
+            if item:
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"not an IP address or network (CIDR): {item!r}") from None
+        return value
 
     @field_validator("data_dir", mode="after")
     @classmethod

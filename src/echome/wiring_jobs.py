@@ -51,7 +51,12 @@ def register_jobs(services: Any) -> None:
             languages=languages(s.persona_languages),
         )
         transcriber = MediaTranscriber(
-            services.sessions, services.storage, services.stt, services.speaker_embedder, limits
+            services.sessions,
+            services.storage,
+            services.stt,
+            services.speaker_embedder,
+            limits,
+            services.egress,
         )
         return PersonaMediaJob(transcriber, services.profiles, persona_voice(), tmp_root=tmp)
 

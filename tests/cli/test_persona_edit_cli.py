@@ -13,6 +13,7 @@ from ..support.media import serve_dir
 from .test_cli import run
 
 pytestmark = pytest.mark.slow
+LAN = {"ECHOME_FETCH_ALLOW_NETWORKS": "127.0.0.1"}  # `serve_dir` serves on loopback
 
 
 def _merged(data: Path) -> dict:
@@ -63,7 +64,7 @@ def test_add_media_prints_each_failed_urls_real_reason(tmp_path: Path) -> None:
     (site / "page.html").write_text("<html><body><p>No media here.</p></body></html>")
     assert run(data, "persona", "create", "Ana").returncode == 0
     with serve_dir(site) as base:
-        r = run(data, "persona", "add-media", "Ana", f"{base}/gone.mp4", f"{base}/page.html")
+        r = run(data, "persona", "add-media", "Ana", f"{base}/gone.mp4", f"{base}/page.html", env=LAN)
     assert r.returncode == 1
     lines = [line for line in r.stderr.splitlines() if line.startswith("failed")]
     gone = next(line for line in lines if "/gone.mp4" in line)
@@ -73,7 +74,7 @@ def test_add_media_prints_each_failed_urls_real_reason(tmp_path: Path) -> None:
     assert "no media given" not in r.stderr
 
     with serve_dir(site) as base:
-        r = run(data, "persona", "add-media", "Ana", f"{base}/gone.mp4", "--json")
+        r = run(data, "persona", "add-media", "Ana", f"{base}/gone.mp4", "--json", env=LAN)
     assert r.returncode == 1
     (item,) = json.loads(r.stdout)["media"]
     assert item["status"] == "failed" and "HTTP Error 404" in item["error"]

@@ -27,7 +27,8 @@ def run_job(services: Any, user_id: str, job_id: str) -> Any:
 
 @pytest.fixture
 def sqlite_client(tmp_path: Path, request: pytest.FixtureRequest) -> Any:
-    extra = {"stt": "local:tiny.en", **getattr(request, "param", {})}
+    # `serve_dir` serves on 127.0.0.1, which the egress policy refuses unless allowlisted
+    extra = {"stt": "local:tiny.en", "fetch_allow_networks": "127.0.0.1", **getattr(request, "param", {})}
     with seller_client(tmp_path, request.getfixturevalue("sqlite_template"), **extra) as ctx:
         yield ctx
 

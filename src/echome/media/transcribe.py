@@ -21,6 +21,7 @@ from echome.db.models import PersonaMedia, Transcript
 from echome.db.session import transaction
 from echome.media import download as dl
 from echome.media.audio import RECOGNITION_RATE, AudioError, extract_for_pipeline, load_audio, probe
+from echome.net.egress import EgressPolicy
 from echome.providers.base import ProviderError, Segment, SpeakerEmbedder, SpeechToText
 from echome.storage.base import FileStorage
 
@@ -33,7 +34,7 @@ class MediaFailed(ValueError):
     """This item cannot be used; the message is meant for the seller. `transient`: worth a retry."""
 
     def __init__(self, message: str, *, transient: bool = False) -> None:
-        super().__init__(message)
+        super().__init__(dl.hide_paths(message))  # decoders name the server's temporary files
         self.transient = transient
 
 
@@ -70,6 +71,7 @@ class MediaTranscriber:
     stt: SpeechToText
     speaker_embedder: SpeakerEmbedder
     limits: MediaLimits
+    egress: EgressPolicy  # where URLs may be fetched from
 
     def expand_playlists(
         self, *, media_ids: list[str], progress: Progress, failed: dict[str, str] | None = None
@@ -88,7 +90,7 @@ class MediaTranscriber:
                 continue
             progress(0, f"looking up {source}")
             try:
-                entries = dl.list_entries(source, max_items=self.limits.max_items)
+                entries = dl.list_entries(source, egress=self.egress, max_items=self.limits.max_items)
             except dl.DownloadError as exc:
                 self._fail(media_id, str(exc))
                 if failed is not None:
@@ -160,6 +162,7 @@ class MediaTranscriber:
                 got = dl.download(
                     source,
                     work_dir / "download",
+                    egress=self.egress,
                     max_seconds=max_seconds,
                     max_bytes=self.limits.max_bytes,
                     progress=lambda frac, msg: progress(0.02 + 0.25 * frac, msg),
