@@ -27,6 +27,7 @@ from echome.jobs.registry import JobRegistry
 from echome.jobs.runner import JobExecutor, JobQueue, Worker, make_huey
 from echome.jobs.submit import JobSubmitter
 from echome.lazy import Lazy
+from echome.private_files import private_dir
 from echome.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from echome.secrets.keystore import KeyStore, load_or_create_key_file
 from echome.settings import Settings
@@ -393,7 +394,7 @@ def _session_secret(settings: Settings) -> str:
 
 
 def build_services(settings: Settings) -> Services:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)  # 0700: the databases, keys and every upload live under it
     engine = make_engine(settings.effective_database_url)
     sessions = make_session_factory(engine)
     redis_client = None

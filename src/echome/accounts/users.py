@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from echome.db.models import AccessToken, User
@@ -29,16 +31,38 @@ class Conflict(AccountError):
     pass
 
 
+def fold_identity(text: str) -> str:
+    """Unicode-equivalent spellings of an identifier made one: NFKC (fullwidth and other
+    compatibility forms), case folded (not just lowered: 'ß' and 'ss', final and medial sigma),
+    NFKC again (folding can leave a non-normal form), whitespace trimmed."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
 def normalize_email(email: str) -> str:
-    email = email.strip()
+    """The one stored and looked-up form of an address (raises AccountError when it is none).
+
+    Sign-up, sign-in, the sign-in limiter (through `identity_key`), CLI `--user`, tokens and
+    Google sign-in all go through here, so no equivalent spelling is another account or another
+    budget."""
+    email = fold_identity(email)
     if email.endswith("@localhost"):  # the embedded owner account has no real domain
         local = email.split("@", 1)[0]
-        if local and local.replace(".", "").replace("-", "").replace("_", "").isalnum():
-            return email.lower()
+        if 0 < len(local) <= 64 and local.replace(".", "").replace("-", "").replace("_", "").isalnum():
+            return email
     try:
-        return validate_email(email, check_deliverability=False).normalized.lower()
+        normalized = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise AccountError(f"invalid email address: {exc}") from None
+    return fold_identity(normalized)
+
+
+def identity_key(email: str) -> str:
+    """What per-account limits count: the normalized address, or for a string that is no address
+    its folded form (never an error: a limiter must count garbage too)."""
+    try:
+        return normalize_email(email)
+    except AccountError:
+        return fold_identity(email)
 
 
 def hash_password(password: str) -> str:
@@ -84,7 +108,11 @@ def create_user(
         google_sub=google_sub,
     )
     session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent sign-up with the same address
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"a user with email {email} already exists") from None
     return user
 
 

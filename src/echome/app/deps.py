@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,13 @@ from echome.bootstrap import Services
 from echome.db.models import User
 
 SESSION_USER = "uid"
+
+# Integers from the URL are bounded so no value reaches the database outside its column's range
+# (SQLite binds at most 64 bits, PostgreSQL's INTEGER 32): beyond these a 422, never a 500.
+MAX_OFFSET = 1_000_000
+MAX_VERSION = 2**31 - 1
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")]
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A saved version's number")]
 
 
 def get_services(request: Request) -> Services:

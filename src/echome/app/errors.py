@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("echome.http")
@@ -26,6 +28,43 @@ _CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+# What each documented error status means, as the OpenAPI spec describes it.
+DESCRIPTIONS = {
+    400: "Malformed request (a body that does not parse, a sign-in callback without its code)",
+    401: "Not signed in, or the bearer token is invalid, revoked or expired",
+    403: "Not allowed (a cross-site write, a disabled feature, a wrong secret)",
+    404: "No such resource among yours",
+    409: "Conflicts with the current state (a duplicate, an ambiguous name, not ready yet)",
+    413: "Request body or file too large",
+    415: "Unsupported file type",
+    422: "Invalid input; `fields` says which",
+    429: "Too many requests; see Retry-After",
+    502: "An upstream service failed",
+    503: "A component this needs is unavailable; try again later",
+}
+
+
+class FieldError(BaseModel):
+    loc: list[str] = Field(description="Where: body / query / path / header, then the field")
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """Every error response's body."""
+
+    error: str = Field(description="Stable machine-readable code, e.g. not_found, invalid_request")
+    detail: str = Field(description="What went wrong, for people")
+    fields: list[FieldError] | None = Field(
+        default=None, description="Validation errors (422 only): one per invalid field"
+    )
+
+
+def error_docs(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: these error statuses, each with the one error schema."""
+    return {code: {"model": ErrorOut, "description": DESCRIPTIONS[code]} for code in codes}
 
 
 class ApiError(Exception):
@@ -81,6 +120,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"error": "invalid_request", "detail": summary, "fields": errors}, status_code=422
         )
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value (a NUL in text on PostgreSQL, a number out of its range):
+        # input the route's own validation let through. The caller gets a 422, the logs the route.
+        log.warning(
+            "database refused a value", extra={"path": request.url.path, "reason": type(exc.orig).__name__}
+        )
+        return error_response(422, "a value is out of range or has characters that cannot be stored")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -13,8 +13,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from echome import __version__
 from echome.app.deps import limit_ip
-from echome.app.errors import install_error_handlers
+from echome.app.errors import error_docs, install_error_handlers
 from echome.app.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from echome.app.openapi import install_openapi
 from echome.app.routes import (
     auth,
     chat,
@@ -75,7 +76,9 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         )
 
     install_error_handlers(app)
-    # Added innermost first: request id wraps everything, so even a 413 carries one.
+    install_openapi(app)
+    # Added innermost first: request id (and the security headers) wraps everything, so even a
+    # 413 or a 500 carries them.
     app.add_middleware(
         SessionMiddleware,
         secret_key=services.session_secret,
@@ -94,7 +97,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(telegram.router)  # authenticated by its secret token, not rate-limited per IP
-    api = APIRouter(dependencies=[Depends(limit_ip)])
+    api = APIRouter(dependencies=[Depends(limit_ip)], responses=error_docs(429))
     for module in (auth, google, jobs, keys, personas, profile, media, voice, products, store_info, chat):
         api.include_router(module.router)
     app.include_router(api)

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: request ids + access log, and the request body size limit."""
+"""Pure ASGI middleware: request ids, security headers and the access log; the request body size limit."""
 
 from __future__ import annotations
 
@@ -19,7 +19,26 @@ _RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 Scope = dict[str, Any]
 
 
+# On every response, whoever made it (a route, an error handler, the body limit, a crash); each
+# only when the response has none of its own: a page meant to be framed (a chat widget) sends its own
+# Content-Security-Policy, whose frame-ancestors browsers then follow instead of X-Frame-Options.
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),  # a stored file is never run as script or HTML
+    (b"content-security-policy", b"frame-ancestors 'none'"),  # no page of ours inside another site's
+    (b"x-frame-options", b"DENY"),  # the same for browsers without CSP frame-ancestors
+    (b"referrer-policy", b"no-referrer"),  # OAuth codes and ids in our URLs stay here
+)
+INTERNAL_ERROR_BODY = json.dumps(
+    {
+        "error": "internal_error",
+        "detail": "internal error; the request id in X-Request-ID identifies it in the logs",
+    }
+).encode()
+
+
 class RequestIdMiddleware:
+    """Request id (X-Request-ID in and out), security headers, one access-log line per request."""
+
     def __init__(self, app: Any) -> None:
         self.app = app
 
@@ -31,17 +50,35 @@ class RequestIdMiddleware:
         rid = incoming if _RID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(rid)
         start = time.perf_counter()
-        status = {"code": 500}
+        status: dict[str, Any] = {"code": 500, "started": False}
 
         async def send_with_id(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+                status["code"], status["started"] = message["status"], True
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                message["headers"] = [*headers, (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Starlette's error middleware sits outside this one and would answer through the bare
+            # `send`; answering here gives a 500 the request id and the headers above too.
+            if not status["started"]:
+                await send_with_id(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(INTERNAL_ERROR_BODY)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": INTERNAL_ERROR_BODY})
+            raise
         finally:
             log.info(
                 "%s %s %s",

@@ -55,10 +55,10 @@ def users_create(
             user = user_service.create_user(
                 s, email=email, password=password, display_name=name, is_owner=owner
             )
-            uid = user.id
+            uid, stored = user.id, user.email
     except user_service.AccountError as exc:
         fail(str(exc))
-    console.print(f"created user {email} ({uid})")
+    console.print(f"created user {stored} ({uid})")  # the address as sign-in and --user match it
 
 
 @users_app.command("list")

@@ -12,15 +12,20 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from echome.private_files import make_private, private_file
+
 _HOLDS_LOCK = "echome.sqlite_write_lock"
 _LOCK_TIMEOUT = 30.0  # seconds, as SQLite's busy_timeout below
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Made 0600 before SQLite opens it: its -wal and -shm files copy the database's mode.
+            private_file(Path(path))
+            for side in ("-wal", "-shm"):
+                make_private(Path(path + side))
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

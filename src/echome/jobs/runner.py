@@ -1,8 +1,9 @@
 """Running jobs: the Huey queue, the executor around each handler, and the worker that consumes.
 
-Huey only transports job ids. Whether a job runs, and what the seller sees, is decided by the
-`jobs` table (see store.py). A worker renews a lease while it runs a job; when a worker dies the
-lease expires, a reaper in any other live worker puts the job back, and it runs again.
+Huey only transports job ids, as JSON (wire.py). Whether a job runs, and what the seller sees, is
+decided by the `jobs` table (see store.py). A worker renews a lease while it runs a job; when a
+worker dies the lease expires, a reaper in any other live worker puts the job back, and it runs
+again.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
@@ -31,6 +33,8 @@ from echome.jobs.registry import (
     PermanentJobError,
     TransientJobError,
 )
+from echome.jobs.wire import JsonSerializer
+from echome.private_files import private_file
 from echome.secrets.redact import redact
 
 log = logging.getLogger("echome.jobs")
@@ -56,11 +60,22 @@ def lower_thread_priority(nice: int) -> None:
 
 
 def make_huey(*, name: str, redis_url: str | None, sqlite_path: str) -> Huey:
+    # JSON, not Huey's default pickle: whoever can write to the broker must not run code in workers.
+    serializer = JsonSerializer()
     if redis_url:
-        return RedisHuey(name=name, url=redis_url, results=False, utc=True)
+        return RedisHuey(name=name, url=redis_url, results=False, utc=True, serializer=serializer)
+    private_file(Path(sqlite_path))  # 0600 before SQLite opens it (its -wal/-shm copy the mode)
     # No fsync per message: the jobs table is the durable record, and a message lost in a crash is
     # re-sent by the reaper; syncing every enqueue made webhook acknowledgements wait on the disk.
-    return SqliteHuey(name=name, filename=sqlite_path, results=False, utc=True, timeout=30, fsync=False)
+    return SqliteHuey(
+        name=name,
+        filename=sqlite_path,
+        results=False,
+        utc=True,
+        timeout=30,
+        fsync=False,
+        serializer=serializer,
+    )
 
 
 class JobQueue:

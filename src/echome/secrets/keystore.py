@@ -8,6 +8,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from echome.private_files import make_private, private_dir
+
 
 class MasterKeyError(RuntimeError):
     pass
@@ -55,10 +57,15 @@ class KeyStore:
 def load_or_create_key_file(path: Path) -> list[str]:
     """Keys from the data-dir key file (newest first), creating it 0600 on first use."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(Fernet.generate_key().decode() + "\n")
+        private_dir(path.parent)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(Fernet.generate_key().decode() + "\n")
+    make_private(path)
     return [line.strip() for line in path.read_text().splitlines() if line.strip()]
 
 

@@ -1,4 +1,4 @@
-"""Local-disk storage under the data dir."""
+"""Local-disk storage under the data dir: folders 0700, files 0600."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from echome.private_files import private_dir
 from echome.storage.base import StorageError, iter_chunks, safe_key
 
 
@@ -27,8 +28,9 @@ class LocalStorage:
     def put(self, kind: str, user_id: str, name: str, data: bytes | BinaryIO) -> str:
         key = safe_key(kind, user_id, name)
         path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         # Write to a temp file and rename, so a crash never leaves a half-written file under the name.
+        # mkstemp makes it 0600, and the rename keeps that.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".put-")
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from echome.accounts import users
 from echome.app.deps import SESSION_USER, CurrentUser, DbSession, ServicesDep
-from echome.app.errors import ApiError, not_found
+from echome.app.errors import ApiError, error_docs, not_found
 from echome.db.models import AccessToken, User
 from echome.db.types import utcnow
 
@@ -73,7 +73,7 @@ def sign_in(request: Request, user: User) -> None:
     request.session["at"] = int(utcnow().timestamp())
 
 
-@router.post("/signup", status_code=201, response_model=UserOut)
+@router.post("/signup", status_code=201, response_model=UserOut, responses=error_docs(403, 409, 429))
 def signup(body: SignUp, request: Request, db: DbSession, services: ServicesDep) -> UserOut:
     if not services.settings.allow_signup:
         raise ApiError(403, "sign-up is disabled on this server")
@@ -88,10 +88,13 @@ def signup(body: SignUp, request: Request, db: DbSession, services: ServicesDep)
     return UserOut.of(user)
 
 
-@router.post("/login", response_model=UserOut)
+@router.post("/login", response_model=UserOut, responses=error_docs(401, 429))
 def login(body: Credentials, request: Request, db: DbSession, services: ServicesDep) -> UserOut:
     # Password guessing against one account is limited whatever addresses it comes from.
-    attempt = services.ratelimiter.hit(f"login:{body.email.strip().lower()}", limit=LOGIN_ATTEMPTS_PER_MINUTE)
+    # Counted under the address sign-in resolves to: every equivalent spelling shares one budget.
+    attempt = services.ratelimiter.hit(
+        f"login:{users.identity_key(body.email)}", limit=LOGIN_ATTEMPTS_PER_MINUTE
+    )
     if not attempt.allowed:
         raise ApiError(
             429,

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from echome.answer.pipeline import AnswerError
-from echome.app.deps import CurrentUser, DbSession, ServicesDep
-from echome.app.errors import ApiError, not_found
+from echome.app.deps import CurrentUser, DbSession, Offset, ServicesDep
+from echome.app.errors import ApiError, error_docs, not_found
 from echome.app.routes.personas import get_persona
 from echome.db.models import Client, Conversation, Message
 from echome.storage.base import StorageError
 
 router = APIRouter(tags=["chat"])
+AUDIO = {"type": "string", "format": "binary"}
 
 
 class ChatIn(BaseModel):
@@ -42,7 +43,11 @@ def resolve_client(db: Any, user_id: str, ref: str | None, default_channel: str)
     return default_channel, f"{default_channel}:{user_id}"
 
 
-@router.post("/api/chat", summary="Ask a persona a question; the answer has citations and optional speech")
+@router.post(
+    "/api/chat",
+    summary="Ask a persona a question; the answer has citations and optional speech",
+    responses=error_docs(404, 409),
+)
 def chat(body: ChatIn, user: CurrentUser, db: DbSession, services: ServicesDep) -> dict[str, Any]:
     persona = get_persona(db, user.id, body.persona_id)
     channel, external = resolve_client(db, user.id, body.client_id, "web")
@@ -74,7 +79,12 @@ def chat(body: ChatIn, user: CurrentUser, db: DbSession, services: ServicesDep) 
     }
 
 
-@router.get("/api/chat/audio/{message_id}", summary="The voice note of an answer (OGG/Opus)")
+@router.get(
+    "/api/chat/audio/{message_id}",
+    summary="The voice note of an answer (OGG/Opus)",
+    response_class=Response,
+    responses={200: {"description": "The voice note", "content": {"audio/ogg": {"schema": AUDIO}}}},
+)
 def chat_audio(message_id: str, user: CurrentUser, db: DbSession, services: ServicesDep) -> Response:
     msg = db.get(Message, message_id)
     if msg is None or msg.user_id != user.id or not msg.audio_ref:
@@ -103,17 +113,18 @@ def _client_view(c: Client, messages: int | None = None) -> dict[str, Any]:
     }
 
 
-@router.get("/api/clients", summary="Your customers, most recent first")
+@router.get("/api/clients", summary="Your customers, most recent first", responses=error_docs(404, 409))
 def list_clients(
-    user: CurrentUser, db: DbSession, persona_id: str | None = None, limit: int = 100, offset: int = 0
+    user: CurrentUser,
+    db: DbSession,
+    persona_id: str | None = Query(default=None, max_length=200, description="A persona's id or name"),
+    limit: int = Query(default=100, ge=1, le=500),
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    limit = max(1, min(limit, 500))
     q = select(Client).where(Client.user_id == user.id)
     if persona_id:
         q = q.where(Client.persona_id == get_persona(db, user.id, persona_id).id)
-    rows = db.scalars(
-        q.order_by(Client.updated_at.desc(), Client.id).limit(limit).offset(max(0, offset))
-    ).all()
+    rows = db.scalars(q.order_by(Client.updated_at.desc(), Client.id).limit(limit).offset(offset)).all()
     counts = dict(
         db.execute(
             select(Conversation.client_id, func.count(Message.id))
@@ -126,7 +137,12 @@ def list_clients(
 
 
 @router.get("/api/clients/{client_id}", summary="One customer: notes and conversation history")
-def read_client(client_id: str, user: CurrentUser, db: DbSession, limit: int = 200) -> dict[str, Any]:
+def read_client(
+    client_id: str,
+    user: CurrentUser,
+    db: DbSession,
+    limit: int = Query(default=200, ge=1, le=1000, description="The newest messages to include"),
+) -> dict[str, Any]:
     client = db.get(Client, client_id)
     if client is None or client.user_id != user.id:
         raise not_found("client")
@@ -137,7 +153,7 @@ def read_client(client_id: str, user: CurrentUser, db: DbSession, limit: int = 2
         select(Message)
         .where(Message.conversation_id.in_([c.id for c in convs]))
         .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(max(1, min(limit, 1000)))
+        .limit(limit)
     ).all()
     history = [
         {

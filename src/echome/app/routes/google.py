@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from echome.accounts.google import user_from_claims
 from echome.accounts.users import AccountError
 from echome.app.deps import DbSession, ServicesDep
-from echome.app.errors import ApiError
+from echome.app.errors import ApiError, error_docs
 from echome.app.routes.auth import sign_in
 
 router = APIRouter(prefix="/api/auth/google", tags=["auth"])
@@ -31,8 +31,18 @@ def _safe_next(value: str | None) -> str:
     return "/"
 
 
-@router.get("/login", summary="Start Google sign-in (redirects to Google)")
-async def google_login(request: Request, services: ServicesDep, next: str | None = None) -> RedirectResponse:
+@router.get(
+    "/login",
+    summary="Start Google sign-in (redirects to Google)",
+    response_class=RedirectResponse,
+    status_code=302,
+    responses={302: {"description": "To Google's sign-in page"}, **error_docs(404, 502)},
+)
+async def google_login(
+    request: Request,
+    services: ServicesDep,
+    next: str | None = Query(default=None, max_length=2000, description="Where to go once signed in"),
+) -> RedirectResponse:
     client = _client(request)
     base = services.settings.public_url
     redirect_uri = (
@@ -45,7 +55,17 @@ async def google_login(request: Request, services: ServicesDep, next: str | None
         raise ApiError(502, "the identity provider cannot be reached") from None
 
 
-@router.get("/callback", name="google_callback", summary="Google redirects back here")
+@router.get(
+    "/callback",
+    name="google_callback",
+    summary="Google redirects back here",
+    response_class=RedirectResponse,
+    status_code=303,
+    responses={
+        303: {"description": "Signed in: to the page sign-in started from"},
+        **error_docs(400, 404, 502),
+    },
+)
 async def google_callback(request: Request, db: DbSession, services: ServicesDep) -> RedirectResponse:
     from authlib.common.errors import AuthlibBaseError
     from authlib.jose.errors import JoseError

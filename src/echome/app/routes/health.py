@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from echome import __version__
@@ -17,6 +18,14 @@ from echome.jobs import store as job_store
 from echome.secrets.redact import redact
 
 router = APIRouter(tags=["health"])
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "error"]
+    version: str
+    components: dict[str, dict[str, Any]] = Field(
+        description="Per component: status (ok | error), ms, and a backend name or the error"
+    )
 
 
 def _probe(fn: Any) -> dict[str, Any]:
@@ -68,7 +77,12 @@ def check_components(services: Services) -> dict[str, dict[str, Any]]:
     return components
 
 
-@router.get("/api/health", summary="Status of every component")
+@router.get(
+    "/api/health",
+    summary="Status of every component",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "A component is not usable"}},
+)
 def health(services: ServicesDep) -> JSONResponse:
     components = check_components(services)
     ok = all(c["status"] == "ok" for c in components.values())

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from echome.app.deps import CurrentUser, DbSession, ServicesDep
-from echome.app.errors import ApiError, not_found
+from echome.app.deps import CurrentUser, DbSession, Offset, ServicesDep
+from echome.app.errors import ApiError, error_docs, not_found
 from echome.db.models import TERMINAL_STATUSES, Job
 from echome.jobs import store
 
@@ -51,7 +51,7 @@ def list_jobs(
     status: Status | None = None,
     kind: str | None = Query(default=None, max_length=100),
     limit: int = Query(default=50, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
 ) -> list[JobOut]:
     jobs = store.list_jobs(db, user_id=user.id, status=status, kind=kind, limit=limit, offset=offset)
     return [JobOut.of(j) for j in jobs]
@@ -69,7 +69,7 @@ def get_job(job_id: str, user: CurrentUser, db: DbSession) -> JobOut:
     return JobOut.of(_get(db, user.id, job_id))
 
 
-@router.post("/{job_id}/cancel", response_model=JobOut)
+@router.post("/{job_id}/cancel", response_model=JobOut, responses=error_docs(409))
 def cancel_job(job_id: str, user: CurrentUser, db: DbSession) -> JobOut:
     try:
         job = store.request_cancel(db, user_id=user.id, job_id=job_id)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from echome.accounts import keys as key_service
 from echome.app.deps import CurrentUser, DbSession, ServicesDep
-from echome.app.errors import ApiError, not_found
+from echome.app.errors import ApiError, error_docs, not_found
 from echome.app.routes.personas import get_persona
 
 router = APIRouter(prefix="/api/keys", tags=["keys"])
@@ -47,7 +47,7 @@ def providers() -> dict[str, str]:
     return key_service.PROVIDERS
 
 
-@router.put("/{provider}", response_model=KeyOut)
+@router.put("/{provider}", response_model=KeyOut, responses=error_docs(409))
 def set_key(provider: str, body: KeyIn, user: CurrentUser, db: DbSession, services: ServicesDep) -> KeyOut:
     scope = _scope(db, user.id, body.persona_id)
     try:
@@ -65,7 +65,7 @@ def set_key(provider: str, body: KeyIn, user: CurrentUser, db: DbSession, servic
     return _out(masked)
 
 
-@router.delete("/{provider}", status_code=204)
+@router.delete("/{provider}", status_code=204, responses=error_docs(409))
 def delete_key(
     provider: str, user: CurrentUser, db: DbSession, persona_id: str | None = Query(default=None)
 ) -> None:

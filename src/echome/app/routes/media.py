@@ -11,14 +11,18 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from echome.app.deps import CurrentUser, DbSession, ServicesDep, client_ip
-from echome.app.errors import ApiError, not_found
+from echome.app.errors import ApiError, error_docs, not_found
 from echome.app.routes.personas import get_persona
 from echome.app.routes.products import safe_filename
 from echome.db.models import PersonaMedia, Transcript
 from echome.persona.service import MAX_ITEMS, MediaInputError, Submitted
 from echome.voice.builder import consent_view
 
-router = APIRouter(prefix="/api/personas/{persona_id}/media", tags=["media"])
+router = APIRouter(
+    prefix="/api/personas/{persona_id}/media",
+    tags=["media"],
+    responses=error_docs(404, 409),  # the persona: unknown, or its name is ambiguous
+)
 
 VoiceProvider = Literal["auto", "local", "elevenlabs"]
 
@@ -85,7 +89,12 @@ def add_media_urls(
     return _submitted(sub)
 
 
-@router.post("/upload", status_code=202, summary="Upload audio or video files of yourself")
+@router.post(
+    "/upload",
+    status_code=202,
+    summary="Upload audio or video files of yourself",
+    responses=error_docs(415),
+)
 def upload_media(
     persona_id: str,
     request: Request,

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 
 from echome.app.deps import CurrentUser, DbSession, ServicesDep
-from echome.app.errors import ApiError, not_found
+from echome.app.errors import ApiError, error_docs, not_found
 from echome.bootstrap import Services
 from echome.db.models import ApiKey, Persona, PersonaProfile
 
@@ -93,12 +93,12 @@ def list_personas(user: CurrentUser, db: DbSession, services: ServicesDep) -> li
     return _outs(db, list(rows), services)
 
 
-@router.get("/{persona_id}", response_model=PersonaOut)
+@router.get("/{persona_id}", response_model=PersonaOut, responses=error_docs(409))
 def read_persona(persona_id: str, user: CurrentUser, db: DbSession, services: ServicesDep) -> PersonaOut:
     return _outs(db, [get_persona(db, user.id, persona_id)], services)[0]
 
 
-@router.patch("/{persona_id}", response_model=PersonaOut)
+@router.patch("/{persona_id}", response_model=PersonaOut, responses=error_docs(409))
 def update_persona(
     persona_id: str, body: PersonaPatch, user: CurrentUser, db: DbSession, services: ServicesDep
 ) -> PersonaOut:
@@ -111,7 +111,7 @@ def update_persona(
     return _outs(db, [persona], services)[0]
 
 
-@router.delete("/{persona_id}", status_code=204)
+@router.delete("/{persona_id}", status_code=204, responses=error_docs(409))
 def delete_persona(persona_id: str, user: CurrentUser, db: DbSession) -> None:
     persona = get_persona(db, user.id, persona_id)
     db.delete(persona)

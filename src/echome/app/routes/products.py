@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from echome.app.deps import CurrentUser, DbSession, ServicesDep
-from echome.app.errors import ApiError, not_found
+from echome.app.deps import CurrentUser, DbSession, Offset, ServicesDep
+from echome.app.errors import ApiError, error_docs, not_found
 from echome.app.routes.personas import get_persona
 from echome.db.models import Product
 from echome.knowledge.index import delete_products
@@ -54,7 +54,10 @@ def safe_filename(name: str) -> str:
 
 
 @router.post(
-    "/upload", status_code=202, summary="Upload a catalog (CSV, XLSX, PDF, TXT, MD); returns its job"
+    "/upload",
+    status_code=202,
+    summary="Upload a catalog (CSV, XLSX, PDF, TXT, MD); returns its job",
+    responses=error_docs(404, 409, 415),
 )
 def upload_catalog(
     user: CurrentUser,
@@ -96,7 +99,7 @@ def list_products(
     db: DbSession,
     source: str | None = Query(default=None, max_length=500),
     limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
 ) -> list[ProductOut]:
     q = select(Product).where(Product.user_id == user.id)
     if source:
@@ -105,7 +108,7 @@ def list_products(
     return [ProductOut.model_validate(p, from_attributes=True) for p in rows]
 
 
-@router.get("/search", response_model=SearchOut)
+@router.get("/search", response_model=SearchOut, responses=error_docs(404, 409, 503))
 def search_products(
     user: CurrentUser,
     services: ServicesDep,
@@ -150,7 +153,11 @@ def delete_product(product_id: str, user: CurrentUser, db: DbSession, services: 
     services.retriever.keywords.invalidate(user.id)
 
 
-@router.delete("", summary="Delete a whole catalog (every product imported from `source`)")
+@router.delete(
+    "",
+    summary="Delete a whole catalog (every product imported from `source`)",
+    responses=error_docs(404),
+)
 def delete_catalog(
     user: CurrentUser, db: DbSession, services: ServicesDep, source: str = Query(min_length=1, max_length=500)
 ) -> dict[str, int]:

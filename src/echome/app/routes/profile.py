@@ -6,14 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from echome.app.deps import CurrentUser, DbSession
-from echome.app.errors import ApiError
+from echome.app.deps import MAX_VERSION, CurrentUser, DbSession, VersionNumber
+from echome.app.errors import ApiError, error_docs
 from echome.app.routes.personas import get_persona
 from echome.db.models import PersonaProfile
 from echome.persona import profile as profiles
 from echome.persona.schema import SELLER_FIELDS
 
-router = APIRouter(prefix="/api/personas/{persona_id}/profile", tags=["profile"])
+router = APIRouter(
+    prefix="/api/personas/{persona_id}/profile",
+    tags=["profile"],
+    responses=error_docs(404, 409),  # the persona: unknown, or its name is ambiguous
+)
 
 Overrides = Annotated[
     dict[str, Any],
@@ -105,7 +109,7 @@ def list_versions(persona_id: str, user: CurrentUser, db: DbSession) -> list[dic
 
 
 @router.get("/versions/{number}")
-def read_version(persona_id: str, number: int, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+def read_version(persona_id: str, number: VersionNumber, user: CurrentUser, db: DbSession) -> dict[str, Any]:
     p = _profile(db, user.id, persona_id)
     try:
         v = profiles.get_version(db, p, number)
@@ -124,8 +128,8 @@ def diff_versions(
     persona_id: str,
     user: CurrentUser,
     db: DbSession,
-    from_version: Annotated[int, Query(alias="from", ge=1)],
-    to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
+    from_version: Annotated[int, Query(alias="from", ge=1, le=MAX_VERSION)],
+    to_version: Annotated[int | None, Query(alias="to", ge=1, le=MAX_VERSION)] = None,
 ) -> dict[str, Any]:
     p = _profile(db, user.id, persona_id)
     to_number = to_version or p.version
@@ -139,7 +143,9 @@ def diff_versions(
 
 
 @router.post("/versions/{number}/restore", summary="Make an old version current again (as a new version)")
-def restore_version(persona_id: str, number: int, user: CurrentUser, db: DbSession) -> dict[str, Any]:
+def restore_version(
+    persona_id: str, number: VersionNumber, user: CurrentUser, db: DbSession
+) -> dict[str, Any]:
     p = _profile(db, user.id, persona_id)
     try:
         profiles.restore(db, p, number)

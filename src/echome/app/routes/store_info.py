@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from echome.answer.store_questions import store_topic
 from echome.app.deps import CurrentUser, DbSession, ServicesDep
-from echome.app.errors import ApiError, not_found
+from echome.app.errors import ApiError, error_docs, not_found
 from echome.app.routes.personas import get_persona
 from echome.app.routes.products import safe_filename
 from echome.knowledge.records import ParseError
@@ -43,6 +43,7 @@ class StoreInfoSearch(BaseModel):
     status_code=202,
     summary="Upload store information (Markdown, TXT, PDF); returns its job. A file of the same "
     "name replaces the one imported before.",
+    responses=error_docs(404, 409, 415),
 )
 def upload_store_info(
     user: CurrentUser,
@@ -85,7 +86,12 @@ def list_files(user: CurrentUser, services: ServicesDep) -> list[dict[str, Any]]
     return list_store_info(services.sessions, user_id=user.id)
 
 
-@router.get("/search", response_model=StoreInfoSearch, summary="What a shopper's question finds")
+@router.get(
+    "/search",
+    response_model=StoreInfoSearch,
+    summary="What a shopper's question finds",
+    responses=error_docs(404, 409, 503),
+)
 def search_store_info(
     user: CurrentUser,
     services: ServicesDep,

@@ -10,14 +10,19 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from echome.app.deps import CurrentUser, DbSession, ServicesDep, client_ip
-from echome.app.errors import ApiError
+from echome.app.errors import ApiError, error_docs
 from echome.app.routes.personas import get_persona
 from echome.db.models import PersonaMedia, VoiceConsent
 from echome.persona.service import record_consent
 from echome.voice.builder import consent_view
-from echome.voice.speaker import SpeakError
+from echome.voice.speaker import CONTENT_TYPES, SpeakError
 
-router = APIRouter(prefix="/api/personas/{persona_id}", tags=["voice"])
+router = APIRouter(
+    prefix="/api/personas/{persona_id}",
+    tags=["voice"],
+    responses=error_docs(404, 409),  # the persona: unknown, or its name is ambiguous
+)
+AUDIO = {"schema": {"type": "string", "format": "binary"}}
 
 
 class VoiceIn(BaseModel):
@@ -107,7 +112,18 @@ def put_speech_settings(
     return vs["tts_overrides"]
 
 
-@router.post("/say", summary="Speak text in the persona's voice; returns audio (OGG/Opus by default)")
+@router.post(
+    "/say",
+    summary="Speak text in the persona's voice; returns audio (OGG/Opus by default)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The speech, in the requested `format`",
+            "content": {media_type: AUDIO for media_type in CONTENT_TYPES.values()},
+        },
+        **error_docs(503),
+    },
+)
 def say(persona_id: str, body: SayIn, user: CurrentUser, db: DbSession, services: ServicesDep) -> Response:
     persona_id = get_persona(db, user.id, persona_id).id  # a name works too
     db.close()
