@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from spoken_values import Value, missing
+from spoken_values import Value, missing, values
 
 from echome.providers.stt_whisper import FasterWhisperSTT
 from echome.speech import speakable
@@ -25,7 +25,55 @@ SENTENCES: list[tuple[str, list[Value]]] = [
         "It is CHF 49.90 in Zurich, 10\u201320% off.",
         [(Decimal("49.90"), "CHF"), (Decimal(10), None), (Decimal(20), None)],
     ),
+    # a teen said as written comes back as its "-ty": "414 GB" as "440GB"
+    ("The card holds 414 GB.", [(Decimal(414), None)]),
+    ("It is ₹61 in Delhi.", [(Decimal(61), "INR")]),  # a bare "rupees" comes back as "rubies"
 ]
+
+# What Whisper writes for a number or price it heard right, and the values a listener took away.
+TRANSCRIPTS: list[tuple[str, list[Value]]] = [
+    ("It is $19.90 or 19.90 dollars.", [(Decimal("19.90"), "USD"), (Decimal("19.90"), "USD")]),
+    ("It is 32 euros 50.", [(Decimal("32.50"), "EUR")]),  # a sentence's full stop after the cents
+    ("It is 61 Indian Rupees.", [(Decimal(61), "INR")]),
+    ("It is 273 lbs and 90 pins.", [(Decimal("273.90"), "GBP")]),  # "pounds", Whisper's spelling
+    ("It is 609 Swiss Franks.", [(Decimal(609), "CHF")]),
+    # one number in two pieces: "two thousand eight hundred six", "seven hundred four dollars"
+    (
+        "It holds 2800 6 mAh, 2,200 18 W or 2900-six.",
+        [(Decimal(2806), None), (Decimal(2218), None), (Decimal(2906), None)],
+    ),
+    ("It is $700 $4 or 2500 £30.", [(Decimal(704), "USD"), (Decimal(2530), "GBP")]),
+    ("It is 2500 8.05 euros or $1,700, $2.54.", [(Decimal("2508.05"), "EUR"), (Decimal("1702.54"), "USD")]),
+    ("Sizes 2,800, 8 and 12.", [(Decimal(2800), None), (Decimal(8), None), (Decimal(12), None)]),
+    # "four" and "two" spelled as what they sound like, where only a digit can be
+    (
+        "It holds 290 for gigabytes, at $700 for dollars or 2650 to Indian Rupees.",
+        [(Decimal(294), None), (Decimal(704), "USD"), (Decimal(2652), "INR")],
+    ),
+    (
+        "It is $50 for the lamp, $20 to $30.",
+        [(Decimal(50), "USD"), (Decimal(20), "USD"), (Decimal(30), "USD")],
+    ),
+    # ranges stay two numbers
+    (
+        "Save 10-20% on $20-25 or 3000-4000 K.",
+        [
+            (Decimal(10), None),
+            (Decimal(20), None),
+            (Decimal(20), "USD"),
+            (Decimal(25), "USD"),
+            (Decimal(3000), None),
+            (Decimal(4000), None),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("transcript", "expected"), TRANSCRIPTS, ids=[t for t, _ in TRANSCRIPTS])
+def test_the_values_a_listener_took_away_are_read_from_whispers_spelling(
+    transcript: str, expected: list[Value]
+) -> None:
+    assert values(transcript) == expected
 
 
 @pytest.fixture(scope="module")

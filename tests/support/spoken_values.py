@@ -25,12 +25,13 @@ _SCALE = {"thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
 _NAMES = [
     (r"australian dollars?|dollars? australian|\$ ?australian|a\$|aud|au\$", "AUD"),
     (r"canadian dollars?|dollars? canadian|\$ ?canadian|c\$|cad|ca\$", "CAD"),
-    (r"swiss francs?|francs?|chf", "CHF"),
+    (r"swiss francs?|swiss franks?|francs?|chf", "CHF"),  # "Franks": the same word, heard right
     (r"us dollars?|us\$|dollars?|bucks|usd|\$", "USD"),
     (r"euros?|eur|€", "EUR"),
-    (r"pounds? sterling|pounds?|quid|gbp|£", "GBP"),
+    # "lbs": Whisper's spelling of the same word, "273 lbs and 90 pence".
+    (r"british pounds?|pounds? sterling|pounds?|lbs?|quid|gbp|£", "GBP"),
     (r"japanese yen|yen|jpy|¥", "JPY"),
-    (r"rupees?|rupies|rupis?|rupy|inr|rs\.?|₹", "INR"),  # Whisper spells it many ways
+    (r"indian rupees?|rupees?|rupies|rupis?|rupy|inr|rs\.?|₹", "INR"),  # Whisper spells it many ways
 ]
 _CURRENCY = "|".join(f"(?:{p})" for p, _ in _NAMES)
 _SUB = r"cents?|pence|p|centimes?|paise|paisa|rappen"
@@ -39,7 +40,7 @@ _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _AMOUNT = re.compile(
     rf"(?P<pre>{_CURRENCY})?\s?(?P<num>{_NUM})"
     rf"(?:\s?(?P<post>{_CURRENCY}|australian|canadian)(?![a-z]))?"
-    rf"(?:\s?(?:(?:and|in)\s)?(?P<sub>\d{{1,2}})(?:\s?(?:{_SUB})\b)?(?![\d.,]))?",
+    rf"(?:\s?(?:(?:and|in)\s)?(?P<sub>\d{{1,2}})(?:\s?(?:{_SUB})\b)?(?!\d|[.,]\d))?",
     re.I,
 )
 
@@ -105,11 +106,47 @@ def digits(text: str) -> str:
     return "".join(out).replace(" - ", "-")
 
 
+# One spoken number written in two pieces: "two thousand eight hundred six" as "2800 6", "2,200 18",
+# "2900-6" or "2500 8.05", "seven hundred four dollars" as "$700 $4", "700 $4" or, after a pause,
+# "$1,700, $2.54". The second piece fits in the first's trailing zeros, which no range or pair of
+# amounts does.
+_PIECES = re.compile(
+    r"(?<![\d.,])(?P<sign>[$€£¥₹])?(?P<a>\d{1,3}(?:,\d{3})+|\d+)(?P<sep>\s|\s?-\s?|,\s)"
+    r"(?P<sign2>[$€£¥₹])?(?P<b>\d+)(?P<frac>\.\d+)?(?!\d|[.,]\d)"
+)
+# "four" and "two" written as the words they sound like, where only a digit can be: after a round
+# number, before what it counts ("290 for gigabytes", "$700 for dollars", "2650 to Indian rupees").
+_UNIT_WORD = (
+    r"(?:(?:giga|mega|tera)bytes?|(?:milli|centi|kilo)?met(?:er|re)s?|(?:kilo)?grams?|lbs?|lit(?:er|re)s?"
+    r"|inch(?:es)?|watts?|milliamps?|mah|frames?|fps|degrees?|kelvin|percent|mm|cm|kg|gb|km)\b"
+)
+_SOUNDS_LIKE = re.compile(
+    r"(?<![\d.,])(?P<round>\d{1,3}(?:,\d{3})+|\d+)(?<=0)\s(?P<word>for|to|too)\s"
+    rf"(?=[a-z])(?=(?:indian\s|swiss\s|japanese\s)?(?:{_CURRENCY}|{_UNIT_WORD}))",
+    re.I,
+)
+
+
+def _joined(m: re.Match[str]) -> str:
+    a, b = m.group("a").replace(",", ""), m.group("b")
+    zeros = len(a) - len(a.rstrip("0"))
+    signs = {m.group("sign"), m.group("sign2")} - {None}
+    # after a comma, only a price said in two pieces: the same sign on both
+    paused = "," in m.group("sep") and not (m.group("sign") and m.group("sign") == m.group("sign2"))
+    if not zeros or len(b) > zeros or len(signs) > 1 or paused:
+        return m.group(0)
+    return f"{''.join(signs)}{int(a) + int(b)}{m.group('frac') or ''}"
+
+
+def _as_digit(m: re.Match[str]) -> str:
+    return f"{m.group('round')} {'4' if m.group('word').lower() == 'for' else '2'} "
+
+
 def values(text: str) -> list[Value]:
     """Every number in `text`, with the currency said or written beside it (prices with their
     subunit folded in: "19 dollars and 90 cents" → 19.90 USD); both ends of a range take the
     currency said at one of them ("10 to 20 dollars", "$10-20")."""
-    text = digits(text)
+    text = _PIECES.sub(_joined, _SOUNDS_LIKE.sub(_as_digit, digits(text)))
     found: list[tuple[int, int, Decimal, str | None]] = []
     for m in _AMOUNT.finditer(text):
         value = Decimal(m.group("num").replace(",", ""))

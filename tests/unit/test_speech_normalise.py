@@ -24,7 +24,7 @@ from echome.voice.speaker import Speaker, SpeakError
 ENGLISH = [
     # prices: symbol or ISO code, before or after, any catalog's number format
     ("The price is $50.", "The price is fifty dollars."),
-    ("Only $19.90 today.", "Only nineteen dollars and ninety cents today."),
+    ("Only $19.90 today.", "Only nine-teen dollars and ninety cents today."),
     ("It is $12.05 or 3,07 €.", "It is twelve point oh five dollars or three point oh seven euros."),
     ("It is $0.99 or $1.", "It is ninety nine cents or one dollar."),
     ("Now $1,299.99!", "Now one thousand two hundred ninety nine dollars and ninety nine cents!"),
@@ -41,16 +41,16 @@ ENGLISH = [
         "The TV is one thousand two hundred ninety nine pounds and ninety nine pence.",
     ),
     ("It is ¥1,500 in Tokyo.", "It is one thousand five hundred Japanese yen in Tokyo."),
-    ("It is ₹499 in Delhi.", "It is four hundred ninety nine rupees in Delhi."),
+    ("It is ₹499 in Delhi.", "It is four hundred ninety nine Indian rupees in Delhi."),
     (
         "It is A$35 or C$19.95.",
-        "It is thirty five dollars Australian or nineteen dollars Canadian and ninety five cents.",
+        "It is thirty five dollars Australian or nine-teen dollars and ninety five cents Canadian.",
     ),
     ("It is CHF 49.90.", "It is forty nine Swiss francs and ninety centimes."),
     (
         "From $10-20 or $9.99-$19.99.",
         "From ten to twenty dollars or nine dollars and ninety nine cents"
-        " to nineteen dollars and ninety nine cents.",
+        " to nine-teen dollars and ninety nine cents.",
     ),
     (
         "Raised $5k, then $2.5m.",
@@ -65,7 +65,7 @@ ENGLISH = [
     ("It is 30 x 40 x 10 cm.", "It is 30 by 40 by 10 centimeters."),
     (
         'A 15.6" screen, 15 in. wide, 6 ft tall.',
-        "A fifteen point six inches screen, 15 inches wide, 6 feet tall.",
+        "A fif-teen point six inches screen, fif-teen inches wide, 6 feet tall.",
     ),
     ("We have 3 in stock.", "We have 3 in stock."),
     ("It holds 1.5 l or 500 ml.", "It holds one point five liters or 500 milliliters."),
@@ -78,7 +78,7 @@ ENGLISH = [
         "From -5 °C to 40°C or 100°F.",
         "From minus 5 degrees Celsius to 40 degrees Celsius or 100 degrees Fahrenheit.",
     ),
-    ("Top speed 25 km/h or 15 mph.", "Top speed 25 kilometers per hour or 15 miles per hour."),
+    ("Top speed 25 km/h or 15 mph.", "Top speed 25 kilometers per hour or fif-teen miles per hour."),
     (
         "It is 2 mm thick and 3 m long, 5 km away.",
         "It is 2 millimeters thick and 3 meters long, 5 kilometers away.",
@@ -89,7 +89,7 @@ ENGLISH = [
     ("A 4K screen.", "A 4 K screen."),
     # ranges and percentages
     ("Save 10\u201320% now.", "Save 10 to 20 percent now."),
-    ("Only 2.5% fat, 15% off.", "Only two point five percent fat, 15 percent off."),
+    ("Only 2.5% fat, 15% off.", "Only two point five percent fat, fif-teen percent off."),
     # dates, times, ordinals
     ("Order by 2026-12-01.", "Order by December first, twenty twenty six."),
     ("Ships 1 Dec 2026.", "Ships the first of December, twenty twenty six."),
@@ -97,14 +97,19 @@ ENGLISH = [
     ("On the 3rd of March.", "On the third of March."),
     ("Open at 9:30, closed at 5pm.", "Open at nine thirty, closed at five p m."),
     ("Open 9:00 to 12:00.", "Open nine o'clock to twelve o'clock."),
-    ("From 9:05 a.m. to 17:00.", "From nine oh five a m to seventeen hundred."),
+    ("From 9:05 a.m. to 17:00.", "From nine oh five a m to seven-teen hundred."),
     ("Call at 5 p.m. Thanks!", "Call at five p m. Thanks!"),
     ("The 1st, 2nd and 21st.", "The first, second and twenty first."),
-    ("Open 10:00-18:00 or 9am-5pm.", "Open ten o'clock to eighteen hundred or nine a m to five p m."),
+    ("Open 10:00-18:00 or 9am-5pm.", "Open ten o'clock to eigh-teen hundred or nine a m to five p m."),
+    # the teens stressed on "-teen", even where other whole numbers stay digits
+    (
+        "It holds 414 GB and 2806 mAh, 13 in all.",
+        "It holds four hundred four-teen gigabytes and 2806 milliamp hours, thir-teen in all.",
+    ),
     # model codes and SKUs: letters spelled where they are not a word, digits as a number
     ("The TR-200 and the X2.", "The T R 200 and the X 2."),
     ("The WH-1000XM4 is great.", "The W H 1000 X M 4 is great."),
-    ("An iPhone15 or an RTX4090.", "An iPhone 15 or an R T X 4090."),
+    ("An iPhone15 or an RTX4090.", "An iPhone fif-teen or an R T X 4090."),
     ("SKU-483920 is the Pro X5.", "S K U 4 8 3 9 2 0 is the Pro X 5."),
     ("The 2-pack is 3-in-1, with USB and mp3.", "The 2 pack is 3 in 1, with USB and M P 3."),
     # digits a voice reads right stay as they are
@@ -140,6 +145,102 @@ OTHER_LANGUAGES = [
     ("pt-BR", "Custa 10,5 kg, o 1º lugar.", "Custa dez vírgula cinco quilogramas, o primeiro lugar."),
 ]
 
+# Each catalog language: its decimal comma and thousands mark, its price idiom, units, percentages
+# and times. Replies are in the customer's language and ElevenLabs says them.
+EACH_LANGUAGE = [
+    (
+        "de",
+        "Er kostet 698,99 €, vorher 1.500 €.",
+        "Er kostet sechshundertachtundneunzig Euro neunundneunzig, vorher eintausendfünfhundert Euro.",
+    ),
+    (
+        "de",
+        "Nur 0,99 € oder 101,00 €, 1,05 €.",
+        "Nur neunundneunzig Cent oder einhundertein Euro, ein Euro fünf.",
+    ),
+    (
+        "de",
+        '5000 mAh, 120 fps, 15,6", 12 lbs und 15 % Rabatt.',
+        "5000 Milliamperestunden, 120 Bilder pro Sekunde, fünfzehn Komma sechs Zoll,"
+        " 12 Pfund und 15 Prozent Rabatt.",
+    ),
+    ("de", "Geöffnet um 1:00 und 17:30.", "Geöffnet um ein Uhr und siebzehn Uhr dreißig."),
+    # each currency named in the language, and its gender: "eine Krone", "une livre", "doscientas libras"
+    (
+        "de",
+        "Nur CHF 49.90, 1 SEK oder 21 SEK.",
+        "Nur neunundvierzig Franken neunzig, eine schwedische Krone oder einundzwanzig schwedische Kronen.",
+    ),
+    ("fr", "Soit 1 £, 21 £ ou 200 CHF.", "Soit une livre, vingt et une livres ou deux cents francs suisses."),
+    ("es", "Son 1 £, 21 £ o 200 £.", "Son una libra, veintiuna libras o doscientas libras."),
+    ("it", "Costa 1 £ o 1 CHF.", "Costa una sterlina o un franco svizzero."),
+    ("nl", "Het kost 21 CHF of 2 SEK.", "Het kost eenentwintig Zwitserse frank of twee Zweedse kronen."),
+    ("pt", "Custa 2 £ ou 200 £.", "Custa duas libras ou duzentas libras."),
+    (
+        "fr",
+        "Il coûte 698,99 €, avant 1 500 €.",
+        "Il coûte six cent quatre-vingt-dix-huit euros et quatre-vingt-dix-neuf centimes,"
+        " avant mille cinq cents euros.",
+    ),
+    (
+        "fr",
+        "Batterie 5000 mAh, 2,5 kg, 120 fps, 15 % de remise.",
+        "Batterie 5000 milliampères-heure, deux virgule cinq kilogrammes, 120 images par seconde,"
+        " 15 pour cent de remise.",
+    ),
+    (
+        "fr",
+        "Ouvert de 9h à 17h30, 1h15.",
+        "Ouvert de neuf heures à dix-sept heures trente, une heure quinze.",
+    ),
+    (
+        "es",
+        "Cuesta 698,99 €, antes 1.500 €, o 21 €.",
+        "Cuesta seiscientos noventa y ocho euros con noventa y nueve céntimos, antes mil quinientos euros,"
+        " o veintiún euros.",
+    ),
+    (
+        "es",
+        "Batería de 5000 mAh, 2,5 kg, 120 fps, 15 % de descuento.",
+        "Batería de 5000 miliamperios hora, dos coma cinco kilogramos, 120 fotogramas por segundo,"
+        " 15 por ciento de descuento.",
+    ),
+    ("es", "Abrimos a las 9:30 y a la 1:15.", "Abrimos a las nueve y treinta y a la una y quince."),
+    (
+        "it",
+        "Costa 698,99 €, prima 1.500 €.",
+        "Costa seicentonovantotto euro e novantanove centesimi, prima millecinquecento euro.",
+    ),
+    (
+        "it",
+        "Batteria da 5000 mAh, 2,5 kg, 120 fps, sconto del 15%.",
+        "Batteria da 5000 milliampere ora, due virgola cinque chilogrammi, 120 fotogrammi al secondo,"
+        " sconto del 15 per cento.",
+    ),
+    (
+        "nl",
+        "Het kost € 698,99, eerst € 1.500.",
+        "Het kost zeshonderdachtennegentig euro en negenennegentig cent, eerst duizendvijfhonderd euro.",
+    ),
+    (
+        "nl",
+        "Accu van 5000 mAh, 2,5 kg, 120 fps, 15% korting.",
+        "Accu van 5000 milliampère-uur, twee komma vijf kilogram, 120 beelden per seconde,"
+        " 15 procent korting.",
+    ),
+    (
+        "pt",
+        "Custa R$ 698,99, antes R$ 1.500,00.",
+        "Custa seiscentos e noventa e oito reais e noventa e nove centavos, antes mil e quinhentos reais.",
+    ),
+    (
+        "pt",
+        "Bateria de 5000 mAh, 2,5 kg, 120 fps, 15% de desconto, às 2:00.",
+        "Bateria de 5000 miliamperes-hora, dois vírgula cinco quilogramas, 120 quadros por segundo,"
+        " 15 por cento de desconto, às duas.",
+    ),
+]
+
 LINKS = [
     ("See https://shop.example.com/p/123", ""),
     ("Visit https://shop.example.com/p/123 for details. It ships today.", "It ships today."),
@@ -170,6 +271,13 @@ def test_other_catalog_languages_use_their_own_number_formats(
     assert speakable(written, language=language) == spoken
 
 
+@pytest.mark.parametrize(("language", "written", "spoken"), EACH_LANGUAGE)
+def test_each_catalog_language_says_prices_units_percentages_and_times_its_own_way(
+    language: str, written: str, spoken: str
+) -> None:
+    assert speakable(written, language=language) == spoken
+
+
 @pytest.mark.parametrize(("written", "spoken"), LINKS)
 def test_links_emails_and_markdown_are_never_read_out(written: str, spoken: str) -> None:
     said = speakable(written)
@@ -192,7 +300,7 @@ def test_a_language_we_cannot_say_numbers_in_only_loses_links() -> None:
 
 @pytest.mark.parametrize(
     ("language", "written"),
-    [("en", w) for w, _ in ENGLISH + LINKS] + [(lang, w) for lang, w, _ in OTHER_LANGUAGES],
+    [("en", w) for w, _ in ENGLISH + LINKS] + [(lang, w) for lang, w, _ in OTHER_LANGUAGES + EACH_LANGUAGE],
 )
 def test_saying_it_twice_changes_nothing(language: str, written: str) -> None:
     once = speakable(written, language=language)
@@ -247,3 +355,8 @@ def test_a_reply_that_is_only_a_link_is_not_spoken(speaker: Any) -> None:
     with pytest.raises(SpeakError, match="nothing to speak"):
         sp.speak(persona_id=persona_id, user_id=user_id, text="See https://shop.example.com/tr-200")
     assert tts.given == []
+
+
+def test_a_run_of_thousands_of_digits_is_read_digit_by_digit_not_parsed() -> None:
+    said = speakable("code " + "7" * 5000)
+    assert said.startswith("code seven seven") or said.startswith("code 7 7")

@@ -10,39 +10,21 @@ Why these words (measured through Piper and Whisper base, benchmarks/speech_roun
 - Under ten cents even that fails ("and five cents" → "$87.5"), so those are said as a decimal:
   "eighty seven point oh five dollars" → "$87.05", "49.05 euros".
 - American numbers, without "and": "seven hundred and four dollars" is written "$700 and $4".
-- "dollars Australian": "81 Australian dollars" is written "$81", the country lost.
+- The country after the whole amount, "forty nine dollars and forty four cents Canadian": "81
+  Australian dollars" is written "$81", the country lost (currencies.QUALIFIER).
+- "Japanese yen", "Indian rupees": the bare words come back as "in" and "rubies".
+The other languages name each currency in their own words and genders (currencies.py). In German
+the cents follow the currency as a bare number, as prices are said there: "698,99 €" →
+"sechshundertachtundneunzig Euro neunundneunzig".
 """
 
 from __future__ import annotations
 
 import re
 
-from num2words import CONVERTER_CLASSES
-
+from echome.speech.currencies import EN, QUALIFIER, Names, is_feminine, names
 from echome.speech.numbers import AFTER, BEFORE, NUMBER, WORDS, Parsed, cardinal, parse, say
 
-# code: (one, many, one subunit, many subunits); no subunit for currencies priced in whole units.
-NAMES: dict[str, tuple[str, str, str | None, str | None]] = {
-    "USD": ("dollar", "dollars", "cent", "cents"),
-    "EUR": ("euro", "euros", "cent", "cents"),
-    "GBP": ("pound", "pounds", "penny", "pence"),
-    "JPY": ("Japanese yen", "Japanese yen", None, None),  # a bare "yen" is heard as "in"
-    "CNY": ("yuan", "yuan", None, None),
-    "KRW": ("won", "won", None, None),
-    "INR": ("rupee", "rupees", "paisa", "paise"),
-    "AUD": ("dollar Australian", "dollars Australian", "cent", "cents"),
-    "CAD": ("dollar Canadian", "dollars Canadian", "cent", "cents"),
-    "NZD": ("New Zealand dollar", "New Zealand dollars", "cent", "cents"),
-    "SGD": ("Singapore dollar", "Singapore dollars", "cent", "cents"),
-    "HKD": ("Hong Kong dollar", "Hong Kong dollars", "cent", "cents"),
-    "CHF": ("Swiss franc", "Swiss francs", "centime", "centimes"),
-    "SEK": ("Swedish krona", "Swedish kronor", None, None),
-    "NOK": ("Norwegian krone", "Norwegian kroner", None, None),
-    "DKK": ("Danish krone", "Danish kroner", None, None),
-    "PLN": ("zloty", "zlotys", "grosz", "groszy"),
-    "BRL": ("real", "reais", "centavo", "centavos"),
-    "MXN": ("peso", "pesos", "centavo", "centavos"),
-}
 # The currencies whose own sign is "$": a shop priced in one of them means its own by a bare "$",
 # and names it plainly ("dollars", "pesos"), as its sellers do.
 DOLLAR_SIGN = {"USD", "AUD", "CAD", "NZD", "SGD", "HKD", "MXN"}
@@ -52,7 +34,7 @@ SYMBOLS = {
     "$": "$", "¥": "¥", "kr": "kr",
 }  # fmt: skip
 _CUR = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
-_CODE = "|".join(NAMES)
+_CODE = "|".join(EN)
 _SIGN = rf"(?:(?<![A-Za-z])(?:{_CUR})|\b(?:{_CODE})\b)"
 _SCALES = {"k": 1000, "K": 1000, "m": 1_000_000, "M": 1_000_000, "bn": 1_000_000_000}
 _SCALE = r"(?:(?P<scale>k|K|m|M|bn)\b|\s(?P<word>thousand|million|billion)\b)?"
@@ -75,44 +57,49 @@ def _code(sign: str, default_currency: str | None) -> tuple[str, bool]:
     return sign, sign == default and sign in DOLLAR_SIGN
 
 
-def names(code: str, lang: str, *, plain: bool) -> tuple[str, str, str | None, str | None]:
-    """The currency's words in `lang`: num2words' own where it has them, else the English ones."""
-    one, many, sub1, subn = NAMES[code]
-    if plain and "dollar" in one:  # the shop's own dollar is just "dollars"
-        one, many = "dollar", "dollars"
-    if lang != "en":
-        forms = getattr(CONVERTER_CLASSES[lang], "CURRENCY_FORMS", {}).get(code)
-        if forms:
-            (one, many), subs = forms[0][:2], forms[1]
-            sub1, subn = (subs[0], subs[1]) if sub1 else (None, None)
-    return one, many, sub1, subn
+_CENTS_BARE = {"de"}  # languages that say a price's cents as a bare number after the currency
 
 
-def _whole(n: int, lang: str) -> str:
-    return cardinal(n, lang, before_noun=True)
+def currency_words(code: str, lang: str, *, plain: bool = False) -> Names:
+    """The shop's own dollar is just "dollars" ("Dollar", "dólares"), its own pesos "pesos"."""
+    if plain and code in DOLLAR_SIGN:
+        return EN[code] if code == "MXN" else names("USD", lang)
+    return names(code, lang)
+
+
+def _whole(n: int, lang: str, noun: str | None = None) -> str:
+    return cardinal(n, lang, before_noun=True, feminine=bool(noun) and is_feminine(noun))
 
 
 def say_amount(p: Parsed, code: str, lang: str, *, plain: bool = False, scale: int = 1) -> str:
-    one, many, sub1, subn = names(code, lang, plain=plain)
+    said = _amount(p, currency_words(code, lang, plain=plain), lang, scale)
+    return f"{said} {QUALIFIER[code]}" if lang == "en" and code in QUALIFIER and not plain else said
+
+
+def _amount(p: Parsed, words: Names, lang: str, scale: int) -> str:
+    one, many, sub1, subn = words
     if scale != 1:
         value = p.value * scale
         if value == value.to_integral_value():
-            return f"{_whole(int(value), lang)} {many}"
+            return f"{_whole(int(value), lang, one)} {many}"
         return f"{say(p, lang)} {cardinal(scale, lang).split()[-1]} {many}"
     cents = (p.fraction + "00")[:2] if p.fraction else ""
     if sub1 is None or len(p.fraction) > 2:  # no subunit to name: "1500 yen", "2.5 yen"
-        number = say(p, lang) if p.fraction.strip("0") else _whole(p.whole, lang)
+        number = say(p, lang) if p.fraction.strip("0") else _whole(p.whole, lang, one)
         return f"{number} {one if p.is_one else many}"
+    whole = f"{_whole(p.whole, lang, one)} {one if p.whole == 1 else many}"
     if not cents or int(cents) == 0:
-        return f"{_whole(p.whole, lang)} {one if p.whole == 1 else many}"
-    sub = f"{_whole(int(cents), lang)} {sub1 if int(cents) == 1 else subn}"
+        return whole
     if p.whole == 0:
-        return sub
+        return f"{_whole(int(cents), lang, sub1)} {sub1 if int(cents) == 1 else subn}"
+    if lang in _CENTS_BARE:  # "neunzehn Euro neunzig"
+        return f"{whole} {cardinal(int(cents), lang)}"
     if lang == "en" and int(cents) < 10:
         # Whisper writes "eighty seven dollars and five cents" as "$87.5"; "point oh five" comes back
         # as "$87.05" (and "49.05 euros").
         return f"{_whole(p.whole, lang)} point oh {cardinal(int(cents), lang)} {many}"
-    return f"{_whole(p.whole, lang)} {one if p.whole == 1 else many} {WORDS[lang].and_} {sub}"
+    sub = f"{_whole(int(cents), lang, sub1)} {sub1 if int(cents) == 1 else subn}"
+    return f"{whole} {WORDS[lang].and_} {sub}"
 
 
 def _scale(m: re.Match[str]) -> int:
@@ -124,7 +111,7 @@ def _scale(m: re.Match[str]) -> int:
 def say_prices(text: str, lang: str, default_currency: str | None) -> str:
     def spoken(m: re.Match[str]) -> str:
         code, plain = _code(m.group("sign"), default_currency)
-        if code not in NAMES:
+        if code not in EN:
             return m.group(0)
         first = parse(m.group("num"), lang, money=True)
         scale = _scale(m) if "scale" in m.groupdict() else 1
@@ -134,7 +121,8 @@ def say_prices(text: str, lang: str, default_currency: str | None) -> str:
         to = WORDS[lang].to
         if not first.fraction.strip("0") and not second.fraction.strip("0"):
             # "$10-20" → "ten to twenty dollars"
-            return f"{_whole(first.whole, lang)} {to} {say_amount(second, code, lang, plain=plain)}"
+            noun = currency_words(code, lang, plain=plain)[0]
+            return f"{_whole(first.whole, lang, noun)} {to} {say_amount(second, code, lang, plain=plain)}"
         said = [say_amount(p, code, lang, plain=plain) for p in (first, second)]
         return f" {to} ".join(said)
 

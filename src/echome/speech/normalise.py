@@ -3,8 +3,11 @@
 `speakable` turns the things voices misread into words — prices with their currency, decimals,
 units, ranges, percentages, dates, times, ordinals, model codes — and drops what should never be
 read out (links, e-mail addresses, markdown). Sentences and their punctuation stay, so the voice
-keeps its prosody. Plain whole numbers stay digits: every voice reads "2700" right.
-Normalising twice changes nothing.
+keeps its prosody. Plain whole numbers stay digits: every voice reads "2700" right; but an English
+number ending in a teen is said in words with the stress on "-teen" ("414" → "four hundred
+four-teen"), or the local voice's "FOURteen" comes back as "440". Each catalog language reads its own
+number formats ("1.299,00 €", "1 500 €" in French) and says units, percentages, times and currencies
+in its own words. Normalising twice changes nothing.
 """
 
 from __future__ import annotations
@@ -99,6 +102,18 @@ TIME_RANGE = re.compile(
 )
 
 
+# French hours: "17h30", "9 h", "17h-19h".
+FRENCH_TIME = re.compile(r"(?<![\w.,:])(?P<h>[01]?\d|2[0-3])\s?h\s?(?P<min>[0-5]\d)?(?!\w)")
+_HOUR_WORD = {"de": "Uhr", "fr": "heures", "nl": "uur"}  # after the hour; elsewhere "and" between
+_HOUR_AND = {"es": "y", "it": "e", "pt": "e"}
+# The hours are feminine: "une heure", "vingt et une heures", "la una", "duas horas".
+_FEMININE_HOUR = {
+    "fr": {"un": "une"},
+    "es": {"uno": "una", "veintiuno": "veintiuna"},
+    "pt": {"um": "uma", "dois": "duas"},
+}
+
+
 def say_date(day: int, month: int, year_: int | None, lang: str, *, day_first: bool = False) -> str:
     name = WORDS[lang].month(month)
     if lang == "en":
@@ -137,9 +152,7 @@ def say_times(text: str, lang: str) -> str:
             if not 1 <= h <= 12:
                 return m.group(0)
         if lang != "en":
-            word = {"de": "Uhr", "fr": "heures", "nl": "uur"}.get(lang, WORDS[lang].and_)
-            hour = cardinal(h, lang)
-            return f"{hour} {word}" + (f" {cardinal(mins, lang)}" if mins else "")
+            return hour_spoken(h, mins, lang)
         said = cardinal(h, lang)
         if mins:
             said += f" {'oh ' if mins < 10 else ''}{cardinal(mins, lang)}"
@@ -150,7 +163,22 @@ def say_times(text: str, lang: str) -> str:
         return said
 
     text = TIME_RANGE.sub(f" {WORDS[lang].to} ", text)
+    if lang == "fr":
+        text = FRENCH_TIME.sub(lambda m: hour_spoken(int(m.group("h")), int(m.group("min") or 0), lang), text)
     return TIME.sub(spoken, text)
+
+
+def hour_spoken(h: int, mins: int, lang: str) -> str:
+    """A time of day outside English: "neun Uhr dreißig", "dix-sept heures trente", "nueve y media"."""
+    hour = cardinal(h, lang, before_noun=lang == "de")  # "ein Uhr"
+    feminine = _FEMININE_HOUR.get(lang, {})
+    hour = re.sub(r"\w+$", lambda m: feminine.get(m.group(0), m.group(0)), hour)
+    if lang == "fr":
+        word = "heure" if h == 1 else "heures"
+        return f"{hour} {word}" + (f" {cardinal(mins, lang)}" if mins else "")
+    if lang in _HOUR_WORD:
+        return f"{hour} {_HOUR_WORD[lang]}" + (f" {cardinal(mins, lang)}" if mins else "")
+    return hour + (f" {_HOUR_AND[lang]} {cardinal(mins, lang)}" if mins else "")
 
 
 # -- ordinals, model codes, plain numbers ----------------------------------------------------------
@@ -194,6 +222,14 @@ def say_plain_numbers(text: str, lang: str) -> str:
     return PLAIN.sub(lambda m: say(parse(m.group("num"), lang), lang), text)
 
 
+# Languages that group thousands with a plain space: "1 500 €", "2 000 avis".
+SPACE_GROUPED = {"fr"}
+_SPACE_GROUPS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d|[.,]\d{3}|\s?%)")
+
+
+_LONG_DIGITS = re.compile(r"\d{19,}")
+
+
 def speakable(text: str, *, language: str = "en", default_currency: str | None = None) -> str:
     """The words a TTS engine should say for `text`, a reply's spoken part, in `language`.
 
@@ -205,6 +241,11 @@ def speakable(text: str, *, language: str = "en", default_currency: str | None =
     lang = language_of(language)
     if lang is None or not text:
         return text
+    # A run of more digits than any amount has is read digit by digit ("4 8 1 5 ..."), never parsed
+    # as one number (Python refuses to parse ints over 4,300 digits).
+    text = _LONG_DIGITS.sub(lambda m: " ".join(m.group(0)), text)
+    if lang in SPACE_GROUPED:
+        text = _SPACE_GROUPS.sub(lambda m: m.group(0).replace(" ", "\u202f"), text)
     text = say_dates(text, lang)
     text = say_times(text, lang)
     text = say_prices(text, lang, default_currency)

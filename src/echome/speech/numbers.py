@@ -50,8 +50,24 @@ WORDS = {
                 "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro"),
 }  # fmt: skip
 
-# "one" before a noun: "ein Euro", "un euro" (num2words gives the counting form).
-_BEFORE_NOUN = {"de": {"eins": "ein"}, "es": {"uno": "un"}, "it": {"uno": "un"}}
+# "one" before a noun: "ein Euro", "einhundertein Euro", "un euro", "veintiún euros", "treinta y un
+# euros" (num2words gives the counting form, "eins", "uno", "veintiuno").
+_BEFORE_NOUN = {
+    "de": [(r"eins$", "ein")],
+    "es": [(r"veintiuno$", "veintiún"), (r"\buno$", "un")],
+    "it": [(r"^uno$", "un")],
+}
+# ... and before a feminine noun: "une livre", "doscientas libras", "duas libras", "eine Krone".
+_FEMININE = {
+    "de": [(r"^eins$", "eine"), (r"eins$", "ein")],
+    "fr": [(r"\bun$", "une")],
+    "es": [(r"uno$", "una"), (r"ientos\b", "ientas")],
+    "it": [(r"^uno$", "una")],
+    "pt": [(r"\bum$", "uma"), (r"\bdois$", "duas"), (r"entos\b", "entas")],
+}
+# The teens with their stress on "-teen", as people say them to be understood: the stock voice
+# stresses "FOURteen" like "FORty", and Whisper writes "414 gigabytes" back as "440".
+_TEEN = re.compile(r"\b(thir|four|fif|six|seven|eigh|nine)teen")
 
 
 def language_of(language: str) -> str | None:
@@ -102,13 +118,14 @@ def _tidy(words: str, lang: str) -> str:
     if lang != "en":
         return words
     # American style, no "and": Whisper writes "one hundred and four dollars" as "$100 and $4".
-    return words.replace("-", " ").replace(" and ", " ")
+    return _TEEN.sub(r"\1-teen", words.replace("-", " ").replace(" and ", " "))
 
 
-def cardinal(n: int, lang: str, *, before_noun: bool = False) -> str:
+def cardinal(n: int, lang: str, *, before_noun: bool = False, feminine: bool = False) -> str:
     words = _tidy(num2words(n, lang=lang), lang)
     if before_noun:
-        words = _BEFORE_NOUN.get(lang, {}).get(words, words)
+        for ending, before in (_FEMININE if feminine else _BEFORE_NOUN).get(lang, ()):
+            words = re.sub(ending, before, words)
     return words
 
 
@@ -124,9 +141,15 @@ def digits_after_point(fraction: str, lang: str) -> str:
     return " ".join(cardinal(int(d), lang) for d in fraction)
 
 
-def say(p: Parsed, lang: str, *, before_noun: bool = False) -> str:
-    """A whole number stays digits (every voice reads "2700" right); a decimal is spoken in words,
-    digit by digit after the point ("2.75" → "two point seven five")."""
+def teen_ending(n: int) -> bool:
+    """Whether `n` ends in a teen ("414", "2019"), said in English words to stress the "-teen"."""
+    return 13 <= n % 100 <= 19
+
+
+def say(p: Parsed, lang: str) -> str:
+    """A whole number stays digits (every voice reads "2700" right) unless it ends in an English teen
+    ("414" → "four hundred four-teen"); a decimal is spoken in words, digit by digit after the point
+    ("2.75" → "two point seven five")."""
     if not p.fraction:
-        return str(p.whole)
+        return cardinal(p.whole, lang) if lang == "en" and teen_ending(p.whole) else str(p.whole)
     return f"{cardinal(p.whole, lang)} {WORDS[lang].point} {digits_after_point(p.fraction, lang)}"

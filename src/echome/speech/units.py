@@ -52,6 +52,57 @@ OTHER = {
            "ml": "mililitro|mililitros", "l": "litro|litros", "W": "watt|watts", "V": "volt|volts",
            "K": "kelvin|kelvin", "°C": "grau Celsius|graus Celsius", "h": "hora|horas"},
 }  # fmt: skip
+# The other units, in de, fr, es, it, nl, pt order.
+_MORE = {
+    "kW": ("Kilowatt", "kilowatt|kilowatts", "kilovatio|kilovatios", "kilowatt", "kilowatt",
+           "quilowatt|quilowatts"),
+    "Wh": ("Wattstunde|Wattstunden", "wattheure|wattheures", "vatio hora|vatios hora", "wattora", "wattuur",
+           "watt-hora|watts-hora"),
+    "kWh": ("Kilowattstunde|Kilowattstunden", "kilowattheure|kilowattheures",
+            "kilovatio hora|kilovatios hora", "chilowattora", "kilowattuur",
+            "quilowatt-hora|quilowatts-hora"),
+    "mAh": ("Milliamperestunde|Milliamperestunden", "milliampère-heure|milliampères-heure",
+            "miliamperio hora|miliamperios hora", "milliampere ora", "milliampère-uur",
+            "miliampere-hora|miliamperes-hora"),
+    "MB": ("Megabyte", "mégaoctet|mégaoctets", "megabyte|megabytes", "megabyte", "megabyte",
+           "megabyte|megabytes"),
+    "GB": ("Gigabyte", "gigaoctet|gigaoctets", "gigabyte|gigabytes", "gigabyte", "gigabyte",
+           "gigabyte|gigabytes"),
+    "TB": ("Terabyte", "téraoctet|téraoctets", "terabyte|terabytes", "terabyte", "terabyte",
+           "terabyte|terabytes"),
+    "Hz": ("Hertz", "hertz", "hercio|hercios", "hertz", "hertz", "hertz"),
+    "kHz": ("Kilohertz", "kilohertz", "kilohercio|kilohercios", "kilohertz", "kilohertz", "quilohertz"),
+    "MHz": ("Megahertz", "mégahertz", "megahercio|megahercios", "megahertz", "megahertz", "megahertz"),
+    "GHz": ("Gigahertz", "gigahertz", "gigahercio|gigahercios", "gigahertz", "gigahertz", "gigahertz"),
+    "fps": ("Bild pro Sekunde|Bilder pro Sekunde", "image par seconde|images par seconde",
+            "fotograma por segundo|fotogramas por segundo", "fotogramma al secondo|fotogrammi al secondo",
+            "beeld per seconde|beelden per seconde", "quadro por segundo|quadros por segundo"),
+    "km/h": ("Kilometer pro Stunde", "kilomètre par heure|kilomètres par heure",
+             "kilómetro por hora|kilómetros por hora", "chilometro orario|chilometri orari",
+             "kilometer per uur", "quilômetro por hora|quilômetros por hora"),
+    "mph": ("Meile pro Stunde|Meilen pro Stunde", "mille par heure|milles par heure",
+            "milla por hora|millas por hora", "miglio orario|miglia orarie", "mijl per uur",
+            "milha por hora|milhas por hora"),
+    '"': ("Zoll", "pouce|pouces", "pulgada|pulgadas", "pollice|pollici", "inch", "polegada|polegadas"),
+    "lb": ("Pfund", "livre|livres", "libra|libras", "libbra|libbre", "pond", "libra|libras"),
+    "oz": ("Unze|Unzen", "once|onces", "onza|onzas", "oncia|once", "ons", "onça|onças"),
+    "ft": ("Fuß", "pied|pieds", "pie|pies", "piede|piedi", "voet", "pé|pés"),
+    "mg": ("Milligramm", "milligramme|milligrammes", "miligramo|miligramos", "milligrammo|milligrammi",
+           "milligram", "miligrama|miligramas"),
+    "°F": ("Grad Fahrenheit", "degré Fahrenheit|degrés Fahrenheit", "grado Fahrenheit|grados Fahrenheit",
+           "grado Fahrenheit|gradi Fahrenheit", "graad Fahrenheit|graden Fahrenheit",
+           "grau Fahrenheit|graus Fahrenheit"),
+    "°": ("Grad", "degré|degrés", "grado|grados", "grado|gradi", "graad|graden", "grau|graus"),
+    "dB": ("Dezibel", "décibel|décibels", "decibelio|decibelios", "decibel", "decibel", "decibel|decibéis"),
+    "min": ("Minute|Minuten", "minute|minutes", "minuto|minutos", "minuto|minuti", "minuut|minuten",
+            "minuto|minutos"),
+}  # fmt: skip
+for _unit, _forms in _MORE.items():
+    for _lang, _form in zip(("de", "fr", "es", "it", "nl", "pt"), _forms, strict=True):
+        OTHER[_lang][_unit] = _form if "|" in _form else f"{_form}|{_form}"
+for _unit, _same in (("″", '"'), ("lbs", "lb"), ("hr", "h"), ("hrs", "h")):
+    for _units in OTHER.values():
+        _units[_unit] = _units[_same]
 ALIASES = {"L": "l", "mL": "ml", "Kg": "kg", "KG": "kg", "Lbs": "lbs", "LBS": "lbs", "kph": "km/h",
            "ºC": "°C", "ºF": "°F", "° C": "°C", "° F": "°F", "Inch": "inch", "FPS": "fps"}  # fmt: skip
 _SYMBOLS = sorted({*EN, *ALIASES}, key=len, reverse=True)
