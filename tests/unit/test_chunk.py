@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from decimal import Decimal
 
 from echome.knowledge.baseline import recursive_split
@@ -118,3 +120,87 @@ def test_shopper_qa_is_embedded_by_its_answer_and_found_by_both() -> None:
     assert all(
         "Question: will it fit" in c.keyword_text and "Crisper Drawer" in c.keyword_text for c in chunks
     )
+
+
+# -- linear time, bounded counter input (issue 13: 1 MB of run-on prose took 71 s) ----------------
+_SENT_ORACLE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
+
+
+def packing_by_recounting(text: str, *, budget: int, overlap: int) -> list[str]:
+    """The greedy packing spelled out the slow way (every candidate piece counted whole): what
+    split_to_budget must keep giving."""
+    if len(text) + 2 <= budget or count(text) <= budget:
+        return [text]
+    units: list[str] = []
+    for s in (s.strip() for s in _SENT_ORACLE.split(text) if s and s.strip()):
+        if count(s) <= budget:
+            units.append(s)
+            continue
+        piece: list[str] = []
+        for w in s.split():
+            if piece and count(" ".join([*piece, w])) > budget:
+                units.append(" ".join(piece))
+                piece = []
+            piece.append(w)
+        units += [" ".join(piece)] if piece else []
+    pieces: list[str] = []
+    current: list[str] = []
+    for u in units:
+        if current and count(" ".join([*current, u])) > budget:
+            pieces.append(" ".join(current))
+            carry: list[str] = []
+            for prev in reversed(current):
+                if count(" ".join([prev, *carry])) > overlap:
+                    break
+                carry.insert(0, prev)
+            current = carry if count(" ".join([*carry, u])) <= budget else []
+        current.append(u)
+    return [*pieces, " ".join(current)] if current else pieces
+
+
+VOCABULARY = ("the", "mug", "holds", "300", "ml.", "It", "is", "Dishwasher", "safe!", "shipping")
+VOCABULARY += ("takes", "2", "days?", "e.g.", "U.S.", "café", "9.50")
+
+
+def test_pieces_are_the_ones_recounting_every_candidate_gives() -> None:
+    rnd = random.Random(5)
+    words = VOCABULARY
+    for _ in range(300):
+        text = " ".join(
+            rnd.choice(words) + rnd.choice(["", "", ".", "\n", "!"]) for _ in range(rnd.randint(1, 300))
+        )
+        budget, overlap = rnd.choice([12, 24, 40, 64]), rnd.choice([0, 4, 8])
+        assert split_to_budget(text, count=count, budget=budget, overlap=overlap) == packing_by_recounting(
+            text, budget=budget, overlap=overlap
+        )
+
+
+class Recorder:
+    """The fake counter, recording how many characters it was given and the longest text."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+        self.longest = 0
+
+    def __call__(self, text: str) -> int:
+        self.chars += len(text)
+        self.longest = max(self.longest, len(text))
+        return count(text)
+
+
+def test_run_on_prose_is_counted_a_bounded_number_of_times() -> None:
+    text = " ".join(f"word{i % 997} and more" for i in range(40_000))  # ~0.6 MB, no sentence ends
+    counter = Recorder()
+    pieces = split_to_budget(text, count=counter, budget=240, overlap=24)
+    assert all(count(p) <= 240 for p in pieces) and len(pieces) > 100
+    # Each character is counted about twice (its word, its finished piece); recounting every
+    # candidate piece counted each one ~500 times.
+    assert counter.chars < 3 * len(text)
+
+
+def test_one_giant_word_never_reaches_the_counter_whole() -> None:
+    counter = Recorder()
+    pieces = split_to_budget("A" * 5_000_000, count=counter, budget=240, overlap=24)
+    assert counter.longest <= 240 * 32  # the tokenizer needs ~100x what it is given
+    assert "".join(p.replace(" ", "") for p in pieces) == "A" * 5_000_000
+    assert max(len(p) for p in pieces) <= 240 * 32

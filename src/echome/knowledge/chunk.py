@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from echome.knowledge.records import Field, ProductRecord
@@ -54,45 +54,128 @@ def chunk_id(*parts: object) -> str:
     return hashlib.sha1("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
 
 
+# A "word" (whitespace to whitespace) longer than this is cut: no word or link in a catalog is, and
+# a token counter given one unbroken run of megabytes needs ~100x its size in memory.
+MAX_WORD_CHARS = 1000
+# No real text averages more characters per word piece than this; a longer text cannot fit a
+# window, so it is split without being counted whole, and a unit weighs at least its length
+# over this (a run of unknown characters the tokenizer calls one token still cannot make a
+# piece of megabytes).
+MAX_CHARS_PER_TOKEN = 32
+_WORD = re.compile(r"\S+")
+
+
 def fits(text: str, count: TokenCounter, budget: int) -> bool:
     # Every word piece covers at least one character (plus [CLS]/[SEP]): short texts need no count.
-    return len(text) + 2 <= budget or count(text) <= budget
+    if len(text) + 2 <= budget:
+        return True
+    return len(text) <= budget * MAX_CHARS_PER_TOKEN and count(text) <= budget
 
 
 def split_to_budget(text: str, *, count: TokenCounter, budget: int, overlap: int) -> list[str]:
-    """Greedy sentence packing under `budget` tokens, carrying ~`overlap` tokens between pieces."""
+    """Greedy sentence packing under `budget` tokens, carrying ~`overlap` tokens between pieces.
+
+    Linear time and memory: each sentence (in a sentence longer than the window, each word) is
+    counted once, and a candidate piece's count is the sum of its units' counts less the counter's
+    fixed overhead - exact for tokenizers that split on whitespace before anything else (WordPiece,
+    the fakes), so the pieces are the ones counting every candidate whole would give. Each finished
+    piece is counted once to make sure; one over the budget (a counter whose counts do not add up)
+    is packed again word by word."""
     if fits(text, count, budget):
         return [text]
-    sentences = [s.strip() for s in _SENT.split(text) if s and s.strip()]
-    units: list[str] = []
-    for s in sentences:
-        if count(s) <= budget:
-            units.append(s)
-            continue
-        words = s.split()
-        piece: list[str] = []
-        for w in words:  # a sentence longer than the window: cut on words
-            if piece and count(" ".join([*piece, w])) > budget:
-                units.append(" ".join(piece))
-                piece = []
-            piece.append(w)
-        if piece:
-            units.append(" ".join(piece))
-    pieces: list[str] = []
-    current: list[str] = []
-    for u in units:
-        if current and count(" ".join([*current, u])) > budget:
-            pieces.append(" ".join(current))
-            carry: list[str] = []
-            for prev in reversed(current):
-                if count(" ".join([prev, *carry])) > overlap:
-                    break
-                carry.insert(0, prev)
-            current = carry if count(" ".join([*carry, u])) <= budget else []
-        current.append(u)
-    if current:
-        pieces.append(" ".join(current))
-    return pieces
+    return _Packer(count, budget, overlap).pack(text)
+
+
+class _Packer:
+    def __init__(self, count: TokenCounter, budget: int, overlap: int) -> None:
+        self.count, self.budget, self.overlap = count, budget, overlap
+        self.base = count("")  # [CLS]/[SEP] and the like: counted once per text, not per unit
+        self.word_tokens: dict[str, int] = {}
+
+    def tokens(self, text: str) -> int:
+        """A unit's share of a joined text's count (at least its length over the cap)."""
+        return max(self.count(text) - self.base, len(text) // MAX_CHARS_PER_TOKEN)
+
+    def word(self, w: str) -> int:
+        n = self.word_tokens.get(w)
+        if n is None:
+            if len(self.word_tokens) > 100_000:
+                self.word_tokens.clear()
+            n = self.word_tokens[w] = self.tokens(w)
+        return n
+
+    def units(self, text: str) -> Iterator[tuple[str, int]]:
+        """Sentences, and word runs of the sentences longer than the window, with their tokens."""
+        limit = self.budget - self.base
+        for raw in _SENT.split(text):
+            s = raw.strip() if raw else ""
+            if not s:
+                continue
+            if len(s) <= self.budget * MAX_CHARS_PER_TOKEN:
+                n = self.tokens(s)
+                if n <= limit:
+                    yield s, n
+                    continue
+            piece: list[str] = []
+            total = 0
+            for m in _WORD.finditer(s):  # a sentence longer than the window: cut on words
+                w = m.group()
+                for start in range(0, len(w), MAX_WORD_CHARS):
+                    part = w[start : start + MAX_WORD_CHARS]
+                    n = self.word(part)
+                    if piece and total + n > limit:
+                        yield " ".join(piece), total
+                        piece, total = [], 0
+                    piece.append(part)
+                    total += n
+            if piece:
+                yield " ".join(piece), total
+
+    def pack(self, text: str) -> list[str]:
+        limit, carry_limit = self.budget - self.base, self.overlap - self.base
+        pieces: list[str] = []
+        current: list[tuple[str, int]] = []
+        total = 0
+        for unit, n in self.units(text):
+            if current and total + n > limit:
+                pieces += self.close(current)
+                carry: list[tuple[str, int]] = []
+                kept = 0
+                for prev, pn in reversed(current):
+                    if kept + pn > carry_limit:
+                        break
+                    carry.append((prev, pn))
+                    kept += pn
+                carry.reverse()
+                current, total = (carry, kept) if kept + n <= limit else ([], 0)
+            current.append((unit, n))
+            total += n
+        if current:
+            pieces += self.close(current)
+        return pieces
+
+    def close(self, units: list[tuple[str, int]]) -> list[str]:
+        piece = " ".join(u for u, _ in units)
+        if self.count(piece) <= self.budget or " " not in piece:
+            return [piece]
+        # The units' counts did not add up to the piece's (a counter that does not split on
+        # whitespace first): this piece is packed again word by word.
+        return _exact_pack([w for u, _ in units for w in u.split()], self.count, self.budget)
+
+
+def _exact_pack(words: list[str], count: TokenCounter, budget: int) -> list[str]:
+    """Word by word with a count of each candidate: for counters whose counts do not add up (one
+    piece of bounded size at a time)."""
+    out: list[str] = []
+    piece: list[str] = []
+    for w in words:
+        if piece and count(" ".join([*piece, w])) > budget:
+            out.append(" ".join(piece))
+            piece = []
+        piece.append(w)
+    if piece:
+        out.append(" ".join(piece))
+    return out
 
 
 def _overview(rec: ProductRecord) -> str | None:

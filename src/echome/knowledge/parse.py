@@ -7,7 +7,16 @@ import re
 from pathlib import PurePath
 from typing import Any
 
-from echome.knowledge.parse_table import parse_csv, parse_xlsx, rows_to_catalog
+from echome.knowledge.limits import (
+    MAX_PAGE_CHARS,
+    MAX_PDF_CHARS,
+    MAX_PDF_PAGES,
+    PDF_LIMITS,
+    PDF_STREAM_BYTES,
+    PdfNotes,
+    drop_data_runs,
+)
+from echome.knowledge.parse_table import parse_csv, rows_to_catalog
 from echome.knowledge.records import (
     Field,
     ParsedCatalog,
@@ -19,6 +28,7 @@ from echome.knowledge.records import (
 )
 from echome.knowledge.understand.checks import compact_warnings
 from echome.knowledge.understand.feeds import feed_rows
+from echome.knowledge.xlsx import parse_xlsx
 
 MIN_PDF_TEXT = 40  # characters of text per document below which a PDF is taken as scanned images
 
@@ -120,27 +130,19 @@ def _sanitize(catalog: ParsedCatalog) -> ParsedCatalog:
 
 
 def parse_pdf(data: bytes, *, source: str) -> ParsedCatalog:
-    """A PDF becomes one document product whose pages are its fields (page numbers kept)."""
+    """A PDF becomes one document product whose pages are its fields (page numbers kept). Read
+    with pypdf's limits lowered to what a catalog needs (`knowledge.limits.PDF_LIMITS`)."""
     import pypdf
-    from pypdf.errors import PdfReadError
 
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ParseError("the PDF is password-protected; remove the password and upload it again")
-        pages = [(i + 1, clean_text(page.extract_text() or "")) for i, page in enumerate(reader.pages)]
-    except ParseError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise ParseError(f"the PDF is damaged and cannot be read ({type(exc).__name__})") from None
-    except Exception as exc:  # pypdf raises many types on broken files; a parse job must not crash
-        if type(exc).__name__ in ("FileNotDecryptedError", "DependencyError"):
-            raise ParseError("the PDF is encrypted; remove the password and upload it again") from None
-        raise ParseError(f"the PDF cannot be read ({type(exc).__name__})") from None
+    with pypdf.apply_configuration(**PDF_LIMITS), PdfNotes() as notes:
+        pages, warnings = _pdf_pages(data, notes)
     text_chars = sum(len(t) for _, t in pages)
     if not pages:
         raise ParseError("the PDF has no pages")
     if text_chars < MIN_PDF_TEXT * max(1, len(pages) // 4):
+        reason = notes.reason()
+        if reason:  # pypdf gave up on the pages and said why: that, not "scanned images"
+            raise ParseError(f"the PDF's text cannot be read: {reason}")
         raise ParseError(
             "the PDF has no extractable text (it looks like scanned images); "
             "upload a text PDF or the catalog as CSV/XLSX"
@@ -150,11 +152,84 @@ def parse_pdf(data: bytes, *, source: str) -> ParsedCatalog:
         external_key=f"doc:{source}", name=title, attributes={"document": source, "pages": len(pages)}
     )
     rec.fields = [Field(f"page {n}", text, page=n) for n, text in pages if text]
-    catalog = ParsedCatalog(source=source, format="pdf", products=[rec])
+    catalog = ParsedCatalog(source=source, format="pdf", products=[rec], warnings=warnings)
     empty = [n for n, t in pages if not t]
     if empty:
-        catalog.warnings.append(f"pages without text (images only?): {', '.join(map(str, empty[:20]))}")
+        reason = notes.reason()
+        catalog.warnings.append(
+            f"pages without text (images only?): {', '.join(map(str, empty[:20]))}"
+            + (f"; the reader said {reason}" if reason else "")
+        )
     return catalog
+
+
+def _pdf_pages(data: bytes, notes: PdfNotes) -> tuple[list[tuple[int, str]], list[str]]:
+    import pypdf
+    from pypdf.errors import LimitReachedError, PdfReadError
+
+    warnings: list[str] = []
+    pages: list[tuple[int, str]] = []
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ParseError("the PDF is password-protected; remove the password and upload it again")
+        count = len(reader.pages)
+        if count > MAX_PDF_PAGES:
+            raise ParseError(f"the PDF has {count:,} pages; the limit is {MAX_PDF_PAGES:,}")
+        total = 0
+        cut = []
+        for i, page in enumerate(reader.pages):
+            text = clean_text(page.extract_text() or "")
+            if len(text) > MAX_PAGE_CHARS:
+                cut.append(i + 1)
+                text = text[:MAX_PAGE_CHARS]
+            total += len(text)
+            if total > MAX_PDF_CHARS:
+                raise ParseError(
+                    f"the PDF holds more than {MAX_PDF_CHARS:,} characters of text; that is the limit"
+                )
+            pages.append((i + 1, text))
+        if cut:
+            warnings.append(
+                f"pages with more than {MAX_PAGE_CHARS:,} characters were cut to that length: "
+                + ", ".join(map(str, cut[:20]))
+            )
+    except ParseError:
+        raise
+    except LimitReachedError as exc:
+        if "depth" in str(exc).lower():
+            raise ParseError(
+                f"the PDF nests its pages deeper than a PDF reader follows ({_short(exc)})"
+            ) from None
+        raise ParseError(
+            "the PDF expands beyond what the reader allows (a compressed stream of more than "
+            f"{PDF_STREAM_BYTES // (1024 * 1024)} MB, or too many objects): it looks like a decompression "
+            f"bomb ({_short(exc)})"
+        ) from None
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
+        if _nested(exc):
+            raise ParseError("the PDF nests objects deeper than a PDF reader follows") from None
+        raise ParseError(f"the PDF is damaged and cannot be read ({type(exc).__name__})") from None
+    except Exception as exc:  # pypdf raises many types on broken files; a parse job must not crash
+        if type(exc).__name__ in ("FileNotDecryptedError", "DependencyError"):
+            raise ParseError("the PDF is encrypted; remove the password and upload it again") from None
+        raise ParseError(f"the PDF cannot be read ({type(exc).__name__})") from None
+    return pages, warnings
+
+
+def _nested(exc: BaseException | None) -> bool:
+    """A RecursionError anywhere in the chain (pypdf wraps it in PdfReadError)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, RecursionError):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def _title(pages: list[tuple[int, str]], source: str) -> str:
@@ -177,6 +252,8 @@ def parse_text(data: bytes, *, source: str) -> ParsedCatalog:
     text, warning = decode(data)
     if "\x00" in text[:10_000]:
         raise ParseError("this is a binary file, not text; upload CSV, XLSX, PDF, TXT or Markdown")
+    warnings = [warning] if warning else []
+    text = drop_data_runs(text, warnings)
     sections: list[tuple[str | None, int, list[str]]] = []
     current: tuple[str | None, int, list[str]] = (None, 0, [])
     for line in text.splitlines():
@@ -190,8 +267,8 @@ def parse_text(data: bytes, *, source: str) -> ParsedCatalog:
     sections.append(current)
     sections = [(h, lvl, body) for h, lvl, body in sections if h or any(s.strip() for s in body)]
     if not sections:
-        raise ParseError("the file has no text")
-    catalog = ParsedCatalog(source=source, format="text", warnings=[warning] if warning else [])
+        raise ParseError("the file has no text" + (f" ({warnings[-1]})" if warnings else ""))
+    catalog = ParsedCatalog(source=source, format="text", warnings=warnings)
     level2 = [s for s in sections if s[0] and s[1] == 2]
     if len(level2) >= 2:
         for heading, _lvl, body in level2:

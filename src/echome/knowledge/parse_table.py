@@ -1,6 +1,6 @@
-"""Tables (CSV in any spreadsheet encoding/delimiter, XLSX) → product records.
+"""Tables (CSV in any spreadsheet encoding/delimiter; XLSX via `knowledge.xlsx`) → product records.
 
-Reading the file (encoding, delimiter, sheets) is done here; what the columns mean and which rows
+Reading the file (encoding, delimiter; sheets in xlsx.py) is done here; what the columns mean and which rows
 are one product is decided by `echome.knowledge.understand` (its header vocabulary is documented in
 `understand/vocabulary.py`). Shopify's product export (one row per variant, grouped by Handle) is
 folded here into one product with its variants."""
@@ -27,7 +27,7 @@ from echome.knowledge.records import (
 )
 from echome.knowledge.understand import understand_rows
 from echome.knowledge.understand.checks import truncate_cells
-from echome.knowledge.understand.header import find_header, header_score, skipped_rows_warning
+from echome.knowledge.understand.header import find_header, skipped_rows_warning
 
 # Normalised header → role. Normalising lowercases and drops punctuation: "Body (HTML)" → "body html".
 ROLES: dict[str, tuple[str, ...]] = {
@@ -325,119 +325,3 @@ def parse_csv(data: bytes, *, source: str) -> ParsedCatalog:
     if "\x00" in text[:10_000]:
         raise ParseError("this does not look like a CSV file (it contains binary data)")
     return rows_to_catalog(sniff_rows(text), source=source, fmt="csv", warnings=[warning] if warning else [])
-
-
-def parse_xlsx(data: bytes, *, source: str) -> ParsedCatalog:
-    """The sheet that holds the products (the best header among the sheets), merged ranges filled
-    with their value, formulas read as the values the spreadsheet app last saved."""
-    try:
-        from openpyxl import load_workbook
-    except ImportError as exc:  # pragma: no cover - a default dependency
-        raise ParseError("XLSX support needs openpyxl: pip install openpyxl") from exc
-    try:
-        # data_only: formulas come back as the values Excel last computed.
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise ParseError(
-            f"the spreadsheet cannot be opened ({type(exc).__name__}); save it again as .xlsx"
-        ) from None
-    warnings: list[str] = []
-    try:
-        previews = [(ws, _preview(ws)) for ws in wb.worksheets]
-        filled = [(ws, rows) for ws, rows in previews if len(rows) >= 2]
-        if not filled:
-            raise ParseError("the spreadsheet has no sheet with a header row and products")
-        scores = [max((header_score(r) for r in rows), default=0.0) for _, rows in filled]
-        ws = filled[scores.index(max(scores))][0]
-        others = [o.title for o, _ in filled if o is not ws]
-        if others:
-            warnings.append(
-                f"the workbook has {len(filled)} sheets with data; products were read from {ws.title!r}; "
-                f"not imported: {', '.join(repr(t) for t in others[:10])}"
-            )
-        path = getattr(ws, "_worksheet_path", None)
-        grid: list[list[str]] = []
-        for raw in ws.iter_rows(min_row=1, min_col=1, values_only=True):
-            grid.append(["" if v is None else _xl_str(v) for v in raw])
-            if len(grid) > MAX_ROWS + 50:
-                break
-    finally:
-        wb.close()
-    if path:
-        _sheet_checks(data, path, grid, warnings)
-    rows = [r for r in grid if any(c.strip() for c in r)]
-    return rows_to_catalog(rows, source=source, fmt="xlsx", warnings=warnings)
-
-
-def _preview(ws: Any) -> list[list[str]]:
-    rows: list[list[str]] = []
-    for raw in ws.iter_rows(values_only=True):
-        cells = ["" if v is None else str(v) for v in raw]
-        if any(c.strip() for c in cells):
-            rows.append(cells)
-        if len(rows) >= 12:
-            break
-    return rows
-
-
-_MERGE = re.compile(rb'<mergeCell\b[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
-_CELL = re.compile(rb"<c\b([^>]*?)(?<!/)>(.*?)</c>", re.S)
-_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
-
-
-def _col(letters: bytes) -> int:
-    n = 0
-    for ch in letters.decode():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def _sheet_checks(data: bytes, path: str, grid: list[list[str]], warnings: list[str]) -> None:
-    """Merged ranges and formulas, read from the sheet's XML (openpyxl's read-only mode has neither).
-    Regular expressions only: no second XML parser runs on the upload."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            xml = zf.read(path.lstrip("/"))
-    except (KeyError, zipfile.BadZipFile, OSError):
-        return
-    merged = []
-    for m in _MERGE.finditer(xml):
-        c1, r1, c2, r2 = _col(m.group(1)), int(m.group(2)) - 1, _col(m.group(3)), int(m.group(4)) - 1
-        if r1 >= len(grid) or (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
-            continue
-        row = grid[r1]
-        value = row[c1] if c1 < len(row) else ""
-        for r in range(r1, min(r2, len(grid) - 1) + 1):
-            cells = grid[r]
-            cells.extend([""] * (c2 + 1 - len(cells)))
-            for c in range(c1, c2 + 1):
-                cells[c] = value
-        merged.append(f"{m.group(1).decode()}{r1 + 1}:{m.group(3).decode()}{r2 + 1}")
-    if merged:
-        warnings.append(
-            f"{len(merged)} merged cell ranges ({', '.join(merged[:5])}{' …' if len(merged) > 5 else ''}): "
-            "each range's value was used for every cell in it"
-        )
-    if b"<f" not in xml:
-        return
-    uncached = []
-    for m in _CELL.finditer(xml):
-        inner = m.group(2)
-        if b"<f" in inner and not re.search(rb"<v>[^<]+</v>", inner):
-            ref = _REF.search(m.group(1))
-            if ref:
-                uncached.append(ref.group(1).decode() + ref.group(2).decode())
-    if uncached:
-        warnings.append(
-            f"{len(uncached)} cells hold formulas without a saved result ({', '.join(uncached[:8])}"
-            f"{' …' if len(uncached) > 8 else ''}); they were read as empty. Open the file in Excel or "
-            "LibreOffice and save it again to store the results"
-        )
-
-
-def _xl_str(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from echome.knowledge.limits import drop_data_runs
 from echome.knowledge.records import ParseError, strip_control
 
 ALLOWED = (".md", ".markdown", ".txt", ".pdf")
@@ -26,8 +27,10 @@ _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+>•]|\d+[.)])\s+")
 _ENUM = re.compile(r"^\s*\d+[.)]\s*")
-_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
-_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+# Bounded, and link text stops at a "[": on lines like "[[[[..." or "[x]([x](..." (a pasted JSON
+# dump) the unbounded forms took time growing with the square of the line's length.
+_LINK = re.compile(r"\[([^\[\]]{1,500})\]\(([^\s)\[\]]{1,2000})\)")
+_EMPHASIS = re.compile(r"(\*\*|__)([^\n]{1,500}?)\1")
 _LETTERS = re.compile(r"[^\W\d_]{2}")
 
 
@@ -97,9 +100,10 @@ def parse_store_info(data: bytes, filename: str) -> StoreDocument:
         markdown = PurePath(filename).suffix.lower() in (".md", ".markdown")
         doc = StoreDocument(source=source, format="markdown" if markdown else "text")
         doc.warnings += [warning] if warning else []
+        text = drop_data_runs(text, doc.warnings)
         doc.passages = _passages(strip_control(text.replace("\r\n", "\n")).split("\n"), page=None)
     if not doc.passages:
-        raise ParseError("the file has no text")
+        raise ParseError("the file has no text" + (f" ({doc.warnings[-1]})" if doc.warnings else ""))
     if len(doc.passages) > MAX_PASSAGES:
         raise ParseError(
             f"the file has {len(doc.passages)} passages; store information is limited to {MAX_PASSAGES} "

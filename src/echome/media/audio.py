@@ -14,8 +14,16 @@ from typing import BinaryIO
 import av
 import numpy as np
 
+from echome.jobs.limits import ResourceLimitExceeded, ResourceLimits, run_limited
+
 RECOGNITION_RATE = 16_000
 HQ_MAX_RATE = 48_000
+# Decoding a recording: streaming keeps it near 100 MB whatever the length; 2 hours of audio
+# decode in well under a minute on 2 cores.
+EXTRACT_LIMITS = ResourceLimits(memory_bytes=1024 * 1024 * 1024, seconds=900)
+# Samples per frame handed to a resampler: one frame of ~93 minutes at 48 kHz (2**28 samples)
+# came back as nothing at all.
+RESAMPLE_BLOCK = 1 << 20
 
 
 class AudioError(ValueError):
@@ -116,23 +124,42 @@ def encode(wav: np.ndarray, sample_rate: int, *, codec: str, out_rate: int | Non
         resampler = av.AudioResampler(
             format=stream.format.name, layout="mono", rate=rate, frame_size=frame_size
         )
-        frame = av.AudioFrame.from_ndarray(
-            np.clip(wav, -1, 1).astype(np.float32).reshape(1, -1), format="flt", layout="mono"
-        )
-        frame.sample_rate = sample_rate
-        frames = resampler.resample(frame) + resampler.resample(None)
-        for f in frames:
-            for packet in stream.encode(f):
-                container.mux(packet)
+        clipped = np.clip(wav, -1, 1).astype(np.float32)
+        for start in range(0, clipped.size, RESAMPLE_BLOCK):
+            for f in resampler.resample(_mono_frame(clipped[start : start + RESAMPLE_BLOCK], sample_rate)):
+                container.mux(stream.encode(f))
+        for f in resampler.resample(None):
+            container.mux(stream.encode(f))
         for packet in stream.encode(None):
             container.mux(packet)
     return buf.getvalue()
 
 
 def extract_for_pipeline(
-    src: str | Path, *, asr_path: str | Path, hq_path: str | Path, max_seconds: float
+    src: str | Path,
+    *,
+    asr_path: str | Path,
+    hq_path: str | Path,
+    max_seconds: float,
+    limits: ResourceLimits | None = EXTRACT_LIMITS,
 ) -> float:
-    """Write a 16 kHz mono WAV for recognition and a mono FLAC voice copy; return the duration used."""
+    """Write a 16 kHz mono WAV for recognition and a mono FLAC voice copy; return the duration used.
+
+    One streaming pass: each decoded frame is resampled and written to both files at once, so
+    memory stays the same for a 2-minute clip and a 2-hour recording. The decoding of an uploaded
+    or downloaded file runs in a child process under `limits` (None: in this process); a file that
+    needs more memory or time than that fails with an AudioError saying so."""
+    if limits is None:
+        return _extract(str(src), str(asr_path), str(hq_path), max_seconds)
+    try:
+        return run_limited(
+            _extract, str(src), str(asr_path), str(hq_path), max_seconds, limits=limits, returns=(AudioError,)
+        )
+    except ResourceLimitExceeded as exc:
+        raise AudioError(f"decoding the recording {exc}") from None
+
+
+def _extract(src: str, asr_path: str, hq_path: str, max_seconds: float) -> float:
     info = probe(src)
     if info.duration and info.duration > max_seconds + 1:
         raise AudioError(
@@ -140,22 +167,77 @@ def extract_for_pipeline(
             "(ECHOME_MAX_MEDIA_MINUTES)"
         )
     hq_rate = min(max(info.sample_rate, RECOGNITION_RATE), HQ_MAX_RATE)
-    hq = load_audio(src, sample_rate=hq_rate, max_seconds=max_seconds)
-    if hq.size < hq_rate * 0.5:
+    limit = int(max_seconds * hq_rate)
+    kept = 0
+    try:
+        with (
+            av.open(src) as container,
+            av.open(hq_path, "w", format="flac") as hq_out,
+            wave.open(asr_path, "wb") as asr_out,
+        ):
+            stream = container.streams.audio[0]
+            to_hq = av.AudioResampler(format="flt", layout="mono", rate=hq_rate)
+            flac = hq_out.add_stream("flac", rate=hq_rate, layout="mono")
+            to_flac = av.AudioResampler(format=flac.format.name, layout="mono", rate=hq_rate, frame_size=4096)
+            to_asr = av.AudioResampler(format="flt", layout="mono", rate=RECOGNITION_RATE)
+            asr_out.setnchannels(1)
+            asr_out.setsampwidth(2)
+            asr_out.setframerate(RECOGNITION_RATE)
+
+            def write(frames: list[av.AudioFrame]) -> None:
+                nonlocal kept
+                for f in frames:
+                    wav = np.clip(f.to_ndarray().reshape(-1), -1.0, 1.0)[: max(0, limit - kept)]
+                    if not wav.size:
+                        continue
+                    kept += wav.size
+                    frame = _mono_frame(wav, hq_rate)
+                    for g in to_flac.resample(frame):
+                        hq_out.mux(flac.encode(g))
+                    for g in to_asr.resample(frame):
+                        asr_out.writeframes(_pcm16(g.to_ndarray().reshape(-1)))
+
+            for frame in container.decode(stream):
+                write(to_hq.resample(frame))
+                if kept >= limit:
+                    break
+            write(to_hq.resample(None))
+            for g in to_flac.resample(None):
+                hq_out.mux(flac.encode(g))
+            hq_out.mux(flac.encode(None))
+            for g in to_asr.resample(None):
+                asr_out.writeframes(_pcm16(g.to_ndarray().reshape(-1)))
+    except AudioError:
+        raise
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise AudioError(f"not an audio or video file ffmpeg can read ({_short(exc)})") from exc
+    if kept < hq_rate * 0.5:
         raise AudioError("the file holds less than half a second of audio")
-    Path(hq_path).write_bytes(encode(hq, hq_rate, codec="flac"))
-    asr = resample(hq, hq_rate, RECOGNITION_RATE)
-    write_wav(asr_path, asr, RECOGNITION_RATE)
-    return asr.size / RECOGNITION_RATE
+    with wave.open(asr_path, "rb") as w:
+        return w.getnframes() / RECOGNITION_RATE
+
+
+def _mono_frame(wav: np.ndarray, rate: int) -> av.AudioFrame:
+    frame = av.AudioFrame.from_ndarray(
+        wav.astype(np.float32, copy=False).reshape(1, -1), format="flt", layout="mono"
+    )
+    frame.sample_rate = rate
+    return frame
+
+
+def _pcm16(wav: np.ndarray) -> bytes:
+    return (np.clip(wav, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
 
 
 def resample(wav: np.ndarray, rate: int, target: int) -> np.ndarray:
     if rate == target or wav.size == 0:
         return wav.astype(np.float32)
     resampler = av.AudioResampler(format="flt", layout="mono", rate=target)
-    frame = av.AudioFrame.from_ndarray(wav.astype(np.float32).reshape(1, -1), format="flt", layout="mono")
-    frame.sample_rate = rate
-    out = [f.to_ndarray().reshape(-1) for f in resampler.resample(frame) + resampler.resample(None)]
+    out: list[np.ndarray] = []
+    for start in range(0, wav.size, RESAMPLE_BLOCK):
+        for f in resampler.resample(_mono_frame(wav[start : start + RESAMPLE_BLOCK], rate)):
+            out.append(f.to_ndarray().reshape(-1))
+    out += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
     return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
 
 
