@@ -108,7 +108,7 @@ def test_numbers_are_said_in_the_replys_language(shop: Any) -> None:
     saved = sp.save_reply(persona_id=ana, user_id=user, text=german, message_id="m1", language="de")
     assert tts.given[-1] == (
         "Kicker ist gerade reduziert: fünfhundertneunundneunzig Euro statt "
-        "sechshundertachtundneunzig Euro und neunundneunzig Cent."
+        "sechshundertachtundneunzig Euro neunundneunzig."  # as a German says a price: "… Euro neunundneunzig"
     )
     assert saved.audio.startswith(b"OggS")
     french = fr.price("Kicker", fr.money(Decimal("12500"), "EUR"))  # "12 500 €", narrow no-break space
