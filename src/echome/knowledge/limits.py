@@ -25,6 +25,7 @@ from xml.parsers import expat
 
 from echome.knowledge.records import ParseError
 from echome.knowledge.understand.checks import MAX_CELL_CHARS
+from echome.knowledge.understand.feeds import EntitiesRefused, entity_free_parser
 
 MB = 1024 * 1024
 
@@ -148,10 +149,6 @@ def scan_sheet(data: bytes, part: str) -> SheetScan:
     return SheetScan(rows=rows, merges=merges)
 
 
-class _Refused(Exception):
-    pass
-
-
 def read_shared_strings(src: IO[bytes], notes: list[str]) -> list[str]:
     """The workbook's shared strings, as openpyxl reads them (the plain text and the rich-text
     runs of each `<si>`, phonetic hints left out), each cut at MAX_CELL_CHARS while it streams in.
@@ -192,23 +189,15 @@ def read_shared_strings(src: IO[bytes], notes: list[str]) -> list[str]:
             parts.append(text[:room])
         size += len(text)
 
-    def refuse(*_args: object) -> None:
-        raise _Refused
-
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser = entity_free_parser()
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
-    parser.EntityDeclHandler = refuse
-    parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
-    parser.StartDoctypeDeclHandler = lambda _n, _s, _p, internal: refuse() if internal else None
     try:
         while chunk := src.read(1 << 20):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except _Refused:
+    except EntitiesRefused:
         raise ParseError("the spreadsheet's text part declares entities; a workbook never does") from None
     except expat.ExpatError as exc:
         what = expat.ErrorString(exc.code)

@@ -36,8 +36,24 @@ class _Node:
         return "".join(self.text).strip()
 
 
-class _Refused(Exception):
-    pass
+class EntitiesRefused(Exception):
+    """The XML declared entities or an internal document type: refused before anything expands."""
+
+
+def entity_free_parser() -> expat.XMLParserType:
+    """An expat parser (namespaces split by a space) that refuses every entity declaration, external
+    entity and internal DTD: a billion-laughs file stops at its first declaration."""
+
+    def refuse(*_args: object) -> None:
+        raise EntitiesRefused
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
+    parser.StartDoctypeDeclHandler = lambda _n, _s, _p, internal: refuse() if internal else None
+    return parser
 
 
 def _tag(name: str) -> str:
@@ -46,14 +62,10 @@ def _tag(name: str) -> str:
 
 
 def _tree(data: bytes) -> _Node:
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser = entity_free_parser()
     root = _Node("#document", {})
     stack = [root]
     count = 0
-
-    def refuse(*_args: object) -> None:
-        raise _Refused
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal count
@@ -73,13 +85,9 @@ def _tree(data: bytes) -> _Node:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
-    parser.EntityDeclHandler = refuse
-    parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
-    parser.StartDoctypeDeclHandler = lambda _n, _s, _p, internal: refuse() if internal else None
     try:
         parser.Parse(data, True)
-    except _Refused:
+    except EntitiesRefused:
         raise ParseError(
             "the XML file declares entities or a document type (<!DOCTYPE ... [<!ENTITY ...>]>); product "
             "feeds never need them and they can be used to attack an importer, so the file was refused"
