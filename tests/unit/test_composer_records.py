@@ -186,3 +186,16 @@ def test_the_tier_a_quantity_reaches_is_the_price_said() -> None:
         assert "1" in ask(shop, "How much is the Staffelpreise Kugelschreiber?").answer
     finally:
         shop.engine.dispose()
+
+
+def test_a_product_without_a_description_is_still_introduced_when_asked_for() -> None:
+    shop = memory_shop(
+        b"name,sku,features\nToro Debris Collection Bag,T-1,Fits 22 inch Recycler mowers. Heavy duty fabric.\n",
+        profile={},
+        name="toro.csv",
+    )
+    try:
+        out = ask(shop, "Do you sell the Toro Debris Collection Bag?")
+        assert "Fits 22 inch Recycler mowers" in out.answer and out.mode == "composer"
+    finally:
+        shop.engine.dispose()

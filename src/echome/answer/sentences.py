@@ -135,11 +135,18 @@ def wants_overview(asked: str, question: str) -> bool:
 
 
 def overview(evidence: Evidence, product: ProductFacts) -> list[tuple[int, str]]:
-    """The opening sentence of the product's own description (from its record), to introduce it."""
-    text = (product.description or "").strip()
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    sent = _SPLIT.split(first)[0].strip(" -•*") if first else ""
-    if len(sent.split()) < 2 or len(sent.split()) > 45:
-        return []
+    """The opening sentence of the product's own description (from its record), to introduce it; a
+    record without one (reviews and Q&A only) is introduced by its best-ranked chunk's first sentence."""
     at = next((i for i, r in enumerate(evidence.results) if r.product_id == product.id), -1)
-    return [(at, sentence_case(sent))]
+    texts = [product.description or ""]
+    if at >= 0 and evidence.results[at].field not in ("reviews", "customer_qa"):
+        texts.append(evidence.results[at].text)
+    for text in texts:
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or _LABEL_LINE.match(line) or _HEADER.match(line) or line.startswith(product.name):
+                continue  # a label, or the chunk's "Name (SKU ...)" head
+            sent = _SPLIT.split(line)[0].strip(" -•*")
+            if 2 <= len(sent.split()) <= 45:
+                return [(at, sentence_case(sent))]
+    return []
