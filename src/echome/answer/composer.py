@@ -137,7 +137,7 @@ def compose(
             intents.append("overview")
             price = say.price_of(sure)
             parts.extend([say.price(sure.short_name, price)] if price else [])
-            picked = overview(evidence, sure)
+            picked = overview(evidence, sure, say)
             cited.add(_first_result_of(evidence, sure.id))
         else:  # the product is ours; what is asked of it is not in the catalog
             intents.append("no-detail")

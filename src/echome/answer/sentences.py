@@ -134,19 +134,21 @@ def wants_overview(asked: str, question: str) -> bool:
     return not (terms(asked) - _GENERAL - SHOPPING_WORDS) and not asked_labels(question)
 
 
-def overview(evidence: Evidence, product: ProductFacts) -> list[tuple[int, str]]:
+def overview(evidence: Evidence, product: ProductFacts, say: Phrases | None = None) -> list[tuple[int, str]]:
     """The opening sentence of the product's own description (from its record), to introduce it; a
-    record without one (reviews and Q&A only) is introduced by its best-ranked chunk's first sentence."""
-    at = next((i for i, r in enumerate(evidence.results) if r.product_id == product.id), -1)
-    texts = [product.description or ""]
-    if at >= 0 and evidence.results[at].field not in ("reviews", "customer_qa"):
-        texts.append(evidence.results[at].text)
-    for text in texts:
+    record without one is introduced by its best-ranked chunk's first sentence, and a record of
+    shoppers' words only (reviews, Q&A) by the first of them, said as theirs."""
+    own = [(i, r) for i, r in enumerate(evidence.results) if r.product_id == product.id]
+    at = own[0][0] if own else -1
+    texts = [(at, product.description or "")]
+    texts += [(i, r.text) for i, r in own if r.field not in ("reviews", "customer_qa")]
+    for i, text in texts:
         for line in text.splitlines():
             line = line.strip()
             if not line or _LABEL_LINE.match(line) or _HEADER.match(line) or line.startswith(product.name):
                 continue  # a label, or the chunk's "Name (SKU ...)" head
             sent = _SPLIT.split(line)[0].strip(" -•*")
             if 2 <= len(sent.split()) <= 45:
-                return [(at, sentence_case(sent))]
-    return []
+                return [(i, sentence_case(sent))]
+    picked = [c for c in _candidates(evidence, product, say or Phrases("en")) if c[0] in {i for i, _ in own}]
+    return [(picked[0][0], picked[0][1])] if picked else []
