@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     cohere_api_key: SecretStr | None = None
     cohere_base_url: str = "https://api.cohere.com"
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, description="Largest catalog file accepted.")
+    parse_memory_mb: int = Field(
+        default=1024, ge=64, le=1024 * 1024, description="Memory one catalog or store-info file may use while read."
+    )
+    parse_seconds: float = Field(default=300.0, gt=0, le=86400, description="Time one such file may take to read.")
 
     # -- media, speech and voice -------------------------------------------------------------
     stt: str = Field(
@@ -119,6 +123,12 @@ class Settings(BaseSettings):
     )
     max_media_minutes: float = Field(default=120.0, gt=0, description="Longest recording accepted.")
     max_media_items: int = Field(default=25, ge=1, description="Most items taken from one playlist URL.")
+    media_decode_memory_mb: int = Field(
+        default=1024, ge=64, le=1024 * 1024, description="Memory decoding one recording may use."
+    )
+    media_decode_seconds: float = Field(
+        default=900.0, gt=0, le=86400, description="Time decoding one recording may take."
+    )
     max_media_upload_bytes: int = Field(
         default=1024 * 1024 * 1024, description="Largest uploaded audio/video file (also caps downloads)."
     )

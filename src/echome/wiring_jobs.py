@@ -18,17 +18,26 @@ def register_jobs(services: Any) -> None:
     tmp = s.data_dir / "tmp"
     reg = services.registry
 
+    def parse_limits() -> Any:
+        from echome.jobs.limits import MB, ResourceLimits
+
+        return ResourceLimits(memory_bytes=s.parse_memory_mb * MB, seconds=s.parse_seconds)
+
     def catalog_import() -> Any:
         from echome.knowledge.jobs import CatalogImportJob
 
         r = services.retriever
-        return CatalogImportJob(services.sessions, services.storage, r.embedder, r.store, r.keywords)
+        return CatalogImportJob(
+            services.sessions, services.storage, r.embedder, r.store, r.keywords, limits=parse_limits()
+        )
 
     def store_info_import() -> Any:
         from echome.knowledge.jobs import StoreInfoImportJob
 
         r = services.retriever
-        return StoreInfoImportJob(services.sessions, services.storage, r.embedder, r.store, r.keywords)
+        return StoreInfoImportJob(
+            services.sessions, services.storage, r.embedder, r.store, r.keywords, limits=parse_limits()
+        )
 
     def persona_voice() -> Any:
         from echome.persona.jobs import PersonaVoiceJob
@@ -41,6 +50,7 @@ def register_jobs(services: Any) -> None:
         return PersonaAnalyseJob(services.profiles)
 
     def persona_media() -> Any:
+        from echome.jobs.limits import MB, ResourceLimits
         from echome.media.transcribe import MediaLimits, MediaTranscriber
         from echome.persona.jobs import PersonaMediaJob
 
@@ -49,6 +59,9 @@ def register_jobs(services: Any) -> None:
             max_bytes=s.max_media_upload_bytes,
             max_items=s.max_media_items,
             languages=languages(s.persona_languages),
+            decode=ResourceLimits(
+                memory_bytes=s.media_decode_memory_mb * MB, seconds=s.media_decode_seconds
+            ),
         )
         transcriber = MediaTranscriber(
             services.sessions,

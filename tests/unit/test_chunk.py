@@ -204,3 +204,23 @@ def test_one_giant_word_never_reaches_the_counter_whole() -> None:
     assert counter.longest <= 240 * 32  # the tokenizer needs ~100x what it is given
     assert "".join(p.replace(" ", "") for p in pieces) == "A" * 5_000_000
     assert max(len(p) for p in pieces) <= 240 * 32
+
+
+# -- markup in descriptions: one pass, whatever a hostile cell holds ------------------------------
+def test_script_and_style_are_cut_and_an_unclosed_one_hides_the_rest() -> None:
+    from echome.knowledge.records import html_to_text
+
+    text = "x<SCRIPT>bad()</script >y<p>z</p><style>a{}</STYLE>w<script>never shown"
+    assert html_to_text(text) == "x y\nz\nw"
+    assert html_to_text("<p>Soft <b>cotton</b> tee</p><p>&amp; more") == "Soft cotton tee\n& more"
+
+
+def test_unclosed_tags_and_scripts_at_scale_end() -> None:
+    """1 MB of opens that never close: the old patterns rescanned to the end from each one
+    (140 KB took 17 s, so this would run for about a quarter of an hour); now one pass."""
+    from echome.knowledge.records import html_to_text
+
+    assert html_to_text("<script" * 150_000) == ""
+    left = html_to_text("<a " * 350_000 + "<b>end")
+    assert left.startswith("<a <a") and left.endswith("end")
+    assert html_to_text("<p " * 350_000).count("<p") == 350_000

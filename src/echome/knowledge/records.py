@@ -52,8 +52,11 @@ class ParsedCatalog:
 
 
 # -- text helpers --------------------------------------------------------------------------------
-_TAG = re.compile(r"<[^>]+>")
-_BLOCK = re.compile(r"(?i)</?(p|div|br|li|ul|ol|h[1-6]|tr|table|section)\b[^>]*>")
+# A tag never spans another "<": each match then scans at most to the next "<", which keeps
+# hostile text ("<a <a <a ...", no ">") linear instead of rescanning to the end from every "<".
+_TAG = re.compile(r"<[^<>]+>")
+_BLOCK = re.compile(r"(?i)</?(p|div|br|li|ul|ol|h[1-6]|tr|table|section)\b[^<>]*>")
+_HIDDEN_OPEN = re.compile(r"(?i)<(script|style)\b")
 _WS = re.compile(r"[ \t\r\f\v]+")
 
 
@@ -61,10 +64,27 @@ def html_to_text(value: str) -> str:
     """Shopify bodies and the like: tags out, entities decoded, paragraphs kept as lines."""
     if "<" not in value and "&" not in value:
         return clean_text(value)
-    value = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", value)
+    value = _without_hidden(value)
     value = _BLOCK.sub("\n", value)
     value = _TAG.sub(" ", value)
     return clean_text(html.unescape(value))
+
+
+def _without_hidden(value: str) -> str:
+    """Script and style elements cut out in one pass; one left open hides the rest, as in a
+    browser. (A lazy `<script.*?</script>` regex rescans to the end from every unclosed open.)"""
+    lowered = value.lower()
+    out, pos = [], 0
+    while (m := _HIDDEN_OPEN.search(value, pos)) is not None:
+        out.append(value[pos : m.start()])
+        end = lowered.find(f"</{m.group(1).lower()}", m.end())
+        if end < 0:
+            return " ".join(out)
+        close = value.find(">", end)
+        pos = len(value) if close < 0 else close + 1
+        out.append(" ")
+    out.append(value[pos:])
+    return "".join(out)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

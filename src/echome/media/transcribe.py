@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from echome.db.models import PersonaMedia, Transcript
 from echome.db.session import transaction
 from echome.media import download as dl
-from echome.media.audio import RECOGNITION_RATE, AudioError, extract_for_pipeline, load_audio, probe
+from echome.jobs.limits import ResourceLimits
+from echome.media.audio import (
+    EXTRACT_LIMITS,
+    RECOGNITION_RATE,
+    AudioError,
+    extract_for_pipeline,
+    load_audio,
+    probe,
+)
 from echome.net.egress import EgressPolicy
 from echome.providers.base import ProviderError, Segment, SpeakerEmbedder, SpeechToText
 from echome.storage.base import FileStorage
@@ -60,6 +68,7 @@ class MediaLimits:
     max_bytes: int = 1024 * 1024 * 1024  # largest upload or download
     max_items: int = 25  # most items taken from one playlist
     languages: tuple[str, ...] = ("en",)  # languages the persona analysis supports
+    decode: ResourceLimits = EXTRACT_LIMITS  # memory and time for decoding one recording
 
 
 @dataclass(eq=False)
@@ -186,7 +195,11 @@ class MediaTranscriber:
         asr_path, hq_path = work_dir / "speech16k.wav", work_dir / "voice.flac"
         try:
             duration = extract_for_pipeline(
-                original, asr_path=asr_path, hq_path=hq_path, max_seconds=max_seconds
+                original,
+                asr_path=asr_path,
+                hq_path=hq_path,
+                max_seconds=max_seconds,
+                limits=self.limits.decode,
             )
         except AudioError as exc:
             raise MediaFailed(_audio_reason(original, exc)) from None
