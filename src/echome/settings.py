@@ -107,9 +107,11 @@ class Settings(BaseSettings):
     cohere_base_url: str = "https://api.cohere.com"
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, description="Largest catalog file accepted.")
     parse_memory_mb: int = Field(
-        default=1024, ge=64, le=1024 * 1024, description="Memory one catalog or store-info file may use while read."
+        default=1024, ge=64, le=1024 * 1024, description="Memory reading one catalog file may use."
     )
-    parse_seconds: float = Field(default=300.0, gt=0, le=86400, description="Time one such file may take to read.")
+    parse_seconds: float = Field(
+        default=300.0, gt=0, le=86400, description="Time reading one such file may take."
+    )
 
     # -- media, speech and voice -------------------------------------------------------------
     stt: str = Field(

@@ -40,7 +40,8 @@ def test_a_file_over_the_time_limit_fails_for_good_and_keeps_the_catalog(
 ) -> None:
     headers, user = make_seller()
     before = client.get("/api/products", headers=headers).json()
-    job = run_job(services, user["id"], upload(client, headers, EVAL / "csv" / "apparel.csv").json()["job_id"])
+    uploaded = upload(client, headers, EVAL / "csv" / "apparel.csv").json()
+    job = run_job(services, user["id"], uploaded["job_id"])
     assert job.status == "failed" and job.attempts == 1
     assert "time" in job.error and "apparel.csv" in job.error, job.error
     assert client.get("/api/products", headers=headers).json() == before

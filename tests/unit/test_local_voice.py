@@ -135,3 +135,15 @@ def test_cloned_voice_is_intelligible(female_voice: ClonedVoice, tmp_path: Path)
         heard.append(stt.transcribe(str(path)).text)
         rates.append(wer(NOTE, heard[-1]))
     assert sorted(rates)[1] <= 0.15, list(zip(rates, heard, strict=True))
+
+
+def test_euros_are_given_to_the_english_voice_as_phonemes_with_their_pause() -> None:
+    """espeak-ng says "euros" /jʊɹɹoʊz/ and Whisper heard "years"; the respelled word keeps the
+    comma after it (Piper drops punctuation that follows a raw phoneme block)."""
+    euros = "j\u02c8ʊɹoʊz"
+    text = "It is 17 euros, down from 20 Euro. Then more."
+    spoken = local.respell(text, frozenset({"en"}))
+    phonemes = ["".join(s) for s in local.load_piper().phonemize(spoken)]
+    assert f"{euros}," in phonemes[0] and f"{euros[:-1]}." in phonemes[0] and "ɹɹ" not in "".join(phonemes)
+    assert local.respell(text, frozenset({"de"})) == text  # another language's voice says it itself
+    assert local.respell("the eurostar, [[x]] euros", frozenset({"en"})) == f"the eurostar, [[x]] [[{euros}]]"

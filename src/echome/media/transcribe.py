@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.models import PersonaMedia, Transcript
 from echome.db.session import transaction
-from echome.media import download as dl
 from echome.jobs.limits import ResourceLimits
+from echome.media import download as dl
 from echome.media.audio import (
     EXTRACT_LIMITS,
     RECOGNITION_RATE,
