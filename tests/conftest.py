@@ -195,7 +195,9 @@ def make_seller(app: Any) -> Any:
             r = c.post("/api/auth/signup", json={"email": email, "password": "correct horse"})
             assert r.status_code == 201, r.text
             user = r.json()
-            t = c.post("/api/auth/tokens", json={"name": "test"})
+            # A write with the session cookie carries the session's CSRF token.
+            csrf = {"X-CSRF-Token": r.headers["x-csrf-token"]}
+            t = c.post("/api/auth/tokens", json={"name": "test"}, headers=csrf)
             assert t.status_code == 201, t.text
         return {"Authorization": f"Bearer {t.json()['token']}"}, user
 

@@ -59,9 +59,7 @@ def register_jobs(services: Any) -> None:
             max_bytes=s.max_media_upload_bytes,
             max_items=s.max_media_items,
             languages=languages(s.persona_languages),
-            decode=ResourceLimits(
-                memory_bytes=s.media_decode_memory_mb * MB, seconds=s.media_decode_seconds
-            ),
+            decode=ResourceLimits(memory_bytes=s.media_decode_memory_mb * MB, seconds=s.media_decode_seconds),
         )
         transcriber = MediaTranscriber(
             services.sessions,

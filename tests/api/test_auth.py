@@ -11,7 +11,7 @@ from echome.db.models import AccessToken, User
 from echome.db.types import utcnow
 
 
-def test_signup_sets_a_signed_httponly_lax_cookie(client: Any) -> None:
+def test_signup_sets_an_httponly_lax_session_cookie(client: Any) -> None:
     r = client.post("/api/auth/signup", json={"email": "Ana@Example.com", "password": "correct horse"})
     assert r.status_code == 201
     assert r.json()["email"] == "ana@example.com"
@@ -21,8 +21,9 @@ def test_signup_sets_a_signed_httponly_lax_cookie(client: Any) -> None:
 
 
 def test_login_logout_and_wrong_password(client: Any) -> None:
-    client.post("/api/auth/signup", json={"email": "bo@example.com", "password": "correct horse"})
-    client.post("/api/auth/logout")
+    r = client.post("/api/auth/signup", json={"email": "bo@example.com", "password": "correct horse"})
+    # Signing out is a cookie-authenticated write too: it carries the session's CSRF token.
+    client.post("/api/auth/logout", headers={"X-CSRF-Token": r.headers["x-csrf-token"]})
     assert client.get("/api/auth/me").status_code == 401
     bad = client.post("/api/auth/login", json={"email": "bo@example.com", "password": "wrong horse"})
     assert bad.status_code == 401 and bad.json() == {
@@ -99,10 +100,16 @@ def test_malformed_authorization_headers(client: Any) -> None:
 
 
 def test_cross_site_cookie_writes_are_refused(client: Any) -> None:
-    client.post("/api/auth/signup", json={"email": "f@example.com", "password": "correct horse"})
-    r = client.post("/api/personas", json={"name": "Evil"}, headers={"Origin": "https://evil.example"})
+    signup = client.post("/api/auth/signup", json={"email": "f@example.com", "password": "correct horse"})
+    token = {"X-CSRF-Token": signup.headers["x-csrf-token"]}
+    r = client.post(
+        "/api/personas", json={"name": "Evil"}, headers={"Origin": "https://evil.example", **token}
+    )
     assert r.status_code == 403
-    ok = client.post("/api/personas", json={"name": "Mine"}, headers={"Origin": "http://testserver"})
+    # Same origin is not enough: a cookie-authenticated write must carry the session's CSRF token.
+    bare = client.post("/api/personas", json={"name": "Evil"}, headers={"Origin": "http://testserver"})
+    assert bare.status_code == 403 and bare.json()["error"] == "csrf_failed"
+    ok = client.post("/api/personas", json={"name": "Mine"}, headers={"Origin": "http://testserver", **token})
     assert ok.status_code == 201
     assert [p["name"] for p in client.get("/api/personas").json()] == ["Mine"]
 

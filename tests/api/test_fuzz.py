@@ -142,7 +142,8 @@ def seller_app(tmp_path: Path, sqlite_template: Path) -> Any:
     with TestClient(app, base_url="http://testserver") as c:
         email = f"fuzz-{uuid.uuid4().hex[:8]}@example.com"
         me = c.post("/api/auth/signup", json={"email": email, "password": "correct horse"})
-        token = c.post("/api/auth/tokens", json={"name": "fuzz"}).json()["token"]
+        csrf = {"X-CSRF-Token": me.headers["x-csrf-token"]}  # a cookie-authenticated write
+        token = c.post("/api/auth/tokens", json={"name": "fuzz"}, headers=csrf).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         persona = c.post("/api/personas", json={"name": PERSONA}, headers=headers).json()
         overrides = f"/api/personas/{persona['id']}/profile/overrides"

@@ -89,8 +89,9 @@ def limited(tmp_path: Path, database_url: str | None, request: pytest.FixtureReq
 def test_rate_limit_per_user(limited: Any, redis: bool) -> None:
     client, services = limited(redis, rate_limit_user_per_minute=5, rate_limit_ip_per_minute=1000)
     assert services.ratelimiter.name == ("redis" if redis else "memory")
-    client.post("/api/auth/signup", json={"email": "rl@example.com", "password": "correct horse"})
-    token = client.post("/api/auth/tokens", json={}).json()["token"]
+    me = client.post("/api/auth/signup", json={"email": "rl@example.com", "password": "correct horse"})
+    csrf = {"X-CSRF-Token": me.headers["x-csrf-token"]}  # a cookie-authenticated write
+    token = client.post("/api/auth/tokens", json={}, headers=csrf).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     codes = [client.get("/api/jobs", headers=headers).status_code for _ in range(6)]
     assert codes.count(429) >= 1 and codes[0] == 200

@@ -130,8 +130,8 @@ def test_malformed_callbacks_get_400_never_500(oauth_client: Any, query: str) ->
 
 def test_unverified_email_does_not_take_over_a_password_account(oauth_client: Any) -> None:
     client, _ = oauth_client
-    client.post("/api/auth/signup", json={"email": "owner@example.com", "password": "correct horse"})
-    client.post("/api/auth/logout")
+    r = client.post("/api/auth/signup", json={"email": "owner@example.com", "password": "correct horse"})
+    client.post("/api/auth/logout", headers={"X-CSRF-Token": r.headers["x-csrf-token"]})
     authorize_url, _ = start_login(client)
     redirect = approve(authorize_url, "owner@example.com")  # the mock does not assert email_verified
     r = client.get(callback_path(redirect), follow_redirects=False)

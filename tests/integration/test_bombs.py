@@ -172,11 +172,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         wait_for(ready, timeout=120, interval=0.3, what=f"echome serve (log: {log})")
         with httpx.Client(base_url=base) as c:
             email = f"seller-{uuid.uuid4().hex[:8]}@example.com"
-            assert (
-                c.post("/api/auth/signup", json={"email": email, "password": "correct horse"}).status_code
-                == 201
-            )
-            token = c.post("/api/auth/tokens", json={"name": "bombs"}).json()["token"]
+            me = c.post("/api/auth/signup", json={"email": email, "password": "correct horse"})
+            assert me.status_code == 201
+            csrf = {"X-CSRF-Token": me.headers["x-csrf-token"]}  # a cookie-authenticated write
+            token = c.post("/api/auth/tokens", json={"name": "bombs"}, headers=csrf).json()["token"]
         yield Server(proc, base, {"Authorization": f"Bearer {token}"}, log)
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -200,10 +200,11 @@ def test_upload_rejections(tmp_path: Path, database_url: str | None, make_seller
 
     services = build_services(make_settings(tmp_path, database_url=database_url, max_upload_bytes=2000))
     with TestClient(create_app(services), base_url="http://testserver") as c:
-        c.post("/api/auth/signup", json={"email": "up@example.com", "password": "correct horse"})
-        assert upload(c, {}, name="x.exe", data=b"MZ").status_code == 415
-        assert upload(c, {}, name="empty.csv", data=b"").status_code == 422
-        big = upload(c, {}, name="big.csv", data=b"name\n" + b"x" * 5000)
+        me = c.post("/api/auth/signup", json={"email": "up@example.com", "password": "correct horse"})
+        csrf = {"X-CSRF-Token": me.headers["x-csrf-token"]}  # uploads with the session cookie
+        assert upload(c, csrf, name="x.exe", data=b"MZ").status_code == 415
+        assert upload(c, csrf, name="empty.csv", data=b"").status_code == 422
+        big = upload(c, csrf, name="big.csv", data=b"name\n" + b"x" * 5000)
         assert big.status_code == 413 and "limit" in big.json()["detail"]
         assert c.get("/api/jobs").json() == []
         assert c.get("/api/products/search").status_code == 422

@@ -25,7 +25,8 @@ def seller_client(tmp_path: Path, sqlite_template: Path, **settings: Any) -> Ite
         with TestClient(create_app(services, run_worker=False), base_url="http://testserver") as c:
             r = c.post("/api/auth/signup", json={"email": "seller@example.com", "password": "correct horse"})
             assert r.status_code == 201, r.text
-            token = c.post("/api/auth/tokens", json={"name": "t"}).json()["token"]
+            csrf = {"X-CSRF-Token": r.headers["x-csrf-token"]}  # a cookie-authenticated write
+            token = c.post("/api/auth/tokens", json={"name": "t"}, headers=csrf).json()["token"]
             c.headers["Authorization"] = f"Bearer {token}"
             yield c, services, r.json()
     finally:

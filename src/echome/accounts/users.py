@@ -129,6 +129,16 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     return user
 
 
+def change_password(user: User, *, current: str | None, new: str) -> None:
+    """Set a new password. An account that has one must give it; a Google-only account sets its
+    first. Raises AccountError (safe to show) for a wrong current or a too short new password."""
+    if user.password_hash and not verify_password(user, current or ""):
+        raise AccountError("the current password is wrong")
+    if current and new == current:
+        raise AccountError("the new password is the same as the current one")
+    user.password_hash = hash_password(new)
+
+
 # -- bearer tokens ----------------------------------------------------------------------------
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -10,11 +10,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from echome.accounts.users import user_for_token
+from echome.app.browser_auth import UNSAFE_METHODS, CsrfRefused, SignedIn, check_csrf, signed_in
 from echome.app.errors import ApiError
 from echome.bootstrap import Services
 from echome.db.models import User
-
-SESSION_USER = "uid"
 
 # Integers from the URL are bounded so no value reaches the database outside its column's range
 # (SQLite binds at most 64 bits, PostgreSQL's INTEGER 32): beyond these a 422, never a 500.
@@ -66,21 +65,12 @@ def _limit_user(services: Services, user_id: str) -> None:
         )
 
 
-_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-def _check_origin(request: Request) -> None:
-    """Cookie-authenticated writes must come from our own pages (CSRF defence beside SameSite=Lax)."""
-    if request.method not in _UNSAFE:
-        return
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        if origin == "null":
-            raise ApiError(403, "cross-site request refused")
-        return
-    host = request.headers.get("host", "")
-    if origin.split("://", 1)[-1] != host:
-        raise ApiError(403, "cross-site request refused")
+def require_csrf(request: Request, browser: SignedIn) -> None:
+    """A write authenticated by the session cookie must prove it comes from our own page."""
+    try:
+        check_csrf(request, browser)
+    except CsrfRefused as exc:
+        raise ApiError(403, str(exc), error="csrf_failed") from None
 
 
 # Declares bearer auth in the OpenAPI spec; the header is read (and a browser session accepted) below.
@@ -106,11 +96,12 @@ def current_user(
             raise ApiError(401, "invalid, revoked or expired token", headers={"WWW-Authenticate": "Bearer"})
         db.commit()  # last_used_at
     else:
-        uid = request.session.get(SESSION_USER) if "session" in request.scope else None
-        user = db.get(User, uid) if isinstance(uid, str) else None
-        if user is None or not user.is_active:
+        browser = signed_in(request, db)
+        if browser is None:
             raise ApiError(401, "not signed in", headers={"WWW-Authenticate": "Bearer"})
-        _check_origin(request)
+        if request.method in UNSAFE_METHODS:
+            require_csrf(request, browser)
+        user = browser.user
     request.scope.setdefault("state", {})["user_id"] = user.id
     _limit_user(services, user.id)
     return user

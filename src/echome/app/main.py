@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from echome import __version__
+from echome.app.browser_auth import SIGNIN_COOKIE, SessionPolicy
 from echome.app.deps import limit_ip
 from echome.app.errors import error_docs, install_error_handlers
 from echome.app.middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -31,11 +32,14 @@ from echome.app.routes import (
     telegram,
     voice,
 )
+from echome.app.routes.auth import LOGIN_ATTEMPTS_PER_MINUTE
 from echome.bootstrap import Services
+from echome.web import WebContext, install_web
 
 log = logging.getLogger("echome")
 
-SESSION_COOKIE = "echome_session"
+# The signed sign-in cookie lives only through a sign-in (Google's state, the sign-in forms' token).
+SIGNIN_COOKIE_MAX_AGE = 2 * 3600
 
 
 def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
@@ -79,11 +83,18 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
     install_openapi(app)
     # Added innermost first: request id (and the security headers) wraps everything, so even a
     # 413 or a 500 carries them.
+    # Who is signed in is a server-side session (browser_auth); this signed cookie only carries
+    # the sign-in handshake.
+    app.state.session_policy = SessionPolicy.from_secret(
+        services.session_secret,
+        max_age_seconds=settings.session_max_age,
+        cookie_secure=settings.cookie_secure,
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=services.session_secret,
-        session_cookie=SESSION_COOKIE,
-        max_age=settings.session_max_age,
+        session_cookie=SIGNIN_COOKIE,
+        max_age=SIGNIN_COOKIE_MAX_AGE,
         same_site="lax",
         https_only=settings.cookie_secure,
     )
@@ -102,14 +113,17 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
 
-    @app.get("/", include_in_schema=False, response_class=HTMLResponse)
-    def home() -> str:
-        return (
-            "<!doctype html><title>Echo Me</title><h1>Echo Me</h1>"
-            "<p>The API is running. See <a href='/docs'>/docs</a> and "
-            "<a href='/api/health'>/api/health</a>.</p>"
-        )
-
+    install_web(
+        app,
+        WebContext(
+            sessions=services.sessions,
+            ratelimiter=services.ratelimiter,
+            allow_signup=settings.allow_signup,
+            google_enabled=app.state.oauth is not None,
+            login_attempts_per_minute=LOGIN_ATTEMPTS_PER_MINUTE,
+            ip_limit_per_minute=settings.rate_limit_ip_per_minute,
+        ),
+    )
     return app
 
 

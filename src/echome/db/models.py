@@ -82,6 +82,22 @@ class AccessToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
 
+class BrowserSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a
+    database read gives no usable cookie. Sign-out sets `revoked_at`; the row is then refused."""
+
+    __tablename__ = "browser_sessions"
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    user_agent: Mapped[str | None] = mapped_column(String(300))  # shown on the account page
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
 class ApiKey(Base):
     """A seller's provider secret (OpenAI, ElevenLabs, Telegram bot token...), Fernet-encrypted."""
 

@@ -1,17 +1,19 @@
-"""Local accounts: sign up, sign in (session cookie), sign out, API tokens."""
+"""Local accounts: sign up, sign in (a server-side session behind the cookie), sign out (this
+browser or everywhere), password change, API tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from echome.accounts import users
-from echome.app.deps import SESSION_USER, CurrentUser, DbSession, ServicesDep
+from echome.accounts import sessions, users
+from echome.app.browser_auth import end_session_cookie, signed_in, start_session
+from echome.app.deps import CurrentUser, DbSession, ServicesDep, require_csrf
 from echome.app.errors import ApiError, error_docs, not_found
-from echome.db.models import AccessToken, User
+from echome.db.models import AccessToken, BrowserSession, User
 from echome.db.types import utcnow
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -67,14 +69,43 @@ class TokenIssued(TokenOut):
     token: str = Field(description="Shown once; store it now.")
 
 
-def sign_in(request: Request, user: User) -> None:
-    request.session.clear()
-    request.session[SESSION_USER] = user.id
-    request.session["at"] = int(utcnow().timestamp())
+class PasswordChange(BaseModel):
+    current_password: str | None = Field(
+        default=None, max_length=1024, description="Required when the account has a password"
+    )
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class BrowserSessionOut(BaseModel):
+    id: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    user_agent: str | None
+    ip: str | None
+    current: bool
+
+
+class SessionInfo(BaseModel):
+    user: UserOut
+    csrf_token: str = Field(description="Send as X-CSRF-Token on writes made with the session cookie")
+    expires_at: datetime
+
+
+CSRF_RESPONSE_HEADER = "X-CSRF-Token"
+
+
+def _signed_in(request: Request, response: Response, db: DbSession, user: User) -> UserOut:
+    browser = start_session(request, response, db, user)
+    response.headers[CSRF_RESPONSE_HEADER] = browser.csrf
+    return UserOut.of(user)
 
 
 @router.post("/signup", status_code=201, response_model=UserOut, responses=error_docs(403, 409, 429))
-def signup(body: SignUp, request: Request, db: DbSession, services: ServicesDep) -> UserOut:
+def signup(
+    body: SignUp, request: Request, response: Response, db: DbSession, services: ServicesDep
+) -> UserOut:
+    """Create an account and sign this browser in (the session's CSRF token is in X-CSRF-Token)."""
     if not services.settings.allow_signup:
         raise ApiError(403, "sign-up is disabled on this server")
     try:
@@ -84,12 +115,14 @@ def signup(body: SignUp, request: Request, db: DbSession, services: ServicesDep)
     except users.AccountError as exc:
         raise ApiError(422, str(exc)) from None
     db.commit()
-    sign_in(request, user)
-    return UserOut.of(user)
+    return _signed_in(request, response, db, user)
 
 
 @router.post("/login", response_model=UserOut, responses=error_docs(401, 429))
-def login(body: Credentials, request: Request, db: DbSession, services: ServicesDep) -> UserOut:
+def login(
+    body: Credentials, request: Request, response: Response, db: DbSession, services: ServicesDep
+) -> UserOut:
+    """Sign this browser in (the session's CSRF token is in the X-CSRF-Token response header)."""
     # Password guessing against one account is limited whatever addresses it comes from.
     # Counted under the address sign-in resolves to: every equivalent spelling shares one budget.
     attempt = services.ratelimiter.hit(
@@ -105,13 +138,78 @@ def login(body: Credentials, request: Request, db: DbSession, services: Services
     if user is None:
         raise ApiError(401, "wrong email or password")
     db.commit()
-    sign_in(request, user)
-    return UserOut.of(user)
+    return _signed_in(request, response, db, user)
 
 
-@router.post("/logout", status_code=204)
-def logout(request: Request) -> None:
-    request.session.clear()
+@router.post("/logout", status_code=204, responses=error_docs(403))
+def logout(
+    request: Request,
+    response: Response,
+    db: DbSession,
+    everywhere: bool = Query(default=False, description="End every browser session of the account"),
+) -> None:
+    """End this browser's session (its cookie is refused from now on), or with `everywhere` all of
+    the account's browser sessions. API tokens are not affected."""
+    browser = signed_in(request, db)
+    if browser is not None:
+        require_csrf(request, browser)
+        if everywhere:
+            sessions.revoke_user_sessions(db, user_id=browser.user.id)
+        else:
+            sessions.revoke_session(db, browser.session)
+        db.commit()
+    end_session_cookie(request, response)
+
+
+@router.get("/session", response_model=SessionInfo, responses=error_docs(401))
+def session_info(request: Request, db: DbSession) -> SessionInfo:
+    """This browser's session: who is signed in and the CSRF token its writes must send."""
+    browser = signed_in(request, db)
+    if browser is None:
+        raise ApiError(401, "not signed in with a browser session")
+    return SessionInfo(
+        user=UserOut.of(browser.user), csrf_token=browser.csrf, expires_at=browser.session.expires_at
+    )
+
+
+def _session_out(row: BrowserSession, current_id: str | None) -> BrowserSessionOut:
+    return BrowserSessionOut(
+        id=row.id,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+        expires_at=row.expires_at,
+        user_agent=row.user_agent,
+        ip=row.ip,
+        current=row.id == current_id,
+    )
+
+
+@router.get("/sessions", response_model=list[BrowserSessionOut])
+def list_sessions(request: Request, user: CurrentUser, db: DbSession) -> list[BrowserSessionOut]:
+    """The account's signed-in browsers."""
+    browser = signed_in(request, db)
+    current = browser.session.id if browser is not None else None
+    return [_session_out(r, current) for r in sessions.live_sessions(db, user_id=user.id)]
+
+
+@router.delete("/sessions", status_code=204)
+def revoke_sessions(request: Request, response: Response, user: CurrentUser, db: DbSession) -> None:
+    """Sign out everywhere: end every browser session of the account (this one too)."""
+    sessions.revoke_user_sessions(db, user_id=user.id)
+    db.commit()
+    end_session_cookie(request, response)
+
+
+@router.post("/password", status_code=204, responses=error_docs(422))
+def change_password(body: PasswordChange, request: Request, user: CurrentUser, db: DbSession) -> None:
+    """Change the password; every other browser session of the account is ended."""
+    try:
+        users.change_password(user, current=body.current_password, new=body.new_password)
+    except users.AccountError as exc:
+        raise ApiError(422, str(exc)) from None
+    browser = signed_in(request, db)
+    sessions.revoke_user_sessions(db, user_id=user.id, keep=browser.session.id if browser else None)
+    db.commit()
 
 
 @router.get("/me", response_model=UserOut)

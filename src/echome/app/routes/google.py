@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse
 
 from echome.accounts.google import user_from_claims
 from echome.accounts.users import AccountError
+from echome.app.browser_auth import start_session
 from echome.app.deps import DbSession, ServicesDep
 from echome.app.errors import ApiError, error_docs
-from echome.app.routes.auth import sign_in
 
 router = APIRouter(prefix="/api/auth/google", tags=["auth"])
 log = logging.getLogger("echome.auth")
@@ -96,5 +96,6 @@ async def google_callback(request: Request, db: DbSession, services: ServicesDep
         raise ApiError(400, str(exc), error="oauth_error") from None
     db.commit()
     target = request.session.pop("oauth_next", "/")
-    sign_in(request, user)
-    return RedirectResponse(_safe_next(target), status_code=303)
+    response = RedirectResponse(_safe_next(target), status_code=303)
+    start_session(request, response, db, user)
+    return response

@@ -1,0 +1,179 @@
+"""Web app page times and weight. Prints JSON.
+
+home:      server time of the dashboard (Home: the persona's checklist) for a seller with 10k
+           products, on SQLite (embedded defaults). Target p95 <= 100 ms.
+baseline:  GET /api/auth/me in the same run: the cost of any signed-in request (session lookup,
+           middleware), so the page's own share is home minus baseline.
+assets:    for each page, the JS and CSS it loads, as sent with `Accept-Encoding: gzip`.
+           Target <= 250 KB compressed on any page. The typeface (woff2, already compressed) is
+           reported beside it; a page loads only the subsets its characters need.
+
+Timed in process through the ASGI app (Starlette's TestClient), so the figures are the server's
+time plus a little transport overhead, without network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+
+from echome.app.main import create_app
+from echome.bootstrap import build_services
+from echome.db import migrate
+from echome.db.models import Product
+from echome.db.types import new_id, utcnow
+from echome.settings import Settings
+
+HTML = {"Accept": "text/html"}
+TARGET_P95_MS = 100
+TARGET_ASSETS_KB = 250
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def timed(client: TestClient, url: str, n: int, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    for _ in range(5):  # warm: templates compiled, connections pooled
+        client.get(url, headers=headers)
+    ms = []
+    for _ in range(n):
+        t = time.perf_counter()
+        r = client.get(url, headers=headers)
+        ms.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200, (url, r.status_code)
+    return {
+        "requests": n,
+        "p50_ms": round(statistics.median(ms), 2),
+        "p95_ms": round(pct(ms, 95), 2),
+        "max_ms": round(max(ms), 2),
+    }
+
+
+def page_weight(client: TestClient, url: str) -> dict[str, Any]:
+    html = client.get(url, headers=HTML).text
+    scripts = re.findall(r'<script[^>]*\ssrc="([^"]+)"', html)
+    styles = re.findall(r'<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"', html)
+    sizes: dict[str, dict[str, int]] = {}
+    fonts = 0
+    for asset in scripts + styles:
+        r = client.get(asset, headers={"Accept-Encoding": "gzip"})
+        raw = r.content  # decoded by httpx; the wire size is the compressed stream's
+        wire = int(r.headers.get("content-length", len(raw)))
+        sizes[asset.split("?")[0]] = {"bytes": len(raw), "gzip_bytes": wire}
+        if asset.endswith(".css") or ".css?" in asset:
+            for font in re.findall(r"url\((fonts/inter-latin-wght[^)]+)\)", raw.decode()):
+                fonts += len(client.get(f"/static/app/vendor/{font}").content)
+    js = sum(v["gzip_bytes"] for k, v in sizes.items() if k.endswith(".js"))
+    css = sum(v["gzip_bytes"] for k, v in sizes.items() if k.endswith(".css"))
+    return {
+        "js_gzip_bytes": js,
+        "css_gzip_bytes": css,
+        "total_gzip_kb": round((js + css) / 1024, 1),
+        "font_latin_woff2_bytes": fonts,
+        "files": sizes,
+    }
+
+
+def signed_up(client: TestClient) -> str:
+    page = client.get("/signup", headers=HTML).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    r = client.post(
+        "/signup",
+        data={
+            "email": "bench@example.com",
+            "password": "correct horse",
+            "display_name": "Bench",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return str(r.headers["location"]).rsplit("/", 1)[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            _env_file=None,
+            data_dir=Path(tmp) / "data",
+            rate_limit_ip_per_minute=0,
+            rate_limit_user_per_minute=0,
+        )
+        services = build_services(settings)
+        migrate.upgrade(services.engine)
+        app = create_app(services, run_worker=False)
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            landing = page_weight(client, "/")
+            pid = signed_up(client)
+            uid = client.get("/api/auth/me").json()["id"]
+            now = utcnow()
+            with services.engine.begin() as conn:
+                conn.execute(
+                    insert(Product),
+                    [
+                        {
+                            "id": new_id(),
+                            "user_id": uid,
+                            "persona_id": pid if i % 2 else None,
+                            "external_key": f"sku-{i}",
+                            "sku": f"SKU-{i}",
+                            "name": f"Product {i}",
+                            "attributes": {},
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                        for i in range(args.products)
+                    ],
+                )
+            home_url = f"/app/personas/{pid}"
+            assert f"{args.products:,} products" in client.get(home_url, headers=HTML).text
+            home = timed(client, home_url, args.requests, HTML)
+            baseline = timed(client, "/api/auth/me", args.requests)
+            weights = {
+                "landing": landing,
+                "home": page_weight(client, home_url),
+                "account": page_weight(client, "/app/account"),
+                "section": page_weight(client, f"{home_url}/catalog"),
+            }
+        services.close()
+    heaviest = max(w["total_gzip_kb"] for w in weights.values())
+    for name in ("landing", "account", "section"):  # the same files as home's; listed once
+        weights[name].pop("files")
+    print(
+        json.dumps(
+            {
+                "database": "sqlite",
+                "products": args.products,
+                "home": home,
+                "baseline_auth_me": baseline,
+                "assets": weights,
+                "targets": {
+                    "home_p95_ms": TARGET_P95_MS,
+                    "assets_gzip_kb": TARGET_ASSETS_KB,
+                    "home_p95_met": home["p95_ms"] <= TARGET_P95_MS,
+                    "assets_met": heaviest <= TARGET_ASSETS_KB,
+                    "heaviest_page_gzip_kb": heaviest,
+                },
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Page dependencies: the database session, the signed-in seller, their persona, CSRF on forms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from echome.app.browser_auth import CsrfRefused, SignedIn, check_csrf, has_session_cookie, signed_in
+from echome.db.models import Persona
+from echome.web.context import WebContext
+
+PERSONA_COOKIE = "echome_persona"  # the persona last opened, so /app returns to it
+
+
+class SignInRequired(Exception):
+    """No live session: the page redirects to sign-in (and back here afterwards)."""
+
+    def __init__(self, next_url: str, *, expired: bool) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+        self.expired = expired
+
+
+class PageError(Exception):
+    """An error shown as a page of ours (not found, refused), never as JSON or a stack trace."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.title = title
+        self.message = message
+
+
+def web_context(request: Request) -> WebContext:
+    return request.app.state.web  # type: ignore[no-any-return]
+
+
+Web = Annotated[WebContext, Depends(web_context)]
+
+
+def get_db(web: Web) -> Iterator[Session]:
+    with web.sessions() as session:
+        yield session
+
+
+PageDb = Annotated[Session, Depends(get_db)]
+
+
+def safe_next(value: str | None, default: str = "/app") -> str:
+    """Only a path on this site (no scheme, no `//host`, no backslash tricks) is followed."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value[:2000]
+    return default
+
+
+def sign_in_url(next_url: str, *, expired: bool = False) -> str:
+    url = "/signin?next=" + quote(safe_next(next_url), safe="/")
+    return url + "&expired=1" if expired else url
+
+
+def require_seller(request: Request, db: PageDb) -> SignedIn:
+    browser = signed_in(request, db)
+    if browser is None:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(here, expired=has_session_cookie(request))
+    request.scope.setdefault("state", {})["user_id"] = browser.user.id  # the access log's user
+    request.state.page_context = {"user": browser.user, "csrf": browser.csrf}
+    return browser
+
+
+Seller = Annotated[SignedIn, Depends(require_seller)]
+
+
+def csrf_refused() -> PageError:
+    return PageError(
+        403,
+        "This request was refused",
+        "We could not confirm that this form came from your own Echo Me page (its security token "
+        "is missing or out of date), so nothing was changed. Go back, reload the page and try again.",
+    )
+
+
+def check_form(request: Request, seller: SignedIn, submitted: str | None) -> None:
+    """A form post of a signed-in seller must carry its session's token (or the htmx header)."""
+    try:
+        check_csrf(request, seller, submitted)
+    except CsrfRefused:
+        raise csrf_refused() from None
+
+
+def personas_of(db: Session, user_id: str) -> list[Persona]:
+    return list(db.scalars(select(Persona).where(Persona.user_id == user_id).order_by(Persona.created_at)))
+
+
+def persona_of(db: Session, user_id: str, persona_id: str) -> Persona:
+    """The seller's persona; another seller's (or none) is a 404 page, as in the API."""
+    persona = (
+        db.scalar(select(Persona).where(Persona.id == persona_id, Persona.user_id == user_id))
+        if len(persona_id) <= 64
+        else None
+    )
+    if persona is None:
+        raise PageError(404, "Persona not found", "There is no persona with this address among yours.")
+    return persona

@@ -1,0 +1,104 @@
+"""The signed-in app: choosing and creating personas, Home's checklist, and the sections."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from echome.db.models import Persona, PersonaProfile
+from echome.web.checklist import persona_checklist
+from echome.web.deps import PageDb, Seller, check_form, persona_of, personas_of
+from echome.web.forms import field_errors, read_form
+from echome.web.sections import SECTIONS
+from echome.web.shell import persona_url, remembered_persona, render_shell
+
+router = APIRouter(prefix="/app", include_in_schema=False)
+
+MAX_NAME = 200
+MAX_DESCRIPTION = 5000
+
+
+@router.get("")
+def app_home(request: Request, seller: Seller, db: PageDb) -> Response:
+    persona = remembered_persona(request, personas_of(db, seller.user.id))
+    target = persona_url(persona) if persona is not None else "/app/personas/new"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/personas/new")
+def new_persona_page(request: Request, seller: Seller, db: PageDb) -> Response:
+    return render_shell(
+        request, db, seller, "pages/persona_new.html", persona=None, section="new", values={}, errors={}
+    )
+
+
+@router.post("/personas")
+async def create_persona(request: Request, seller: Seller, db: PageDb) -> Response:
+    form = await read_form(request)
+    check_form(request, seller, form.get("csrf_token"))
+    name, description = form.text("name").strip(), form.text("description").strip()
+    personas = personas_of(db, seller.user.id)
+    errors = field_errors(
+        name=(
+            "Give your persona a name, for example your shop's or your own."
+            if not name
+            else f"Keep the name under {MAX_NAME} characters."
+            if len(name) > MAX_NAME
+            else f"You already have a persona named “{name}”. Choose another name."
+            if any(p.name == name for p in personas)
+            else None
+        ),
+        description=f"Keep the description under {MAX_DESCRIPTION:,} characters."
+        if len(description) > MAX_DESCRIPTION
+        else None,
+    )
+    if errors:
+        values = {"name": name, "description": description}
+        return render_shell(
+            request,
+            db,
+            seller,
+            "pages/persona_new.html",
+            persona=None,
+            section="new",
+            status_code=422,
+            values=values,
+            errors=errors,
+        )
+    persona = Persona(user_id=seller.user.id, name=name, description=description or None)
+    persona.profile = PersonaProfile(user_id=seller.user.id)
+    db.add(persona)
+    db.commit()
+    return RedirectResponse(persona_url(persona) + "?done=created", status_code=303)
+
+
+@router.get("/personas/{persona_id}")
+def persona_home(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
+    persona = persona_of(db, seller.user.id, persona_id)
+    checklist = persona_checklist(db, user_id=seller.user.id, persona=persona, base_url=persona_url(persona))
+    return render_shell(
+        request, db, seller, "pages/home.html", persona=persona, section="home", checklist=checklist
+    )
+
+
+@router.get("/styleguide")
+def styleguide(request: Request, seller: Seller, db: PageDb) -> Response:
+    """Every component once, for whoever builds pages (not in the navigation)."""
+    return render_shell(request, db, seller, "pages/styleguide.html", persona=None, section="styleguide")
+
+
+def _section_page(key: str):  # type: ignore[no-untyped-def]
+    section = SECTIONS[key]
+
+    def page(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
+        persona = persona_of(db, seller.user.id, persona_id)
+        return render_shell(
+            request, db, seller, "pages/not_built.html", persona=persona, section=key, page=section
+        )
+
+    page.__name__ = f"section_{key}"
+    return page
+
+
+for _key in SECTIONS:
+    router.add_api_route(f"/personas/{{persona_id}}/{_key}", _section_page(_key), methods=["GET"])
