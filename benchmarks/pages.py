@@ -2,6 +2,11 @@
 
 home:      server time of the dashboard (Home: the persona's checklist) for a seller with 10k
            products, on SQLite (embedded defaults). Target p95 <= 100 ms.
+products:  server time of the Catalog's products table (first page; and page 3 under a search and
+           two filters) with the same 10k products, on SQLite. Target p95 <= 100 ms.
+persona/voice: server time of the Persona editor and the Voice page of a new seller. Target p95 <= 100 ms.
+conversations: server time of the Conversations inbox (thread list, the newest thread open, the
+           customer's card) with 500 customer threads and 10k messages, on SQLite. Target p95 <= 100 ms.
 baseline:  GET /api/auth/me in the same run: the cost of any signed-in request (session lookup,
            middleware), so the page's own share is home minus baseline.
 assets:    for each page, the JS and CSS it loads, as sent with `Accept-Encoding: gzip`.
@@ -20,6 +25,7 @@ import re
 import statistics
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +35,7 @@ from sqlalchemy import insert
 from echome.app.main import create_app
 from echome.bootstrap import build_services
 from echome.db import migrate
-from echome.db.models import Product
+from echome.db.models import Client, Conversation, Message, Product
 from echome.db.types import new_id, utcnow
 from echome.settings import Settings
 
@@ -85,6 +91,57 @@ def page_weight(client: TestClient, url: str) -> dict[str, Any]:
     }
 
 
+def seed_conversations(engine: Any, uid: str, pid: str, threads: int, messages: int) -> None:
+    """Telegram customers with notes, one conversation each, questions and cited answers."""
+    now = utcnow()
+    clients = [
+        {
+            "id": new_id(),
+            "user_id": uid,
+            "persona_id": pid,
+            "channel": "telegram",
+            "external_id": str(100000 + i),
+            "name": f"Customer {i}",
+            "notes": {
+                "stage": "needs_seller" if i % 7 == 0 else "considering",
+                "preferences": ["linen", "blue"],
+                "products_discussed": [{"product_id": "p", "name": f"Product {i}", "sku": f"SKU-{i}"}],
+            },
+            "created_at": now - timedelta(days=30),
+            "updated_at": now - timedelta(minutes=i),
+        }
+        for i in range(threads)
+    ]
+    convs = [
+        {"id": new_id(), "user_id": uid, "persona_id": pid, "client_id": c["id"], "channel": "telegram",
+         "created_at": now, "updated_at": now}
+        for c in clients
+    ]  # fmt: skip
+    rows = []
+    for n in range(messages):
+        conv = convs[n % threads]
+        answer = n % 2 == 1
+        rows.append(
+            {
+                "id": new_id(),
+                "user_id": uid,
+                "conversation_id": conv["id"],
+                "role": "assistant" if answer else "user",
+                "content": "The Product costs $60 and comes in Small, Medium and Large." if answer
+                else "How much is it, and which sizes are left?",
+                "citations": [{"name": "Product", "sku": "SKU-1", "text": "Product: price 60; sizes S M L"}]
+                if answer else [],
+                "timings": {},
+                "meta": {"mode": "composer", "guardrail": {"composer": {"unsupported": [], "removed": []}}},
+                "created_at": now - timedelta(seconds=messages - n),
+            }
+        )  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(Client), clients)
+        conn.execute(insert(Conversation), convs)
+        conn.execute(insert(Message), rows)
+
+
 def signed_up(client: TestClient) -> str:
     page = client.get("/signup", headers=HTML).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
@@ -106,6 +163,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=500)
+    parser.add_argument("--messages", type=int, default=10_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
@@ -143,16 +202,32 @@ def main() -> None:
             home_url = f"/app/personas/{pid}"
             assert f"{args.products:,} products" in client.get(home_url, headers=HTML).text
             home = timed(client, home_url, args.requests, HTML)
+            products_url = f"{home_url}/catalog/products"  # the products table (half are this persona's)
+            assert "Product 1" in client.get(products_url, headers=HTML).text
+            products = timed(client, products_url, args.requests, HTML)
+            filtered_url = f"{products_url}?q=product+1&stock=unknown&price=no&page=3"
+            assert "of 5" in client.get(filtered_url, headers=HTML).text  # "101-150 of 556 products"
+            products_filtered = timed(client, filtered_url, args.requests, HTML)
+            seed_conversations(services.engine, uid, pid, args.threads, args.messages)
+            inbox_url = f"{home_url}/conversations"
+            assert "Customer " in client.get(inbox_url, headers=HTML).text
+            conversations = timed(client, inbox_url, args.requests, HTML)
+            persona_page = timed(client, f"{home_url}/persona", args.requests, HTML)  # Persona editor
+            voice_page = timed(client, f"{home_url}/voice", args.requests, HTML)  # Voice page
             baseline = timed(client, "/api/auth/me", args.requests)
             weights = {
                 "landing": landing,
                 "home": page_weight(client, home_url),
                 "account": page_weight(client, "/app/account"),
                 "section": page_weight(client, f"{home_url}/catalog"),
+                "conversations": page_weight(client, inbox_url),
+                "products": page_weight(client, products_url),
+                "persona": page_weight(client, f"{home_url}/persona"),
+                "voice": page_weight(client, f"{home_url}/voice"),
             }
         services.close()
     heaviest = max(w["total_gzip_kb"] for w in weights.values())
-    for name in ("landing", "account", "section"):  # the same files as home's; listed once
+    for name in ("landing", "account", "section", "conversations"):  # the same files as home's; listed once
         weights[name].pop("files")
     print(
         json.dumps(
@@ -160,12 +235,21 @@ def main() -> None:
                 "database": "sqlite",
                 "products": args.products,
                 "home": home,
+                "conversations": {"threads": args.threads, "messages": args.messages, **conversations},
+                "products_page": products,
+                "products_page_filtered": products_filtered,
+                "persona_page": persona_page,
+                "voice_page": voice_page,
                 "baseline_auth_me": baseline,
                 "assets": weights,
                 "targets": {
                     "home_p95_ms": TARGET_P95_MS,
                     "assets_gzip_kb": TARGET_ASSETS_KB,
                     "home_p95_met": home["p95_ms"] <= TARGET_P95_MS,
+                    "conversations_p95_met": conversations["p95_ms"] <= TARGET_P95_MS,
+                    "products_p95_met": max(products["p95_ms"], products_filtered["p95_ms"]) <= TARGET_P95_MS,
+                    "persona_voice_p95_met": max(persona_page["p95_ms"], voice_page["p95_ms"])
+                    <= TARGET_P95_MS,
                     "assets_met": heaviest <= TARGET_ASSETS_KB,
                     "heaviest_page_gzip_kb": heaviest,
                 },

@@ -50,6 +50,7 @@ def test_at_head_and_every_table_present(backend: str, request: Any, tmp_path: P
         "conversations",
         "messages",
         "worker_heartbeats",
+        "answer_feedback",
     }
     assert expected <= tables
 

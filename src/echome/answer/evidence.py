@@ -208,14 +208,16 @@ class EvidenceFinder:
         return results, timings
 
     def has_own_catalog(self, *, user_id: str, persona_id: str) -> bool:
-        """A persona with catalogs attached to it sells only those; one without sells the seller's
-        shared catalogs (imported for no persona). Another persona's products are never its own."""
         with self.sessions() as db:
-            return (
-                db.scalar(
-                    select(Product.id)
-                    .where(Product.user_id == user_id, Product.persona_id == persona_id)
-                    .limit(1)
-                )
-                is not None
-            )
+            return has_own_catalog(db, user_id=user_id, persona_id=persona_id)
+
+
+def has_own_catalog(db: Session, *, user_id: str, persona_id: str) -> bool:
+    """A persona with catalogs attached to it sells only those; one without sells the seller's
+    shared catalogs (imported for no persona). Another persona's products are never its own."""
+    return (
+        db.scalar(
+            select(Product.id).where(Product.user_id == user_id, Product.persona_id == persona_id).limit(1)
+        )
+        is not None
+    )

@@ -35,6 +35,7 @@ from echome.app.routes import (
 from echome.app.routes.auth import LOGIN_ATTEMPTS_PER_MINUTE
 from echome.bootstrap import Services
 from echome.web import WebContext, install_web
+from echome.web.context import CatalogTools, ChatTools, PersonaTools
 
 log = logging.getLogger("echome")
 
@@ -122,6 +123,20 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
             google_enabled=app.state.oauth is not None,
             login_attempts_per_minute=LOGIN_ATTEMPTS_PER_MINUTE,
             ip_limit_per_minute=settings.rate_limit_ip_per_minute,
+            catalog=CatalogTools(
+                storage=services.storage,
+                submit_job=services.submit_job,
+                retriever=lambda: services.retriever,
+                vectors=lambda: services.vectors,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
+            chat=ChatTools(answerer=lambda: services.answerer, storage=services.storage),
+            persona=PersonaTools(
+                storage=services.storage,
+                submit_job=services.submit_job,
+                media_intake=services.media_intake,
+                speaker=lambda: services.speaker,
+            ),
         ),
     )
     return app

@@ -220,7 +220,12 @@ class VoiceConsent(Base):
 # -- catalog ----------------------------------------------------------------------------------
 class Product(Base):
     __tablename__ = "products"
-    __table_args__ = (UniqueConstraint("user_id", "external_key"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "external_key"),
+        # The Catalog pages: a persona's products in name order (paged in SQL) and its catalogs.
+        Index("ix_products_owner_persona_name", "user_id", "persona_id", "name"),
+        Index("ix_products_owner_persona_source", "user_id", "persona_id", "source"),
+    )
     id: Mapped[str] = _id()
     user_id: Mapped[str] = _owner()
     persona_id: Mapped[str | None] = mapped_column(ForeignKey("personas.id", ondelete="SET NULL"))
@@ -298,6 +303,22 @@ class Message(Base):
     # How the turn was made: mode (llm/composer), guardrail changes, token split, provider errors.
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = _created()
+
+
+class AnswerFeedback(Base):
+    """The seller's rating of one answer (Test chat): up or down, a comment, a better answer. One per
+    answer: rating again replaces it. Kept for evaluating and improving answers."""
+
+    __tablename__ = "answer_feedback"
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    persona_id: Mapped[str | None] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), unique=True)
+    rating: Mapped[str] = mapped_column(String(10))  # "up" | "down"
+    comment: Mapped[str | None] = mapped_column(Text)
+    corrected_answer: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
 
 
 class ChannelUpdate(Base):

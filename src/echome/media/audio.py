@@ -96,6 +96,46 @@ def load_audio(
     return np.clip(wav, -1.0, 1.0)
 
 
+def load_span(
+    path: str | Path, start: float, end: float, *, sample_rate: int = RECOGNITION_RATE
+) -> np.ndarray:
+    """Mono float32 audio from `start` to `end` seconds, decoding only that part (a seek, then
+    frames until `end`), so a quote near the end of an hour-long recording is quick to cut."""
+    start, end = max(0.0, start), max(0.0, end)
+    if end <= start:
+        return np.zeros(0, np.float32)
+    chunks: list[np.ndarray] = []
+    first: float | None = None
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise AudioError("the file has no audio track")
+            stream = container.streams.audio[0]
+            if start > 0 and stream.time_base:
+                container.seek(int(start / stream.time_base), stream=stream, backward=True)
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+            for frame in container.decode(stream):
+                t = float(frame.time) if frame.time is not None else 0.0
+                if t + frame.samples / (frame.sample_rate or sample_rate) < start:
+                    continue
+                if t >= end:
+                    break
+                if first is None:
+                    first = t
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1))
+    except AudioError:
+        raise
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise AudioError(f"not an audio or video file ffmpeg can read ({_short(exc)})") from exc
+    if not chunks or first is None:
+        return np.zeros(0, np.float32)
+    wav = np.concatenate(chunks).astype(np.float32)
+    lo = max(0, round((start - first) * sample_rate))
+    hi = max(lo, round((end - first) * sample_rate))
+    return np.clip(wav[lo:hi], -1.0, 1.0)
+
+
 def write_wav(path: str | Path, wav: np.ndarray, sample_rate: int) -> None:
     Path(path).write_bytes(wav_bytes(wav, sample_rate))
 

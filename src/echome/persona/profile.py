@@ -28,6 +28,21 @@ class ProfileError(ValueError):
     pass
 
 
+class VersionConflict(ProfileError):
+    """The profile changed since the seller opened it: saving would silently undo that change."""
+
+    def __init__(self, expected: int, current: int) -> None:
+        super().__init__(f"the profile is at version {current}, not {expected}, since you opened it")
+        self.expected = expected
+        self.current = current
+
+
+def check_version(profile: PersonaProfile, expected: int | None) -> None:
+    """VersionConflict unless the profile is still at `expected` (None: no check, as the API's PUT)."""
+    if expected is not None and (profile.version or 0) != expected:
+        raise VersionConflict(expected, profile.version or 0)
+
+
 def merge(auto: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(auto)
     for key, value in overrides.items():

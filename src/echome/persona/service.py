@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from echome.db.models import PersonaMedia, User, VoiceConsent
+from echome.db.models import PersonaMedia, Transcript, User, VoiceConsent
 from echome.storage.base import FileStorage
 
 MAX_ITEMS = 25
@@ -19,6 +19,14 @@ MEDIA_EXTENSIONS = (
 DEFAULT_CONSENT = (
     "I am the person speaking in these recordings, or I have their permission to clone their voice."
 )
+
+
+def size_label(size: int) -> str:
+    """ "1024 MB", "1.5 MB", "146 KB": a file size limit in words."""
+    mb = size / (1024 * 1024)
+    if mb >= 10:
+        return f"{mb:.0f} MB"
+    return f"{mb:.1f} MB" if mb >= 1 else f"{max(1, round(size / 1024))} KB"
 
 
 class MediaInputError(ValueError):
@@ -106,7 +114,7 @@ class MediaIntake:
                 if size == 0:
                     raise MediaInputError(422, f"{name}: the file is empty")
                 if size > limit:
-                    raise MediaInputError(413, f"{name}: larger than the {limit // (1024 * 1024)} MB limit")
+                    raise MediaInputError(413, f"{name}: larger than the {size_label(limit)} limit")
                 row = PersonaMedia(
                     user_id=user.id, persona_id=persona_id, kind="upload", source=name, title=name
                 )
@@ -156,3 +164,30 @@ def media_view(m: PersonaMedia) -> dict[str, Any]:
         "language": m.language,
         "created_at": m.created_at.isoformat() if m.created_at else None,
     }
+
+
+def speakers_of(transcript: Transcript) -> list[str]:
+    """The speaker ids told apart in a recording, most speech first."""
+    return [str(s.get("id")) for s in (transcript.speakers or {}).get("speakers", []) if s.get("id")]
+
+
+def choose_speaker(
+    db: Session, submit: Submit, *, media: PersonaMedia, transcript: Transcript, speaker: str
+) -> str:
+    """The seller says which speaker of a recording is them; the persona is re-measured (returns
+    the job id). MediaInputError (422) for a speaker this recording does not have."""
+    known = speakers_of(transcript)
+    if speaker not in known:
+        raise MediaInputError(
+            422, f"unknown speaker {speaker!r}; this recording has: {', '.join(sorted(known))}"
+        )
+    transcript.seller_speaker, transcript.speaker_chosen_by = speaker, "seller"
+    db.commit()
+    return submit(
+        user_id=media.user_id,
+        kind="persona.analyse",
+        payload={
+            "persona_id": media.persona_id,
+            "change": f"speaker {speaker} chosen in {media.title or media.id}",
+        },
+    )

@@ -2,11 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from echome.answer.pipeline import Answerer
+    from echome.knowledge.retrieve import Retriever
+    from echome.persona.service import MediaIntake
+    from echome.providers.base import VectorStore
+    from echome.storage.base import FileStorage
+    from echome.voice.speaker import Speaker
+
+
+@dataclass(frozen=True)
+class CatalogTools:
+    """The Catalog pages' stages: uploads stored and imported as jobs, search, deletion. The
+    retriever and the vector store are built on first use (models load then), hence callables."""
+
+    storage: FileStorage
+    submit_job: Callable[..., str]
+    retriever: Callable[[], Retriever]
+    vectors: Callable[[], VectorStore]
+    max_upload_bytes: int
+
+
+@dataclass(frozen=True)
+class ChatTools:
+    """Test chat and Conversations: the answer stage (built on first use, hence a callable) and the
+    file storage holding voice notes."""
+
+    answerer: Callable[[], Answerer]
+    storage: FileStorage
+
+
+@dataclass(frozen=True)
+class PersonaTools:
+    """The Persona and Voice pages: recordings taken in (stored, then processed as jobs), the
+    recordings' audio, jobs, and speech in the persona's voice (built on first use, a callable)."""
+
+    storage: FileStorage
+    submit_job: Callable[..., str]
+    media_intake: MediaIntake
+    speaker: Callable[[], Speaker]
 
 
 @dataclass(frozen=True)
@@ -17,3 +59,6 @@ class WebContext:
     google_enabled: bool
     login_attempts_per_minute: int  # per account, shared with the API's sign-in
     ip_limit_per_minute: int  # form posts per client address (0 = off)
+    catalog: CatalogTools | None = None  # the Catalog pages (routes_catalog)
+    chat: ChatTools | None = None  # Test chat and Conversations (routes_chat, routes_conversations)
+    persona: PersonaTools | None = None  # the Persona and Voice pages (routes_persona, routes_voice)

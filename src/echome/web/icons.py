@@ -52,4 +52,9 @@ ICONS: dict[str, str] = {
     ),
     "sparkle": '<path d="M12 4v4M12 16v4M4 12h4M16 12h4"/><path d="m7 7 2 2M15 15l2 2M7 17l2-2M15 9l2-2"/>',
     "play": '<path d="M8 5.5v13l10.5-6.5z"/>',
+    "search": '<circle cx="10.5" cy="10.5" r="6"/><path d="m15 15 5 5"/>',
+    "upload": '<path d="M12 15.5V4.5M7.5 9 12 4.5 16.5 9"/><path d="M4.5 15v4.5h15V15"/>',
+    "trash": (
+        '<path d="M4.5 7h15M9.5 7V4.5h5V7"/><path d="M6.5 7l1 12.5h9l1-12.5"/><path d="M10 11v5M14 11v5"/>'
+    ),
 }

@@ -13,7 +13,16 @@ from starlette.staticfiles import StaticFiles
 
 from echome.app.browser_auth import SESSION_COOKIE
 from echome.logs import request_id_var
-from echome.web import routes_account, routes_app, routes_public
+from echome.web import (
+    routes_account,
+    routes_app,
+    routes_catalog,
+    routes_chat,
+    routes_conversations,
+    routes_persona,
+    routes_public,
+    routes_voice,
+)
 from echome.web.context import WebContext
 from echome.web.deps import PageError, SignInRequired, sign_in_url
 from echome.web.render import STATIC, STATIC_URL, render
@@ -86,7 +95,11 @@ def install_web(app: FastAPI, context: WebContext) -> None:
     app.state.web = context
     static = _Cached(GZipMiddleware(StaticFiles(directory=STATIC), minimum_size=500))
     app.mount(STATIC_URL, static, name="web-static")
-    for module in (routes_public, routes_app, routes_account):
+    for module in (routes_public, routes_app, routes_account, routes_catalog):
+        app.include_router(module.router)
+    for module in (routes_chat, routes_conversations):  # Test chat, Conversations
+        app.include_router(module.router)
+    for module in (routes_persona, routes_voice):  # Persona, Voice
         app.include_router(module.router)
 
     @app.exception_handler(SignInRequired)

@@ -38,6 +38,8 @@ NAV = (
 TOASTS = {
     "created": "Persona created. Follow the steps below to bring it to life.",
     "password": "Password changed. Your other browsers were signed out.",
+    "catalog-deleted": "Catalog deleted, with its products and everything learned from them.",
+    "catalog-gone": "That catalog was already deleted.",
 }
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -42,6 +42,41 @@ class JobOut(BaseModel):
     @classmethod
     def of(cls, j: Job) -> JobOut:
         return cls.model_validate(j, from_attributes=True)
+
+
+T = TypeVar("T")
+KEEP_ALIVE_SECONDS = 15.0
+
+
+async def follow(
+    snapshot: Callable[[], T],
+    request: Request,
+    *,
+    interval: float,
+    key: Callable[[T], str],
+    done: Callable[[T], bool] = lambda j: getattr(j, "status", None) in TERMINAL_STATUSES,
+) -> AsyncIterator[T | None]:
+    """Each new state of a job as `snapshot()` reads it (in a thread, its own short session), until
+    `done`; None now and then while nothing changes (a keep-alive), ends when the client leaves.
+    The API's JSON stream and the web pages' HTML fragments both follow jobs this way."""
+    last: str | None = None
+    idle = 0.0
+    while True:
+        state = await asyncio.to_thread(snapshot)
+        current = key(state)
+        if current != last:
+            last, idle = current, 0.0
+            yield state
+            if done(state):
+                return
+        else:
+            idle += interval
+            if idle >= KEEP_ALIVE_SECONDS:
+                idle = 0.0
+                yield None
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(interval)
 
 
 @router.get("", response_model=list[JobOut])
@@ -106,26 +141,12 @@ async def job_events(
             return JobOut.of(store.get_job(s, user_id=user_id, job_id=job_id))
 
     async def stream() -> AsyncIterator[str]:
-        last: str | None = None
-        idle = 0.0
-        while True:
-            job = await asyncio.to_thread(snapshot)
-            data = job.model_dump_json()
-            if data != last:
-                last = data
-                idle = 0.0
-                event = "end" if job.status in TERMINAL_STATUSES else "progress"
-                yield f"id: {job.updated_at.timestamp()}\nevent: {event}\ndata: {data}\n\n"
-                if event == "end":
-                    return
-            else:
-                idle += interval
-                if idle >= 15:
-                    idle = 0.0
-                    yield ": keep-alive\n\n"
-            if await request.is_disconnected():
-                return
-            await asyncio.sleep(interval)
+        async for job in follow(snapshot, request, interval=interval, key=JobOut.model_dump_json):
+            if job is None:
+                yield ": keep-alive\n\n"
+                continue
+            event = "end" if job.status in TERMINAL_STATUSES else "progress"
+            yield f"id: {job.updated_at.timestamp()}\nevent: {event}\ndata: {job.model_dump_json()}\n\n"
 
     return StreamingResponse(
         stream(),

@@ -15,7 +15,7 @@ from echome.app.errors import ApiError, error_docs, not_found
 from echome.app.routes.personas import get_persona
 from echome.app.routes.products import safe_filename
 from echome.db.models import PersonaMedia, Transcript
-from echome.persona.service import MAX_ITEMS, MediaInputError, Submitted
+from echome.persona.service import MAX_ITEMS, MediaInputError, Submitted, choose_speaker
 from echome.voice.builder import consent_view
 
 router = APIRouter(
@@ -171,25 +171,13 @@ def pick_speaker(
     persona_id: str, media_id: str, body: SpeakerPick, user: CurrentUser, db: DbSession, services: ServicesDep
 ) -> JSONResponse:
     media = _media(db, user.id, persona_id, media_id)
-    persona_id = media.persona_id
     tr = db.scalar(select(Transcript).where(Transcript.media_id == media.id))
     if tr is None:
         raise ApiError(409, f"the recording has no transcript yet (status: {media.status})")
-    known = {s.get("id") for s in (tr.speakers or {}).get("speakers", [])}
-    if body.speaker not in known:
-        raise ApiError(
-            422, f"unknown speaker {body.speaker!r}; this recording has: {', '.join(sorted(known))}"
-        )
-    tr.seller_speaker, tr.speaker_chosen_by = body.speaker, "seller"
-    db.commit()
-    job_id = services.submit_job(
-        user_id=user.id,
-        kind="persona.analyse",
-        payload={
-            "persona_id": persona_id,
-            "change": f"speaker {body.speaker} chosen in {media.title or media.id}",
-        },
-    )
+    try:
+        job_id = choose_speaker(db, services.submit_job, media=media, transcript=tr, speaker=body.speaker)
+    except MediaInputError as exc:
+        raise ApiError(exc.status, str(exc)) from None
     return JSONResponse({"job_id": job_id, "seller_speaker": body.speaker}, status_code=202)
 
 

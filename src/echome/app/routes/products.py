@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -19,11 +17,11 @@ from echome.app.routes.personas import get_persona
 from echome.db.models import Product
 from echome.knowledge.index import delete_products
 from echome.knowledge.retrieve import SearchResult
+from echome.knowledge.uploads import ALLOWED, is_catalog_name, safe_filename, submit_catalog_import
 from echome.providers.base import ProviderError
 
 router = APIRouter(prefix="/api/products", tags=["products"])
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-ALLOWED = (".csv", ".tsv", ".xlsx", ".xlsm", ".xml", ".pdf", ".txt", ".md", ".markdown")
+__all__ = ["ALLOWED", "router", "safe_filename"]  # the file rules live in knowledge.uploads
 
 
 class ProductOut(BaseModel):
@@ -48,11 +46,6 @@ class SearchOut(BaseModel):
     timings_ms: dict[str, float]
 
 
-def safe_filename(name: str) -> str:
-    base = _UNSAFE.sub("_", (name or "upload").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip("._") or "upload"
-    return base[-120:]
-
-
 @router.post(
     "/upload",
     status_code=202,
@@ -67,7 +60,7 @@ def upload_catalog(
     persona_id: Annotated[str | None, Form()] = None,
 ) -> JSONResponse:
     name = safe_filename(file.filename or "")
-    if not name.lower().endswith(ALLOWED):
+    if not is_catalog_name(name):
         raise ApiError(415, f"unsupported file type; upload one of: {', '.join(ALLOWED)}")
     if persona_id:
         persona_id = get_persona(db, user.id, persona_id).id  # an id or a name
@@ -79,12 +72,14 @@ def upload_catalog(
             raise ApiError(413, f"the file is larger than the {limit // (1024 * 1024)} MB limit")
     if not data.strip():
         raise ApiError(422, "the file is empty")
-    key = services.storage.put("uploads", user.id, f"{uuid.uuid4().hex[:12]}-{name}", bytes(data))
     db.close()
-    job_id = services.submit_job(
+    job_id = submit_catalog_import(
+        storage=services.storage,
+        submit_job=services.submit_job,
         user_id=user.id,
-        kind="catalog.import",
-        payload={"file_key": key, "filename": name, "persona_id": persona_id},
+        filename=name,
+        data=bytes(data),
+        persona_id=persona_id,
     )
     return JSONResponse(
         {"job_id": job_id, "status": "pending", "events": f"/api/jobs/{job_id}/events"},
