@@ -63,3 +63,55 @@ def test_downgrade_and_upgrade_again_on_sqlite(tmp_path: Path) -> None:
     migrate.upgrade(engine)
     assert "users" in sa.inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_stored_addresses_are_folded_so_their_accounts_still_sign_in(
+    backend: str, request: Any, tmp_path: Path
+) -> None:
+    """Accounts stored before sign-in folded addresses (0007): "straße@…" is found from any
+    spelling again; two accounts whose addresses fold alike are both left untouched."""
+    from sqlalchemy.orm import Session
+
+    from echome.accounts.users import get_user_by_email
+
+    if backend == "postgresql":
+        engine = make_engine(request.getfixturevalue("pg_database"))
+        migrate.downgrade(engine, "0006")
+    else:
+        engine = make_engine(f"sqlite:///{tmp_path / 'emails.db'}")
+        migrate.upgrade(engine, "0006")
+    users = sa.table(
+        "users",
+        sa.column("id", sa.String),
+        sa.column("email", sa.String),
+        sa.column("is_owner", sa.Boolean),
+        sa.column("is_active", sa.Boolean),
+        sa.column("created_at", sa.DateTime),
+        sa.column("updated_at", sa.DateTime),
+    )
+    now = sa.func.now()
+    fullwidth_b, dotless_i = "\uff42", "\u0131"
+    stored = {"a": "straße@example.de", "b": f"{fullwidth_b}ob@example.com", "c": "kim@example.com"}
+    stored |= {"d": f"k{dotless_i}m@example.com"}  # casefold keeps the dotless i: nothing to do
+    stored |= {"e": "ǆ@example.com", "f": "ǅ@example.com"}  # both fold to "ǆ@…": left alone
+    with engine.begin() as conn:
+        for uid, email in stored.items():
+            conn.execute(
+                users.insert().values(
+                    id=uid, email=email, is_owner=False, is_active=True, created_at=now, updated_at=now
+                )
+            )
+    try:
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            after = dict(conn.execute(sa.select(users.c.id, users.c.email)).all())
+        with Session(engine) as s:
+            found = [get_user_by_email(s, e) for e in ("STRASSE@example.de", "Straße@Example.de")]
+    finally:  # PostgreSQL's database is the run's shared one
+        with engine.begin() as conn:
+            conn.execute(users.delete().where(users.c.id.in_(list(stored))))
+        engine.dispose()
+    assert [u.id if u else None for u in found] == ["a", "a"]
+    assert after["a"] == "strasse@example.de" and after["b"] == "bob@example.com"
+    assert after["c"] == "kim@example.com" and after["d"] == f"k{dotless_i}m@example.com"
+    assert after["e"] == "ǆ@example.com" and after["f"] == "ǅ@example.com"
