@@ -138,13 +138,16 @@ def test_voice_note_question_is_transcribed_and_answered(shop: Shop) -> None:
         "How much is the ocean blue shirt?", voice_id="piper:joe"
     )
     wav = load_audio(io.BytesIO(speech.audio), sample_rate=speech.sample_rate)
-    file_id = shop.tg.add_file(encode(wav, speech.sample_rate, codec="opus"), file_path="voice/q1.oga")
+    note = encode(wav, speech.sample_rate, codec="opus")
+    file_id = shop.tg.add_file(note, file_path="voice/q1.oga")
     job = shop.deliver(voice_update(file_id, duration=3))
     assert job.status == "completed", job.error
     assert shop.tg.calls_to("getFile")
     with shop.services.sessions() as s:
         asked = s.scalars(select(Message).where(Message.role == "user")).one()
     assert "ocean blue shirt" in asked.content.lower() and asked.meta.get("transcribed_from")
+    # The customer's own recording is kept with their message, for the seller to hear.
+    assert asked.audio_ref and shop.services.storage.get(asked.audio_ref) == note
     ((_, _, caption),) = shop.tg.sent_voices
     assert "$50" in caption
 
@@ -300,6 +303,7 @@ def test_voice_in_another_language_or_silence_gets_a_clear_reply(shop: Shop) -> 
     shop.deliver(voice_update(file_id))
     assert "couldn't make out any words" in shop.texts()[-1]
     assert not shop.tg.sent_voices
+    assert shop.services.storage.list("audio", shop.user_id) == []  # unanswered notes are not kept
 
 
 def test_a_photo_with_a_caption_is_answered_from_the_caption(shop: Shop) -> None:

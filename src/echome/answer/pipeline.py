@@ -161,8 +161,10 @@ class Answerer:
         voice: bool = False,
         chat: ChatModel | object | None = _AUTO,
         transcript_of: str | None = None,
+        question_audio: str | None = None,
     ) -> Answer:
-        """Answer one customer message and log the turn. `client_ref` is the channel identity."""
+        """Answer one customer message and log the turn. `client_ref` is the channel identity;
+        `question_audio`: the storage key of the customer's voice note, kept with their message."""
         t0 = time.perf_counter()
         question = " ".join((question or "").split())
         if not question:
@@ -248,7 +250,7 @@ class Answerer:
         notes = {**_notes(model, ctx, question, result.answer, evidence), "language": language}
         timings["memory"] = time.perf_counter() - t
 
-        result.message_id = self._record_turn(ctx, question, result, notes, transcript_of)
+        result.message_id = self._record_turn(ctx, question, result, notes, transcript_of, question_audio)
         result.client_id, result.conversation_id, result.notes = ctx.client_id, ctx.conversation_id, notes
 
         speaks = voice and self.speaker is not None and self.speaker.can_speak(persona_id, user_id, language)
@@ -266,7 +268,13 @@ class Answerer:
         return result
 
     def _record_turn(
-        self, ctx: _Context, question: str, result: Answer, notes: dict[str, Any], transcript_of: str | None
+        self,
+        ctx: _Context,
+        question: str,
+        result: Answer,
+        notes: dict[str, Any],
+        transcript_of: str | None,
+        question_audio: str | None = None,
     ) -> str:
         """Log the question and the reply, keep the client's notes; returns the reply's message id."""
         with transaction(self.sessions) as db:
@@ -276,6 +284,7 @@ class Answerer:
                     conversation_id=ctx.conversation_id,
                     role="user",
                     content=question,
+                    audio_ref=question_audio,
                     meta={"transcribed_from": transcript_of} if transcript_of else {},
                 )
             )

@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
@@ -209,7 +211,10 @@ class _Turn:
                 heard = await self._transcribe(api, chat_id, voice)
                 if heard is None:
                     return {"status": "done", "reason": "voice note not usable"}
-                return await self._answer(api, chat_id, client_ref, name, heard, voice_in=True, ref=voice)
+                text, audio = heard
+                return await self._answer(
+                    api, chat_id, client_ref, name, text, voice_in=True, ref=voice, audio=audio
+                )
             if text:
                 return await self._answer(api, chat_id, client_ref, name, text, voice_in=False)
             if any(k in message for k in ("sticker", "photo", "document", "video", "video_note", "location")):
@@ -274,7 +279,10 @@ class _Turn:
         await api.send_message(chat_id, said)
         return {"status": "done", "command": command}
 
-    async def _transcribe(self, api: TelegramApi, chat_id: int, voice: dict[str, Any]) -> str | None:
+    async def _transcribe(
+        self, api: TelegramApi, chat_id: int, voice: dict[str, Any]
+    ) -> tuple[str, bytes] | None:
+        """What the customer said and the voice note's bytes, or None (the customer was told why)."""
         max_bytes, max_seconds = self.limits.max_voice_bytes, self.limits.max_voice_seconds
         if (voice.get("file_size") or 0) > max_bytes or (voice.get("duration") or 0) > max_seconds:
             await api.send_message(
@@ -307,7 +315,7 @@ class _Turn:
         if not text:
             await api.send_message(chat_id, "I couldn't make out any words. Could you try again or type it?")
             return None
-        return text
+        return text, data
 
     def _stt(self, data: bytes) -> Any:
         with tempfile.TemporaryDirectory(dir=self._tmp()) as tmp:
@@ -337,8 +345,12 @@ class _Turn:
         *,
         voice_in: bool,
         ref: dict[str, Any] | None = None,
+        audio: bytes | None = None,
     ) -> dict[str, Any]:
         notes = self._client_notes(client_ref, name)
+        # The customer's voice note is kept with their message, so the seller can hear it in
+        # Conversations (named by Telegram's file id: a retried update overwrites, never adds).
+        audio_key = self._keep_voice_note(ref, audio) if voice_in and audio else None
         mode = notes.get("reply_mode") or "voice"
         speak = mode == "voice" or (mode == "mirror" and voice_in)
         t0 = time.perf_counter()
@@ -354,8 +366,11 @@ class _Turn:
                 client_name=name,
                 voice=speak,
                 transcript_of=(ref or {}).get("file_unique_id") if voice_in else None,
+                question_audio=audio_key,
             )
         except AnswerError as exc:
+            if audio_key:
+                self.job.storage.delete(audio_key)
             await api.send_message(chat_id, "Sorry, I couldn't read that. Could you rephrase your question?")
             return {"status": "done", "error": str(exc)}
         finally:
@@ -375,6 +390,15 @@ class _Turn:
         }
         self.job.mark(self.row_id, "answered", None, _reply=reply)
         return await deliver(api, self.job.storage, chat_id, reply)
+
+    def _keep_voice_note(self, ref: dict[str, Any] | None, audio: bytes) -> str | None:
+        unique = str((ref or {}).get("file_unique_id") or "")
+        name = unique if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", unique) else uuid.uuid4().hex
+        try:
+            return self.job.storage.put("audio", self.user_id, f"customer-notes/{name}.oga", audio)
+        except Exception as exc:  # keeping the recording must never cost the customer their answer
+            log.warning("customer voice note not kept", extra={"error": str(exc)[:200]})
+            return None
 
     async def _keep_acting(self, api: TelegramApi, chat_id: int, action: str) -> None:
         """Telegram shows a chat action for about 5 s: repeat it while the answer is being made."""
