@@ -397,3 +397,24 @@ def test_speech_is_spoken_in_the_personas_voice(client: Any) -> None:
 
 def test_signed_speech_addresses_belong_to_their_session() -> None:
     assert speech_url("a", "p", "hi") != speech_url("b", "p", "hi") != speech_url("a", "p", "ho")
+
+
+@pytest.mark.parametrize(
+    "auto",
+    [
+        {"tone": {}},  # measured traits, no summary
+        {"tone": {}, "summary": "3 minutes"},  # a summary of the wrong shape
+        {"tone": "calm", "formality": "formal", "summary": {"speech_minutes": "3"}},
+        {"greeting": {"text": "Hi", "evidence": [{"start": "x", "text": 5}]}, "catchphrases": [None, 3]},
+    ],
+)
+def test_a_profile_of_any_shape_still_shows_its_page(
+    client: Any, services: Any, auto: dict[str, Any]
+) -> None:
+    """Profiles written by older versions, or edited by hand, must not break the page."""
+    pid = _sign_up(client)
+    with transaction(services.sessions) as db:
+        persona = db.get(Persona, pid)
+        assert persona is not None
+        profiles.save(db, profiles.load_profile(db, persona), auto=auto, change="older shape")
+    assert "Who you are" in _page(client, pid)

@@ -237,3 +237,30 @@ def test_bad_form_bodies_never_crash(client: Any) -> None:
     )
     # Whatever python-multipart makes of it, the answer is our page, not a crash.
     assert broken.status_code in (400, 403) and "text/html" in broken.headers["content-type"]
+
+
+def test_a_form_over_the_body_limit_gets_a_page_and_an_api_client_json(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    """A browser posting a 2 GB video with JavaScript off is told on a page, not with JSON."""
+    from echome.app.main import create_app
+    from echome.bootstrap import build_services
+
+    from ..conftest import make_settings
+
+    services = build_services(
+        make_settings(tmp_path, database_url=database_url, max_body_bytes=1000, max_media_upload_bytes=5000)
+    )
+    big = {"content-type": "multipart/form-data; boundary=x"}
+    with TestClient(create_app(services), base_url="http://testserver") as c:
+        page = c.post(
+            "/app/personas/p1/voice/media/upload",
+            content=b"x" * 1_100_000,
+            headers=big | {"accept": "text/html,application/xhtml+xml"},
+        )
+        api = c.post("/api/personas/p1/media/upload", content=b"x" * 1_100_000, headers=big)
+    services.close()
+    assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+    assert "That file is too large" in page.text and "nothing was uploaded" in page.text
+    assert "Content-Security-Policy" in page.headers
+    assert api.status_code == 413 and api.json()["error"] == "payload_too_large"

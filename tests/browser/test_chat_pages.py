@@ -176,6 +176,7 @@ def test_conversations_inbox_threads_keyboard_and_phone_panes(
     expect(threads).to_have_count(4)
     expect(threads.first).to_have_attribute("aria-current", "true")  # the newest: the test chat
     expect(page.get_by_text("move between threads")).to_be_visible()
+    page.wait_for_load_state("load")  # the page's script listens for j/k once it has run
     page.keyboard.press("j")
     expect(threads.nth(1)).to_have_attribute("aria-current", "true")
     expect(page).to_have_url(re.compile(r"\?c=[0-9a-f]{32}$"))

@@ -35,7 +35,8 @@ from echome.app.routes import (
 from echome.app.routes.auth import LOGIN_ATTEMPTS_PER_MINUTE
 from echome.bootstrap import Services
 from echome.web import WebContext, install_web
-from echome.web.context import CatalogTools, ChatTools, PersonaTools
+from echome.web.context import CatalogTools, ChatTools, PersonaTools, SettingsTools
+from echome.web.mount import too_large_page
 
 log = logging.getLogger("echome")
 
@@ -104,6 +105,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         large_paths=("/media/upload",),
         large_max_bytes=settings.max_media_upload_bytes + 1024 * 1024,
+        page=too_large_page,
     )
     app.add_middleware(RequestIdMiddleware)
 
@@ -137,9 +139,35 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
                 media_intake=services.media_intake,
                 speaker=lambda: services.speaker,
             ),
+            settings=_settings_tools(services),
         ),
     )
     return app
+
+
+def _settings_tools(services: Services) -> SettingsTools:
+    from echome.accounts.key_check import KeyChecker, KeyEndpoints
+
+    s = services.settings
+    endpoints = KeyEndpoints(
+        openai_base_url=s.openai_base_url,
+        anthropic_base_url=s.anthropic_base_url,
+        elevenlabs_base_url=s.elevenlabs_base_url,
+        cohere_base_url=s.cohere_base_url,
+    )
+    return SettingsTools(
+        keystore=services.keystore,
+        storage=services.storage,
+        vectors=lambda: services.vectors,
+        products_changed=lambda user_id: services.retriever.keywords.invalidate(user_id),
+        check_key=KeyChecker(endpoints),
+        bot_api=services.bot_api,
+        webhook_secret=lambda persona_id: services.telegram_inbox.webhook_secret(persona_id),
+        public_url=s.public_url,
+        # As `echome serve` decides (cli/serve.py).
+        polling=s.telegram_polling == "on" or (s.telegram_polling == "auto" and not s.public_url),
+        token_ttl_days=s.token_ttl_days,
+    )
 
 
 def _offline_docs(app: FastAPI) -> None:

@@ -7,6 +7,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import HTTPException
@@ -101,9 +102,17 @@ class BodyLimitMiddleware:
     """413 for bodies over the limit, whether announced by Content-Length or streamed chunked."""
 
     def __init__(
-        self, app: Any, *, max_bytes: int, large_paths: tuple[str, ...] = (), large_max_bytes: int = 0
+        self,
+        app: Any,
+        *,
+        max_bytes: int,
+        large_paths: tuple[str, ...] = (),
+        large_max_bytes: int = 0,
+        page: Callable[[Scope, int], Any | None] | None = None,
     ) -> None:
         self.app = app
+        # For a browser posting a form: the refusal as a page (an ASGI response), or None for JSON.
+        self.page = page
         self.default_max = max_bytes
         # Media uploads (recordings of the seller) are far larger than any other request.
         self.large_paths = large_paths
@@ -113,7 +122,11 @@ class BodyLimitMiddleware:
         path = scope.get("path", "")
         return self.large_max if any(path.endswith(p) for p in self.large_paths) else self.default_max
 
-    async def _reject(self, send: Any, limit: int) -> None:
+    async def _reject(self, scope: Scope, receive: Any, send: Any, limit: int) -> None:
+        page = self.page(scope, limit) if self.page is not None else None
+        if page is not None:
+            await page(scope, receive, send)
+            return
         body = json.dumps(
             {"error": "payload_too_large", "detail": f"request body exceeds {limit} bytes"}
         ).encode()
@@ -141,7 +154,7 @@ class BodyLimitMiddleware:
             except ValueError:
                 too_big = True
             if too_big:
-                await self._reject(send, limit)
+                await self._reject(scope, receive, send, limit)
                 return
         seen = 0
         started = False

@@ -40,11 +40,6 @@ def _run(coro: Any) -> Any:
         fail(str(exc))
 
 
-def webhook_url(base: str, persona_id: str) -> str:
-    path = f"/webhook/telegram/{persona_id}"
-    return base if base.rstrip("/").endswith(path) else base.rstrip("/") + path
-
-
 @telegram_app.command("set-webhook")
 def set_webhook(
     persona: str,
@@ -53,6 +48,8 @@ def set_webhook(
     user: str = UserOpt,
 ) -> None:
     """Tell Telegram to deliver PERSONA's updates to URL/webhook/telegram/PERSONA_ID."""
+
+    from echome.channels.telegram.connect import webhook_url
 
     services, p, api = _api(persona, user)
     full = webhook_url(url, p.id)

@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from echome.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
+    from echome.accounts.key_check import KeyCheck
     from echome.answer.pipeline import Answerer
+    from echome.channels.telegram.api import TelegramApi
     from echome.knowledge.retrieve import Retriever
     from echome.persona.service import MediaIntake
     from echome.providers.base import VectorStore
+    from echome.secrets.keystore import KeyStore
     from echome.storage.base import FileStorage
     from echome.voice.speaker import Speaker
 
@@ -52,6 +55,23 @@ class PersonaTools:
 
 
 @dataclass(frozen=True)
+class SettingsTools:
+    """Settings and Channels: keys stored encrypted and tested, deleting a persona or the account with
+    their files and vectors, and the persona's Telegram bot (how this server receives its messages)."""
+
+    keystore: KeyStore
+    storage: FileStorage
+    vectors: Callable[[], VectorStore]
+    products_changed: Callable[[str], None]  # a seller's products changed: search caches forget them
+    check_key: Callable[[str, str], KeyCheck]  # (provider, secret) -> the provider's verdict
+    bot_api: Callable[[str], TelegramApi]
+    webhook_secret: Callable[[str], str]  # persona id -> the secret Telegram sends with updates
+    public_url: str | None  # webhooks need it; without it `echome serve` polls
+    polling: bool  # `echome serve` polls Telegram for bots without a webhook
+    token_ttl_days: int  # lifetime of new API tokens
+
+
+@dataclass(frozen=True)
 class WebContext:
     sessions: sessionmaker[Session]
     ratelimiter: RateLimiter
@@ -62,3 +82,4 @@ class WebContext:
     catalog: CatalogTools | None = None  # the Catalog pages (routes_catalog)
     chat: ChatTools | None = None  # Test chat and Conversations (routes_chat, routes_conversations)
     persona: PersonaTools | None = None  # the Persona and Voice pages (routes_persona, routes_voice)
+    settings: SettingsTools | None = None  # Settings and Channels (routes_settings, routes_channels)

@@ -52,8 +52,15 @@ PageDb = Annotated[Session, Depends(get_db)]
 
 
 def safe_next(value: str | None, default: str = "/app") -> str:
-    """Only a path on this site (no scheme, no `//host`, no backslash tricks) is followed."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    """Only a path on this site (no scheme, no `//host`, no backslash tricks, no whitespace or
+    control characters, which browsers drop: a tab between two slashes would make `//host`) is followed."""
+    if (
+        value
+        and value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
         return value[:2000]
     return default
 

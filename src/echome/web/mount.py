@@ -17,10 +17,14 @@ from echome.web import (
     routes_account,
     routes_app,
     routes_catalog,
+    routes_channels,
     routes_chat,
     routes_conversations,
+    routes_jobs,
+    routes_onboarding,
     routes_persona,
     routes_public,
+    routes_settings,
     routes_voice,
 )
 from echome.web.context import WebContext
@@ -80,6 +84,22 @@ def error_page(request: Request, status: int, title: str, message: str) -> Respo
     )
 
 
+def too_large_page(scope: dict[str, Any], limit: int) -> Response | None:
+    """A page for a browser whose form sent more than the server reads (a 2 GB video with
+    JavaScript off; with it, the page checks the size first): None for API clients (JSON)."""
+    request = Request(scope)
+    if not is_page_request(request):
+        return None
+    size = f"{limit / 1024**3:.1f} GB" if limit >= 1024**3 else f"{limit // 1024**2} MB"
+    return error_page(
+        request,
+        413,
+        "That file is too large",
+        f"Files up to {size} can be sent here, and nothing was uploaded. Go back and choose a "
+        "smaller file: a shorter recording, or the catalog split into parts.",
+    )
+
+
 def _sign_in_redirect(request: Request, exc: SignInRequired) -> Response:
     target = sign_in_url(exc.next_url, expired=exc.expired)
     if request.headers.get("hx-request"):
@@ -100,6 +120,10 @@ def install_web(app: FastAPI, context: WebContext) -> None:
     for module in (routes_chat, routes_conversations):  # Test chat, Conversations
         app.include_router(module.router)
     for module in (routes_persona, routes_voice):  # Persona, Voice
+        app.include_router(module.router)
+    for module in (routes_settings, routes_channels):  # Settings, Channels
+        app.include_router(module.router)
+    for module in (routes_onboarding, routes_jobs):  # the guided setup, Jobs
         app.include_router(module.router)
 
     @app.exception_handler(SignInRequired)

@@ -7,8 +7,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from echome.db.models import Persona, PersonaProfile
 from echome.web.checklist import persona_checklist
+from echome.web.dashboard import dashboard_of
 from echome.web.deps import PageDb, Seller, check_form, persona_of, personas_of
 from echome.web.forms import field_errors, read_form
+from echome.web.jobs_view import job_row, running_jobs
 from echome.web.sections import SECTIONS
 from echome.web.shell import persona_url, remembered_persona, render_shell
 
@@ -76,8 +78,20 @@ async def create_persona(request: Request, seller: Seller, db: PageDb) -> Respon
 def persona_home(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
     persona = persona_of(db, seller.user.id, persona_id)
     checklist = persona_checklist(db, user_id=seller.user.id, persona=persona, base_url=persona_url(persona))
+    board = dashboard_of(db, user_id=seller.user.id, persona=persona) if checklist.live else None
+    jobs = [] if board else running_jobs(db, user_id=seller.user.id, limit=3)
+    names = {p.id: p.name for p in personas_of(db, seller.user.id)} if jobs else {}
+    running = [job_row(db, j, names) for j in jobs]
     return render_shell(
-        request, db, seller, "pages/home.html", persona=persona, section="home", checklist=checklist
+        request,
+        db,
+        seller,
+        "pages/home.html",
+        persona=persona,
+        section="home",
+        checklist=checklist,
+        board=board,
+        running=running,
     )
 
 

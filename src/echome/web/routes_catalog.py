@@ -33,6 +33,7 @@ from echome.web.catalog_jobs import (
 from echome.web.context import CatalogTools
 from echome.web.deps import PageDb, PageError, Seller, check_form, persona_of, web_context
 from echome.web.forms import read_form
+from echome.web.onboarding import step_next
 from echome.web.render import ENV, render
 from echome.web.shell import persona_url, render_shell
 
@@ -84,6 +85,7 @@ def _overview(
     status_code: int = 200,
     errors: dict[str, str] | None = None,
     share: str = "persona",
+    next_url: str | None = None,
 ) -> Response:
     user_id = seller.user.id
     scope = data.scope_of(db, user_id, persona.id)
@@ -105,6 +107,7 @@ def _overview(
         errors=errors or {},
         share=share,
         upload_id=secrets.token_hex(12),
+        next_url=next_url,
         accept=",".join(ALLOWED),
         formats=", ".join(e.lstrip(".").upper() for e in ALLOWED if e not in (".xlsm", ".markdown", ".tsv")),
     )
@@ -136,9 +139,13 @@ async def upload(persona_id: str, request: Request, seller: Seller, db: PageDb) 
     persona = persona_of(db, seller.user.id, persona_id)
     share = "all" if form.get("share") == "all" else "persona"
     upload_id = str(form.get("upload_id") or "")[:64]
+    next_raw = form.get("next")
+    next_url = step_next(next_raw if isinstance(next_raw, str) else None, persona_id=persona.id)
     started = job_for_upload(db, user_id=seller.user.id, upload_id=upload_id)
     if started:  # the same form sent twice: the first upload's progress
-        return RedirectResponse(persona_url(persona, f"/catalog/imports/{started}"), status_code=303)
+        return RedirectResponse(
+            next_url or persona_url(persona, f"/catalog/imports/{started}"), status_code=303
+        )
     file = form.get("file")
     error = None
     content = b""
@@ -165,7 +172,16 @@ async def upload(persona_id: str, request: Request, seller: Seller, db: PageDb) 
     if isinstance(file, UploadFile):
         await file.close()
     if error:
-        return _overview(request, db, seller, persona, status_code=422, errors={"file": error}, share=share)
+        return _overview(
+            request,
+            db,
+            seller,
+            persona,
+            status_code=422,
+            errors={"file": error},
+            share=share,
+            next_url=next_url,
+        )
     db.close()
     job_id = await asyncio.to_thread(
         submit_catalog_import,
@@ -177,7 +193,7 @@ async def upload(persona_id: str, request: Request, seller: Seller, db: PageDb) 
         persona_id=None if share == "all" else persona.id,
         extra={"upload_id": upload_id} if upload_id else None,
     )
-    return RedirectResponse(persona_url(persona, f"/catalog/imports/{job_id}"), status_code=303)
+    return RedirectResponse(next_url or persona_url(persona, f"/catalog/imports/{job_id}"), status_code=303)
 
 
 # -- one import: progress, then how the columns were understood -----------------------------------

@@ -23,6 +23,7 @@ from echome.web.context import ChatTools
 from echome.web.deps import PageDb, PageError, Seller, check_form, persona_of
 from echome.web.forms import Form, read_form
 from echome.web.message_view import MessageView, message_view
+from echome.web.onboarding import step_next
 from echome.web.render import render
 from echome.web.routes_conversations import audio_url
 from echome.web.shell import persona_url, render_shell
@@ -92,6 +93,7 @@ def _page(
     status_code: int = 200,
     feedback_errors: dict[str, dict[str, str]] | None = None,
     feedback_values: dict[str, dict[str, str]] | None = None,
+    next_url: str | None = None,
 ) -> Response:
     rows = _thread(db, seller.user.id, persona)
     return render_shell(
@@ -111,6 +113,7 @@ def _page(
         base=persona_url(persona, "/chat"),
         max_question=MAX_QUESTION_CHARS,
         catalog_href=persona_url(persona, "/catalog"),
+        next_url=next_url,
     )
 
 
@@ -139,6 +142,7 @@ async def ask(persona_id: str, request: Request, seller: Seller, db: PageDb) -> 
     voice = form.get("voice") == "on"
     htmx = bool(request.headers.get("hx-request"))
     after = form.text("after", limit=64)
+    next_url = step_next(form.get("next"), persona_id=persona.id)  # the guided setup's step
     error = _question_error(question)
     rows = _thread(db, seller.user.id, persona)
     last = rows[-1].id if rows else ""
@@ -169,12 +173,24 @@ async def ask(persona_id: str, request: Request, seller: Seller, db: PageDb) -> 
                 after=last,
                 base=persona_url(persona, "/chat"),
                 max_question=MAX_QUESTION_CHARS,
+                next_url=next_url,
             )
             response.headers.update({"HX-Retarget": "#chat-form", "HX-Reswap": "outerHTML"})
             return response
-        return _page(request, db, seller, persona, values=values, errors={"message": error}, status_code=422)
+        return _page(
+            request,
+            db,
+            seller,
+            persona,
+            values=values,
+            errors={"message": error},
+            status_code=422,
+            next_url=next_url,
+        )
+    if next_url and htmx:  # the guided setup's step: reloaded, so its stepper shows the step done
+        return Response(status_code=204, headers={"HX-Redirect": next_url})
     if not htmx:
-        return RedirectResponse(persona_url(persona, "/chat") + "#latest", status_code=303)
+        return RedirectResponse(next_url or persona_url(persona, "/chat") + "#latest", status_code=303)
     rows = _thread(db, seller.user.id, persona)
     ids = [m.id for m in rows]
     new = rows[ids.index(after) + 1 :] if after in ids else rows[-2:]

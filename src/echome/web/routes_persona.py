@@ -133,7 +133,7 @@ def _page(
         profile=profile,
         groups=[(g, [r for r in rows if r["trait"].group == g]) for g in traits.GROUPS],
         measured_any=bool(auto),
-        summary=auto.get("summary") or {},
+        speech_minutes=_speech_minutes(auto),
         notes=[n for n in auto.get("notes") or [] if isinstance(n, str)][:4],
         overridden_count=len(over),
         versions=versions,
@@ -222,6 +222,14 @@ def _save_or_conflict(
     profiles.save(db, profile, overrides=overrides, change=change)
     db.commit()
     return None
+
+
+def _speech_minutes(auto: dict[str, Any]) -> float | None:
+    """Minutes of the seller's speech the profile was measured from, when it says so as a number
+    (profiles written by older versions or by hand may not)."""
+    summary = auto.get("summary")
+    minutes = summary.get("speech_minutes") if isinstance(summary, dict) else None
+    return float(minutes) if isinstance(minutes, int | float) and not isinstance(minutes, bool) else None
 
 
 @router.get("/persona")

@@ -30,6 +30,7 @@ from echome.persona.service import (
 from echome.voice.speaker import SpeakError
 from echome.web.deps import PageDb, PageError, Seller, Web, check_form, persona_of
 from echome.web.forms import field_errors, read_form
+from echome.web.onboarding import step_next
 from echome.web.persona_media import (
     job_panel,
     media_row,
@@ -47,7 +48,7 @@ from echome.web.shell import persona_url, render_shell
 router = APIRouter(prefix="/app/personas/{persona_id}", include_in_schema=False)
 
 MAX_SAY = 500  # characters the "say this" box speaks at once
-PAGES = ("voice", "persona")
+PAGES = ("voice", "persona", "setup/listening")  # where a job panel's "Show the results" leads
 NOTICES = {
     "added": "Your recordings are in. Follow their progress below; you can leave this page and come back.",
     "building": "Building your voice. Follow its progress below.",
@@ -75,6 +76,7 @@ def _page(
     status_code: int = 200,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    next_url: str | None = None,
 ) -> Response:
     uid = seller.user.id
     media = persona_media(db, user_id=uid, persona_id=persona.id)
@@ -134,6 +136,7 @@ def _page(
         values=values or {},
         errors=errors or {},
         form_id=secrets.token_urlsafe(12),
+        next_url=next_url,
     )
 
 
@@ -168,7 +171,8 @@ async def add_recordings(
     files = [f for f in data.getlist("files") if isinstance(f, UploadFile) and f.filename]
     form_id = fields.get("form_id", "")[:40]
     values = {"urls": urls_text}
-    done = persona_url(persona, "/voice?done=added#progress")
+    next_url = step_next(fields.get("next"), persona_id=persona.id)  # the guided setup's step
+    done = next_url or persona_url(persona, "/voice?done=added#progress")
     if form_id and any(
         (m.meta or {}).get("form_id") == form_id
         for m in persona_media(db, user_id=seller.user.id, persona_id=persona.id)
@@ -194,7 +198,9 @@ async def add_recordings(
                 row.meta = {**(row.meta or {}), "form_id": form_id}
             db.commit()
             return RedirectResponse(done, status_code=303)
-    return _page(request, db, seller, persona, tools, status_code=422, values=values, errors=errors)
+    return _page(
+        request, db, seller, persona, tools, status_code=422, values=values, errors=errors, next_url=next_url
+    )
 
 
 @router.post("/voice/build")
@@ -220,7 +226,8 @@ async def build_voice(
             kind="persona.voice",
             payload={"persona_id": persona.id, "provider": "auto"},
         )
-    return RedirectResponse(persona_url(persona, "/voice?done=building#progress"), status_code=303)
+    done = step_next(form.get("next"), persona_id=persona.id)  # the guided setup's step
+    return RedirectResponse(done or persona_url(persona, "/voice?done=building#progress"), status_code=303)
 
 
 def _sse(event: str, html: str) -> str:

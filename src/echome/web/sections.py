@@ -15,20 +15,5 @@ class Section:
     commands: tuple[str, ...]
 
 
-SECTIONS: dict[str, Section] = {
-    "channels": Section(
-        "Channels",
-        "channels",
-        "Connect your Telegram bot (web chat and email come later) and see whether messages are arriving.",
-        "Meanwhile, the command line connects a Telegram bot:",
-        ("echome keys set telegram_bot_token --persona ID", "echome telegram info NAME"),
-    ),
-    "settings": Section(
-        "Settings",
-        "settings",
-        "Your provider keys (stored encrypted, never shown again), API tokens, and deleting a "
-        "persona or a catalog with all its files.",
-        "Meanwhile, the command line and the HTTP API (/api/keys, /api/auth/tokens) manage them:",
-        ("echome keys set openai", "echome tokens create"),
-    ),
-}
+# Every section's page is built now; a new section would be listed here until its page lands.
+SECTIONS: dict[str, Section] = {}

@@ -40,6 +40,11 @@ TOASTS = {
     "password": "Password changed. Your other browsers were signed out.",
     "catalog-deleted": "Catalog deleted, with its products and everything learned from them.",
     "catalog-gone": "That catalog was already deleted.",
+    "key-saved": "Key saved. It is stored encrypted and will not be shown again.",
+    "key-removed": "Key removed.",
+    "token-revoked": "API token revoked: programs using it are refused from now on.",
+    "persona-deleted": "Persona deleted, with its recordings, voice, catalog, conversations and files.",
+    "telegram-disconnected": "Telegram bot disconnected: this persona no longer answers it.",
 }
 
 

@@ -6,12 +6,13 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
+from echome.accounts.erase import erase_persona
 from echome.app.deps import CurrentUser, DbSession, ServicesDep
 from echome.app.errors import ApiError, error_docs, not_found
 from echome.bootstrap import Services
-from echome.db.models import ApiKey, Persona, PersonaProfile
+from echome.db.models import Persona, PersonaProfile
 
 router = APIRouter(prefix="/api/personas", tags=["personas"])
 
@@ -112,9 +113,16 @@ def update_persona(
 
 
 @router.delete("/{persona_id}", status_code=204, responses=error_docs(409))
-def delete_persona(persona_id: str, user: CurrentUser, db: DbSession) -> None:
-    persona = get_persona(db, user.id, persona_id)
-    db.delete(persona)
-    # Keys scoped to this persona (e.g. its Telegram bot token) go with it.
-    db.execute(delete(ApiKey).where(ApiKey.user_id == user.id, ApiKey.scope == persona.id))
-    db.commit()
+def delete_persona(persona_id: str, user: CurrentUser, db: DbSession, services: ServicesDep) -> None:
+    """The persona and everything of it: recordings and their files, transcripts, voice, profile
+    versions, its catalog's products and vectors, its conversations, its keys (e.g. its bot token)."""
+    pid = get_persona(db, user.id, persona_id).id
+    db.close()
+    erase_persona(
+        services.sessions,
+        services.storage,
+        services.vectors,
+        user_id=user.id,
+        persona_id=pid,
+        on_products_changed=services.retriever.keywords.invalidate,
+    )

@@ -1,0 +1,88 @@
+"""Settings and Channels in a real browser: a key saved and shown masked only, tested (offline here:
+a clear message), an API token shown once with a copy button and revoked, a Telegram bot token pasted
+(Telegram unreachable from the test server: a clear state) and the Home checklist agreeing, then the
+danger zone: a persona deleted after typing its name, the account deleted and signed out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import Browsing, Look, new_email, sign_up
+
+pytestmark = pytest.mark.slow  # a real server and browser
+
+SECRET = "sk-proj-browserSECRET-9f8e7d6c"
+BOT_TOKEN = "123456789:AAEbrowserTokenNeverShown0123456789"
+
+
+def test_keys_tokens_and_a_telegram_bot(browsing: Browsing, look_at: Look) -> None:
+    page = browsing.new_page()
+    sign_up(page, name="Ana")
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Settings", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Keys, tokens and your account")
+
+    page.get_by_label("Provider", exact=True).select_option("openai")
+    page.get_by_label("Secret key").fill(SECRET)
+    page.get_by_role("button", name="Save key").click()
+    expect(page.get_by_text("Key saved.")).to_be_visible()
+    expect(page.get_by_text("…7d6c")).to_be_visible()
+    assert SECRET not in page.content()
+    page.get_by_role("button", name="Test the OpenAI key (all personas)").click()
+    expect(page.get_by_role("status").filter(has_text="Could not reach OpenAI")).to_be_visible()
+    assert SECRET not in page.content()
+    look_at(page, "settings")
+
+    page.get_by_label("Token name").fill("shop sync")
+    page.get_by_role("button", name="Create token").click()
+    token = page.get_by_label("The new API token").input_value()
+    assert token.startswith("em_") and len(token) > 30
+    expect(page.get_by_role("button", name="Copy")).to_be_visible()
+    look_at(page, "settings-new-token")
+    page.goto(page.url.removesuffix("/tokens"))  # shown once: gone when the page is opened again
+    assert token not in page.content()
+    page.get_by_role("button", name="Revoke the token shop sync").click()
+    expect(page.get_by_text("API token revoked")).to_be_visible()
+
+    nav.get_by_role("link", name="Channels", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Where customers reach Ana")
+    expect(page.get_by_role("heading", name=re.compile("WhatsApp"))).to_be_visible()
+    look_at(page, "channels")
+    page.get_by_label("Bot token").fill(BOT_TOKEN)
+    page.get_by_role("button", name="Connect bot").click()
+    expect(page.get_by_text("Telegram could not be reached", exact=True)).to_be_visible()
+    assert BOT_TOKEN not in page.content()
+    look_at(page, "channels-connected-offline")
+    nav.get_by_role("link", name="Home", exact=True).click()
+    expect(page.get_by_text("Telegram bot connected.")).to_be_visible()
+
+
+def test_the_danger_zone_deletes_a_persona_then_the_account(browsing: Browsing, look_at: Look) -> None:
+    page = browsing.new_page()
+    email = new_email("leaving")
+    sign_up(page, name="Ana", email=email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings", exact=True).click()
+    page.get_by_role("link", name="Delete persona").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete the persona Ana")
+    page.get_by_label(re.compile("Type the persona's name")).fill("Anna")
+    page.get_by_role("button", name="Delete Ana for good").click()
+    expect(page.locator("#f-confirm-error")).to_contain_text("exactly as shown")
+    look_at(page, "settings-delete-persona")
+    page.get_by_label(re.compile("Type the persona's name")).fill("Ana")
+    page.get_by_role("button", name="Delete Ana for good").click()
+    expect(page.get_by_text("Persona deleted")).to_be_visible()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create your first persona")
+    page.get_by_label("Name", exact=True).fill("Bo")
+    page.get_by_role("button", name="Create persona").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings", exact=True).click()
+    page.get_by_role("link", name="Delete account").click()
+    look_at(page, "settings-delete-account")
+    page.get_by_label(re.compile("Type your email address")).fill(email)
+    page.get_by_role("button", name="Delete my account").click()
+    page.wait_for_url(re.compile(r"/\?account=deleted"))
+    page.goto("/app")
+    expect(page).to_have_url(re.compile("/signin"))
