@@ -1,4 +1,4 @@
-"""The signed-in app: choosing and creating personas, Home's checklist, and the sections."""
+"""The signed-in app: choosing and creating personas, and Home (checklist, then dashboard)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from echome.web.dashboard import dashboard_of
 from echome.web.deps import PageDb, Seller, check_form, persona_of, personas_of
 from echome.web.forms import field_errors, read_form
 from echome.web.jobs_view import job_row, running_jobs
-from echome.web.sections import SECTIONS
 from echome.web.shell import persona_url, remembered_persona, render_shell
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -99,20 +98,3 @@ def persona_home(persona_id: str, request: Request, seller: Seller, db: PageDb) 
 def styleguide(request: Request, seller: Seller, db: PageDb) -> Response:
     """Every component once, for whoever builds pages (not in the navigation)."""
     return render_shell(request, db, seller, "pages/styleguide.html", persona=None, section="styleguide")
-
-
-def _section_page(key: str):  # type: ignore[no-untyped-def]
-    section = SECTIONS[key]
-
-    def page(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
-        persona = persona_of(db, seller.user.id, persona_id)
-        return render_shell(
-            request, db, seller, "pages/not_built.html", persona=persona, section=key, page=section
-        )
-
-    page.__name__ = f"section_{key}"
-    return page
-
-
-for _key in SECTIONS:
-    router.add_api_route(f"/personas/{{persona_id}}/{_key}", _section_page(_key), methods=["GET"])
