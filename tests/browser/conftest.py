@@ -84,7 +84,10 @@ class Server:
             return "(no log)"
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main thread
+# while it is open, and every later test that calls asyncio.run() (the Telegram job, the bot
+# library's round trip) would fail with "cannot be called from a running event loop".
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     require_browser_tools()
     base = tmp_path_factory.mktemp("browser-server")
@@ -131,7 +134,7 @@ def _wait_healthy(proc: subprocess.Popen[bytes], server: Server) -> None:
 
 
 # -- the browser --------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(server: Server) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
