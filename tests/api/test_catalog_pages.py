@@ -16,10 +16,12 @@ from echome.db.models import Job, Product
 from echome.db.session import transaction
 from echome.jobs import store as job_store
 from echome.knowledge.retrieve import collection_name
+from tests.support.web_pages import HTML
+from tests.support.web_pages import csrf_token as _token
+from tests.support.web_pages import sign_up as _sign_up
 
 from ..conftest import make_settings
 
-HTML = {"Accept": "text/html"}
 D = "\u2013"  # the en dash of the products count ("1 to 50 of 120")
 LIMIT = 200_000  # bytes: the upload limit of these tests' settings
 SHIRTS = (
@@ -33,23 +35,6 @@ SHIRTS = (
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str | None) -> Any:
     return make_settings(tmp_path, database_url=database_url, max_upload_bytes=LIMIT)
-
-
-def _token(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the form has no CSRF field"
-    return found.group(1)
-
-
-def _sign_up(client: Any, email: str = "ana@example.com", name: str = "Ana") -> str:
-    token = _token(client.get("/signup", headers=HTML).text)
-    r = client.post(
-        "/signup",
-        data={"email": email, "password": "correct horse", "display_name": name, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return str(r.headers["location"]).rsplit("/", 1)[1]
 
 
 def _upload(client: Any, pid: str, name: str, content: bytes, **fields: str) -> Any:

@@ -17,10 +17,12 @@ from echome.db.models import ApiKey, Client, Conversation, Job, Message, Persona
 from echome.db.session import transaction
 from echome.web.deps import safe_next
 from echome.web.onboarding import step_next
+from tests.support.web_pages import HTML
+from tests.support.web_pages import csrf_token as _token
+from tests.support.web_pages import sign_up as _sign_up
 
 from ..conftest import make_settings
 
-HTML = {"Accept": "text/html"}
 HX = {"HX-Request": "true"}
 D = "\u2013"  # the en dash of the jobs count ("1 to 20 of 25")
 SHIRTS = (
@@ -37,27 +39,10 @@ def settings(tmp_path: Path, database_url: str | None) -> Any:
     return make_settings(tmp_path, database_url=database_url, max_upload_bytes=200_000)
 
 
-def _token(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
 def _field(html: str, name: str) -> str:
     found = re.search(rf'name="{name}"[^>]*? value="([^"]*)"', html)
     assert found, f"the form has no {name} field"
     return found.group(1)
-
-
-def _sign_up(client: Any, email: str = "ana@example.com", name: str = "Ana") -> str:
-    token = _token(client.get("/signup", headers=HTML).text)
-    r = client.post(
-        "/signup",
-        data={"email": email, "password": "correct horse", "display_name": name, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return str(r.headers["location"]).rsplit("/", 1)[1]
 
 
 def _setup(pid: str, step: str = "") -> str:

@@ -15,8 +15,10 @@ from echome.db.session import transaction
 from echome.media.audio import encode, load_audio
 from echome.persona import profile as profiles
 from echome.web.persona_media import speech_url
+from tests.support.web_pages import HTML
+from tests.support.web_pages import csrf_token as _token
+from tests.support.web_pages import sign_up as _sign_up
 
-HTML = {"Accept": "text/html"}
 SPEECH = Path("/work/shared/eval/speech/librivox")
 SHORT = SPEECH / "sense_and_sensibility_01_austen_64kb-0880.wav"  # 3 s, 96 KB
 LONGER = SPEECH / "sense_and_sensibility_01_austen_64kb-0870.wav"  # 7 s, 227 KB
@@ -28,23 +30,6 @@ def settings(tmp_path: Path, database_url: str | None) -> Any:
     from tests.conftest import make_settings
 
     return make_settings(tmp_path, database_url=database_url, max_media_upload_bytes=UPLOAD_LIMIT)
-
-
-def _token(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
-def _sign_up(client: Any, email: str = "ana@example.com", name: str = "Ana") -> str:
-    token = _token(client.get("/signup", headers=HTML).text)
-    r = client.post(
-        "/signup",
-        data={"email": email, "password": "correct horse", "display_name": name, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return str(r.headers["location"]).rsplit("/", 1)[1]
 
 
 def _seed(services: Any, client: Any, pid: str) -> dict[str, Any]:

@@ -31,8 +31,10 @@ from echome.db.session import transaction
 from echome.knowledge.retrieve import collection_name, products_collection
 from echome.providers.base import VectorRecord
 from tests.servers.fixtures import fake_telegram  # noqa: F401
+from tests.support.web_pages import HTML
+from tests.support.web_pages import csrf_token as _token
+from tests.support.web_pages import sign_up as _sign_up
 
-HTML = {"Accept": "text/html"}
 SECRET = "sk-proj-TOPSECRETvalue1234a1b2"
 
 
@@ -47,23 +49,6 @@ def settings(tmp_path: Path, database_url: str | None) -> Any:
         openai_base_url="http://127.0.0.1:9/v1",
         telegram_api_url="http://127.0.0.1:9",
     )
-
-
-def _token(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
-def _sign_up(client: Any, email: str = "ana@example.com", name: str = "Ana") -> str:
-    token = _token(client.get("/signup", headers=HTML).text)
-    r = client.post(
-        "/signup",
-        data={"email": email, "password": "correct horse", "display_name": name, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return str(r.headers["location"]).rsplit("/", 1)[1]
 
 
 def _post(client: Any, url: str, data: dict[str, str], **kw: Any) -> Any:

@@ -10,27 +10,11 @@ from fastapi.testclient import TestClient
 
 from echome.db.models import ApiKey, Conversation, Message, Persona, Product
 from echome.db.session import transaction
+from tests.support.web_pages import HTML
+from tests.support.web_pages import csrf_token as _token
+from tests.support.web_pages import sign_up as _sign_up
 
-HTML = {"Accept": "text/html"}
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "echome" / "web" / "templates"
-
-
-def _token(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the form has no CSRF field"
-    return found.group(1)
-
-
-def _sign_up(client: Any, email: str = "ana@example.com", name: str = "Ana") -> str:
-    """Through the sign-up form; returns the first persona's id."""
-    token = _token(client.get("/signup", headers=HTML).text)
-    r = client.post(
-        "/signup",
-        data={"email": email, "password": "correct horse", "display_name": name, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return str(r.headers["location"]).rsplit("/", 1)[1]
 
 
 def test_pages_send_a_strict_content_security_policy(client: Any) -> None:
