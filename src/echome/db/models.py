@@ -124,6 +124,10 @@ class Persona(Base):
     voice_provider: Mapped[str | None] = mapped_column(String(50))
     voice_id: Mapped[str | None] = mapped_column(String(200))
     voice_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Public name of the hosted chat page (/chat/{slug}) and the widget's data-persona.
+    slug: Mapped[str | None] = mapped_column(String(80), unique=True)
+    # Web chat and handoff: allowed_origins, approval_mode, handoff_rules, seller_chat_id, ...
+    chat_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -277,11 +281,17 @@ class Client(Base):
 
 class Conversation(Base):
     __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_user_state", "user_id", "state"),)
     id: Mapped[str] = _id()
     user_id: Mapped[str] = _owner()
     persona_id: Mapped[str | None] = mapped_column(ForeignKey("personas.id", ondelete="SET NULL"))
     client_id: Mapped[str | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(30))
+    # "persona" (the persona answers) | "waiting" (handed off, the seller has not answered yet) |
+    # "seller" (the seller answers). Not "persona" means the persona stays silent.
+    state: Mapped[str] = mapped_column(String(20), default="persona")
+    handoff_reason: Mapped[str | None] = mapped_column(String(200))
+    state_changed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 

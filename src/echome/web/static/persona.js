@@ -97,6 +97,12 @@
   }
 
   function setUpFileLimits() {
+    // A file chosen before this script ran (a slow connection) is checked now.
+    Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-max-bytes]"), function (input) {
+      if (input.files && input.files.length) {
+        showFileError(input);
+      }
+    });
     document.addEventListener("change", function (event) {
       if (event.target.matches && event.target.matches("input[type=file][data-max-bytes]")) {
         showFileError(event.target);
