@@ -92,3 +92,51 @@ def test_cohere_rerank_request_and_order() -> None:
             "top_n": 2,
         }
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>proxy error</html>",
+        json.dumps({"object": "list"}).encode(),
+        json.dumps({"data": [{"index": 0}]}).encode(),
+        json.dumps({"data": [{"index": 5, "embedding": [0.1] * 1536}]}).encode(),
+        json.dumps({"data": [{"index": 0, "embedding": [0.1] * 3}]}).encode(),
+        json.dumps(
+            {"data": [{"index": 0, "embedding": [0.1] * 1536}, {"index": 0, "embedding": [0.1] * 1536}]}
+        ).encode(),
+    ],
+    ids=["html", "no-data", "no-embedding", "wrong-index", "wrong-dimension", "repeated-index"],
+)
+def test_a_malformed_embeddings_answer_is_a_provider_error(body: bytes) -> None:
+    emb = OpenAIEmbedder(
+        api_key="sk-test-123", transport=httpx.MockTransport(lambda _r: httpx.Response(200, content=body))
+    )
+    with pytest.raises(ProviderError, match="malformed") as err:
+        emb.embed(["x"])
+    assert err.value.transient is True
+
+
+@pytest.mark.parametrize("status,transient", [(429, True), (503, True), (400, False), (401, False)])
+def test_cohere_errors_say_whether_to_retry(status: int, transient: bool) -> None:
+    rr = CohereReranker(
+        api_key="co-key",
+        transport=httpx.MockTransport(lambda _r: httpx.Response(status, json={"message": "no"})),
+    )
+    with pytest.raises(ProviderError) as err:
+        rr.rerank("q", [Candidate(id="a", text="a", metadata={})], top_k=1)
+    assert err.value.transient is transient and "co-key" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "results",
+    [None, [{"index": 7, "relevance_score": 0.5}], [{"index": 0}], [{"index": 0, "relevance_score": 1}] * 2],
+    ids=["no-results", "index-out-of-range", "no-score", "repeated-index"],
+)
+def test_a_malformed_rerank_answer_is_a_provider_error(results: Any) -> None:
+    rr = CohereReranker(
+        api_key="co-key",
+        transport=httpx.MockTransport(lambda _r: httpx.Response(200, json={"results": results})),
+    )
+    with pytest.raises(ProviderError, match="malformed"):
+        rr.rerank("q", [Candidate(id="a", text="a", metadata={})], top_k=1)

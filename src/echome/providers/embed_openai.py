@@ -56,8 +56,21 @@ class OpenAIEmbedder:
             if r.status_code != 200:
                 transient = r.status_code == 429 or r.status_code >= 500
                 raise ProviderError(f"OpenAI embeddings failed: HTTP {r.status_code}", transient=transient)
-            data = sorted(r.json()["data"], key=lambda d: d["index"])
-            vecs = np.array([d["embedding"] for d in data], dtype=np.float32)
+            vecs = _vectors(r, expected=len(batch), dim=self.dim)
             vecs /= np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12, None)
             out[start : start + len(batch)] = vecs
         return out
+
+
+def _vectors(r: httpx.Response, *, expected: int, dim: int) -> np.ndarray:
+    """The batch's vectors in input order; a 200 that is not the documented shape (a proxy's page,
+    a truncated body, a missing or repeated index, a wrong dimension) is a provider error."""
+    try:
+        data = r.json()["data"]
+        by_index = {int(d["index"]): d["embedding"] for d in data}
+        vecs = np.array([by_index[i] for i in range(expected)], dtype=np.float32)
+    except (ValueError, KeyError, TypeError, IndexError):
+        raise ProviderError("OpenAI embeddings returned a malformed response", transient=True) from None
+    if len(data) != expected or vecs.shape != (expected, dim) or not np.isfinite(vecs).all():
+        raise ProviderError("OpenAI embeddings returned a malformed response", transient=True)
+    return vecs

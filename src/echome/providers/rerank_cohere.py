@@ -44,10 +44,17 @@ class CohereReranker:
         except httpx.HTTPError as exc:
             raise ProviderError(f"Cohere rerank unreachable: {type(exc).__name__}", transient=True) from None
         if r.status_code != 200:
-            raise ProviderError(f"Cohere rerank failed: HTTP {r.status_code}", transient=r.status_code >= 500)
-        out = []
-        for item in r.json()["results"]:
-            c = candidates[item["index"]]
-            c.score = float(item["relevance_score"])
-            out.append(c)
+            transient = r.status_code == 429 or r.status_code >= 500  # rate limited or down: retry later
+            raise ProviderError(f"Cohere rerank failed: HTTP {r.status_code}", transient=transient)
+        out: list[Candidate] = []
+        try:
+            for item in r.json()["results"]:
+                index = int(item["index"])
+                score = float(item["relevance_score"])
+                if not 0 <= index < len(candidates) or any(c is candidates[index] for c in out):
+                    raise ValueError(index)
+                out.append(candidates[index])
+                out[-1].score = score
+        except (ValueError, KeyError, TypeError):
+            raise ProviderError("Cohere rerank returned a malformed response", transient=True) from None
         return out
