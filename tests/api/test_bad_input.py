@@ -111,3 +111,27 @@ def test_oversized_bodies_get_413(small_client: Any) -> None:
         small_client.post("/api/auth/login", json={"email": "big@example.com", "password": "x"}).status_code
         == 401
     )
+
+
+def test_a_streamed_body_over_the_limit_is_refused_by_the_middleware_itself() -> None:
+    """A route that reads the stream itself (no FastAPI body parsing to turn the error into a
+    response): the middleware answers 413 instead of crashing."""
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+
+    from echome.app.middleware import BodyLimitMiddleware
+
+    async def reads_everything(scope: Any, receive: Any, send: Any) -> None:
+        size = 0
+        async for chunk in Request(scope, receive).stream():
+            size += len(chunk)
+        await PlainTextResponse(str(size))(scope, receive, send)
+
+    def chunks() -> Any:
+        for _ in range(20):
+            yield b" " * 100
+
+    c = TestClient(BodyLimitMiddleware(reads_everything, max_bytes=1000))  # no lifespan
+    r = c.post("/upload", content=chunks())
+    assert r.status_code == 413 and r.json()["error"] == "payload_too_large"
+    assert c.post("/upload", content=b"x" * 999).text == "999"

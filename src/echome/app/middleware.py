@@ -178,7 +178,7 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(send, limit)
+                await self._reject(scope, receive, send, limit)
 
 
 class _TooLarge(HTTPException):
