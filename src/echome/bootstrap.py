@@ -40,6 +40,10 @@ if TYPE_CHECKING:  # the stages: imported when first built
     from echome.channels.telegram.api import TelegramApi
     from echome.channels.telegram.inbox import TelegramInbox
     from echome.channels.telegram.polling import TelegramPoller
+    from echome.channels.telegram.seller_chat import SellerChat
+    from echome.handoff.actions import HandoffActions
+    from echome.handoff.desk import HandoffDesk
+    from echome.handoff.schedule import QueuedJobs
     from echome.knowledge.retrieve import Retriever
     from echome.knowledge.store_info import StoreInfo
     from echome.net.egress import EgressPolicy
@@ -152,6 +156,33 @@ class Services:
 
         return StoreInfo(self.sessions, self.retriever)
 
+    # -- the seller in the loop (cheap: built on first use, no models) ---------------------------
+    @functools.cached_property
+    def handoff_jobs(self) -> QueuedJobs:
+        from echome.handoff.schedule import QueuedJobs
+
+        return QueuedJobs(self.sessions, self.jobs)
+
+    @functools.cached_property
+    def handoff_desk(self) -> HandoffDesk:
+        """The answer pipeline's handoff part: triggers, the waiting state, the seller told."""
+        from echome.handoff.desk import HandoffDesk
+
+        return HandoffDesk(self.sessions, self.handoff_jobs)
+
+    @functools.cached_property
+    def handoff_actions(self) -> HandoffActions:
+        """What the seller does: claim, reply, send the draft, let the persona answer."""
+        from echome.handoff.actions import HandoffActions
+
+        return HandoffActions(self.sessions, self.handoff_jobs)
+
+    @functools.cached_property
+    def seller_chat(self) -> SellerChat:
+        from echome.channels.telegram.seller_chat import SellerChat
+
+        return SellerChat(self.sessions, self.handoff_actions)
+
     @functools.cached_property
     def egress(self) -> EgressPolicy:
         """Where server-side fetches (media URLs) may connect."""
@@ -242,7 +273,7 @@ class Services:
             self.store_info,
             default_currency=self.settings.catalog_currency,
         )
-        return Answerer(self.sessions, finder, self.models, self.speaker)
+        return Answerer(self.sessions, finder, self.models, self.speaker, handoff=self.handoff_desk)
 
     def _make_profiles(self) -> ProfileBuilder:
         from echome.persona.builder import ProfileBuilder

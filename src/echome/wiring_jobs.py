@@ -91,7 +91,30 @@ def register_jobs(services: Any) -> None:
             bot_api=services.bot_api,
             limits=limits,
             tmp_dir=tmp,
+            seller_chat=services.seller_chat,
         )
+
+    def handoff_notify() -> Any:
+        from echome.handoff.jobs import NotifySellerJob
+
+        return NotifySellerJob(services.sessions, services.models, services.bot_api)
+
+    def handoff_deliver() -> Any:
+        from echome.handoff.jobs import DeliverReplyJob
+
+        return DeliverReplyJob(
+            services.sessions, services.storage, services.models, lambda: services.speaker, services.bot_api
+        )
+
+    def handoff_timeout() -> Any:
+        from echome.handoff.jobs import HandoffTimeoutJob
+
+        return HandoffTimeoutJob(services.sessions, services.handoff_actions, services.handoff_jobs)
+
+    def handoff_resume() -> Any:
+        from echome.handoff.jobs import ResumeAnsweringJob
+
+        return ResumeAnsweringJob(services.sessions, lambda: services.answerer, services.handoff_jobs)
 
     reg.register_lazy("catalog.import", catalog_import)
     reg.register_lazy("store_info.import", store_info_import)
@@ -99,6 +122,10 @@ def register_jobs(services: Any) -> None:
     reg.register_lazy("persona.analyse", persona_analyse)
     reg.register_lazy("persona.voice", persona_voice)
     reg.register_lazy("telegram.update", telegram_update)
+    reg.register_lazy("handoff.notify", handoff_notify)
+    reg.register_lazy("handoff.deliver", handoff_deliver)
+    reg.register_lazy("handoff.timeout", handoff_timeout)
+    reg.register_lazy("handoff.resume", handoff_resume)
     load_plugins(reg, s.plugin_modules)
 
 

@@ -6,21 +6,23 @@ real server reads them; method names are case-insensitive. Answers are `{"ok": t
 `{"ok": false, "error_code": N, "description": "..."}` with HTTP status N and the real descriptions.
 
 Implemented methods: getMe, setWebhook, deleteWebhook, getWebhookInfo, getUpdates (offset, limit,
-allowed_updates, long-poll `timeout` capped at `MAX_POLL_SECONDS`), getFile, sendMessage, sendVoice
-and sendChatAction. Any other method is 404 Not Found.
+allowed_updates, long-poll `timeout` capped at `MAX_POLL_SECONDS`), getFile, sendMessage (with an
+inline keyboard, a force-reply or a reply target), sendVoice, sendChatAction, answerCallbackQuery
+and editMessageReplyMarkup. Any other method is 404 Not Found.
 
     with FakeTelegram() as tg:
         bot = telegram.Bot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url)
         tg.push_update(tg.token, voice_update(tg.add_file(ogg_bytes)))
 
 Test-side state: `calls` (each a `TelegramCall` with `api_method`, `token` and merged `params`),
-`webhooks`, `sent_messages`, `sent_voices`, `chat_actions`; `push_update`, `add_file`, `block`,
-`revoke`, `add_bot`; and the module-level update builders `text_update`, `voice_update`,
-`photo_update`, `sticker_update`.
+`webhooks`, `sent_messages`, `sent_voices`, `chat_actions`, `answered_callbacks`, `edited_markups`;
+`push_update`, `add_file`, `block`, `revoke`, `add_bot`, `press` (a user taps an inline button); and
+the module-level update builders `text_update`, `voice_update`, `photo_update`, `sticker_update`.
 
 This module holds the server core (bots, scripting, dispatch, getMe, webhooks and getUpdates). The
 rest lives beside it and is re-exported here: `telegram_messages` (sendMessage, sendChatAction, chats),
-`telegram_files` (getFile, downloads, sendVoice), `telegram_updates` (the update builders) and
+`telegram_files` (getFile, downloads, sendVoice), `telegram_callbacks` (inline buttons: taps,
+answerCallbackQuery, editMessageReplyMarkup), `telegram_updates` (the update builders) and
 `telegram_wire` (parameter parsing, parse_mode markup).
 """
 
@@ -40,6 +42,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.servers import ApiError, Call, FakeService
+from tests.servers.telegram_callbacks import TelegramCallbacks
 from tests.servers.telegram_files import StoredFile, TelegramFiles, ogg_duration
 from tests.servers.telegram_messages import TelegramMessages
 from tests.servers.telegram_updates import (
@@ -127,7 +130,7 @@ class Bot:
         return {"id": self.id, "is_bot": True, "first_name": self.first_name, "username": self.username}
 
 
-class FakeTelegram(TelegramMessages, TelegramFiles, FakeService):
+class FakeTelegram(TelegramMessages, TelegramFiles, TelegramCallbacks, FakeService):
     def __init__(self, token: str = DEFAULT_TOKEN, bot_username: str = DEFAULT_USERNAME) -> None:
         super().__init__(token)
         self._token = token
@@ -141,6 +144,9 @@ class FakeTelegram(TelegramMessages, TelegramFiles, FakeService):
         self.chat_actions: list[tuple[int | str, str]] = []
         self._chats: dict[int | str, dict[str, Any]] = {}
         self._messages: dict[tuple[str, int | str, int], dict[str, Any]] = {}
+        self._callback_queries: dict[str, dict[str, Any]] = {}
+        self.answered_callbacks: list[dict[str, Any]] = []
+        self.edited_markups: list[dict[str, Any]] = []
         self._file_counter = itertools.count(1)
         self.add_bot(token, bot_username)
 
@@ -323,6 +329,8 @@ class FakeTelegram(TelegramMessages, TelegramFiles, FakeService):
             "sendmessage": self._send_message,
             "sendvoice": self._send_voice,
             "sendchataction": self._send_chat_action,
+            "answercallbackquery": self._answer_callback_query,
+            "editmessagereplymarkup": self._edit_message_reply_markup,
         }.get(call.api_method.lower())
         if handler is None:
             raise ApiError(404, "Not Found")

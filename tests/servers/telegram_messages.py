@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from tests.servers import ApiError
+from tests.servers.telegram_callbacks import check_inline_keyboard
 from tests.servers.telegram_wire import (
     bool_param,
     int_param,
@@ -63,6 +64,8 @@ class TelegramMessages:
             raise ApiError(400, "Bad Request: message is too long")
         reply_to = self._reply_target(bot, chat_id, p)
         markup = obj_param(p, "reply_markup", "Bad Request: can't parse reply keyboard markup JSON object")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            check_inline_keyboard(markup)
         fault = await self.apply_fault()
         if fault is not None:
             return fault

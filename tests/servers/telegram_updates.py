@@ -76,10 +76,15 @@ def _message_update(
     }
 
 
-def text_update(text: str, **sender: Unpack[Sender]) -> dict[str, Any]:
+def text_update(
+    text: str, *, reply_to: dict[str, Any] | None = None, **sender: Unpack[Sender]
+) -> dict[str, Any]:
     """A private-chat text message, with a bot_command entity when it starts with "/" (as Telegram
-    sends it, and as python-telegram-bot's CommandHandler needs)."""
+    sends it, and as python-telegram-bot's CommandHandler needs). `reply_to`: the message it answers
+    (e.g. one the bot sent), quoted as Telegram quotes it."""
     content: dict[str, Any] = {"text": text}
+    if reply_to is not None:
+        content["reply_to_message"] = {k: v for k, v in reply_to.items() if k != "reply_to_message"}
     command = re.match(r"/[A-Za-z0-9_]+(@\w+)?", text)
     if command:
         content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}]
@@ -94,10 +99,11 @@ def voice_update(
     file_unique_id: str | None = None,
     mime_type: str = "audio/ogg",
     caption: str | None = None,
+    reply_to: dict[str, Any] | None = None,
     **sender: Unpack[Sender],
 ) -> dict[str, Any]:
     """A private-chat voice note. `file_size` left out is filled in by `push_update` when the fake
-    holds `file_id` (see `FakeTelegram.add_file`)."""
+    holds `file_id` (see `FakeTelegram.add_file`); `reply_to` as for `text_update`."""
     voice: dict[str, Any] = {
         "file_id": file_id,
         "file_unique_id": file_unique_id or unique_id_for(file_id),
@@ -109,6 +115,8 @@ def voice_update(
     content: dict[str, Any] = {"voice": voice}
     if caption:
         content["caption"] = caption
+    if reply_to is not None:
+        content["reply_to_message"] = {k: v for k, v in reply_to.items() if k != "reply_to_message"}
     return _message_update(content, **sender)
 
 

@@ -133,13 +133,16 @@ def start_over(db: Session, client: Client, *, persona_id: str) -> Conversation:
 
 
 def history(db: Session, conversation_id: str, *, turns: int = HISTORY_TURNS) -> list[tuple[str, str]]:
+    """The last turns as the customer saw them: their messages ("user") and what they were sent
+    ("assistant": the persona's replies and the seller's own). Drafts waiting for the seller are
+    not part of it."""
     rows = db.scalars(
         select(Message)
-        .where(Message.conversation_id == conversation_id, Message.role.in_(("user", "assistant")))
+        .where(Message.conversation_id == conversation_id, Message.role.in_(("user", "assistant", "seller")))
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(2 * turns)
     ).all()
-    return [(m.role, m.content) for m in reversed(rows)]
+    return [("user" if m.role == "user" else "assistant", m.content) for m in reversed(rows)]
 
 
 # -- notes ---------------------------------------------------------------------------------------

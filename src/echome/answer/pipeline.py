@@ -4,6 +4,10 @@ guardrail → text with citations → optional speech → conversation log.
 `Answerer.answer` is what `POST /api/chat`, `echome ask` and every channel call. With a seller LLM key
 the model writes the draft; without one (or when the model fails after its retries) the grounded
 composer does. Either way the guardrail checks the draft against the catalog before it is returned.
+
+With a handoff part (`answer.handoff_port`), a conversation handed to the seller is not answered
+(mode "handed-off": the message is recorded, the seller told, the customer gets at most a short
+acknowledgement), and a checked draft may be handed off instead of sent (`Answer.handoff`).
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from echome.answer import memory
 from echome.answer.composer import compose
 from echome.answer.evidence import Evidence, EvidenceFinder
 from echome.answer.guardrail import Check, Support, check_draft, codes_in, correction, support_for
+from echome.answer.handoff_port import CustomerTurn, DraftFacts, HandoffPart
 from echome.answer.language import detect_language
 from echome.answer.prompt import answer_messages
-from echome.db.models import Client, Message, Persona, Product
+from echome.answer.turn_log import finish_log, record_question, record_reply
+from echome.db.models import Persona, Product
 from echome.db.session import transaction
 from echome.persona.profile import merge
 from echome.providers.base import ChatMessage, ChatModel, ModelsForSeller, ProviderError
@@ -55,7 +61,7 @@ class Answer:
     spoken: str
     audio_key: str | None = None
     audio_duration: float | None = None
-    mode: str = "composer"  # "llm" | "composer" | "no-evidence"
+    mode: str = "composer"  # "llm" | "composer" | "no-evidence" | "handed-off" (the seller has it)
     timings: dict[str, float] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
     tts_characters: int = 0
@@ -68,6 +74,10 @@ class Answer:
     llm_error: str | None = None
     language: str = "en"  # the customer's, which the reply is in
     voice_skipped: str | None = None  # why no voice note was made although one was asked for
+    # Set when the seller has the conversation (`HandoffOutcome.as_dict()`: text, state, reason,
+    # reason_text, message_id, draft_id, acknowledged); `answer` is then what the customer is told
+    # ("" = nothing is sent).
+    handoff: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,6 +86,7 @@ class Answer:
 @dataclass
 class _Context:
     user_id: str
+    persona_id: str
     persona_name: str
     profile: dict[str, Any]
     client_id: str
@@ -84,6 +95,7 @@ class _Context:
     conversation_id: str
     history: list[tuple[str, str]]
     turn: int
+    state: str = "persona"
 
 
 def _load(
@@ -114,6 +126,7 @@ def _load(
         notes = dict(client.notes or {})
         return _Context(
             user_id=user_id,
+            persona_id=persona_id,
             persona_name=persona.name,
             profile=profile,
             client_id=client.id,
@@ -122,7 +135,22 @@ def _load(
             conversation_id=conv.id,
             history=hist,
             turn=sum(1 for role, _ in hist if role == "assistant"),
+            state=conv.state or "persona",
         )
+
+
+def _turn(ctx: _Context, channel: str, question: str, question_id: str, language: str) -> CustomerTurn:
+    return CustomerTurn(
+        user_id=ctx.user_id,
+        persona_id=ctx.persona_id,
+        persona_name=ctx.persona_name,
+        conversation_id=ctx.conversation_id,
+        client_id=ctx.client_id,
+        channel=channel,
+        question=question,
+        question_id=question_id,
+        language=language,
+    )
 
 
 def _check(
@@ -142,12 +170,14 @@ def _check(
 @dataclass(eq=False)
 class Answerer:
     """One customer turn, built from its parts: the database, the evidence finder, the seller's
-    models and (optionally) the speaker that turns replies into voice notes."""
+    models, (optionally) the speaker that turns replies into voice notes, and (optionally) the
+    handoff part that lets the seller take over."""
 
     sessions: sessionmaker[Session]
     finder: EvidenceFinder
     models: ModelsForSeller
     speaker: ReplySpeaker | None
+    handoff: HandoffPart | None = None
 
     def answer(
         self,
@@ -162,9 +192,14 @@ class Answerer:
         chat: ChatModel | object | None = _AUTO,
         transcript_of: str | None = None,
         question_audio: str | None = None,
+        recorded_question: str | None = None,
+        hand_off: bool = True,
     ) -> Answer:
         """Answer one customer message and log the turn. `client_ref` is the channel identity;
-        `question_audio`: the storage key of the customer's voice note, kept with their message."""
+        `question_audio`: the storage key of the customer's voice note, kept with their message.
+        `recorded_question`: the id of the customer's message when it is stored already (the
+        persona answers a message the seller released). `hand_off=False`: the persona answers
+        whatever the handoff part would decide (the seller asked it to)."""
         t0 = time.perf_counter()
         question = " ".join((question or "").split())
         if not question:
@@ -183,6 +218,17 @@ class Answerer:
             client_name=client_name,
         )
         timings["context"] = time.perf_counter() - t0
+        desk = self.handoff if hand_off and self.handoff is not None else None
+        desk = desk if desk is not None and desk.covers(channel) else None
+        if desk is not None and ctx.state != "persona":
+            held, recorded_question = self._held(
+                desk, ctx, question, channel, voice, transcript_of, question_audio, recorded_question
+            )
+            if held is not None:
+                held.timings = {k: round(v, 4) for k, v in {**timings, **held.timings}.items()}
+                held.timings["total"] = round(time.perf_counter() - t0, 4)
+                finish_log(self.sessions, held)
+                return held
 
         t = time.perf_counter()
         evidence = self.finder.find(
@@ -211,6 +257,7 @@ class Answerer:
                 allowed.append(text)
         support = support_for(evidence, allowed=allowed)
         check: Check | None = None
+        intents: list[str] = []
         if model is not None and not evidence.empty and not evidence.not_carried:
             check = _llm_answer(
                 self.sessions,
@@ -234,6 +281,7 @@ class Answerer:
                 turn=ctx.turn,
                 language=language,
             )
+            intents = list(composed.intents)
             timings["compose"] = time.perf_counter() - t
             t = time.perf_counter()
             check = _check(self.sessions, user_id, composed.text, support, language)
@@ -244,68 +292,113 @@ class Answerer:
             if result.mode == "no-evidence":
                 evidence = Evidence(question=question, results=[], products={})  # nothing relevant was found
         result.answer = check.text
-        result.spoken = spoken_part(result.answer)
 
         t = time.perf_counter()
         notes = {**_notes(model, ctx, question, result.answer, evidence), "language": language}
         timings["memory"] = time.perf_counter() - t
 
-        result.message_id = self._record_turn(ctx, question, result, notes, transcript_of, question_audio)
-        result.client_id, result.conversation_id, result.notes = ctx.client_id, ctx.conversation_id, notes
-
-        speaks = voice and self.speaker is not None and self.speaker.can_speak(persona_id, user_id, language)
-        if voice and result.spoken and self.speaker is not None and not speaks:
-            result.voice_skipped = f"the persona's voice does not speak this language ({language})"
-            voice = False
-        if voice and result.spoken and self.speaker is not None:
+        question_id = record_question(
+            self.sessions,
+            user_id=user_id,
+            conversation_id=ctx.conversation_id,
+            client_id=ctx.client_id,
+            question=question,
+            notes=notes,
+            transcript_of=transcript_of,
+            question_audio=question_audio,
+            recorded=recorded_question,
+        )
+        outcome = None
+        if desk is not None:
             t = time.perf_counter()
-            self._speak(result, persona_id=persona_id, user_id=user_id)
-            timings.update({f"speech.{k}": v for k, v in result.timings.items()})
-            timings["speech"] = time.perf_counter() - t
+            outcome = desk.consider(
+                _turn(ctx, channel, question, question_id, language),
+                DraftFacts(
+                    draft=result.answer,
+                    mode=result.mode,
+                    removed=tuple(check.removed),
+                    intents=tuple(intents),
+                    citations=result.citations,
+                    guardrail=result.guardrail,
+                ),
+            )
+            timings["handoff"] = time.perf_counter() - t
+        if outcome is not None:  # the draft waits for the seller; the customer is told so
+            result.answer, result.citations = outcome.text, []
+            result.message_id, result.handoff = outcome.message_id, outcome.as_dict()
+        else:
+            result.message_id = record_reply(
+                self.sessions, user_id=user_id, conversation_id=ctx.conversation_id, result=result
+            )
+        result.spoken = spoken_part(result.answer)
+        result.client_id, result.conversation_id, result.notes = ctx.client_id, ctx.conversation_id, notes
+        self._voice(result, persona_id=persona_id, user_id=user_id, voice=voice, timings=timings)
         timings["total"] = time.perf_counter() - t0
         result.timings = {k: round(v, 4) for k, v in timings.items()}
-        _finish_log(self.sessions, result)
+        finish_log(self.sessions, result)
         return result
 
-    def _record_turn(
+    def _held(
         self,
+        desk: HandoffPart,
         ctx: _Context,
         question: str,
-        result: Answer,
-        notes: dict[str, Any],
+        channel: str,
+        voice: bool,
         transcript_of: str | None,
-        question_audio: str | None = None,
-    ) -> str:
-        """Log the question and the reply, keep the client's notes; returns the reply's message id."""
-        with transaction(self.sessions) as db:
-            db.add(
-                Message(
-                    user_id=ctx.user_id,
-                    conversation_id=ctx.conversation_id,
-                    role="user",
-                    content=question,
-                    audio_ref=question_audio,
-                    meta={"transcribed_from": transcript_of} if transcript_of else {},
-                )
-            )
-            reply = Message(
-                user_id=ctx.user_id,
-                conversation_id=ctx.conversation_id,
-                role="assistant",
-                content=result.answer,
-                citations=result.citations,
-                timings={},
-                tokens=sum(result.tokens.values()) or None,
-                meta={},
-            )
-            db.add(reply)
-            db.flush()
-            client = db.get(Client, ctx.client_id)
-            if client is not None:
-                client.notes = notes
-                if notes.get("name") and not client.name:
-                    client.name = str(notes["name"])[:200]
-            return reply.id
+        question_audio: str | None,
+        recorded: str | None,
+    ) -> tuple[Answer | None, str]:
+        """The seller has the conversation: record the message and let the handoff part tell the
+        seller; the persona does not answer. (None, message id) when the conversation turned out
+        to be the persona's again: the caller answers the message it recorded."""
+        t = time.perf_counter()
+        language = detect_language(question, previous=ctx.notes.get("language"))
+        notes = {**ctx.notes, "language": language}
+        question_id = record_question(
+            self.sessions,
+            user_id=ctx.user_id,
+            conversation_id=ctx.conversation_id,
+            client_id=ctx.client_id,
+            question=question,
+            notes=notes,
+            transcript_of=transcript_of,
+            question_audio=question_audio,
+            recorded=recorded,
+        )
+        outcome = desk.hold(_turn(ctx, channel, question, question_id, language))
+        if outcome is None:
+            return None, question_id
+        result = Answer(
+            answer=outcome.text,
+            citations=[],
+            spoken=spoken_part(outcome.text),
+            mode="handed-off",
+            language=language,
+            client_id=ctx.client_id,
+            conversation_id=ctx.conversation_id,
+            message_id=outcome.message_id,
+            notes=notes,
+            handoff=outcome.as_dict(),
+        )
+        timings = {"handoff": time.perf_counter() - t}
+        self._voice(result, persona_id=ctx.persona_id, user_id=ctx.user_id, voice=voice, timings=timings)
+        result.timings = timings
+        return result, question_id
+
+    def _voice(
+        self, result: Answer, *, persona_id: str, user_id: str, voice: bool, timings: dict[str, float]
+    ) -> None:
+        """Speak the reply when asked and the persona's voice speaks its language."""
+        if not voice or not result.spoken or self.speaker is None or result.message_id is None:
+            return
+        if not self.speaker.can_speak(persona_id, user_id, result.language):
+            result.voice_skipped = f"the persona's voice does not speak this language ({result.language})"
+            return
+        t = time.perf_counter()
+        self._speak(result, persona_id=persona_id, user_id=user_id)
+        timings.update({f"speech.{k}": v for k, v in result.timings.items()})
+        timings["speech"] = time.perf_counter() - t
 
     def _speak(self, result: Answer, *, persona_id: str, user_id: str) -> None:
         """The reply as a voice note; speech is optional, so a failure leaves the text answer standing.
@@ -387,24 +480,3 @@ def _notes(
     if isinstance(model, ChatModel):
         return memory.llm_notes(model, ctx.notes, question=question, answer=answer, evidence=evidence)
     return memory.rule_notes(ctx.notes, question=question, evidence=evidence)
-
-
-def _finish_log(sessions: sessionmaker[Session], result: Answer) -> None:
-    """Timings and speech facts are known only now: complete the assistant message's record."""
-    with transaction(sessions) as db:
-        msg = db.get(Message, result.message_id)
-        if msg is None:
-            return
-        msg.timings = result.timings
-        msg.tts_chars = result.tts_characters or None
-        msg.audio_ref = result.audio_key
-        msg.meta = {
-            "mode": result.mode,
-            "guardrail": result.guardrail,
-            "tokens": result.tokens,
-            "llm_error": result.llm_error,
-            "speech_error": result.speech_error,
-            "audio_duration": result.audio_duration,
-            "language": result.language,
-            "voice_skipped": result.voice_skipped,
-        }

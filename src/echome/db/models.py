@@ -331,6 +331,41 @@ class AnswerFeedback(Base):
     updated_at: Mapped[datetime] = _updated()
 
 
+class HandoffEvent(Base):
+    """What happened at the seller's desk (handed off, customer wrote, seller claimed, replied,
+    released...), numbered in order: the dashboard's live feed reads the events after the last it saw."""
+
+    __tablename__ = "handoff_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = _owner()
+    persona_id: Mapped[str | None] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = _created()
+
+
+class HandoffNotice(Base):
+    """A message the persona's bot sent to the seller's own Telegram chat about one conversation, so
+    the seller's reply to it (or a button under it) finds that conversation."""
+
+    __tablename__ = "handoff_notices"
+    __table_args__ = (UniqueConstraint("persona_id", "chat_id", "message_id"),)
+    id: Mapped[str] = _id()
+    user_id: Mapped[str] = _owner()
+    persona_id: Mapped[str] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))  # "handoff" | "message" | "edit"
+    draft_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = _created()
+
+
 class ChannelUpdate(Base):
     """An update a channel delivered (Telegram update_id): recorded once, so a retried delivery is
     not answered twice, then handled by a job."""

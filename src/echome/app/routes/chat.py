@@ -76,6 +76,9 @@ def chat(body: ChatIn, user: CurrentUser, db: DbSession, services: ServicesDep) 
         "conversation_id": result.conversation_id,
         "message_id": result.message_id,
         "guardrail": result.guardrail,
+        # Set when the seller has the conversation (handed off now or earlier): `answer` is then
+        # what the customer is told, and the persona's draft waits for the seller.
+        "handoff": result.handoff,
     }
 
 

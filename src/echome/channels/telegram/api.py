@@ -18,6 +18,10 @@ MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
 MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files for bots
 CHAT_ACTIONS = frozenset({"typing", "record_voice", "upload_voice"})
+MAX_CALLBACK_DATA = 64  # bytes of an inline button's callback_data
+# Customers' messages, and the seller's taps on the buttons of a handoff notification.
+ALLOWED_UPDATES = ["message", "callback_query"]
+Keyboard = list[list[tuple[str, str]]]  # rows of (label, callback_data)
 
 
 class TelegramError(ProviderError):
@@ -116,7 +120,7 @@ class TelegramApi:
                 self.bot.set_webhook(
                     url,
                     secret_token=secret_token,
-                    allowed_updates=["message"],
+                    allowed_updates=ALLOWED_UPDATES,
                     drop_pending_updates=drop_pending,
                 )
             )
@@ -131,13 +135,14 @@ class TelegramApi:
             "url": info.url,
             "pending_update_count": info.pending_update_count,
             "last_error_message": info.last_error_message,
+            "allowed_updates": list(info.allowed_updates or ()),
         }
 
     async def get_updates(
         self, *, offset: int | None, timeout: int = 25, limit: int = 100
     ) -> list[dict[str, Any]]:
         updates = await self._call(
-            self.bot.get_updates(offset=offset, timeout=timeout, limit=limit, allowed_updates=["message"])
+            self.bot.get_updates(offset=offset, timeout=timeout, limit=limit, allowed_updates=ALLOWED_UPDATES)
         )
         return [u.to_dict() for u in updates]
 
@@ -154,9 +159,43 @@ class TelegramApi:
             )
         return data
 
-    async def send_message(self, chat_id: int | str, text: str) -> int:
-        msg = await self._call(self.bot.send_message(chat_id, text[:MAX_MESSAGE]))
+    async def send_message(
+        self,
+        chat_id: int | str,
+        text: str,
+        *,
+        keyboard: Keyboard | None = None,
+        force_reply: str | None = None,
+        reply_to: int | None = None,
+    ) -> int:
+        """Send text; `keyboard`: inline buttons under it; `force_reply`: open a reply to this
+        message in the user's app, with that placeholder; `reply_to`: quote one of the chat's messages."""
+        from telegram import ForceReply, ReplyParameters
+
+        markup: Any = None
+        if keyboard:
+            markup = _inline(keyboard)
+        elif force_reply is not None:
+            markup = ForceReply(input_field_placeholder=force_reply[:64] or None)
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        msg = await self._call(
+            self.bot.send_message(chat_id, text[:MAX_MESSAGE], reply_markup=markup, reply_parameters=reply)
+        )
         return int(msg.message_id)
+
+    async def answer_callback_query(self, callback_query_id: str, text: str | None = None) -> None:
+        """Stop the button's spinner, showing `text` briefly (at most 200 characters)."""
+        await self._call(
+            self.bot.answer_callback_query(callback_query_id, text=(text or None) and text[:200])
+        )
+
+    async def edit_keyboard(self, chat_id: int | str, message_id: int, keyboard: Keyboard | None) -> None:
+        """Replace the inline buttons under a message the bot sent (None: remove them)."""
+        await self._call(
+            self.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=_inline(keyboard) if keyboard else None
+            )
+        )
 
     async def send_voice(
         self, chat_id: int | str, ogg: bytes, *, caption: str | None = None, duration: float | None = None
@@ -176,3 +215,15 @@ class TelegramApi:
         if action not in CHAT_ACTIONS:
             raise ValueError(f"unknown chat action {action!r}")
         await self._call(self.bot.send_chat_action(chat_id, action))
+
+
+def _inline(keyboard: Keyboard) -> Any:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    for row in keyboard:
+        for _label, data in row:
+            if not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
+                raise ValueError(f"callback_data must be 1-{MAX_CALLBACK_DATA} bytes: {data!r}")
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in keyboard]
+    )

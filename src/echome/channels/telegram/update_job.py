@@ -8,6 +8,9 @@ job with the reason; a customer who blocked the bot is recorded and not retried.
 One chat's updates are answered in the order Telegram numbered them, across every worker process:
 the job holds the chat's lock (`ChatLocks`) and first answers any earlier update of the same chat
 that is still waiting for its own job.
+
+The seller's own chat with the bot (linked with `/start <one-time code>`, see `handoff.link`) is
+never a customer: its button taps and replies to handoff notifications go to `seller_chat`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from echome.channels.chat_order import ChatBusy, ChatLocks
 from echome.channels.telegram import CHANNEL, TOKEN_PROVIDER
 from echome.channels.telegram.api import TelegramApi, TelegramError
 from echome.channels.telegram.deliver import caption_for, deliver
+from echome.channels.telegram.seller_chat import SellerChat
+from echome.channels.telegram.seller_turn import SELLER_LINKED, SellerTurn
 from echome.db.models import TERMINAL_STATUSES, ChannelUpdate, Job, Persona
 from echome.db.session import transaction
 from echome.jobs import JobContext, PermanentJobError, TransientJobError
@@ -70,7 +75,13 @@ class _Update:
 
     @property
     def chat_id(self) -> Any:
-        return ((self.payload.get("message") or {}).get("chat") or {}).get("id")
+        return chat_of(self.payload)
+
+
+def chat_of(update: dict[str, Any]) -> Any:
+    """The chat an update belongs to: a message's, or the message under a tapped button."""
+    message = update.get("message") or (update.get("callback_query") or {}).get("message") or {}
+    return (message.get("chat") or {}).get("id") if isinstance(message, dict) else None
 
 
 @dataclass(eq=False)
@@ -86,6 +97,7 @@ class TelegramUpdateJob:
     bot_api: Callable[[str], TelegramApi]
     limits: TelegramLimits
     tmp_dir: Path
+    seller_chat: SellerChat | None = None  # handoffs: the seller's own chat with the bot
 
     def __call__(self, ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
         with transaction(self.sessions) as db:
@@ -146,9 +158,7 @@ class TelegramUpdateJob:
                 .limit(50)
             ).all()
         chat = this.chat_id
-        return [
-            rid for rid, body in rows if ((body or {}).get("message") or {}).get("chat", {}).get("id") == chat
-        ]
+        return [rid for rid, body in rows if chat_of(body or {}) == chat]
 
     def _answer_earlier(self, ctx: JobContext, row_id: str, token: str) -> None:
         """Answer an update that came first; its own job then finds it done. A failure is left to
@@ -182,7 +192,7 @@ class TelegramUpdateJob:
                     row.payload = {**row.payload, **payload}
 
 
-class _Turn:
+class _Turn(SellerTurn):
     """One update of one chat, on the event loop: commands, listening, answering, delivering."""
 
     def __init__(self, job: TelegramUpdateJob, update: _Update, token: str) -> None:
@@ -192,6 +202,8 @@ class _Turn:
         self.limits = job.limits
 
     async def run(self, update: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(update.get("callback_query"), dict):
+            return await self._button(update["callback_query"])
         message = update.get("message") or {}
         chat_id = (message.get("chat") or {}).get("id")
         sender = message.get("from") or {}
@@ -205,6 +217,12 @@ class _Turn:
             client_ref, name = str(sender["id"]), sender.get("first_name")
             text = (message.get("text") or message.get("caption") or "").strip()
             voice = message.get("voice") or message.get("audio")
+            if self.job.seller_chat is not None:
+                if text.startswith("/start ") and self._link_seller(chat_id, sender, text):
+                    await api.send_message(chat_id, SELLER_LINKED)
+                    return {"status": "done", "seller": "linked"}
+                if chat_id == self._seller_chat_id():
+                    return await self._from_seller(api, chat_id, message, text, voice)
             if text.startswith("/"):
                 return await self._command(api, chat_id, client_ref, name, text)
             if voice:
@@ -222,6 +240,7 @@ class _Turn:
                 return {"status": "done", "reason": "unsupported content"}
             return {"status": "ignored", "reason": "empty message"}
 
+    # -- customers --------------------------------------------------------------------------------
     def _allowed(self, chat_id: int) -> bool:
         limit = self.limits.chat_per_minute
         if limit <= 0:
@@ -280,7 +299,7 @@ class _Turn:
         return {"status": "done", "command": command}
 
     async def _transcribe(
-        self, api: TelegramApi, chat_id: int, voice: dict[str, Any]
+        self, api: TelegramApi, chat_id: int, voice: dict[str, Any], *, any_language: bool = False
     ) -> tuple[str, bytes] | None:
         """What the customer said and the voice note's bytes, or None (the customer was told why)."""
         max_bytes, max_seconds = self.limits.max_voice_bytes, self.limits.max_voice_seconds
@@ -307,7 +326,12 @@ class _Turn:
             return None
         languages = self.limits.languages
         text = transcript.text.strip()
-        if text and transcript.language not in languages and transcript.language_probability >= 0.5:
+        if (
+            text
+            and not any_language
+            and transcript.language not in languages
+            and transcript.language_probability >= 0.5
+        ):
             await api.send_message(
                 chat_id, "Sorry, I can only answer in English for now. Could you ask in English?"
             )
@@ -388,14 +412,19 @@ class _Turn:
             "timings": result.timings,
             "speech_error": result.speech_error,
         }
+        if result.handoff is not None and not result.answer:
+            # The seller has the conversation and the customer was told already: nothing to send.
+            return {"status": "done", "handoff": result.handoff.get("state"), "message_id": None}
         self.job.mark(self.row_id, "answered", None, _reply=reply)
         return await deliver(api, self.job.storage, chat_id, reply)
 
-    def _keep_voice_note(self, ref: dict[str, Any] | None, audio: bytes) -> str | None:
+    def _keep_voice_note(
+        self, ref: dict[str, Any] | None, audio: bytes, *, folder: str = "customer-notes"
+    ) -> str | None:
         unique = str((ref or {}).get("file_unique_id") or "")
         name = unique if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", unique) else uuid.uuid4().hex
         try:
-            return self.job.storage.put("audio", self.user_id, f"customer-notes/{name}.oga", audio)
+            return self.job.storage.put("audio", self.user_id, f"{folder}/{name}.oga", audio)
         except Exception as exc:  # keeping the recording must never cost the customer their answer
             log.warning("customer voice note not kept", extra={"error": str(exc)[:200]})
             return None
