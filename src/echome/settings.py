@@ -177,6 +177,29 @@ class Settings(BaseSettings):
         default=20, ge=0, description="Messages answered per customer chat per minute (0 = no limit)."
     )
 
+    # -- web chat widget --------------------------------------------------------------------
+    widget_messages_per_minute: int = Field(
+        default=12, ge=0, description="Messages (typed or recorded) one web chat visitor may send per minute."
+    )
+    widget_reads_per_minute: int = Field(
+        default=120, ge=0, description="Thread and audio requests per web chat visitor per minute."
+    )
+    widget_ip_per_minute: int = Field(
+        default=600, ge=0, description="Web chat requests per address per minute (0 = no limit)."
+    )
+    widget_visitors_per_ip_per_hour: int = Field(
+        default=60, ge=0, description="New web chat visitors (conversations) per address per hour."
+    )
+    widget_max_voice_seconds: int = Field(
+        default=120, gt=0, le=600, description="Longest recorded question a web chat visitor may send."
+    )
+    widget_max_voice_bytes: int = Field(
+        default=4 * 1024 * 1024, gt=0, description="Largest recorded question a web chat visitor may send."
+    )
+    widget_speech_threads: int = Field(
+        default=2, ge=1, le=16, description="Threads speaking web chat replies sentence by sentence."
+    )
+
     # -- logging ----------------------------------------------------------------------------
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"

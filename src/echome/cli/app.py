@@ -7,6 +7,8 @@ import typer
 from echome import __version__
 from echome.cli import admin, answer, evals, jobs, knowledge, persona, serve, store_info, telegram
 from echome.cli.common import state
+from echome.cli.handoff import handoff_app
+from echome.cli.widget import widget_app
 
 app = typer.Typer(
     name="echome",
@@ -50,3 +52,5 @@ app.command("transcribe")(persona.transcribe)
 app.command("say")(persona.say)
 app.command("ask")(answer.ask)
 app.add_typer(telegram.telegram_app, name="telegram")
+app.add_typer(handoff_app, name="handoff")
+app.add_typer(widget_app, name="widget")

@@ -8,6 +8,8 @@ words it says right, links and markdown gone. The text shown to the customer is 
 A reply is spoken in its own language (`language=`) and only by a voice that speaks it
 (`can_speak`): the stock local voice speaks English only; ElevenLabs' multilingual models speak
 the shop languages. A reply its voice cannot say is sent as text alone.
+A web chat speaks a reply one sentence at a time (`Speaker.prepare`, then `PreparedVoice.say` per
+sentence), so the first sentence plays while the next ones are being made.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.models import Persona
 from echome.db.session import transaction
 from echome.media.audio import encode, load_audio, wav_bytes
-from echome.providers.base import ModelsForSeller, ProviderError
+from echome.providers.base import ModelsForSeller, ProviderError, TextToSpeech
 from echome.speech import speakable
 from echome.storage.base import FileStorage
 
@@ -50,6 +53,8 @@ class Spoken:
     characters: int
     duration: float
     timings: dict[str, float] = field(default_factory=dict)
+    samples: np.ndarray | None = field(default=None, repr=False)  # mono float32, for joining sentences
+    sample_rate: int = 0
 
     @property
     def content_type(self) -> str:
@@ -80,6 +85,68 @@ def spoken_languages(tts: object) -> frozenset[str]:
 def response_key(user_id: str, message_id: str) -> tuple[str, str, str]:
     """(kind, owner, name) of a reply's voice note in storage."""
     return "audio", user_id, f"responses/{message_id}.ogg"
+
+
+def _check_text(text: str) -> str:
+    text = " ".join(_SPACED_GROUP.sub("", text).split())
+    if not text:
+        raise SpeakError("there is no text to speak")
+    if len(text) > MAX_CHARS:
+        raise SpeakError(f"the text is {len(text)} characters; at most {MAX_CHARS} can be spoken at once")
+    return text
+
+
+@dataclass(eq=False)
+class PreparedVoice:
+    """A persona's voice ready to speak (its provider, voice and settings looked up once): a reply
+    said one sentence at a time costs one lookup, not one per sentence."""
+
+    tts: TextToSpeech
+    provider: str
+    voice_id: str
+    settings: dict[str, Any]
+    language: str
+    default_currency: str | None = None
+
+    def say(self, text: str, *, fmt: Format = "ogg") -> Spoken:
+        """`text` (one sentence or a whole reply) as audio in `fmt`; the samples are kept on the
+        result (`samples`, `sample_rate`) so sentences can be joined without decoding them again."""
+        text = _check_text(text)
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        words = speakable(text, language=self.language, default_currency=self.default_currency)
+        timings["normalise"] = time.perf_counter() - t0
+        if not words:
+            raise SpeakError("there is nothing to speak once links and markup are left out")
+        t0 = time.perf_counter()
+        try:
+            speech = self.tts.synthesize(words, voice_id=self.voice_id, settings=self.settings)
+        except ProviderError as exc:
+            raise SpeakError(f"speech failed: {exc}", transient=exc.transient) from None
+        except ValueError as exc:
+            raise SpeakError(str(exc)) from None
+        timings["synthesize"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        rate = speech.sample_rate or 22_050
+        wav = load_audio(io.BytesIO(speech.audio), sample_rate=rate)
+        if speech.format == fmt:
+            audio = speech.audio
+        elif fmt == "wav":
+            audio = wav_bytes(wav, rate)
+        else:
+            audio = encode(wav, rate, codec="opus" if fmt == "ogg" else "mp3")
+        timings["encode"] = time.perf_counter() - t1
+        return Spoken(
+            audio=audio,
+            format=fmt,
+            provider=self.provider,
+            voice_id=self.voice_id,
+            characters=speech.characters,
+            duration=round(wav.size / rate, 2),
+            timings=timings,
+            samples=wav,
+            sample_rate=rate,
+        )
 
 
 @dataclass(eq=False)
@@ -121,6 +188,28 @@ class Speaker:
         languages = self.voice_languages(persona_id, user_id)
         return not languages or base_language(language) in languages
 
+    def prepare(self, *, persona_id: str, user_id: str, language: str | None = None) -> PreparedVoice:
+        """The persona's voice, looked up once, to say a reply sentence by sentence (`PreparedVoice.say`).
+        A voice that does not speak `language` is refused here, before any sentence."""
+        provider, voice_id, settings = self.voice_of(persona_id, user_id)
+        try:
+            tts = self.models.tts(provider, user_id=user_id, scope=persona_id)
+        except ProviderError as exc:
+            raise SpeakError(f"speech failed: {exc}", transient=exc.transient) from None
+        except ValueError as exc:
+            raise SpeakError(str(exc)) from None
+        if language is not None and base_language(language) not in spoken_languages(tts):
+            spoken = ", ".join(sorted(spoken_languages(tts))) or "no language"
+            raise SpeakError(f"this voice speaks {spoken}, not {base_language(language)}")
+        return PreparedVoice(
+            tts=tts,
+            provider=provider,
+            voice_id=voice_id,
+            settings=settings,
+            language=language or self.language,
+            default_currency=self.default_currency,
+        )
+
     def speak(
         self,
         *,
@@ -132,55 +221,13 @@ class Speaker:
     ) -> Spoken:
         """`text` in the persona's voice. `language`: the text's (numbers are said in it, and a voice
         that does not speak it is refused); the Speaker's own language when not given."""
-        text = " ".join(_SPACED_GROUP.sub("", text).split())
-        if not text:
-            raise SpeakError("there is no text to speak")
-        if len(text) > MAX_CHARS:
-            raise SpeakError(f"the text is {len(text)} characters; at most {MAX_CHARS} can be spoken at once")
-        provider, voice_id, settings = self.voice_of(persona_id, user_id)
-        timings: dict[str, float] = {}
+        words = _check_text(text)
         t0 = time.perf_counter()
-        words = speakable(text, language=language or self.language, default_currency=self.default_currency)
-        timings["normalise"] = time.perf_counter() - t0
-        if not words:
-            raise SpeakError("there is nothing to speak once links and markup are left out")
-        t0 = time.perf_counter()
-        try:
-            tts = self.models.tts(provider, user_id=user_id, scope=persona_id)
-        except ProviderError as exc:
-            raise SpeakError(f"speech failed: {exc}", transient=exc.transient) from None
-        except ValueError as exc:
-            raise SpeakError(str(exc)) from None
-        if language is not None and base_language(language) not in spoken_languages(tts):
-            spoken = ", ".join(sorted(spoken_languages(tts))) or "no language"
-            raise SpeakError(f"this voice speaks {spoken}, not {base_language(language)}")
-        try:
-            speech = tts.synthesize(words, voice_id=voice_id, settings=settings)
-        except ProviderError as exc:
-            raise SpeakError(f"speech failed: {exc}", transient=exc.transient) from None
-        except ValueError as exc:
-            raise SpeakError(str(exc)) from None
-        timings["synthesize"] = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        rate = speech.sample_rate or 22_050
-        wav = load_audio(io.BytesIO(speech.audio), sample_rate=rate)
-        duration = wav.size / rate
-        if speech.format == fmt:
-            audio = speech.audio
-        elif fmt == "wav":
-            audio = wav_bytes(wav, rate)
-        else:
-            audio = encode(wav, rate, codec="opus" if fmt == "ogg" else "mp3")
-        timings["encode"] = time.perf_counter() - t1
-        return Spoken(
-            audio=audio,
-            format=fmt,
-            provider=provider,
-            voice_id=voice_id,
-            characters=speech.characters,
-            duration=round(duration, 2),
-            timings=timings,
-        )
+        voice = self.prepare(persona_id=persona_id, user_id=user_id, language=language)
+        looked_up = time.perf_counter() - t0
+        spoken = voice.say(words, fmt=fmt)
+        spoken.timings["synthesize"] += looked_up  # finding the voice counts as synthesis
+        return spoken
 
     def save_reply(
         self, *, persona_id: str, user_id: str, text: str, message_id: str, language: str | None = None
