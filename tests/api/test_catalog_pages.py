@@ -39,8 +39,8 @@ def settings(tmp_path: Path, database_url: str | None) -> Any:
 
 def _upload(client: Any, pid: str, name: str, content: bytes, **fields: str) -> Any:
     page = client.get(f"/app/personas/{pid}/catalog", headers=HTML).text
-    upload_id = re.search(r'name="upload_id" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    data = {"csrf_token": _token(page), "upload_id": upload_id, **fields}
+    nonce = re.search(r'name="form_nonce" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    data = {"csrf_token": _token(page), "form_nonce": nonce, **fields}
     return client.post(
         f"/app/personas/{pid}/catalog/upload",
         files={"file": (name, content, "text/csv")},
@@ -96,7 +96,7 @@ def test_a_double_submitted_upload_starts_one_import(client: Any, services: Any)
     page = client.get(f"/app/personas/{pid}/catalog", headers=HTML).text
     data = {
         "csrf_token": _token(page),
-        "upload_id": re.search(r'name="upload_id" value="([^"]+)"', page).group(1),  # type: ignore[union-attr]
+        "form_nonce": re.search(r'name="form_nonce" value="([^"]+)"', page).group(1),  # type: ignore[union-attr]
     }
     url = f"/app/personas/{pid}/catalog/upload"
     first = client.post(url, files={"file": ("a.csv", SHIRTS)}, data=data, follow_redirects=False)

@@ -100,7 +100,11 @@ def test_recordings_post_to_the_voice_route_and_come_back(client: Any, services:
     page = client.get(_setup(pid, "recordings"), headers=HTML).text
     assert f'action="/app/personas/{pid}/voice/media/upload"' in page
     assert _field(page, "next") == _setup(pid, "recordings")
-    data = {"csrf_token": _token(page), "form_id": _field(page, "form_id"), "next": _setup(pid, "listening")}
+    data = {
+        "csrf_token": _token(page),
+        "form_nonce": _field(page, "form_nonce"),
+        "next": _setup(pid, "listening"),
+    }
     # Without consent: the error sits next to the field and the `next` is kept for the retry.
     missing = client.post(
         f"/app/personas/{pid}/voice/media/upload",
@@ -146,7 +150,7 @@ def test_catalog_and_test_question_steps_use_their_pages_routes(client: Any, ser
         f"/app/personas/{pid}/catalog/upload",
         data={
             "csrf_token": _token(page),
-            "upload_id": _field(page, "upload_id"),
+            "form_nonce": _field(page, "form_nonce"),
             "next": _setup(pid, "catalog"),
         },
         files={"file": ("shirts.csv", SHIRTS, "text/csv")},

@@ -198,7 +198,7 @@ def test_a_stale_tab_gets_a_conflict_not_a_silent_overwrite(client: Any, service
     )
     assert second.status_code == 409
     assert "Not saved: this persona changed meanwhile" in second.text and 'value="loud"' in second.text
-    assert _profile(services, pid).manual_overrides == {"tone": "warm and calm"}
+    assert _profile(services, pid).manual_overrides == {"tone": {"energy": "warm and calm"}}
     # The first tab's form sent twice (a double click): the second does nothing, and is no conflict.
     again = client.post(f"{url}/tone", data=first, follow_redirects=False)
     assert again.status_code == 303
@@ -210,7 +210,7 @@ def test_a_stale_tab_gets_a_conflict_not_a_silent_overwrite(client: Any, service
         data={"value": "loud", "expected_version": fresh, "csrf_token": token},
         follow_redirects=False,
     )
-    assert ok.status_code == 303 and _profile(services, pid).manual_overrides == {"tone": "loud"}
+    assert ok.status_code == 303 and _profile(services, pid).manual_overrides == {"tone": {"energy": "loud"}}
 
 
 def test_reset_history_diff_and_restore(client: Any, services: Any) -> None:
@@ -294,11 +294,11 @@ def test_choosing_the_speaker_re_measures_the_persona(client: Any, services: Any
 def test_adding_recordings_needs_consent_and_records_it(client: Any, services: Any) -> None:
     pid = _sign_up(client)
     html = _page(client, pid, "/voice")
-    token, form_id = _token(html), re.search(r'name="form_id" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    token, nonce = _token(html), re.search(r'name="form_nonce" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
     url = f"/app/personas/{pid}/voice/media/upload"
     wav = SHORT.read_bytes()
     files = {"files": ("me talking.wav", wav, "audio/wav")}
-    r = client.post(url, data={"csrf_token": token, "form_id": form_id}, files=files, headers=HTML)
+    r = client.post(url, data={"csrf_token": token, "form_nonce": nonce}, files=files, headers=HTML)
     assert r.status_code == 422 and 'id="f-consent-error"' in r.text and "Tick this box" in r.text
     nothing = client.post(url, data={"csrf_token": token, "consent": "1"}, headers=HTML)
     assert nothing.status_code == 422 and 'id="f-urls-error"' in nothing.text
@@ -315,7 +315,7 @@ def test_adding_recordings_needs_consent_and_records_it(client: Any, services: A
     )  # fmt: skip
     assert big.status_code == 422
     assert 'id="f-files-error"' in big.text and "long.wav: larger than the 146 KB limit." in big.text
-    ok_data = {"csrf_token": token, "consent": "1", "form_id": form_id}
+    ok_data = {"csrf_token": token, "consent": "1", "form_nonce": nonce}
     ok = client.post(url, data=ok_data, files=files, follow_redirects=False)
     assert ok.status_code == 303 and ok.headers["location"].endswith("/voice?done=added#progress")
     again = client.post(url, data=ok_data, files=files, follow_redirects=False)  # a double submit

@@ -289,7 +289,9 @@ def test_telegram_connect_against_the_fake_bot_api(
             else:
                 assert "Polling" in r.text
             page = client.get(base, headers=HTML).text
-            assert "@echome_test_bot" in page and fake_telegram.token not in page
+            assert f'hx-get="{base}/telegram/state"' in page and fake_telegram.token not in page
+            state = client.get(base + "/telegram/state", headers={"HX-Request": "true", **HTML}).text
+            assert "@echome_test_bot" in state and fake_telegram.token not in state
             methods = [c.api_method.lower() for c in fake_telegram.calls]
             assert ("setwebhook" in methods) is public and "getme" in methods
             client.post(base + "/telegram/disconnect", data={"csrf_token": csrf}, headers=HTML)

@@ -79,7 +79,10 @@ def test_the_checklist_is_computed_from_stored_data(client: Any, services: Any) 
         db.flush()
         db.add(Message(user_id=uid, conversation_id=conv.id, role="user", content="hi"))
     text = client.get(f"/app/personas/{pid}", headers=HTML).text
-    assert "3 products your persona can answer about" in text  # shared + its own, not the other's
+    # Its own product only, as the answer stage: a persona with a catalog of its own does not use the
+    # shared one (and never another persona's).
+    assert "1 product of its own catalog your persona can answer about" in text
+    assert "Your shared catalog (2 products) is not used" in text
     assert "1 of 5 steps done" in text  # the bot is the other persona's; no answer yet
     with transaction(services.sessions) as db:
         db.add(Message(user_id=uid, conversation_id=conv.id, role="assistant", content="hello"))

@@ -239,15 +239,25 @@ def new_email(label: str = "seller") -> str:
     return f"{label}-{os.getpid()}-{next(_counter)}@example.com"
 
 
-def sign_up(page: Any, *, name: str = "Ana", email: str | None = None, password: str = PASSWORD) -> str:
-    """Create an account through the sign-up form; returns its email. Lands on the Home checklist."""
+SETUP_START = re.compile(r"/app/personas/([0-9a-f]{32})/setup/recordings$")
+
+
+def sign_up(
+    page: Any, *, name: str = "Ana", email: str | None = None, password: str = PASSWORD, home: bool = True
+) -> str:
+    """Create an account through the sign-up form; returns its email. A new seller lands on the
+    guided setup's first step; with `home` the persona's Home (its checklist) is opened next."""
     email = email or new_email()
     page.goto("/signup")
     page.get_by_label("Your name").fill(name)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(re.compile(r"/app/personas/[0-9a-f]{32}$"))
+    page.wait_for_url(SETUP_START)
+    if home:
+        found = SETUP_START.search(page.url)
+        assert found
+        page.goto(f"/app/personas/{found.group(1)}")
     return email
 
 

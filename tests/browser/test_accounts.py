@@ -16,14 +16,24 @@ pytestmark = pytest.mark.slow  # a real server and browser
 SIGNIN_PAGE = re.compile(r"/signin\?")
 
 
-def test_sign_up_lands_on_the_home_checklist(browsing: Browsing, look_at: Look) -> None:
+def test_sign_up_starts_the_guided_setup_and_sign_in_opens_home(browsing: Browsing, look_at: Look) -> None:
     page = browsing.new_page()
     page.goto("/")
     look_at(page, "landing")
     page.get_by_role("link", name="Create account").first.click()
     expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
     look_at(page, "signup")
-    sign_up(page, name="Ana Souza")
+    email = sign_up(page, name="Ana Souza", home=False)
+    # A new seller starts the guided setup of their first persona, at its first step.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add recordings")
+    expect(page.locator('.stepper [aria-current="step"]')).to_contain_text("Add recordings")
+    home = re.sub(r"/setup/recordings$", "", page.url)
+
+    # A seller who already has an account signs in to their Home, not to the setup.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+    sign_in(page, email)
+    expect(page).to_have_url(home)
     expect(page.get_by_role("heading", level=1)).to_have_text("Ana Souza")
     checklist = page.locator(".checklist > li")
     expect(checklist).to_have_count(5)

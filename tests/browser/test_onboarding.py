@@ -59,11 +59,9 @@ def test_guided_setup_by_keyboard_from_sign_up_to_a_first_answer(
         tab_to(page, page.get_by_label(label, exact=label == "Password"))
         page.keyboard.type(text)
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/app/personas/[0-9a-f]{32}$"))
-    pid = page.url.rsplit("/", 1)[1]
-
-    press(page, page.get_by_role("link", name="Start guided setup"))
-    page.wait_for_url(f"**/app/personas/{pid}/setup/recordings")
+    # A new seller lands on the guided setup of their first persona, at its first step.
+    page.wait_for_url(re.compile(r"/app/personas/[0-9a-f]{32}/setup/recordings$"))
+    pid = page.url.split("/")[-3]
     expect(page.get_by_role("heading", level=1)).to_have_text("Add recordings")
     expect(page.locator('.stepper [aria-current="step"]')).to_contain_text("Add recordings")
     look_at(page, "setup-recordings")
@@ -108,8 +106,9 @@ def test_guided_setup_by_keyboard_from_sign_up_to_a_first_answer(
     )
     look_at(page, "setup-channel")
 
-    # Resumable: the setup opens at the first step still to do, the recordings.
-    page.goto(f"/app/personas/{pid}/setup")
+    # Resumable: Home's "Continue guided setup" opens it at the first step still to do.
+    page.goto(f"/app/personas/{pid}")
+    press(page, page.get_by_role("link", name="Continue guided setup"))
     page.wait_for_url("**/setup/recordings")
 
 

@@ -47,6 +47,22 @@ def test_keys_tokens_and_a_telegram_bot(browsing: Browsing, look_at: Look) -> No
     page.get_by_role("button", name="Revoke the token shop sync").click()
     expect(page.get_by_text("API token revoked")).to_be_visible()
 
+    # The same form sent twice at once (a double click, without the page's script to stop it):
+    # one token, and both answers show it.
+    page.get_by_label("Token name").fill("twice")
+    shown = page.evaluate(
+        """async () => {
+          const form = document.querySelector('form[action$="/tokens"]');
+          const body = new FormData(form);
+          const send = () => fetch(form.action, {method: "POST", body}).then(r => r.text());
+          const token = html => (html.match(/id="new-token"[^>]*value="([^"]+)"/) || [])[1];
+          return (await Promise.all([send(), send()])).map(token);
+        }"""
+    )
+    assert shown[0] and shown[0] == shown[1], shown
+    page.reload()
+    expect(page.get_by_role("button", name="Revoke the token twice")).to_have_count(1)
+
     nav.get_by_role("link", name="Channels", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Where customers reach Ana")
     expect(page.get_by_role("heading", name=re.compile("WhatsApp"))).to_be_visible()
@@ -56,6 +72,10 @@ def test_keys_tokens_and_a_telegram_bot(browsing: Browsing, look_at: Look) -> No
     expect(page.get_by_text("Telegram could not be reached", exact=True)).to_be_visible()
     assert BOT_TOKEN not in page.content()
     look_at(page, "channels-connected-offline")
+    # Opened again, the page is shown at once and asks Telegram after it (htmx), with the same answer.
+    page.goto(page.url.removesuffix("/telegram"))
+    expect(page.get_by_text("Telegram could not be reached", exact=True)).to_be_visible()
+    expect(page.get_by_text("Asking Telegram about your bot")).to_have_count(0)
     nav.get_by_role("link", name="Home", exact=True).click()
     expect(page.get_by_text("Telegram bot connected.")).to_be_visible()
 

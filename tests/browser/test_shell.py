@@ -79,7 +79,7 @@ def test_every_section_opens_from_the_navigation_and_says_where_you_are(
     look_at(page, "error-404")
 
 
-def test_sign_up_to_home_by_keyboard_alone(browsing: Browsing) -> None:
+def test_sign_up_and_home_by_keyboard_alone(browsing: Browsing) -> None:
     page = browsing.new_page()
     page.goto("/signup")
     email = new_email("keys")
@@ -101,10 +101,12 @@ def test_sign_up_to_home_by_keyboard_alone(browsing: Browsing) -> None:
         elif active["tag"] == "BUTTON" and active["text"] == "Create account" and not typed:
             page.keyboard.press("Enter")
             break
-    page.wait_for_url(re.compile(r"/app/personas/[0-9a-f]{32}$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Kim")
+    page.wait_for_url(re.compile(r"/app/personas/[0-9a-f]{32}/setup/recordings$"))  # the guided setup
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add recordings")
     assert not focused_without_ring, f"focus not visible on: {focused_without_ring}"
     # From Home, the next step is reachable by keyboard too.
+    page.goto(page.url.removesuffix("/setup/recordings"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kim")
     page.keyboard.press("Tab")  # the skip link
     page.keyboard.press("Enter")
     for _ in range(10):

@@ -16,7 +16,7 @@ def csrf_token(html: str) -> str:
 
 
 def sign_up(client: Any, email: str = "ana@example.com", name: str = "Ana") -> str:
-    """Through the sign-up form; returns the first persona's id."""
+    """Through the sign-up form (which leads to the first persona's guided setup); returns its id."""
     token = csrf_token(client.get("/signup", headers=HTML).text)
     r = client.post(
         "/signup",
@@ -24,4 +24,6 @@ def sign_up(client: Any, email: str = "ana@example.com", name: str = "Ana") -> s
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
-    return str(r.headers["location"]).rsplit("/", 1)[1]
+    found = re.match(r"/app/personas/([0-9a-f]{32})/setup$", str(r.headers["location"]))
+    assert found, f"sign-up did not lead to the guided setup: {r.headers['location']}"
+    return found.group(1)

@@ -3,8 +3,10 @@ storage (recordings, uploads, voice notes) and the vectors (product chunks, prod
 information), so nothing of a deleted persona or seller is left behind.
 
 The database cascades (foreign keys) remove transcripts, consents, profile versions, channel updates,
-feedback and messages; what the database cannot reach (files, vectors) and what it would only
-detach (products, conversations and clients are `SET NULL` on a persona) is removed here.
+feedback and messages; what the database cannot reach (files, vectors, a voice cloned at ElevenLabs)
+and what it would only detach (products, conversations and clients are `SET NULL` on a persona) is
+removed here. A vendor that cannot be reached does not keep anything here: the persona is deleted
+all the same, and what was left at the vendor is logged and reported (`Erased.problems`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +34,7 @@ from echome.db.session import transaction
 from echome.knowledge.index import delete_products
 from echome.knowledge.retrieve import collection_name, products_collection, store_info_collection
 from echome.knowledge.store_info import delete_store_info, list_store_info
-from echome.providers.base import VectorStore
+from echome.providers.base import ModelsForSeller, ProviderError, VectorStore
 from echome.storage.base import FileStorage, StorageError
 
 log = logging.getLogger("echome.erase")
@@ -41,13 +44,49 @@ SELLER_FILE_KINDS = ("audio", "media-uploads", "media-audio", "uploads")
 _UNFINISHED = ("pending", "running")
 
 
+CLOUD_VOICE_TIMEOUT = 15.0  # seconds a vendor gets to delete a voice before it is reported left
+
+
 @dataclass
 class Erased:
-    """What was removed (for the page's confirmation and the tests)."""
+    """What was removed (for the page's confirmation and the tests), and what could not be."""
 
     products: int = 0
     store_passages: int = 0
     files: list[str] = field(default_factory=list)
+    cloud_voices: list[str] = field(default_factory=list)  # voice ids deleted at their vendor
+    voices_left: list[str] = field(default_factory=list)  # voice ids a vendor could not delete
+    problems: list[str] = field(default_factory=list)  # why, in words
+
+
+class VoiceRemover(Protocol):
+    def __call__(self, *, user_id: str, persona_id: str, provider: str, voice_id: str) -> bool:
+        """Delete the persona's voice where it lives; False when the vendor no longer has it.
+        Raises ProviderError (or ValueError: no key) when it could not be deleted."""
+        ...
+
+
+class CloudVoiceRemover:
+    """Deletes a cloned voice at its vendor with the seller's own key (the persona's, else the
+    account's), as the voice was made. Local voices live in this server's rows: nothing to call."""
+
+    def __init__(self, models: Callable[[], ModelsForSeller], *, timeout: float = CLOUD_VOICE_TIMEOUT):
+        self._models = models  # built on first use: they load keys and clients
+        self.timeout = timeout
+
+    def __call__(self, *, user_id: str, persona_id: str, provider: str, voice_id: str) -> bool:
+        if provider != "elevenlabs":
+            return False
+        cloner = self._models().voice_cloner(provider, user_id=user_id, scope=persona_id)
+        delete = getattr(cloner, "delete_voice", None)
+        if delete is None:
+            raise ProviderError(f"{provider} voices cannot be deleted from here")
+        try:
+            return bool(delete(voice_id, timeout=self.timeout))
+        finally:
+            close = getattr(cloner, "close", None)
+            if close is not None:
+                close()
 
 
 def _persona_files(db: Session, *, user_id: str, persona_id: str) -> list[str]:
@@ -89,6 +128,28 @@ def _remove_files(storage: FileStorage, keys: list[str]) -> list[str]:
     return removed
 
 
+def _remove_voice(
+    remove: VoiceRemover, erased: Erased, *, user_id: str, persona_id: str, provider: str, voice_id: str
+) -> None:
+    """The persona's cloned voice deleted at its vendor; a failure is logged and reported, and the
+    persona is deleted here all the same (a voice left at the vendor is not a reason to keep data)."""
+    try:
+        if remove(user_id=user_id, persona_id=persona_id, provider=provider, voice_id=voice_id):
+            erased.cloud_voices.append(voice_id)
+        return
+    except (ProviderError, ValueError) as exc:  # unreachable, refused, or no key any more
+        reason = str(exc)
+    except Exception as exc:  # whatever went wrong, the deletion here goes on
+        log.exception("deleting a cloned voice failed unexpectedly", extra={"persona_id": persona_id})
+        reason = type(exc).__name__
+    log.warning(
+        "the persona's cloned voice could not be deleted at its vendor; it is left there",
+        extra={"persona_id": persona_id, "provider": provider, "voice_id": voice_id, "reason": reason[:300]},
+    )
+    erased.voices_left.append(voice_id)
+    erased.problems.append(f"the {provider} voice {voice_id} could not be deleted there ({reason[:300]})")
+
+
 def erase_persona(
     sessions: sessionmaker[Session],
     storage: FileStorage,
@@ -97,17 +158,26 @@ def erase_persona(
     user_id: str,
     persona_id: str,
     on_products_changed: Callable[[str], None] | None = None,
+    remove_voice: VoiceRemover | None = None,
 ) -> Erased | None:
-    """Delete the seller's persona and all of its data; None when there is no such persona of theirs."""
+    """Delete the seller's persona and all of its data; None when there is no such persona of theirs.
+    `remove_voice` deletes a voice cloned at a vendor (none given: such a voice is left there)."""
     with transaction(sessions) as db:
-        if db.scalar(select(Persona.id).where(Persona.id == persona_id, Persona.user_id == user_id)) is None:
+        persona = db.scalar(select(Persona).where(Persona.id == persona_id, Persona.user_id == user_id))
+        if persona is None:
             return None
+        voice = (persona.voice_provider or "", persona.voice_id or "")
         files = _persona_files(db, user_id=user_id, persona_id=persona_id)
         product_ids = list(
             db.scalars(select(Product.id).where(Product.user_id == user_id, Product.persona_id == persona_id))
         )
         _cancel_jobs(db, user_id=user_id, persona_id=persona_id)
     erased = Erased()
+    # First, while the persona's own keys (its ElevenLabs key, if any) are still stored.
+    if remove_voice is not None and voice[0] not in ("", "local") and voice[1]:
+        _remove_voice(
+            remove_voice, erased, user_id=user_id, persona_id=persona_id, provider=voice[0], voice_id=voice[1]
+        )
     if product_ids:
         erased.products = delete_products(
             user_id=user_id, product_ids=product_ids, sessions=sessions, store=vectors
@@ -140,7 +210,12 @@ def erase_persona(
 
 
 def erase_account(
-    sessions: sessionmaker[Session], storage: FileStorage, vectors: VectorStore, *, user_id: str
+    sessions: sessionmaker[Session],
+    storage: FileStorage,
+    vectors: VectorStore,
+    *,
+    user_id: str,
+    remove_voice: VoiceRemover | None = None,
 ) -> Erased | None:
     """Delete the seller's account: every persona (as above), every file and vector left, every row."""
     with transaction(sessions) as db:
@@ -149,11 +224,16 @@ def erase_account(
         persona_ids = list(db.scalars(select(Persona.id).where(Persona.user_id == user_id)))
     total = Erased()
     for pid in persona_ids:
-        part = erase_persona(sessions, storage, vectors, user_id=user_id, persona_id=pid)
+        part = erase_persona(
+            sessions, storage, vectors, user_id=user_id, persona_id=pid, remove_voice=remove_voice
+        )
         if part is not None:
             total.products += part.products
             total.store_passages += part.store_passages
             total.files += part.files
+            total.cloud_voices += part.cloud_voices
+            total.voices_left += part.voices_left
+            total.problems += part.problems
     with transaction(sessions) as db:
         product_ids = list(db.scalars(select(Product.id).where(Product.user_id == user_id)))
     if product_ids:  # the shared catalog (no persona)

@@ -21,6 +21,7 @@ from echome.app.routes import (
     auth,
     chat,
     google,
+    handoff,
     health,
     jobs,
     keys,
@@ -35,8 +36,11 @@ from echome.app.routes import (
 from echome.app.routes.auth import LOGIN_ATTEMPTS_PER_MINUTE
 from echome.bootstrap import Services
 from echome.web import WebContext, install_web
-from echome.web.context import CatalogTools, ChatTools, PersonaTools, SettingsTools
+from echome.web.context import CatalogTools, ChatTools, HandoffTools, PersonaTools, SettingsTools
+from echome.web.form_once import form_receipts
 from echome.web.mount import too_large_page
+from echome.widget import WidgetContext, WidgetLimits, install_widget
+from echome.widget import routes_seller as widget_settings
 
 log = logging.getLogger("echome")
 
@@ -114,6 +118,8 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
     api = APIRouter(dependencies=[Depends(limit_ip)], responses=error_docs(429))
     for module in (auth, google, jobs, keys, personas, profile, media, voice, products, store_info, chat):
         api.include_router(module.router)
+    api.include_router(handoff.router)  # the seller's handoff desk: inbox, actions, live events
+    api.include_router(widget_settings.router)  # the seller's web chat settings
     app.include_router(api)
 
     install_web(
@@ -140,12 +146,50 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
                 speaker=lambda: services.speaker,
             ),
             settings=_settings_tools(services),
+            handoff=HandoffTools(actions=lambda: services.handoff_actions, public_url=settings.public_url),
+            form_receipts=form_receipts(services.redis, namespace=f"{settings.queue_name}:form"),
         ),
     )
+    install_widget(app, _widget_context(services))  # /widget.js, /chat/{slug}, /api/widget/
     return app
 
 
+def _widget_context(services: Services) -> WidgetContext:
+    from echome.widget.speech import MemorySentenceAudio, RedisSentenceAudio, SpeechScheduler
+    from echome.widget.visitors import VisitorTokens
+    from echome.wiring_jobs import languages
+
+    s = services.settings
+    return WidgetContext(
+        sessions=services.sessions,
+        answerer=lambda: services.answerer,
+        speaker=lambda: services.speaker,
+        stt=lambda: services.stt,
+        storage=services.storage,
+        ratelimiter=services.ratelimiter,
+        tokens=VisitorTokens(services.session_secret),
+        speech=SpeechScheduler(workers=s.widget_speech_threads, nice=s.worker_nice),
+        audio_cache=(
+            RedisSentenceAudio(services.redis, namespace=f"{s.queue_name}:widget-audio")
+            if services.redis is not None
+            else MemorySentenceAudio()
+        ),
+        limits=WidgetLimits(
+            messages_per_minute=s.widget_messages_per_minute,
+            reads_per_minute=s.widget_reads_per_minute,
+            ip_per_minute=s.widget_ip_per_minute,
+            visitors_per_ip_per_hour=s.widget_visitors_per_ip_per_hour,
+            max_voice_bytes=s.widget_max_voice_bytes,
+            max_voice_seconds=s.widget_max_voice_seconds,
+            languages=tuple(languages(s.persona_languages)),
+        ),
+        tmp_dir=s.data_dir / "tmp" / "widget",
+        public_url=s.public_url,
+    )
+
+
 def _settings_tools(services: Services) -> SettingsTools:
+    from echome.accounts.erase import CloudVoiceRemover
     from echome.accounts.key_check import KeyChecker, KeyEndpoints
 
     s = services.settings
@@ -167,6 +211,7 @@ def _settings_tools(services: Services) -> SettingsTools:
         # As `echome serve` decides (cli/serve.py).
         polling=s.telegram_polling == "on" or (s.telegram_polling == "auto" and not s.public_url),
         token_ttl_days=s.token_ttl_days,
+        remove_voice=CloudVoiceRemover(lambda: services.models),
     )
 
 

@@ -281,9 +281,15 @@ class ElevenLabsVoiceCloner(_ElevenLabsClient):
             },
         )
 
-    def delete_voice(self, voice_id: str) -> bool:
-        """Delete a cloned voice; False when ElevenLabs no longer has it."""
-        r = self._send("voice deletion", "DELETE", f"/v1/voices/{quote(voice_id, safe='')}", allow=(400, 404))
+    def delete_voice(self, voice_id: str, *, timeout: float | None = None) -> bool:
+        """Delete a cloned voice; False when ElevenLabs no longer has it. `timeout` (seconds) bounds
+        this one request (cloning uploads need the client's long one; a deletion does not)."""
+        if not voice_id:
+            raise ProviderError("no ElevenLabs voice id given")
+        extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
+        r = self._send(
+            "voice deletion", "DELETE", f"/v1/voices/{quote(voice_id, safe='')}", allow=(400, 404), **extra
+        )
         if r.status_code == 404 or (r.status_code == 400 and error_detail(r)[0] in _GONE):
             return False
         if r.status_code >= 400:

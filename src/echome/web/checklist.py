@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from echome.channels.telegram import TOKEN_PROVIDER
 from echome.db.models import ApiKey, Conversation, Message, Persona, PersonaMedia, PersonaProfile, Product
+from echome.web.catalog_data import scope_of
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,20 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def _catalog_detail(products: int, *, own: bool, unused_shared: int) -> str:
+    if not products:
+        return "Upload your product list (CSV, Excel, PDF or a shop export)."
+    if not own:
+        return f"{_plural(products, 'product')} of your shared catalog your persona can answer about."
+    detail = f"{_plural(products, 'product')} of its own catalog your persona can answer about."
+    if unused_shared:
+        detail += (
+            f" Your shared catalog ({_plural(unused_shared, 'product')}) is not used: a persona with a "
+            "catalog of its own answers from that one only."
+        )
+    return detail
+
+
 def persona_checklist(db: Session, *, user_id: str, persona: Persona, base_url: str) -> Checklist:
     pid = persona.id
     recordings = (
@@ -64,15 +79,14 @@ def persona_checklist(db: Session, *, user_id: str, persona: Persona, base_url: 
         select(PersonaProfile).where(PersonaProfile.persona_id == pid, PersonaProfile.user_id == user_id)
     )
     learned = bool(profile and (profile.auto_extracted or profile.manual_overrides))
-    # Products of this persona's catalog and the seller's shared catalog (persona_id unset).
-    products = (
-        db.scalar(
-            select(func.count())
-            .select_from(Product)
-            .where(Product.user_id == user_id, or_(Product.persona_id == pid, Product.persona_id.is_(None)))
-        )
-        or 0
-    )
+    # The products the answer stage uses: the persona's own catalogs when it has any, else the
+    # seller's shared ones (answer/evidence.py) — never both, so never their sum.
+    scope = scope_of(db, user_id, pid)
+    products = db.scalar(select(func.count()).select_from(Product).where(scope.condition(user_id))) or 0
+    unused_shared = 0
+    if scope.own:
+        shared = Product.user_id == user_id, Product.persona_id.is_(None)
+        unused_shared = db.scalar(select(func.count()).select_from(Product).where(*shared)) or 0
     telegram = db.scalar(
         select(
             exists().where(ApiKey.user_id == user_id, ApiKey.scope == pid, ApiKey.provider == TOKEN_PROVIDER)
@@ -110,9 +124,7 @@ def persona_checklist(db: Session, *, user_id: str, persona: Persona, base_url: 
             "catalog",
             "Your catalog",
             products > 0,
-            f"{_plural(products, 'product')} your persona can answer about."
-            if products
-            else "Upload your product list (CSV, Excel, PDF or a shop export).",
+            _catalog_detail(products, own=scope.own, unused_shared=unused_shared),
             "Upload catalog",
             f"{base_url}/catalog",
         ),

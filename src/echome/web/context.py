@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.ratelimit import RateLimiter
+from echome.web.form_once import FormReceipts, MemoryFormReceipts
 
 if TYPE_CHECKING:
+    from echome.accounts.erase import VoiceRemover
     from echome.accounts.key_check import KeyCheck
     from echome.answer.pipeline import Answerer
     from echome.channels.telegram.api import TelegramApi
+    from echome.handoff.actions import HandoffActions
     from echome.knowledge.retrieve import Retriever
     from echome.persona.service import MediaIntake
     from echome.providers.base import VectorStore
@@ -69,6 +72,20 @@ class SettingsTools:
     public_url: str | None  # webhooks need it; without it `echome serve` polls
     polling: bool  # `echome serve` polls Telegram for bots without a webhook
     token_ttl_days: int  # lifetime of new API tokens
+    bot_check_seconds: float = 8.0  # the longest the Channels page waits for Telegram's answers
+    remove_voice: VoiceRemover | None = None  # a deleted persona's voice cloned at ElevenLabs
+
+
+@dataclass(frozen=True)
+class HandoffTools:
+    """The seller in the loop: Conversations' claim / reply / send draft / release (the very actions
+    the JSON API calls; built on first use, hence a callable) and the Channels page's web chat, whose
+    embed code names this server's public address (None: the code is relative to this server)."""
+
+    actions: Callable[[], HandoffActions]
+    public_url: str | None
+    live_interval: float = 1.0  # seconds between the inbox's looks for news (its live feed)
+    live_seconds: float = 300.0  # a live feed ends after this; the browser opens it again
 
 
 @dataclass(frozen=True)
@@ -83,3 +100,6 @@ class WebContext:
     chat: ChatTools | None = None  # Test chat and Conversations (routes_chat, routes_conversations)
     persona: PersonaTools | None = None  # the Persona and Voice pages (routes_persona, routes_voice)
     settings: SettingsTools | None = None  # Settings and Channels (routes_settings, routes_channels)
+    handoff: HandoffTools | None = None  # Conversations' handoff desk, Channels' web chat and alerts
+    # Create forms' one-time nonces (form_once.py): Redis when the server has it, else memory.
+    form_receipts: FormReceipts = field(default_factory=MemoryFormReceipts)

@@ -1,7 +1,7 @@
-"""Home once a persona is live: today's conversations, the questions it could not answer (the
-threads Conversations lists under "Needs you": the answer stage found nothing in the catalog and
-offered to ask the seller), and the jobs running. Each list is the Conversations or Jobs page's
-own query, cut short."""
+"""Home once a persona is live: today's conversations, what needs the seller (the threads
+Conversations lists under "Needs you": handed off and waiting for the seller's reply, or the answer
+stage found nothing in the catalog and offered to ask the seller), and the jobs running. Each list
+is the Conversations or Jobs page's own query, cut short."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from echome.db.models import Persona
 from echome.web.catalog_data import persona_names
+from echome.web.handoff_view import waiting_count
 from echome.web.jobs_view import JobRow, job_row, running_jobs
 from echome.web.routes_conversations import Filters, ThreadItem, thread_items
 from echome.web.shell import persona_url
@@ -32,6 +33,7 @@ class Dashboard:
     needs_you: ThreadList
     jobs: list[JobRow]
     inbox: str
+    waiting: int = 0  # conversations handed to the seller, waiting for their reply
 
     def thread_href(self, item: ThreadItem, listing: ThreadList) -> str:
         return listing.href + ("&" if "?" in listing.href else "?") + f"c={item.client_id}"
@@ -50,4 +52,5 @@ def dashboard_of(db: Session, *, user_id: str, persona: Persona) -> Dashboard:
         needs_you=_list(db, user_id, persona, Filters(needs=True)),
         jobs=[job_row(db, j, names) for j in jobs],
         inbox=persona_url(persona, "/conversations"),
+        waiting=waiting_count(db, user_id=user_id, persona_id=persona.id),
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from echome.db.models import AnswerFeedback, Message
+from echome.handoff.state import NOTICE_KINDS
 
 SNIPPET = 280
 CHANNELS = {
@@ -60,7 +61,7 @@ class SafetyCheck:
 @dataclass(frozen=True)
 class MessageView:
     id: str
-    role: str  # "user" | "assistant"
+    role: str  # "user" | "assistant" | "seller" (the seller's own reply)
     text: str
     created_at: Any
     citations: list[Citation]
@@ -70,6 +71,8 @@ class MessageView:
     audio_note: str | None  # why there is no voice note although one was asked for
     transcribed: bool  # a customer's voice note, shown as its transcript
     feedback: AnswerFeedback | None = None
+    notice: bool = False  # an automatic handoff notice ("I've asked … to answer you personally")
+    delivery: str | None = None  # the seller's reply: "pending" | "sent" | "failed"
 
 
 def _snippet(text: str) -> str:
@@ -133,4 +136,6 @@ def message_view(m: Message, *, audio_url: str | None, feedback: AnswerFeedback 
         audio_note=note,
         transcribed=bool(meta.get("transcribed_from")),
         feedback=feedback,
+        notice=meta.get("kind") in NOTICE_KINDS,
+        delivery=str(meta.get("delivery")) if m.role == "seller" and meta.get("delivery") else None,
     )

@@ -18,8 +18,10 @@ from echome.web import (
     routes_app,
     routes_catalog,
     routes_channels,
+    routes_channels_handoff,
     routes_chat,
     routes_conversations,
+    routes_handoff,
     routes_jobs,
     routes_onboarding,
     routes_persona,
@@ -29,6 +31,7 @@ from echome.web import (
 )
 from echome.web.context import WebContext
 from echome.web.deps import PageError, SignInRequired, sign_in_url
+from echome.web.form_once import StillSending
 from echome.web.render import STATIC, STATIC_URL, render
 
 log = logging.getLogger("echome.web")
@@ -117,11 +120,11 @@ def install_web(app: FastAPI, context: WebContext) -> None:
     app.mount(STATIC_URL, static, name="web-static")
     for module in (routes_public, routes_app, routes_account, routes_catalog):
         app.include_router(module.router)
-    for module in (routes_chat, routes_conversations):  # Test chat, Conversations
+    for module in (routes_chat, routes_conversations, routes_handoff):  # Test chat, Conversations
         app.include_router(module.router)
     for module in (routes_persona, routes_voice):  # Persona, Voice
         app.include_router(module.router)
-    for module in (routes_settings, routes_channels):  # Settings, Channels
+    for module in (routes_settings, routes_channels, routes_channels_handoff):  # Settings, Channels
         app.include_router(module.router)
     for module in (routes_onboarding, routes_jobs):  # the guided setup, Jobs
         app.include_router(module.router)
@@ -133,6 +136,10 @@ def install_web(app: FastAPI, context: WebContext) -> None:
     @app.exception_handler(PageError)
     async def _page_error(request: Request, exc: PageError) -> Response:
         return error_page(request, exc.status, exc.title, exc.message)
+
+    @app.exception_handler(StillSending)
+    async def _still_sending(request: Request, exc: StillSending) -> Response:
+        return error_page(request, 409, exc.title, exc.message)
 
     # The API's handlers answer JSON; a browser opening a page address gets a page instead.
     json_http = app.exception_handlers[StarletteHTTPException]

@@ -114,7 +114,7 @@ def persona_summary(db: Session, *, user_id: str, persona_id: str) -> list[dict[
     for name in SUMMARY_FIELDS:
         trait = traits.BY_FIELD[name]
         yours = name in over
-        words = traits.in_words(trait, over.get(name) if yours else auto.get(name))
+        words = traits.in_words(trait, over.get(name) if yours else auto.get(name), measured=not yours)
         if words:
             rows.append({"label": trait.label, "value": words, "yours": yours})
     return rows

@@ -2,7 +2,11 @@
 value reads in words, the evidence behind it, and how a seller's typed value becomes an override.
 
 The fields and their validation are `persona/schema.py`'s; this module only turns them into words
-and form controls (one text box, a list of lines, a number, a choice) and back.
+and form controls (one text box, a list of lines, a number, a choice) and back. A typed value is
+saved in the shape the answer stage reads the measured one in, so that merging it over the measured
+profile (`persona/profile.py` merge) changes only what the seller changed: the tone is the seller's
+word for their energy (`tone.energy`, which the prompt prefers to the measured label while the
+measured mood stays), the formality a label with a score inside that label's band.
 """
 
 from __future__ import annotations
@@ -11,9 +15,17 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from echome.persona.schema import APPROACHES, SELLER_FIELDS, override_errors, phrase_text
+from echome.persona.style import formality_label
 
 Kind = Literal["text", "long", "lines", "number", "choice", "choices"]
 MAX_QUOTES = 3
+MAX_TONE = 60  # characters of `tone.energy` (persona/schema.py)
+FORMALITY = ("casual", "neutral", "formal")
+# The score a chosen formality stands for when the measured one lies in another label's band: the
+# middle of its band in persona/style.py (casual < 0.45 <= neutral < 0.7 <= formal), so the style
+# summary never reads "formal language (formality 0.31)".
+FORMALITY_SCORE = {"casual": 0.25, "neutral": 0.57, "formal": 0.85}
+assert all(formality_label(score) == label for label, score in FORMALITY_SCORE.items())
 
 
 @dataclass(frozen=True)
@@ -33,7 +45,7 @@ TRAITS: tuple[Trait, ...] = (
     Trait("backstory", "Backstory", GROUPS[0], "long", "Facts about you your persona may mention."),
     Trait("personality_traits", "Personality", GROUPS[0], "lines", "One trait per line: warm, patient…"),
     Trait("tone", "Tone", GROUPS[1], "text", "In a few words, e.g. “warm and calm”."),
-    Trait("formality", "Formality", GROUPS[1], "text", "e.g. casual, neutral or formal."),
+    Trait("formality", "Formality", GROUPS[1], "choice", "How formally you speak.", options=FORMALITY),
     Trait("greeting", "Greeting", GROUPS[1], "text", "How you open a conversation. Empty: no greeting."),
     Trait("sign_off", "Sign-off", GROUPS[1], "text", "How you close a conversation. Empty: no sign-off."),
     Trait("catchphrases", "Catchphrases", GROUPS[1], "lines", "One phrase per line."),
@@ -76,8 +88,9 @@ def _texts(value: Any) -> list[str]:
     return out
 
 
-def in_words(trait: Trait, value: Any) -> str:
-    """The value as a seller reads it ("" when there is none)."""
+def in_words(trait: Trait, value: Any, *, measured: bool = True) -> str:
+    """The value as a seller reads it ("" when there is none). Of a seller's own value (`measured`
+    False) only what they chose is said, not the score stored with it."""
     if value is None:
         return ""
     f = trait.field
@@ -91,7 +104,9 @@ def in_words(trait: Trait, value: Any) -> str:
         if f == "formality":
             score = value.get("score")
             label = str(value.get("label") or "")
-            return f"{label} ({score:.2f} of 1)" if isinstance(score, int | float) and label else label
+            if measured and isinstance(score, int | float) and label:
+                return f"{label} ({score:.2f} of 1)"
+            return label
         if f == "sentence_length":
             mean = value.get("mean")
             return f"{_num(mean)} words on average" if isinstance(mean, int | float) else ""
@@ -122,7 +137,11 @@ def form_value(trait: Trait, value: Any) -> str | list[str]:
         number = value.get("mean") if isinstance(value, dict) else value
         return f"{number:g}" if isinstance(number, int | float) else ""
     if trait.kind == "choice":
+        if isinstance(value, dict):  # formality: {"label", "score"}
+            value = value.get("label")
         return str(value) if isinstance(value, str) else ""
+    if trait.field == "tone" and isinstance(value, dict):  # the word for it, not the measured mood
+        return str(value.get("energy") or value.get("energy_label") or "")
     return in_words(trait, value)
 
 
@@ -166,8 +185,9 @@ def _lines(raw: str) -> list[str]:
     return [" ".join(line.split()) for line in raw.splitlines() if line.strip()]
 
 
-def parse(trait: Trait, raw: str, chosen: list[str]) -> Any:
-    """The override value for what the seller typed (TraitInputError when it is not one)."""
+def parse(trait: Trait, raw: str, chosen: list[str], *, measured: Any = None) -> Any:
+    """The override value for what the seller typed (TraitInputError when it is not one), in the
+    shape the answer stage reads; `measured` is the field's measured value, if any."""
     text = " ".join(raw.split()) if trait.kind != "long" else raw.strip()
     if trait.kind == "lines":
         items = _lines(raw)
@@ -188,7 +208,24 @@ def parse(trait: Trait, raw: str, chosen: list[str]) -> Any:
         raise TraitInputError("Choose one of: " + ", ".join(trait.options) + ".")
     if not text:
         raise TraitInputError("Type a value, or use “Use the measured value” to remove your change.")
+    if trait.field == "tone":
+        if len(text) > MAX_TONE:
+            raise TraitInputError(
+                f"Say it in {MAX_TONE} characters or fewer (this is {len(text)}), e.g. “warm and calm”."
+            )
+        return {"energy": text}
+    if trait.field == "formality":
+        return {"label": text, "score": _formality_score(text, measured)}
     return text
+
+
+def _formality_score(label: str, measured: Any) -> float:
+    """The measured score when it lies in the chosen label's band, else that band's middle."""
+    score = measured.get("score") if isinstance(measured, dict) else None
+    in_range = isinstance(score, int | float) and not isinstance(score, bool) and 0 <= score <= 1
+    if in_range and formality_label(float(score)) == label:
+        return float(score)
+    return FORMALITY_SCORE[label]
 
 
 def problem(field: str, value: Any) -> str | None:

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from echome.web.form_once import new_nonce
 from echome.web.icons import ICONS
 from echome.web.text import ago, device
 
@@ -68,6 +69,7 @@ def _environment() -> Environment:
     )
     env.globals["asset"] = asset
     env.globals["ICONS"] = ICONS
+    env.globals["new_nonce"] = new_nonce  # a create form's one-time nonce (form_once.py)
     env.filters["ago"] = ago
     env.filters["device"] = device
     return env
@@ -84,6 +86,7 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
         "csrf": None,
         "user": None,
         "toast_message": None,
+        "toast_tone": "success",
     }
     values.update(getattr(request.state, "page_context", {}))
     values.update(context)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from echome.app.browser_auth import SignedIn
 from echome.db.models import Persona, PersonaProfile
 from echome.web.checklist import persona_checklist
 from echome.web.dashboard import dashboard_of
-from echome.web.deps import PageDb, Seller, check_form, persona_of, personas_of
-from echome.web.forms import field_errors, read_form
+from echome.web.deps import PageDb, Seller, Web, check_form, persona_of, personas_of, safe_next
+from echome.web.form_once import NONCE_FIELD, form_once
+from echome.web.forms import Form, field_errors, read_form
 from echome.web.jobs_view import job_row, running_jobs
 from echome.web.shell import persona_url, remembered_persona, render_shell
 
@@ -34,9 +37,21 @@ def new_persona_page(request: Request, seller: Seller, db: PageDb) -> Response:
 
 
 @router.post("/personas")
-async def create_persona(request: Request, seller: Seller, db: PageDb) -> Response:
+async def create_persona(request: Request, seller: Seller, db: PageDb, web: Web) -> Response:
     form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
+    async with form_once(
+        web.form_receipts, user_id=seller.user.id, form="persona", nonce=form.get(NONCE_FIELD), idle=db.commit
+    ) as once:
+        if once.earlier is not None:  # sent twice: the persona the first post made
+            return RedirectResponse(safe_next(once.earlier.get("location")), status_code=303)
+        response = _create_persona(request, seller, db, form)
+        if response.status_code == 303:
+            once.done({"location": response.headers["location"]})
+        return response
+
+
+def _create_persona(request: Request, seller: SignedIn, db: Session, form: Form) -> Response:
     name, description = form.text("name").strip(), form.text("description").strip()
     personas = personas_of(db, seller.user.id)
     errors = field_errors(
@@ -70,7 +85,10 @@ async def create_persona(request: Request, seller: Seller, db: PageDb) -> Respon
     persona.profile = PersonaProfile(user_id=seller.user.id)
     db.add(persona)
     db.commit()
-    return RedirectResponse(persona_url(persona) + "?done=created", status_code=303)
+    # A seller's first persona (signed up with Google, or after deleting the last one) starts the
+    # guided setup, as a sign-up does; another one opens on its Home.
+    target = persona_url(persona, "/setup") if not personas else persona_url(persona) + "?done=created"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/personas/{persona_id}")

@@ -4,7 +4,6 @@ delete, the products table, a product's facts and chunks, and the search playgro
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -31,7 +30,8 @@ from echome.web.catalog_jobs import (
     running_imports,
 )
 from echome.web.context import CatalogTools
-from echome.web.deps import PageDb, PageError, Seller, check_form, persona_of, web_context
+from echome.web.deps import PageDb, PageError, Seller, Web, check_form, persona_of, safe_next, web_context
+from echome.web.form_once import NONCE_FIELD, form_once
 from echome.web.forms import read_form
 from echome.web.onboarding import step_next
 from echome.web.render import ENV, render
@@ -106,7 +106,6 @@ def _overview(
         scope_text=scope.describe(persona.name),
         errors=errors or {},
         share=share,
-        upload_id=secrets.token_hex(12),
         next_url=next_url,
         accept=",".join(ALLOWED),
         formats=", ".join(e.lstrip(".").upper() for e in ALLOWED if e not in (".xlsm", ".markdown", ".tsv")),
@@ -131,18 +130,34 @@ async def _read_upload(request: Request) -> Any:
 
 
 @router.post("/upload")
-async def upload(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    tools = _tools(request)
+async def upload(persona_id: str, request: Request, seller: Seller, db: PageDb, web: Web) -> Response:
     form = await _read_upload(request)
     token = form.get("csrf_token")
     check_form(request, seller, token if isinstance(token, str) else None)
     persona = persona_of(db, seller.user.id, persona_id)
+    nonce = form.get(NONCE_FIELD)
+    nonce = nonce[:64] if isinstance(nonce, str) else ""
+    async with form_once(
+        web.form_receipts, user_id=seller.user.id, form="catalog", nonce=nonce, idle=db.commit
+    ) as once:
+        if once.earlier is not None:  # the same form sent twice: where the first upload led
+            return RedirectResponse(safe_next(once.earlier.get("location")), status_code=303)
+        response = await _upload(request, db, seller, persona, form, nonce)
+        if response.status_code == 303:
+            once.done({"location": response.headers["location"]})
+        return response
+
+
+async def _upload(
+    request: Request, db: Session, seller: SignedIn, persona: Persona, form: Any, nonce: str
+) -> Response:
+    tools = _tools(request)
     share = "all" if form.get("share") == "all" else "persona"
-    upload_id = str(form.get("upload_id") or "")[:64]
     next_raw = form.get("next")
     next_url = step_next(next_raw if isinstance(next_raw, str) else None, persona_id=persona.id)
-    started = job_for_upload(db, user_id=seller.user.id, upload_id=upload_id)
-    if started:  # the same form sent twice: the first upload's progress
+    # Sent again after the server forgot the nonce (a restart): the import it started is on record.
+    started = job_for_upload(db, user_id=seller.user.id, upload_id=nonce)
+    if started:
         return RedirectResponse(
             next_url or persona_url(persona, f"/catalog/imports/{started}"), status_code=303
         )
@@ -160,6 +175,7 @@ async def upload(persona_id: str, request: Request, seller: Seller, db: PageDb) 
                 "export of your products, a PDF catalog, or a text (.txt, .md) list."
             )
         else:
+            db.commit()  # no transaction (SQLite: the process's write lock) held across the read
             content = await file.read(tools.max_upload_bytes + 1)
             if len(content) > tools.max_upload_bytes:
                 mb = tools.max_upload_bytes // (1024 * 1024)
@@ -191,7 +207,7 @@ async def upload(persona_id: str, request: Request, seller: Seller, db: PageDb) 
         filename=name,
         data=content,
         persona_id=None if share == "all" else persona.id,
-        extra={"upload_id": upload_id} if upload_id else None,
+        extra={"upload_id": nonce} if nonce else None,
     )
     return RedirectResponse(next_url or persona_url(persona, f"/catalog/imports/{job_id}"), status_code=303)
 

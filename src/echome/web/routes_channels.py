@@ -1,8 +1,15 @@
 """The Channels page: the persona's Telegram bot (paste its token, see who the bot is and how its
-messages arrive: a webhook to this server's public address, or polling), and the channels to come."""
+messages arrive: a webhook to this server's public address, or polling), the web chat, the seller's
+own Telegram chat for handoffs and when the seller steps in (`channel_sections`, whose forms are
+`routes_channels_handoff`), and the channels to come.
+
+The page itself never waits for Telegram: the bot's state (getMe, getWebhookInfo) is a fragment the
+page loads after it is shown (htmx), bounded by a timeout, so a slow or unreachable Telegram only
+leaves that part saying so."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,16 +24,17 @@ from echome.channels.telegram.api import TelegramError
 from echome.channels.telegram.connect import BotState, bot_state, connect, disconnect, webhook_url
 from echome.db.models import ApiKey, Persona
 from echome.secrets.keystore import MasterKeyError
+from echome.web.channel_sections import channel_sections
 from echome.web.context import SettingsTools
 from echome.web.deps import PageDb, Seller, check_form, persona_of
 from echome.web.forms import read_form
+from echome.web.render import render
 from echome.web.routes_settings import Tools
 from echome.web.shell import persona_url, render_shell
 
 router = APIRouter(prefix="/app/personas/{persona_id}/channels", include_in_schema=False)
 
 COMING = (
-    ("Web chat", "A chat bubble on your own shop's pages, answered by your persona."),
     ("Email", "Your persona drafts answers to customer emails for you to send."),
     ("WhatsApp", "Customers message your persona on WhatsApp Business."),
 )
@@ -54,7 +62,16 @@ def _secret(tools: SettingsTools, row: ApiKey) -> str | None:
         return None
 
 
+def _too_slow(seconds: float) -> BotState:
+    return BotState(
+        reachable=False,
+        problem=f"Telegram did not answer within {seconds:g} seconds, so the bot's state is unknown. "
+        "Your token is kept; check again in a moment.",
+    )
+
+
 async def _with_bot(tools: SettingsTools, token: str | None, work: Any) -> BotState:
+    """`work(api)` with the bot's API, for at most `tools.bot_check_seconds`."""
     if token is None:
         return UNREADABLE
     try:
@@ -63,8 +80,15 @@ async def _with_bot(tools: SettingsTools, token: str | None, work: Any) -> BotSt
         return BotState(
             reachable=False, token_rejected=True, problem=f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         )
-    async with api:
-        return await work(api)  # type: ignore[no-any-return]
+
+    async def bounded() -> BotState:
+        async with api:
+            return await work(api)  # type: ignore[no-any-return]
+
+    try:
+        return await asyncio.wait_for(bounded(), timeout=tools.bot_check_seconds)
+    except TimeoutError:
+        return _too_slow(tools.bot_check_seconds)
 
 
 def _page(
@@ -77,28 +101,57 @@ def _page(
     state: BotState | None,
     status_code: int = 200,
     error: str | None = None,
+    **sections: Any,
 ) -> Response:
+    """The page; `sections`: the web chat, notification and handoff forms sent back, a fresh link
+    code (`channel_sections`)."""
     row = _token_row(db, seller.user.id, persona.id)
+    extra = channel_sections(
+        request.app.state.web,
+        db,
+        user_id=seller.user.id,
+        persona=persona,
+        bot_connected=row is not None,
+        **sections,
+    )
     expected = webhook_url(tools.public_url, persona.id) if tools.public_url else None
     return render_shell(
         request, db, seller, "pages/channels.html", persona=persona, section="channels",
         status_code=status_code, base=persona_url(persona, "/channels"), connected=row is not None,
         token_hint=("…" + row.hint if row and row.hint else None),
         token_updated=row.updated_at if row else None,
-        state=state, expected_webhook=expected, polling=tools.polling, coming=COMING, error=error,
+        state=state, expected_webhook=expected, polling=tools.polling, coming=COMING, error=error, **extra,
     )  # fmt: skip
 
 
 @router.get("")
-async def channels_page(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
-) -> Response:
+def channels_page(persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools) -> Response:
     persona = persona_of(db, seller.user.id, persona_id)
     row = _token_row(db, seller.user.id, persona.id)
-    state = None
-    if row is not None:  # ask Telegram who the bot is and where its messages go (short timeouts)
-        state = await _with_bot(tools, _secret(tools, row), bot_state)
-    return _page(request, db, seller, persona, tools, state=state)
+    # What Telegram says of the bot loads after the page (`telegram/state`); a token this server
+    # cannot read needs no question to Telegram to be shown.
+    unreadable = row is not None and _secret(tools, row) is None
+    return _page(request, db, seller, persona, tools, state=UNREADABLE if unreadable else None)
+
+
+@router.get("/telegram/state")
+async def telegram_state(
+    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
+) -> Response:
+    """The bot's state as Telegram reports it: the fragment the Channels page loads (htmx)."""
+    persona = persona_of(db, seller.user.id, persona_id)
+    if not request.headers.get("hx-request"):  # opened directly: the page it belongs to
+        return RedirectResponse(persona_url(persona, "/channels"), status_code=303)
+    row = _token_row(db, seller.user.id, persona.id)
+    if row is None:  # disconnected meanwhile (another tab): the page is out of date
+        return Response(status_code=204, headers={"HX-Redirect": persona_url(persona, "/channels")})
+    token = _secret(tools, row)
+    db.close()  # no connection held while Telegram is asked
+    state = await _with_bot(tools, token, bot_state)
+    return render(
+        request, "partials/bot_state.html", state=state, polling=tools.polling,
+        expected_webhook=webhook_url(tools.public_url, persona.id) if tools.public_url else None,
+    )  # fmt: skip
 
 
 @router.post("/telegram")

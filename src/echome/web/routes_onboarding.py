@@ -6,7 +6,6 @@ seller is. Every step embeds the form of the page that owns it and posts to that
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -42,7 +41,6 @@ def setup_start(persona_id: str, seller: Seller, db: PageDb) -> Response:
 def _recordings_context(request: Request, db: PageDb, seller: Any, persona: Any) -> dict[str, Any]:
     intake = persona_tools(web_context(request)).media_intake
     return {
-        "form_id": secrets.token_urlsafe(12),
         "consent_text": DEFAULT_CONSENT,
         "max_upload_bytes": intake.max_upload_bytes,
         "max_upload_label": size_label(intake.max_upload_bytes),
@@ -69,7 +67,6 @@ def _catalog_context(db: PageDb, seller: Any, persona: Any) -> dict[str, Any]:
     uid = seller.user.id
     return {
         "running": running_imports(db, user_id=uid),
-        "upload_id": secrets.token_hex(12),
         "accept": ",".join(ALLOWED),
         "formats": ", ".join(
             e.lstrip(".").upper() for e in ALLOWED if e not in (".xlsm", ".markdown", ".tsv")

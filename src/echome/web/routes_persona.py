@@ -85,7 +85,7 @@ def _trait_rows(
                 "measured": traits.in_words(t, measured),
                 "quotes": quotes,
                 "overridden": overridden,
-                "override": traits.in_words(t, over.get(t.field)) if overridden else "",
+                "override": traits.in_words(t, over.get(t.field), measured=False) if overridden else "",
                 "override_is_none": overridden and over.get(t.field) is None,
                 "value": typed[t.field] if t.field in typed else traits.form_value(t, current),
                 "error": errors.get(t.field),
@@ -248,14 +248,14 @@ async def save_field(persona_id: str, field: str, request: Request, seller: Sell
     raw = form.text("value")
     chosen = [a for a in trait.options if form.get(f"choice-{a}")]
     typed: dict[str, Any] = {field: chosen if trait.kind == "choices" else raw}
+    profile = _profile(db, persona)
     try:
-        value = traits.parse(trait, raw, chosen)
+        value = traits.parse(trait, raw, chosen, measured=(profile.auto_extracted or {}).get(field))
     except traits.TraitInputError as exc:
         return _page(request, db, seller, persona, status_code=422, typed=typed, errors={field: str(exc)})
     message = traits.problem(field, value)
     if message:
         return _page(request, db, seller, persona, status_code=422, typed=typed, errors={field: message})
-    profile = _profile(db, persona)
     current = dict(profile.manual_overrides or {})
     done = persona_url(persona, f"/persona?done=saved&field={field}#trait-{field}")
     if field in current and current[field] == value:

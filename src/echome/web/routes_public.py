@@ -27,6 +27,9 @@ NOTICES = {
     "expired": "Your session has ended. Please sign in again.",
     "signed_out": "You are signed out.",
     "everywhere": "You are signed out on every device.",
+    "deleted": "Your account was deleted, with everything in it.",
+    "voices_left": "Your account was deleted, with everything in it here. Its cloned voices could not be "
+    "deleted at ElevenLabs: delete them under Voices in your ElevenLabs account.",
 }
 EXPIRED_FORM = "This form had expired, so nothing was sent. Please try again."
 
@@ -43,6 +46,8 @@ def _notice(request: Request) -> str | None:
         return NOTICES["everywhere"]
     if q.get("signed_out"):
         return NOTICES["signed_out"]
+    if q.get("account") == "deleted":
+        return NOTICES["voices_left" if q.get("voices") == "left" else "deleted"]
     return None
 
 
@@ -193,7 +198,9 @@ async def signup(request: Request, db: PageDb, web: Web) -> Response:
     persona = _first_persona(user)
     db.add(persona)
     db.commit()
-    target = f"/app/personas/{persona.id}" if page["next_url"] == "/app" else page["next_url"]
+    # A new seller starts the guided setup (it opens at its first step); a sign-up that was sent
+    # here from another page (`next`) goes back there.
+    target = f"/app/personas/{persona.id}/setup" if page["next_url"] == "/app" else page["next_url"]
     response = RedirectResponse(target, status_code=303)
     start_session(request, response, db, user)
     return response
@@ -201,7 +208,7 @@ async def signup(request: Request, db: PageDb, web: Web) -> Response:
 
 def _first_persona(user: User) -> Persona:
     """A new seller starts with one persona, named after them (the persona speaks as them), so
-    sign-up lands on its checklist; more can be made from the navigation."""
+    sign-up lands on its guided setup; more can be made from the navigation."""
     name = user.display_name or user.email.split("@", 1)[0]
     persona = Persona(user_id=user.id, name=name[:200])
     persona.profile = PersonaProfile(user_id=user.id)

@@ -4,6 +4,7 @@ account, and the danger zone (delete this persona or the whole account, with eve
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ from echome.db.types import utcnow
 from echome.secrets.keystore import MasterKeyError
 from echome.web.context import SettingsTools
 from echome.web.deps import PageDb, PageError, Seller, Web, check_form, persona_of, personas_of
+from echome.web.form_once import NONCE_FIELD, form_once
 from echome.web.forms import Form, read_form
 from echome.web.shell import persona_url, render_shell
 
@@ -35,6 +37,7 @@ PROVIDERS = {
     "cohere": ("Cohere", "Better ranking of catalog search results."),
 }
 SCOPES = ("account", "persona")
+SHOWN_AGAIN_SECONDS = 600  # a token form sent again within this shows the same token once more
 
 
 def settings_tools(web: Web) -> SettingsTools:
@@ -95,6 +98,7 @@ def _page(
         "values": {},
         "key_test": None,
         "new_token": None,
+        "token_again": None,
         **context,
     }
     return render_shell(
@@ -190,19 +194,60 @@ async def test_key(persona_id: str, request: Request, seller: Seller, db: PageDb
 
 @router.post("/tokens")
 async def create_token(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
+    persona_id: str, request: Request, seller: Seller, db: PageDb, web: Web, tools: Tools
 ) -> Response:
     form, persona = await _posted(request, seller, db, persona_id)
-    name = " ".join(form.text("name", limit=200).split())
-    if not name or len(name) > 100:
-        return _page(
-            request, db, seller, persona, status_code=422, values={"token_name": name[:100]},
-            errors={"name": "Give the token a name of up to 100 characters, e.g. “shop sync”."},
+    async with form_once(
+        web.form_receipts, user_id=seller.user.id, form="token", nonce=form.get(NONCE_FIELD), idle=db.commit
+    ) as once:
+        if once.earlier is not None:  # the same form sent again: the token it made, not another
+            return _token_again(request, db, seller, persona, tools, once.earlier)
+        name = " ".join(form.text("name", limit=200).split())
+        if not name or len(name) > 100:
+            return _page(
+                request, db, seller, persona, status_code=422, values={"token_name": name[:100]},
+                errors={"name": "Give the token a name of up to 100 characters, e.g. “shop sync”."},
+            )  # fmt: skip
+        issued = users.issue_token(db, user=seller.user, name=name, ttl=timedelta(days=tools.token_ttl_days))
+        db.commit()
+        # A repeat of this form (a double click: the browser shows the second answer only) shows the
+        # same token again, for a few minutes; the receipt holds it encrypted, never in clear.
+        once.done(
+            {"token_id": issued.record.id, "name": name, "sealed": tools.keystore.encrypt(issued.token),
+             "sealed_at": time.time()}
         )  # fmt: skip
-    issued = users.issue_token(db, user=seller.user, name=name, ttl=timedelta(days=tools.token_ttl_days))
-    db.commit()
-    # Shown on this response only: it is stored as a hash and can never be shown again.
-    return _page(request, db, seller, persona, new_token={"name": name, "token": issued.token})
+        # Shown on this response only: it is stored as a hash and can never be shown again.
+        return _page(request, db, seller, persona, new_token={"name": name, "token": issued.token})
+
+
+def _token_again(
+    request: Request, db: Session, seller: SignedIn, persona: Persona, tools: SettingsTools,
+    earlier: dict[str, Any],
+) -> Response:  # fmt: skip
+    """A token form sent again: the token its first post made, shown once more while it is fresh
+    (the first answer may never have reached the screen), else what happened to it."""
+    # This post read the database before it waited for the first one: end that read so the token
+    # the first post committed meanwhile is seen (SQLite keeps a reader on its starting snapshot).
+    db.rollback()
+    row = db.scalar(
+        select(AccessToken).where(
+            AccessToken.id == str(earlier.get("token_id", ""))[:64], AccessToken.user_id == seller.user.id
+        )
+    )
+    name = row.name if row is not None else str(earlier.get("name", ""))[:100]
+    sealed, sealed_at = earlier.get("sealed"), earlier.get("sealed_at")
+    fresh = isinstance(sealed_at, int | float) and time.time() - sealed_at < SHOWN_AGAIN_SECONDS
+    if row is not None and row.revoked_at is None and fresh and isinstance(sealed, str):
+        try:
+            token = tools.keystore.decrypt(sealed)
+        except MasterKeyError:
+            token = None
+        if token is not None:
+            return _page(
+                request, db, seller, persona, new_token={"name": name, "token": token, "again": True}
+            )
+    gone = row is None or row.revoked_at is not None
+    return _page(request, db, seller, persona, token_again={"name": name, "gone": gone})
 
 
 @router.post("/tokens/{token_id}/revoke")
@@ -247,10 +292,12 @@ def _confirm_page(
     )  # fmt: skip
 
 
-def _after_persona_deleted(db: Session, user_id: str) -> str:
-    """Another persona's Home, or creating one when none is left; the toast says what happened."""
+def _after_persona_deleted(db: Session, user_id: str, *, voice_left: bool = False) -> str:
+    """Another persona's Home, or creating one when none is left; the toast says what happened
+    (and, when the cloned voice could not be deleted at ElevenLabs, what is left to do there)."""
     others = personas_of(db, user_id)
-    return (persona_url(others[0]) if others else "/app/personas/new") + "?done=persona-deleted"
+    done = "persona-deleted-voice-left" if voice_left else "persona-deleted"
+    return (persona_url(others[0]) if others else "/app/personas/new") + f"?done={done}"
 
 
 @router.get("/delete-persona")
@@ -277,12 +324,14 @@ async def delete_persona(
         )  # fmt: skip
     pid = persona.id
     db.close()
-    await asyncio.to_thread(
+    erased = await asyncio.to_thread(
         erase_persona, request.app.state.web.sessions, tools.storage, tools.vectors(), user_id=user_id,
-        persona_id=pid, on_products_changed=tools.products_changed,
+        persona_id=pid, on_products_changed=tools.products_changed, remove_voice=tools.remove_voice,
     )  # fmt: skip
+    voice_left = bool(erased and erased.voices_left)
     with request.app.state.web.sessions() as fresh:
-        return RedirectResponse(_after_persona_deleted(fresh, user_id), status_code=303)
+        target = _after_persona_deleted(fresh, user_id, voice_left=voice_left)
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/delete-account")
@@ -305,9 +354,11 @@ async def delete_account(
         )  # fmt: skip
     user_id = seller.user.id
     db.close()
-    await asyncio.to_thread(
-        erase_account, request.app.state.web.sessions, tools.storage, tools.vectors(), user_id=user_id
-    )
-    response = RedirectResponse("/?account=deleted", status_code=303)
+    erased = await asyncio.to_thread(
+        erase_account, request.app.state.web.sessions, tools.storage, tools.vectors(), user_id=user_id,
+        remove_voice=tools.remove_voice,
+    )  # fmt: skip
+    left = "&voices=left" if erased and erased.voices_left else ""
+    response = RedirectResponse(f"/?account=deleted{left}", status_code=303)
     end_session_cookie(request, response)
     return response

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import hmac
 import re
-import secrets
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from echome.app.browser_auth import SignedIn
@@ -28,7 +28,9 @@ from echome.persona.service import (
     size_label,
 )
 from echome.voice.speaker import SpeakError
-from echome.web.deps import PageDb, PageError, Seller, Web, check_form, persona_of
+from echome.web.context import PersonaTools
+from echome.web.deps import PageDb, PageError, Seller, Web, check_form, persona_of, safe_next
+from echome.web.form_once import NONCE_FIELD, form_once
 from echome.web.forms import field_errors, read_form
 from echome.web.onboarding import step_next
 from echome.web.persona_media import (
@@ -135,7 +137,6 @@ def _page(
         accept=",".join(("audio/*", "video/*", *MEDIA_EXTENSIONS)),
         values=values or {},
         errors=errors or {},
-        form_id=secrets.token_urlsafe(12),
         next_url=next_url,
     )
 
@@ -155,7 +156,7 @@ def _field_for(exc: MediaInputError) -> str:
 # Ends like the API's upload path, so the larger body limit for recordings applies to it too.
 @router.post("/voice/media/upload")
 async def add_recordings(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
+    persona_id: str, request: Request, seller: Seller, db: PageDb, web: Web, tools: Tools
 ) -> Response:
     try:
         data = await request.form(max_files=MAX_ITEMS, max_fields=20)
@@ -166,18 +167,34 @@ async def add_recordings(
     fields = {k: v for k, v in data.multi_items() if isinstance(v, str)}
     check_form(request, seller, fields.get("csrf_token"))
     persona = persona_of(db, seller.user.id, persona_id)
+    nonce = fields.get(NONCE_FIELD, "")[:64]
+    async with form_once(
+        web.form_receipts, user_id=seller.user.id, form="media", nonce=nonce, idle=db.commit
+    ) as once:
+        if once.earlier is not None:  # the same form sent twice: added once, where it led
+            return RedirectResponse(safe_next(once.earlier.get("location")), status_code=303)
+        response = _add_recordings(request, db, seller, persona, tools, data, fields, nonce)
+        if response.status_code == 303:
+            once.done({"location": response.headers["location"]})
+        return response
+
+
+def _add_recordings(
+    request: Request, db: Session, seller: SignedIn, persona: Persona, tools: PersonaTools,
+    data: Any, fields: dict[str, str], nonce: str,
+) -> Response:  # fmt: skip
     urls_text = fields.get("urls", "")[:20_000].replace("\x00", "")
     urls = [u for u in re.split(r"\s+", urls_text) if u]
     files = [f for f in data.getlist("files") if isinstance(f, UploadFile) and f.filename]
-    form_id = fields.get("form_id", "")[:40]
     values = {"urls": urls_text}
     next_url = step_next(fields.get("next"), persona_id=persona.id)  # the guided setup's step
     done = next_url or persona_url(persona, "/voice?done=added#progress")
-    if form_id and any(
-        (m.meta or {}).get("form_id") == form_id
+    # Sent again after the server forgot the nonce (a restart): the recordings are on record.
+    if nonce and any(
+        (m.meta or {}).get("form_id") == nonce
         for m in persona_media(db, user_id=seller.user.id, persona_id=persona.id)
     ):
-        return RedirectResponse(done, status_code=303)  # the same form sent twice: added once
+        return RedirectResponse(done, status_code=303)
     errors = field_errors(
         urls=None if urls or files else "Paste a link to a video of you, or choose a file below.",
         consent=None
@@ -195,7 +212,7 @@ async def add_recordings(
             errors = {_field_for(exc): f"{exc}."}
         else:
             for row in sub.media:
-                row.meta = {**(row.meta or {}), "form_id": form_id}
+                row.meta = {**(row.meta or {}), "form_id": nonce}
             db.commit()
             return RedirectResponse(done, status_code=303)
     return _page(

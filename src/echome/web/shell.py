@@ -44,8 +44,21 @@ TOASTS = {
     "key-removed": "Key removed.",
     "token-revoked": "API token revoked: programs using it are refused from now on.",
     "persona-deleted": "Persona deleted, with its recordings, voice, catalog, conversations and files.",
+    "persona-deleted-voice-left": "Persona deleted here, with its recordings, catalog, conversations and "
+    "files. Its cloned voice could not be deleted at ElevenLabs: delete it under Voices in your "
+    "ElevenLabs account (it has the persona's name).",
     "telegram-disconnected": "Telegram bot disconnected: this persona no longer answers it.",
+    "slug-saved": "Web chat address saved. Pages that embed the old address must use the new code.",
+    "origin-added": "Site allowed: its pages may embed your web chat.",
+    "origin-removed": "Site removed: its pages can no longer use your web chat.",
+    "notify-unlinked": "Your Telegram chat is unlinked: handoffs are no longer sent there.",
+    "handoff-saved": "Handoff settings saved.",
+    "rule-added": "Rule added: a customer message it matches is handed to you.",
+    "rule-removed": "Rule removed.",
+    "rule-gone": "That rule was already removed.",
 }
+# Toasts that report something left to do: they stay until dismissed.
+TOAST_TONES = {"persona-deleted-voice-left": "danger"}
 
 
 def persona_url(persona: Persona, suffix: str = "") -> str:
@@ -83,7 +96,8 @@ def render_shell(
         if persona is not None
         else []
     )
-    toast_message = TOASTS.get(request.query_params.get("done", ""))
+    done = request.query_params.get("done", "")
+    toast_message = TOASTS.get(done)
     response = render(
         request,
         template,
@@ -93,6 +107,7 @@ def render_shell(
         nav=nav,
         section=section,
         toast_message=toast_message,
+        toast_tone=TOAST_TONES.get(done, "success"),
         **context,
     )
     if persona is not None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from echome.accounts.erase import erase_persona
+from echome.accounts.erase import CloudVoiceRemover, erase_persona
 from echome.app.deps import CurrentUser, DbSession, ServicesDep
 from echome.app.errors import ApiError, error_docs, not_found
 from echome.bootstrap import Services
@@ -125,4 +125,5 @@ def delete_persona(persona_id: str, user: CurrentUser, db: DbSession, services: 
         user_id=user.id,
         persona_id=pid,
         on_products_changed=services.retriever.keywords.invalidate,
+        remove_voice=CloudVoiceRemover(lambda: services.models),
     )

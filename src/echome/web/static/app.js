@@ -168,7 +168,7 @@
         dismiss(close.closest("[data-toast]"));
       }
     });
-    each("[data-toast]", function (toast) {
+    each("[data-toast]:not([data-toast-stay])", function (toast) {
       window.setTimeout(function () {
         if (document.body.contains(toast) && !toast.matches(":hover, :focus-within")) {
           dismiss(toast);

@@ -45,7 +45,7 @@
     });
   }
 
-  // -- Conversations: j / k move between threads; filters apply when changed -------------------
+  // -- Conversations: j / k move between threads, r replies; filters apply when changed ---------
   function threadLinks() {
     return Array.prototype.slice.call(document.querySelectorAll("[data-thread]"));
   }
@@ -54,6 +54,12 @@
     var moved = false;
     document.addEventListener("keydown", function (event) {
       if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) {
+        return;
+      }
+      var reply = document.querySelector(".reply-form textarea");
+      if (event.key === "r" && reply) {
+        event.preventDefault();
+        reply.focus();
         return;
       }
       if (event.key !== "j" && event.key !== "k") {
