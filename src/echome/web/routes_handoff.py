@@ -114,28 +114,29 @@ async def _act(call: Callable[..., Any], **kw: Any) -> Any:
 async def claim(
     persona_id: str, conversation_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
 ) -> Response:
-    form = await read_form(request)
-    check_form(request, seller, form.get("csrf_token"))
-    persona = persona_of(db, seller.user.id, persona_id)
-    conv = _own(db, seller.user.id, persona, conversation_id)
-    client_id = str(conv.client_id)
-    db.close()
-    await _act(tools.actions().claim, user_id=seller.user.id, conversation_id=conv.id)
-    return RedirectResponse(_thread_url(persona, client_id, "claimed"), status_code=303)
+    return await _state_change(request, seller, db, tools, persona_id, conversation_id, "claim", "claimed")
 
 
 @router.post("/{conversation_id}/release")
 async def release(
     persona_id: str, conversation_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
 ) -> Response:
+    return await _state_change(request, seller, db, tools, persona_id, conversation_id, "release", "released")
+
+
+async def _state_change(
+    request: Request, seller: SignedIn, db: Session, tools: HandoffTools, persona_id: str,
+    conversation_id: str, action: str, done: str,
+) -> Response:  # fmt: skip
+    """I'll answer (claim) or let the persona answer (release), then back to the thread."""
     form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
     persona = persona_of(db, seller.user.id, persona_id)
     conv = _own(db, seller.user.id, persona, conversation_id)
     client_id = str(conv.client_id)
     db.close()
-    await _act(tools.actions().release, user_id=seller.user.id, conversation_id=conv.id)
-    return RedirectResponse(_thread_url(persona, client_id, "released"), status_code=303)
+    await _act(getattr(tools.actions(), action), user_id=seller.user.id, conversation_id=conv.id)
+    return RedirectResponse(_thread_url(persona, client_id, done), status_code=303)
 
 
 @router.post("/{conversation_id}/reply")
