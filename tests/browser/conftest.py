@@ -87,15 +87,15 @@ class Server:
 # Package scope, not session: Playwright's sync API keeps an event loop running in the main thread
 # while it is open, and every later test that calls asyncio.run() (the Telegram job, the bot
 # library's round trip) would fail with "cannot be called from a running event loop".
-@pytest.fixture(scope="package")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    require_browser_tools()
-    base = tmp_path_factory.mktemp("browser-server")
+@contextlib.contextmanager
+def serving(base: Path, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """A real `echome serve` with embedded defaults (SQLite, local files and models, the worker
+    inside) in a data folder of its own under `base`, stopped (its whole process group) on exit."""
     data, log = base / "data", base / "serve.log"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECHOME_")}
-    # Embedded defaults (SQLite, local files and models, the worker inside), in a folder of its own.
     env.update({"ECHOME_DATA_DIR": str(data), "ECHOME_HOST": "127.0.0.1", "ECHOME_PORT": str(port)})
+    env.update(extra_env or {})
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "echome", "serve"],
@@ -104,8 +104,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    url = f"http://127.0.0.1:{port}"
-    instance = Server(url, data, log)
+    instance = Server(f"http://127.0.0.1:{port}", data, log)
     try:
         _wait_healthy(proc, instance)
         yield instance
@@ -117,6 +116,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@pytest.fixture(scope="package")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    require_browser_tools()
+    with serving(tmp_path_factory.mktemp("browser-server")) as instance:
+        yield instance
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], server: Server) -> None:

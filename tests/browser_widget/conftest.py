@@ -13,10 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.browser.conftest import CHROMIUM, Server, _free_port, _wait_healthy, require_browser_tools
+from tests.browser.conftest import CHROMIUM, Server, require_browser_tools, serving
 
 CATALOG = (
     b"sku,name,description,price\n"
@@ -96,39 +92,9 @@ def _signup(server: Server) -> Seller:
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     require_browser_tools()
-    base = tmp_path_factory.mktemp("widget-server")
-    data, log = base / "data", base / "serve.log"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHOME_")}
     # The local stack (MiniLM, the stock Piper voice); the smallest Whisper for recorded questions.
-    env.update(
-        {
-            "ECHOME_DATA_DIR": str(data),
-            "ECHOME_HOST": "127.0.0.1",
-            "ECHOME_PORT": str(port),
-            "ECHOME_STT": "local:tiny.en",
-        }
-    )
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "echome", "serve"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    instance = Server(f"http://127.0.0.1:{port}", data, log)
-    try:
-        _wait_healthy(proc, instance)
+    with serving(tmp_path_factory.mktemp("widget-server"), {"ECHOME_STT": "local:tiny.en"}) as instance:
         yield instance
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 @pytest.fixture(scope="package")
