@@ -13,6 +13,7 @@ import pytest
 
 from echome.answer.pipeline import Answer
 from echome.voice.sentences import speech_sentences, text_pieces
+from echome.widget.events import sse
 from echome.widget.origins import (
     OriginError,
     allowed_origins,
@@ -23,7 +24,7 @@ from echome.widget.origins import (
 )
 from echome.widget.personas import SlugError, check_slug, slug_from_name
 from echome.widget.speech import MemorySentenceAudio, SentenceAudio, SpeechScheduler
-from echome.widget.turn import handed_off, sse
+from echome.widget.turn import handed_off
 from echome.widget.visitors import VisitorRefused, VisitorTokens
 from echome.widget.voice_input import (
     RecordingRefused,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -23,15 +24,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from echome.answer import memory
 from echome.answer.composer import compose
 from echome.answer.evidence import Evidence, EvidenceFinder
-from echome.answer.guardrail import Check, Support, check_draft, codes_in, correction, support_for
+from echome.answer.guardrail import Check, Support, check_draft, codes_in, support_for
 from echome.answer.handoff_port import CustomerTurn, DraftFacts, HandoffPart
 from echome.answer.language import detect_language
+from echome.answer.llm_draft import stream_draft, write_draft
 from echome.answer.prompt import answer_messages
 from echome.answer.turn_log import finish_log, record_question, record_reply
 from echome.db.models import Persona, Product
 from echome.db.session import transaction
 from echome.persona.profile import merge
-from echome.providers.base import ChatMessage, ChatModel, ModelsForSeller, ProviderError
+from echome.providers.base import ChatModel, ModelsForSeller
 from echome.voice.speaker import SavedAudio
 from echome.voice.spoken_text import spoken_part
 
@@ -194,12 +196,18 @@ class Answerer:
         question_audio: str | None = None,
         recorded_question: str | None = None,
         hand_off: bool = True,
+        on_text: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer one customer message and log the turn. `client_ref` is the channel identity;
         `question_audio`: the storage key of the customer's voice note, kept with their message.
         `recorded_question`: the id of the customer's message when it is stored already (the
         persona answers a message the seller released). `hand_off=False`: the persona answers
-        whatever the handoff part would decide (the seller asked it to)."""
+        whatever the handoff part would decide (the seller asked it to).
+
+        `on_text`: called (on this thread) with each checked piece of an LLM reply while the model
+        writes it, when nothing known before the draft would hand the turn to the seller; the
+        returned `answer` then starts with those pieces joined. Whatever `answer` holds beyond them
+        (a composed reply, a handoff notice) the caller shows itself."""
         t0 = time.perf_counter()
         question = " ".join((question or "").split())
         if not question:
@@ -258,17 +266,10 @@ class Answerer:
         support = support_for(evidence, allowed=allowed)
         check: Check | None = None
         intents: list[str] = []
+        streamed = ""  # the start of the reply the customer has read already (`on_text`)
         if model is not None and not evidence.empty and not evidence.not_carried:
-            check = _llm_answer(
-                self.sessions,
-                user_id,
-                model,
-                ctx,
-                evidence,
-                question,
-                support,
-                result,
-                timings,  # type: ignore[arg-type]
+            check, streamed = self._llm(
+                model, ctx, evidence, question, support, result, timings, on_text, desk
             )
         if check is None or not check.text:
             t = time.perf_counter()
@@ -324,7 +325,13 @@ class Answerer:
             )
             timings["handoff"] = time.perf_counter() - t
         if outcome is not None:  # the draft waits for the seller; the customer is told so
-            result.answer, result.citations = outcome.text, []
+            if streamed:  # the customer has read part of the reply: it stays in their thread
+                result.answer = streamed
+                record_reply(
+                    self.sessions, user_id=user_id, conversation_id=ctx.conversation_id, result=result
+                )
+            result.answer = f"{streamed}\n\n{outcome.text}".strip() if streamed else outcome.text
+            result.citations = []
             result.message_id, result.handoff = outcome.message_id, outcome.as_dict()
         else:
             result.message_id = record_reply(
@@ -337,6 +344,53 @@ class Answerer:
         result.timings = {k: round(v, 4) for k, v in timings.items()}
         finish_log(self.sessions, result)
         return result
+
+    def _llm(
+        self,
+        model: ChatModel,
+        ctx: _Context,
+        evidence: Evidence,
+        question: str,
+        support: Support,
+        result: Answer,
+        timings: dict[str, float],
+        on_text: Callable[[str], None] | None,
+        desk: HandoffPart | None,
+    ) -> tuple[Check | None, str]:
+        """The model's checked reply (None when the model failed before anything was shown) and
+        the part of it the customer has read already."""
+        messages = answer_messages(
+            persona_name=ctx.persona_name,
+            profile=ctx.profile,
+            evidence=evidence,
+            question=question,
+            client_name=ctx.client_name,
+            notes=ctx.notes,
+            history=ctx.history,
+            language=result.language,
+        )
+
+        def check(text: str) -> Check:
+            t = time.perf_counter()
+            try:
+                return _check(self.sessions, ctx.user_id, text, support, result.language)
+            finally:
+                timings["guardrail"] = timings.get("guardrail", 0.0) + time.perf_counter() - t
+
+        t = time.perf_counter()
+        if on_text is not None and (desk is None or desk.may_stream(ctx.persona_id, question)):
+            draft = stream_draft(model, messages, check, on_text)
+        else:
+            draft = write_draft(model, messages, check)
+        timings["llm"] = time.perf_counter() - t
+        result.tokens = draft.tokens
+        result.guardrail.update(draft.guardrail)
+        if draft.error is not None:
+            result.llm_error = draft.error
+            log.warning("LLM failed; grounded composer answers", extra={"error": draft.error})
+            return None, ""
+        result.mode = "llm"
+        return draft.check, draft.check.text if draft.streamed else ""
 
     def _held(
         self,
@@ -419,59 +473,6 @@ class Answerer:
         result.audio_key, result.audio_duration = spoken.key, spoken.duration
         result.tts_characters = spoken.characters
         result.timings = dict(spoken.timings)
-
-
-def _llm_answer(
-    sessions: sessionmaker[Session],
-    user_id: str,
-    model: ChatModel,
-    ctx: _Context,
-    evidence: Evidence,
-    question: str,
-    support: Support,
-    result: Answer,
-    timings: dict[str, float],
-) -> Check | None:
-    language = result.language
-    messages = answer_messages(
-        persona_name=ctx.persona_name,
-        profile=ctx.profile,
-        evidence=evidence,
-        question=question,
-        client_name=ctx.client_name,
-        notes=ctx.notes,
-        history=ctx.history,
-        language=language,
-    )
-    t = time.perf_counter()
-    try:
-        reply = model.complete(messages, temperature=0.4, max_tokens=300)
-    except ProviderError as exc:
-        timings["llm"] = time.perf_counter() - t
-        result.llm_error = str(exc)[:300]
-        log.warning("LLM failed; grounded composer answers", extra={"error": result.llm_error})
-        return None
-    timings["llm"] = time.perf_counter() - t
-    result.tokens = {"input": reply.input_tokens, "output": reply.output_tokens}
-    t = time.perf_counter()
-    check = _check(sessions, user_id, reply.text, support, language)
-    result.guardrail["first_draft"] = check.as_dict()
-    if not check.ok:
-        # One rewrite with the problems spelled out, then whatever still fails is cut.
-        retry = [*messages, ChatMessage("assistant", reply.text), ChatMessage("user", correction(check))]
-        try:
-            again = model.complete(retry, temperature=0.2, max_tokens=300)
-            result.tokens = {
-                "input": result.tokens["input"] + again.input_tokens,
-                "output": result.tokens["output"] + again.output_tokens,
-            }
-            check = _check(sessions, user_id, again.text, support, language)
-            result.guardrail["regenerated"] = check.as_dict()
-        except ProviderError as exc:
-            result.guardrail["regenerate_error"] = str(exc)[:200]
-    timings["guardrail"] = time.perf_counter() - t
-    result.mode = "llm"
-    return check
 
 
 def _notes(

@@ -44,6 +44,13 @@ class HandoffDesk:
     def covers(self, channel: str) -> bool:
         return channel in self.channels
 
+    def may_stream(self, persona_id: str, question: str) -> bool:
+        with self.sessions() as db:
+            settings = settings_of(db, persona_id)
+        if settings.approval_mode == "all":
+            return False
+        return decide(TurnFacts(question, "llm"), settings) is None
+
     def hold(self, turn: CustomerTurn) -> HandoffOutcome | None:
         with transaction(self.sessions) as db:
             conv = db.get(Conversation, turn.conversation_id)
