@@ -109,10 +109,17 @@ def strict_schema_problems(schema: Any, where: str = "()") -> list[str]:
 
 class FakeOpenAI(FakeService):
     def __init__(
-        self, api_key: str | None = "sk-test-fake-openai-0123456789", *, prefix: str = "/v1"
+        self,
+        api_key: str | None = "sk-test-fake-openai-0123456789",
+        *,
+        prefix: str = "/v1",
+        token_seconds: float = 0.0,
     ) -> None:
+        """`token_seconds`: a model's pace, the time between two streamed pieces (and per word of a
+        whole reply)."""
         super().__init__(api_key)
         self.prefix = prefix.rstrip("/")
+        self.token_seconds = token_seconds
         self.replies: deque[str] = deque()
         self.transcription: dict[str, Any] = copy.deepcopy(DEFAULT_TRANSCRIPTION)
 
@@ -199,9 +206,10 @@ class FakeOpenAI(FakeService):
             cut = self._take_fault(("cut",)) is not None
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             return StreamingResponse(
-                _sse(body["model"], text, usage if include_usage else None, cut),
+                _sse(body["model"], text, usage if include_usage else None, cut, self.token_seconds),
                 media_type="text/event-stream",
             )
+        await asyncio.sleep(self.token_seconds * len(re.findall(r"\s*\S+", text)))  # the model writing
         return JSONResponse(
             {
                 "id": f"chatcmpl-fake{len(self.calls)}",
@@ -335,7 +343,9 @@ def _validate_chat(body: dict[str, Any]) -> None:
                 raise ApiError(400, f"Invalid schema for response_format '{spec['name']}': {problems[0]}")
 
 
-async def _sse(model: str, text: str, usage: dict[str, int] | None, cut: bool) -> AsyncIterator[bytes]:
+async def _sse(
+    model: str, text: str, usage: dict[str, int] | None, cut: bool, token_seconds: float = 0.0
+) -> AsyncIterator[bytes]:
     created = int(time.time())
 
     def event(delta: dict[str, Any] | None, finish: str | None = None, **extra: Any) -> bytes:
@@ -357,7 +367,7 @@ async def _sse(model: str, text: str, usage: dict[str, int] | None, cut: bool) -
     yield event({"role": "assistant", "content": "", "refusal": None})
     for i, piece in enumerate(re.findall(r"\s*\S+", text) or [text]):
         yield event({"content": piece})
-        await asyncio.sleep(0)
+        await asyncio.sleep(token_seconds)
         if cut and i == 0:
             return
     yield event({}, "stop")
