@@ -10,9 +10,11 @@ from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from echome.answer.handoff_port import CustomerTurn, DraftFacts, HandoffOutcome
 from echome.answer.pipeline import Answerer
+from echome.db.models import Message
 from echome.providers.base import ChatMessage, ChatStream, ProviderError
 from echome.providers.fakes import FixedModels, ScriptedChat
 from tests.support.memory_shop import MemoryShop, memory_shop
@@ -47,8 +49,10 @@ class LoggedChat(ScriptedChat):
 class Desk:
     """A handoff part that never hands off, and says whether a reply may stream."""
 
-    def __init__(self, streams: bool) -> None:
+    def __init__(self, streams: bool, outcome: HandoffOutcome | None = None) -> None:
         self.streams = streams
+        self.outcome = outcome
+        self.drafts: list[DraftFacts] = []
 
     def covers(self, channel: str) -> bool:
         return True
@@ -60,7 +64,8 @@ class Desk:
         return None
 
     def consider(self, turn: CustomerTurn, draft: DraftFacts) -> HandoffOutcome | None:
-        return None
+        self.drafts.append(draft)
+        return self.outcome
 
 
 @pytest.fixture
@@ -170,3 +175,22 @@ def test_the_offline_composer_does_not_stream(shop: MemoryShop) -> None:
     shown: list[str] = []
     out = ask(shop, None, "How much is the Trail Runner 2?", shown)
     assert out.mode == "composer" and shown == [] and "$129" in out.answer
+
+
+def test_a_handoff_after_the_stream_keeps_what_the_customer_read(shop: MemoryShop) -> None:
+    chat = LoggedChat(["The Cedar Camp Mug holds 350 ml. It is 90% off.", "It is 90% off.", NOTES], [])
+    notice = HandoffOutcome(
+        text="I've asked Ana to check this; she will reply here.",
+        state="waiting",
+        reason="guardrail_cut",
+        reason_text="the safety check cut a fact",
+    )
+    desk = Desk(streams=True, outcome=notice)
+    shown: list[str] = []
+    out = ask(shop, chat, "Tell me about the Cedar Camp Mug", shown, desk=desk)
+    assert "".join(shown).strip() == "The Cedar Camp Mug holds 350 ml."
+    assert out.answer == f"The Cedar Camp Mug holds 350 ml.\n\n{notice.text}"
+    assert desk.drafts[0].removed == ("It is 90% off.",)
+    with shop.sessions() as db:
+        said = db.scalars(select(Message.content).where(Message.role == "assistant")).all()
+    assert said == ["The Cedar Camp Mug holds 350 ml."]  # the notice is the desk's to store
