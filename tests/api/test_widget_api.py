@@ -69,9 +69,10 @@ def shop(tmp_path: Path, database_url: str | None, request: pytest.FixtureReques
     from echome.providers.fakes import RecordingTTS, ScriptedSTT
 
     marker = request.node.get_closest_marker("settings")
-    settings = make_settings(
-        tmp_path, database_url=database_url, vector_store="memory", **(marker.kwargs if marker else {})
-    )
+    values = dict(marker.kwargs if marker else {})
+    if request.node.get_closest_marker("llm"):  # the seller's LLM is the fake OpenAI server
+        values["openai_base_url"] = request.getfixturevalue("fake_openai").base_url
+    settings = make_settings(tmp_path, database_url=database_url, vector_store="memory", **values)
     services = build_services(settings)
     services._local_tts.set(RecordingTTS())  # speech without loading a voice model
     services._stt.set(ScriptedSTT(HEARD))

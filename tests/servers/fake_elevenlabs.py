@@ -1,11 +1,16 @@
 """Fake ElevenLabs: `POST /v1/text-to-speech/{voice_id}` (answers a real short MP3 or PCM),
-`POST /v1/voices/add` (instant cloning, multipart) and `DELETE /v1/voices/{voice_id}`.
+`POST /v1/text-to-speech/{voice_id}/stream` (the same audio, chunked: `chunk_bytes` at a time,
+`chunk_delay` seconds apart), `POST /v1/voices/add` (instant cloning, multipart) and
+`DELETE /v1/voices/{voice_id}`.
 
 `voices` maps the voice ids the account has to a description; cloning adds to it, deleting removes.
+`chunk_delay` is how fast the fake "makes" speech: the whole-audio endpoint answers after as long as
+streaming the same audio takes. `break_stream(after_chunks)` cuts the next stream off mid-body.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 from typing import Any
@@ -14,8 +19,9 @@ import numpy as np
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
-from tests.servers import ApiError, Call, FakeService
+from tests.servers import ApiError, Call, FakeService, Fault
 
 OUTPUT_FORMATS = {
     "mp3_22050_32", "mp3_44100_32", "mp3_44100_64", "mp3_44100_96", "mp3_44100_128", "mp3_44100_192",
@@ -59,6 +65,18 @@ class FakeElevenLabs(FakeService):
         super().__init__(api_key)
         self.voices: dict[str, dict[str, Any]] = {PREMADE_VOICE: {"name": "Rachel", "category": "premade"}}
         self._next_voice = 1
+        self.chunk_bytes = 2048
+        self.chunk_delay = 0.0  # seconds between streamed chunks (and per chunk for whole audio)
+
+    def break_stream(self, *, after_chunks: int = 1, times: int = 1) -> None:
+        """The next `times` streams stop after `after_chunks` chunks: the connection is closed without
+        ending the chunked body (a dropped connection, as a client sees it)."""
+        self._push(times, Fault("break", status=after_chunks))
+
+    def chunks(self, output_format: str = "mp3_44100_128") -> list[bytes]:
+        """The chunks a stream of `output_format` sends, in order."""
+        audio = tone(output_format)
+        return [audio[i : i + self.chunk_bytes] for i in range(0, len(audio), self.chunk_bytes)]
 
     @property
     def base_url(self) -> str:
@@ -67,6 +85,7 @@ class FakeElevenLabs(FakeService):
     def routes(self) -> list[Route]:
         return [
             Route("/v1/text-to-speech/{voice_id}", self.wrap(self._tts), methods=["POST"]),
+            Route("/v1/text-to-speech/{voice_id}/stream", self.wrap(self._tts_stream), methods=["POST"]),
             Route("/v1/voices/add", self.wrap(self._add_voice), methods=["POST"]),
             Route("/v1/voices/{voice_id}", self.wrap(self._delete_voice), methods=["DELETE"]),
         ]
@@ -92,6 +111,26 @@ class FakeElevenLabs(FakeService):
             raise ApiError(401, "Invalid API key", "invalid_api_key")
 
     async def _tts(self, request: Request) -> Response:
+        output_format = await self._speech_request(request)
+        fault = await self.apply_fault()
+        if fault is not None:
+            return fault
+        await asyncio.sleep(self.chunk_delay * len(self.chunks(output_format)))  # as long as a stream
+        kind = "audio/mpeg" if output_format.startswith("mp3") else "audio/pcm"
+        return Response(tone(output_format), media_type=kind)
+
+    async def _tts_stream(self, request: Request) -> Response:
+        output_format = await self._speech_request(request)
+        fault = await self.apply_fault()
+        if fault is not None:
+            return fault
+        broken = self._take_fault(("break",))
+        kind = "audio/mpeg" if output_format.startswith("mp3") else "audio/pcm"
+        chunks = self.chunks(output_format)
+        return _Chunked(chunks, kind, self.chunk_delay, broken.status if broken else None)
+
+    async def _speech_request(self, request: Request) -> str:
+        """Checks a text-to-speech request as the API does; its output_format."""
         call = await self.record(request)
         self._check_auth(call)
         voice_id = request.path_params["voice_id"]
@@ -130,11 +169,7 @@ class FakeElevenLabs(FakeService):
                 )
         if voice_id not in self.voices:
             raise ApiError(404, f"A voice with voice_id {voice_id} does not exist.", "voice_not_found")
-        fault = await self.apply_fault()
-        if fault is not None:
-            return fault
-        kind = "audio/mpeg" if output_format.startswith("mp3") else "audio/pcm"
-        return Response(tone(output_format), media_type=kind)
+        return output_format
 
     async def _add_voice(self, request: Request) -> Response:
         call = await self.record(request)
@@ -190,3 +225,23 @@ class FakeElevenLabs(FakeService):
             return fault
         del self.voices[voice_id]
         return JSONResponse({"status": "ok"})
+
+
+class _Chunked(Response):
+    """A chunked audio body sent a chunk at a time; with `break_after`, the app returns after that
+    many chunks without ending the body, so the server drops the connection mid-stream."""
+
+    def __init__(self, chunks: list[bytes], media_type: str, delay: float, break_after: int | None) -> None:
+        super().__init__(media_type=media_type)
+        del self.headers["content-length"]
+        self.chunks, self.delay, self.break_after = chunks, delay, break_after
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        for n, chunk in enumerate(self.chunks):
+            if n == self.break_after:
+                return
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -1,5 +1,6 @@
-"""ElevenLabs text to speech (`POST /v1/text-to-speech/{voice_id}`) and instant voice cloning
-(`POST /v1/voices/add`, `DELETE /v1/voices/{voice_id}`).
+"""ElevenLabs text to speech (`POST /v1/text-to-speech/{voice_id}`, and `.../stream` for audio that
+arrives while it is being made) and instant voice cloning (`POST /v1/voices/add`,
+`DELETE /v1/voices/{voice_id}`).
 
 Instant cloning takes at most 25 samples of at most 10 MB each; the adapter checks both before
 uploading so a bad selection fails here with a clear message rather than as a vague HTTP 400.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -96,14 +97,8 @@ class _ElevenLabsClient:
     ) -> httpx.Response:
         try:
             r = self._client.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise ProviderError(
-                f"ElevenLabs {action}: no answer within the timeout", transient=True
-            ) from None
         except httpx.HTTPError as exc:
-            raise ProviderError(
-                f"ElevenLabs {action}: unreachable ({type(exc).__name__})", transient=True
-            ) from None
+            raise _unreachable(action, exc) from None
         if r.status_code >= 400 and r.status_code not in allow:
             raise ProviderError(self._describe(action, r), transient=r.status_code in TRANSIENT_STATUSES)
         return r
@@ -124,6 +119,12 @@ class _ElevenLabsClient:
         )
         text = text.replace(self._secret, "***")
         return " ".join(text.split())[:400]
+
+
+def _unreachable(action: str, exc: httpx.HTTPError) -> ProviderError:
+    if isinstance(exc, httpx.TimeoutException):
+        return ProviderError(f"ElevenLabs {action}: no answer within the timeout", transient=True)
+    return ProviderError(f"ElevenLabs {action}: unreachable ({type(exc).__name__})", transient=True)
 
 
 def error_detail(r: httpx.Response) -> tuple[str, str]:
@@ -193,7 +194,7 @@ class ElevenLabsTTS(_ElevenLabsClient):
         self._format: Literal["mp3", "pcm"] = "mp3" if codec == "mp3" else "pcm"
         self._rate = int(rate)
 
-    def synthesize(self, text: str, *, voice_id: str, settings: dict[str, Any] | None = None) -> Speech:
+    def _body(self, text: str, voice_id: str, settings: dict[str, Any] | None) -> dict[str, Any]:
         if not text.strip():
             raise ProviderError("nothing to say: the text is empty")
         if not voice_id:
@@ -203,7 +204,10 @@ class ElevenLabsTTS(_ElevenLabsClient):
             raise ProviderError(
                 f"the text has {len(text)} characters; {self.model_id} takes at most {limit} per request"
             )
-        body = {"text": text, "model_id": self.model_id, "voice_settings": voice_settings(settings)}
+        return {"text": text, "model_id": self.model_id, "voice_settings": voice_settings(settings)}
+
+    def synthesize(self, text: str, *, voice_id: str, settings: dict[str, Any] | None = None) -> Speech:
+        body = self._body(text, voice_id, settings)
         r = self._send(
             "speech",
             "POST",
@@ -216,6 +220,64 @@ class ElevenLabsTTS(_ElevenLabsClient):
         if not r.content or kind.startswith(("application/json", "text/")):
             raise ProviderError(f"ElevenLabs speech returned no audio ({kind or 'empty'})", transient=True)
         return Speech(audio=r.content, format=self._format, sample_rate=self._rate, characters=len(text))
+
+    def stream(
+        self,
+        text: str,
+        *,
+        voice_id: str,
+        settings: dict[str, Any] | None = None,
+        output_format: str = "mp3_44100_128",
+    ) -> Iterator[bytes]:
+        """`text` spoken, as the audio bytes arrive (`POST /v1/text-to-speech/{voice_id}/stream`).
+
+        The request is checked here and sent on the first `next()`. Errors before the first byte are
+        `synthesize`'s; a stream that breaks off raises a transient ProviderError after the bytes it
+        gave. Stopping early (closing the iterator, or dropping it) releases the connection."""
+        body = self._body(text, voice_id, settings)
+        codec, _, rest = output_format.partition("_")
+        if codec not in ("mp3", "pcm") or not rest.split("_")[0].isdigit():
+            raise ProviderError(f"unsupported output_format {output_format!r}; use mp3_RATE_KBPS or pcm_RATE")
+        request = self._client.build_request(
+            "POST",
+            f"/v1/text-to-speech/{quote(voice_id, safe='')}/stream",
+            params={"output_format": output_format},
+            json=body,
+            headers={"accept": "audio/mpeg" if codec == "mp3" else "audio/pcm"},
+        )
+        return self._chunks(request)
+
+    def _chunks(self, request: httpx.Request) -> Iterator[bytes]:
+        try:
+            r = self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise _unreachable("speech", exc) from None
+        sent = 0
+        try:
+            if r.status_code >= 400:
+                with contextlib.suppress(httpx.HTTPError):  # the status says enough
+                    r.read()
+                raise ProviderError(
+                    self._describe("speech", r), transient=r.status_code in TRANSIENT_STATUSES
+                )
+            kind = r.headers.get("content-type", "").split(";")[0].strip()
+            if kind.startswith(("application/json", "text/")):
+                raise ProviderError(f"ElevenLabs speech returned no audio ({kind})", transient=True)
+            try:
+                for chunk in r.iter_bytes():
+                    if chunk:
+                        sent += len(chunk)
+                        yield chunk
+            except httpx.HTTPError as exc:
+                if not sent:
+                    raise _unreachable("speech", exc) from None
+                raise ProviderError(
+                    f"ElevenLabs speech broke off after {sent} bytes ({type(exc).__name__})", transient=True
+                ) from None
+            if not sent:
+                raise ProviderError("ElevenLabs speech returned no audio (empty)", transient=True)
+        finally:
+            r.close()
 
 
 class ElevenLabsVoiceCloner(_ElevenLabsClient):

@@ -9,7 +9,9 @@ A reply is spoken in its own language (`language=`) and only by a voice that spe
 (`can_speak`): the stock local voice speaks English only; ElevenLabs' multilingual models speak
 the shop languages. A reply its voice cannot say is sent as text alone.
 A web chat speaks a reply one sentence at a time (`Speaker.prepare`, then `PreparedVoice.say` per
-sentence), so the first sentence plays while the next ones are being made.
+sentence), so the first sentence plays while the next ones are being made. A voice that can send its
+audio while making it (ElevenLabs) also streams a sentence (`PreparedVoice.stream`): the first bytes
+play before the sentence is finished.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from __future__ import annotations
 import io
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,6 +39,17 @@ ELEVENLABS_DEFAULTS = {"stability": 0.5, "similarity_boost": 0.75}
 # Digits grouped by a no-break or thin space ("1 500 €", French and Portuguese): one number to say.
 _SPACED_GROUP = re.compile(r"(?<=\d)[\u00a0\u202f\u2009](?=\d{3}(?!\d))")
 CONTENT_TYPES = {"ogg": "audio/ogg", "wav": "audio/wav", "mp3": "audio/mpeg"}
+# The formats a streaming voice is asked for, by our format name (ElevenLabs' output_format names).
+STREAM_OUTPUT: dict[str, str] = {"mp3": "mp3_44100_128"}
+
+
+@runtime_checkable
+class StreamingTextToSpeech(Protocol):
+    """A voice that sends its audio while making it (optional, beside `TextToSpeech.synthesize`)."""
+
+    def stream(
+        self, text: str, *, voice_id: str, settings: dict[str, Any] | None = None, output_format: str = ...
+    ) -> Iterator[bytes]: ...
 
 
 class SpeakError(ValueError):
@@ -108,16 +122,43 @@ class PreparedVoice:
     language: str
     default_currency: str | None = None
 
+    def words(self, text: str) -> str:
+        """What the voice is given to say for `text` (`speakable`); SpeakError when nothing is left."""
+        words = speakable(_check_text(text), language=self.language, default_currency=self.default_currency)
+        if not words:
+            raise SpeakError("there is nothing to speak once links and markup are left out")
+        return words
+
+    def can_stream(self, fmt: Format) -> bool:
+        """Whether `stream` can send audio in `fmt` (a cloud voice that streams; not the local one)."""
+        return fmt in STREAM_OUTPUT and isinstance(self.tts, StreamingTextToSpeech)
+
+    def stream(self, text: str, *, fmt: Format = "mp3") -> Iterator[bytes] | None:
+        """`text` as `fmt` audio bytes while the voice makes them, or None when this voice cannot
+        stream `fmt` (then `say` it). Nothing is sent before the first `next()`; a failure raises
+        SpeakError (after the bytes already given, when the stream broke off); closing the iterator
+        early lets go of the connection."""
+        if not self.can_stream(fmt):
+            return None
+        tts: Any = self.tts
+        try:
+            chunks = tts.stream(
+                self.words(text),
+                voice_id=self.voice_id,
+                settings=self.settings,
+                output_format=STREAM_OUTPUT[fmt],
+            )
+        except ProviderError as exc:
+            raise SpeakError(f"speech failed: {exc}", transient=exc.transient) from None
+        return _spoken_stream(chunks)
+
     def say(self, text: str, *, fmt: Format = "ogg") -> Spoken:
         """`text` (one sentence or a whole reply) as audio in `fmt`; the samples are kept on the
         result (`samples`, `sample_rate`) so sentences can be joined without decoding them again."""
-        text = _check_text(text)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        words = speakable(text, language=self.language, default_currency=self.default_currency)
+        words = self.words(text)
         timings["normalise"] = time.perf_counter() - t0
-        if not words:
-            raise SpeakError("there is nothing to speak once links and markup are left out")
         t0 = time.perf_counter()
         try:
             speech = self.tts.synthesize(words, voice_id=self.voice_id, settings=self.settings)
@@ -147,6 +188,17 @@ class PreparedVoice:
             samples=wav,
             sample_rate=rate,
         )
+
+
+def _spoken_stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    try:
+        yield from chunks
+    except ProviderError as exc:
+        raise SpeakError(f"speech failed: {exc}", transient=exc.transient) from None
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
 
 
 @dataclass(eq=False)

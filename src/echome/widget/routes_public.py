@@ -23,10 +23,12 @@ from echome.app.errors import ApiError, error_docs
 from echome.storage.base import StorageError
 from echome.widget import cors
 from echome.widget.context import WidgetContext
+from echome.widget.events import sentence_key
 from echome.widget.origins import OriginError, normalise_origin, request_origin
 from echome.widget.personas import PublicPersona, find_public_persona
+from echome.widget.streamed_audio import stream_sentence
 from echome.widget.thread import delete_thread, read_thread, visitor_message
-from echome.widget.turn import Turn, sentence_key, turn_events
+from echome.widget.turn import Turn, turn_events
 from echome.widget.visitors import HEADER, Visitor, VisitorRefused
 from echome.widget.voice_input import RecordingRefused, check_type, extension_for, hear
 
@@ -325,10 +327,10 @@ async def post_voice(
     response_class=Response,
     responses={
         200: {
-            "description": "The sentence's audio",
+            "description": "The sentence's audio (a cloud voice's is streamed as it is made)",
             "content": {t: {"schema": AUDIO_SCHEMA} for t in ("audio/mpeg", "audio/ogg", "audio/wav")},
         },
-        **error_docs(401, 403, 404, 422, 429),
+        **error_docs(401, 403, 404, 422, 429, 502),
     },
 )
 def sentence_audio(
@@ -342,6 +344,10 @@ def sentence_audio(
     item = ctx.audio_cache.get(sentence_key(message_id, index))
     if item is None or item.visitor_id != visitor.id or item.persona_id != persona.id:
         raise ApiError(404, "no such audio (it is kept for a few minutes after the reply)")
+    if item.to_stream:
+        return stream_sentence(ctx, persona, message_id, index, item)
+    if not item.audio:  # a streamed sentence the voice could not say
+        raise ApiError(404, "no such audio (the voice could not speak this sentence)")
     return Response(
         item.audio, media_type=item.content_type, headers={"Cache-Control": "private, max-age=900"}
     )

@@ -255,10 +255,47 @@
     }
 
     // -- spoken replies: fetched as they are made, played in order -------------------------------
+    // One sentence is fetched at a time (a cloud voice streams one at a time; the next arrives long
+    // before this one has been heard). An MP3 streamed as it is made (no Content-Length) plays through
+    // MediaSource from its first bytes; anything else plays once it has all arrived.
+    var canStream = !!(window.MediaSource && MediaSource.isTypeSupported && MediaSource.isTypeSupported("audio/mpeg"));
     function fetchAudio(url) {
-      return call(url, { method: "GET" }).then(function (r) {
-        return r.ok ? r.blob().then(function (b) { return URL.createObjectURL(b); }) : null;
-      }).catch(function () { return null; });
+      var got = (state.fetching || Promise.resolve()).then(function () {
+        return call(url, { method: "GET" });
+      }).then(function (r) {
+        if (!r.ok) return { src: null };
+        var type = r.headers.get("Content-Type") || "";
+        if (canStream && r.body && !r.headers.get("Content-Length") && type.indexOf("audio/mpeg") === 0) return streamed(r);
+        return r.blob().then(function (b) { return { src: URL.createObjectURL(b) }; });
+      }).catch(function () { return { src: null }; });
+      state.fetching = got.then(function (a) { return a.done; });
+      return got.then(function (a) { return a.src; });
+    }
+    function streamed(r) {
+      var chunks = [], ended = false, wake = null, reader = r.body.getReader(), ms = new MediaSource();
+      function pull() {
+        return reader.read().then(function (c) {
+          if (c.done) ended = true; else chunks.push(c.value);
+          if (wake) wake();
+          return c.done ? null : pull();
+        });
+      }
+      var done = pull().catch(function () { ended = true; if (wake) wake(); }); // broke off: play what came
+      ms.addEventListener("sourceopen", function () {
+        var buffer = ms.addSourceBuffer("audio/mpeg"), i = 0;
+        function feed() {
+          wake = null;
+          if (ms.readyState !== "open" || buffer.updating) return;
+          try {
+            if (i < chunks.length) buffer.appendBuffer(chunks[i++]);
+            else if (ended) ms.endOfStream();
+            else wake = feed;
+          } catch (e) { if (ms.readyState === "open") ms.endOfStream("decode"); } // the player's error event moves on
+        }
+        buffer.addEventListener("updateend", feed);
+        feed();
+      }, { once: true });
+      return { src: URL.createObjectURL(ms), done: done };
     }
     function enqueue(url) {
       state.queue.push(fetchAudio(url));
@@ -287,6 +324,7 @@
     function stopAudio() {
       state.generation = (state.generation || 0) + 1;
       state.queue = [];
+      state.fetching = null;
       player.pause();
       state.playing = false;
     }
