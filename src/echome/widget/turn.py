@@ -12,7 +12,8 @@ audio, so the widget plays the first sentence while the next ones are still bein
     heard      {"text"}                             what a recorded question said (voice input only)
     text       {"index", "text"}                    one sentence of the reply (pieces join to the reply)
     answer     {"message_id", "text", "handed_off", "state", "audio_sentences"}
-    audio      {"index", "url", "duration"}         one spoken sentence, ready to fetch
+    audio      {"index", "url", "duration"}         one spoken sentence, ready to fetch (duration null:
+                                                    a streamed voice, relayed as it is made)
     audio_error {"detail"}                          no (more) speech for this reply; the text stands
     error      {"error", "detail"}                  no reply (the message could not be answered)
     done       {}
