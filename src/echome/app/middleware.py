@@ -23,6 +23,8 @@ Scope = dict[str, Any]
 # On every response, whoever made it (a route, an error handler, the body limit, a crash); each
 # only when the response has none of its own: a page meant to be framed (a chat widget) sends its own
 # Content-Security-Policy, whose frame-ancestors browsers then follow instead of X-Frame-Options.
+# Such a page that allows any frame-ancestors gets no X-Frame-Options at all: browsers without CSP
+# would follow DENY and refuse to show it inside the sites the page allows.
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),  # a stored file is never run as script or HTML
     (b"content-security-policy", b"frame-ancestors 'none'"),  # no page of ours inside another site's
@@ -35,6 +37,18 @@ INTERNAL_ERROR_BODY = json.dumps(
         "detail": "internal error; the request id in X-Request-ID identifies it in the logs",
     }
 ).encode()
+
+
+def _frames_allowed(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the response's own Content-Security-Policy lets some site frame it."""
+    for name, value in headers:
+        if name.lower() != b"content-security-policy":
+            continue
+        for directive in value.decode("latin-1").split(";"):
+            words = directive.lower().split()
+            if words and words[0] == "frame-ancestors":
+                return words[1:] not in ([], ["'none'"])
+    return False
 
 
 class RequestIdMiddleware:
@@ -58,6 +72,8 @@ class RequestIdMiddleware:
                 status["code"], status["started"] = message["status"], True
                 headers = list(message.get("headers") or [])
                 present = {name.lower() for name, _ in headers}
+                if _frames_allowed(headers):
+                    present.add(b"x-frame-options")
                 headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
                 message["headers"] = [*headers, (b"x-request-id", rid.encode())]
             await send(message)

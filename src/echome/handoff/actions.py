@@ -1,6 +1,8 @@
 """What the seller does with a conversation, from the dashboard, their Telegram chat or the CLI:
 
-- `claim` ("I'll answer"): the seller has it; the persona stays silent.
+- `claim` ("I'll answer"): the seller has it; the persona stays silent. A claimed conversation the
+  seller does not answer within `claimed_timeout_minutes` is handled by the timeout job (the
+  customer is told, or the persona answers: `claimed_timeout_action`).
 - `reply`: the seller's own words (typed, or a voice note transcribed), stored as role "seller" and
   delivered on the customer's channel; the seller has the conversation from then on.
 - `send_draft` (optionally edited): the persona's draft goes out (role "assistant", or "seller" when
@@ -13,6 +15,7 @@ Each change is one transaction with its event; delivery and the persona's answer
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from echome.db.models import Client, Conversation, Message, Persona
 from echome.db.session import transaction
 from echome.db.types import utcnow
-from echome.handoff import DELIVER_JOB, RESUME_JOB
+from echome.handoff import DELIVER_JOB, RESUME_JOB, TIMEOUT_JOB
 from echome.handoff.events import publish
 from echome.handoff.schedule import JobSender
 from echome.handoff.state import (
@@ -30,9 +33,12 @@ from echome.handoff.state import (
     move,
     pending_drafts,
     settings_of,
+    since,
     split_reason,
     unanswered,
 )
+
+log = logging.getLogger("echome.handoff")
 
 MAX_REPLY_CHARS = 4000  # a Telegram message holds 4096
 
@@ -92,6 +98,7 @@ class HandoffActions:
         return conv
 
     def claim(self, *, user_id: str, conversation_id: str, by: str = "dashboard") -> dict[str, Any]:
+        timeout: dict[str, Any] | None = None
         with transaction(self.sessions) as db:
             conv = self._conversation(db, user_id, conversation_id)
             if conv.state != "seller":
@@ -104,7 +111,20 @@ class HandoffActions:
                     kind="claimed",
                     by=by,
                 )
-            return conversation_view(db, conv)
+                minutes = settings_of(db, conv.persona_id).claimed_timeout_minutes
+                if minutes > 0:
+                    timeout = {
+                        "payload": {"conversation_id": conv.id, "kind": "claimed", "since": since(conv)},
+                        "delay": minutes * 60.0,
+                    }
+            view = conversation_view(db, conv)
+        if timeout is not None:
+            # Failing to schedule it must not undo the claim; the inbox still shows the conversation.
+            try:
+                self.jobs.submit_later(user_id=user_id, kind=TIMEOUT_JOB, **timeout)
+            except Exception:
+                log.exception("claimed timeout not scheduled", extra={"conversation_id": conversation_id})
+        return view
 
     def release(self, *, user_id: str, conversation_id: str, by: str = "dashboard") -> dict[str, Any]:
         open_ids: list[str] = []

@@ -4,7 +4,8 @@ events reading the rows after the last id it saw), which works the same on SQLit
 in one process or many. Events older than `KEEP_DAYS` are pruned now and then.
 
 Kinds: handed_off, customer_message, claimed, released, seller_reply, draft_sent, timeout,
-delivered, delivery_failed, seller_linked, seller_unlinked.
+delivered, delivery_failed, seller_linked, seller_unlinked, seller_notified (the seller's Telegram
+chat was sent a notification; the notify job reads it back so a rerun does not send it again).
 """
 
 from __future__ import annotations

@@ -1,10 +1,14 @@
 """The desk's background work, one job kind each (registered in `wiring_jobs`):
 
 - `handoff.notify`: tell the seller in their linked Telegram chat (a handoff, or a further message).
+  Each notification is sent once: a "seller_notified" event records it, and a rerun of the job
+  (its worker lost its lease after Telegram took the message) finds it and sends nothing.
 - `handoff.deliver`: send a reply made outside the answer pipeline (the seller's, an approved draft,
   a timeout notice, the persona's answer after a release) on the customer's channel. Telegram gets
   a message (or a voice note); the web widget and the API read the thread, so nothing is pushed.
-- `handoff.timeout`: the seller did not act in time: send the draft or tell the customer.
+- `handoff.timeout`: the seller did not act in time: send the draft or tell the customer (a draft in
+  approval mode, a handoff waiting); or a conversation the seller claimed and did not answer: tell
+  the customer, or let the persona answer (`claimed_timeout_action`).
 - `handoff.resume`: the seller let the persona answer: it answers the messages nobody answered.
 
 Every job checks the state first, so a retried or late job does nothing twice.
@@ -19,12 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.answer.pipeline import Answerer, AnswerError, ReplySpeaker
 from echome.channels.telegram import TOKEN_PROVIDER
 from echome.channels.telegram.api import TelegramApi, TelegramError
-from echome.db.models import Client, Conversation, Message, Persona
+from echome.db.models import Client, Conversation, HandoffEvent, HandoffNotice, Message, Persona
 from echome.db.session import transaction
 from echome.handoff import DELIVER_JOB
 from echome.handoff.actions import ActionError, HandoffActions
@@ -58,17 +63,26 @@ class NotifySellerJob:
     def __call__(self, ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
         from echome.channels.telegram.seller_chat import notify
 
+        kind = str(payload.get("kind") or "handoff")
+        draft_id = _str_or_none(payload.get("draft_id"))
+        message_id = _str_or_none(payload.get("message_id"))
+        # What this notification is about: a handoff's draft, or a customer's further message.
+        key = f"{kind}:{draft_id or message_id or ctx.job_id}"
         with self.sessions() as db:
             conv = db.get(Conversation, str(payload.get("conversation_id") or ""))
             if conv is None:
                 return {"status": "gone"}
             chat_id = settings_of(db, conv.persona_id).seller_chat_id
-            user_id, persona_id = conv.user_id, conv.persona_id
+            conversation_id, user_id, persona_id = conv.id, conv.user_id, conv.persona_id
+            earlier = _sent_before(db, conversation_id, key, kind=kind, draft_id=draft_id)
+        if earlier is not None:
+            return {"status": "sent", "message_id": earlier, "repeat": True}
         if chat_id is None:
             return {"status": "no seller chat"}
         token = _token(self.models, user_id, persona_id)
         if not token:
             return {"status": "no bot token"}
+        ctx.checkpoint()  # a worker that lost this job's lease must not send it beside its new owner
 
         async def go() -> int | None:
             async with self.bot_api(token) as api:
@@ -76,10 +90,10 @@ class NotifySellerJob:
                     api,
                     self.sessions,
                     chat_id=chat_id,
-                    conversation_id=str(payload["conversation_id"]),
-                    kind=str(payload.get("kind") or "handoff"),
-                    draft_id=payload.get("draft_id"),
-                    message_id=payload.get("message_id"),
+                    conversation_id=conversation_id,
+                    kind=kind,
+                    draft_id=draft_id,
+                    message_id=message_id,
                 )
 
         try:
@@ -87,8 +101,52 @@ class NotifySellerJob:
         except TelegramError as exc:
             if exc.kind == "blocked":  # the seller blocked their own bot: the dashboard still shows it
                 return {"status": "seller unreachable", "error": str(exc)}
-            _telegram_failure(ctx, exc)
+            _telegram_failure(ctx, exc)  # nothing recorded: a retry sends it
+        if sent:
+            with transaction(self.sessions) as db:
+                publish(
+                    db,
+                    user_id=user_id,
+                    persona_id=persona_id,
+                    conversation_id=conversation_id,
+                    kind="seller_notified",
+                    key=key,
+                    notice=kind,
+                    telegram_message_id=sent,
+                    job_id=ctx.job_id,
+                )
         return {"status": "sent" if sent else "nothing to say", "message_id": sent}
+
+
+def _str_or_none(value: Any) -> str | None:
+    return str(value)[:64] if isinstance(value, str | int) and not isinstance(value, bool) and value else None
+
+
+def _sent_before(
+    db: Session, conversation_id: str, key: str, *, kind: str, draft_id: str | None
+) -> int | None:
+    """The Telegram message id of this notification when it was sent already, else None."""
+    events = db.scalars(
+        select(HandoffEvent)
+        .where(HandoffEvent.conversation_id == conversation_id, HandoffEvent.kind == "seller_notified")
+        .order_by(HandoffEvent.id.desc())
+        .limit(500)
+    ).all()
+    for event in events:
+        if (event.data or {}).get("key") == key:
+            return int((event.data or {}).get("telegram_message_id") or 0)
+    if kind == "handoff" and draft_id:
+        # Recorded by `notify` itself right after Telegram took it (before the event above).
+        notice = db.scalars(
+            select(HandoffNotice).where(
+                HandoffNotice.conversation_id == conversation_id,
+                HandoffNotice.kind == "handoff",
+                HandoffNotice.draft_id == draft_id,
+            )
+        ).first()
+        if notice is not None:
+            return int(notice.message_id)
+    return None
 
 
 @dataclass(eq=False)
@@ -211,6 +269,19 @@ class HandoffTimeoutJob:
             draft_waits = any(d.id == payload.get("draft_id") for d in pending_drafts(db, conv.id))
             last = last_outgoing(db, conv.id)
             seller_answered = last is not None and last.role == "seller"
+            if conv.state_changed_at is not None and replied_since(db, conv.id, conv.state_changed_at):
+                seller_answered = True  # a reply to a conversation the seller has leaves its state
+        if payload.get("kind") == "claimed":
+            # The seller said "I'll answer" and has not, within claimed_timeout_minutes.
+            if state != "seller" or seller_answered:
+                return {"status": "handled"}
+            if settings.claimed_timeout_action == "release":
+                try:
+                    self.actions.release(user_id=user_id, conversation_id=conversation_id, by="timeout")
+                except ActionError as exc:
+                    return {"status": "handled", "note": str(exc)}
+                return {"status": "released"}
+            return self._tell_customer(conversation_id, "claimed")
         if payload.get("kind") == "approval":
             if not draft_waits or state != "waiting":
                 return {"status": "handled"}
@@ -234,6 +305,8 @@ class HandoffTimeoutJob:
             conv = db.get(Conversation, conversation_id)
             if conv is None:
                 return {"status": "gone"}
+            if _told_late(db, conv):
+                return {"status": "handled", "note": "the customer was told already"}  # a rerun
             client = db.get(Client, conv.client_id) if conv.client_id else None
             persona = db.get(Persona, conv.persona_id) if conv.persona_id else None
             language = ((client.notes or {}) if client is not None else {}).get("language") or "en"
@@ -259,6 +332,22 @@ class HandoffTimeoutJob:
             user_id, message_id = conv.user_id, msg.id
         self.jobs.submit(user_id=user_id, kind=DELIVER_JOB, payload={"message_id": message_id})
         return {"status": "customer told", "message_id": message_id}
+
+
+def _told_late(db: Session, conv: Conversation) -> bool:
+    """Whether the customer was told the seller is late since the conversation's last state change."""
+    if conv.state_changed_at is None:
+        return False
+    rows = db.scalars(
+        select(Message)
+        .where(
+            Message.conversation_id == conv.id,
+            Message.role == "assistant",
+            Message.created_at >= conv.state_changed_at,
+        )
+        .limit(200)
+    ).all()
+    return any((m.meta or {}).get("kind") == "handoff-late" for m in rows)
 
 
 @dataclass(eq=False)

@@ -4,6 +4,10 @@
     approval_timeout_minutes   how long a draft waits for the seller (1..10080, default 30)
     approval_timeout_action    then: "send_draft" (default) | "holding" (tell the customer it takes longer)
     handoff_timeout_minutes    a handed-off customer with no reply by then is told so (0: never; default 60)
+    claimed_timeout_minutes    how long a conversation the seller took ("I'll answer") may go unanswered
+                               (0: never; default 60); a reply, a sent draft or a release cancels it
+    claimed_timeout_action     then: "holding" (default: the customer is told the seller has their message
+                               and will answer; the seller keeps it) | "release" (the persona answers)
     handoff_triggers           the built-in triggers that hand off (default: all of TRIGGERS)
     handoff_rules              the seller's own rules (see `handoff.rules`)
     speak_seller_replies       speak the seller's typed replies in the persona's voice (default false)
@@ -22,12 +26,15 @@ from echome.handoff.rules import RuleError, validate_rules
 TRIGGERS = ("customer_asked", "no_evidence", "guardrail_cut", "discount", "custom_order", "complaint")
 APPROVAL_MODES = ("off", "all")
 APPROVAL_ACTIONS = ("send_draft", "holding")
+CLAIMED_ACTIONS = ("holding", "release")
 MAX_MINUTES = 7 * 24 * 60
 EDITABLE = (
     "approval_mode",
     "approval_timeout_minutes",
     "approval_timeout_action",
     "handoff_timeout_minutes",
+    "claimed_timeout_minutes",
+    "claimed_timeout_action",
     "handoff_triggers",
     "handoff_rules",
     "speak_seller_replies",
@@ -44,6 +51,8 @@ class HandoffSettings:
     approval_timeout_minutes: int = 30
     approval_timeout_action: str = "send_draft"
     handoff_timeout_minutes: int = 60
+    claimed_timeout_minutes: int = 60
+    claimed_timeout_action: str = "holding"
     triggers: frozenset[str] = frozenset(TRIGGERS)
     rules: tuple[dict[str, Any], ...] = ()
     speak_seller_replies: bool = False
@@ -73,6 +82,10 @@ class HandoffSettings:
             if cs.get("approval_timeout_action") in APPROVAL_ACTIONS
             else d.approval_timeout_action,
             handoff_timeout_minutes=minutes("handoff_timeout_minutes", d.handoff_timeout_minutes, 0),
+            claimed_timeout_minutes=minutes("claimed_timeout_minutes", d.claimed_timeout_minutes, 0),
+            claimed_timeout_action=cs.get("claimed_timeout_action")
+            if cs.get("claimed_timeout_action") in CLAIMED_ACTIONS
+            else d.claimed_timeout_action,
             triggers=frozenset(t for t in triggers if t in TRIGGERS)
             if isinstance(triggers, list)
             else d.triggers,
@@ -90,6 +103,8 @@ class HandoffSettings:
             "approval_timeout_minutes": self.approval_timeout_minutes,
             "approval_timeout_action": self.approval_timeout_action,
             "handoff_timeout_minutes": self.handoff_timeout_minutes,
+            "claimed_timeout_minutes": self.claimed_timeout_minutes,
+            "claimed_timeout_action": self.claimed_timeout_action,
             "handoff_triggers": [t for t in TRIGGERS if t in self.triggers],
             "handoff_rules": list(self.rules),
             "speak_seller_replies": self.speak_seller_replies,
@@ -111,9 +126,11 @@ def validate_settings(patch: Any) -> dict[str, Any]:
             out[key] = _choice(key, value, APPROVAL_MODES)
         elif key == "approval_timeout_action":
             out[key] = _choice(key, value, APPROVAL_ACTIONS)
+        elif key == "claimed_timeout_action":
+            out[key] = _choice(key, value, CLAIMED_ACTIONS)
         elif key == "approval_timeout_minutes":
             out[key] = _minutes(key, value, low=1)
-        elif key == "handoff_timeout_minutes":
+        elif key in ("handoff_timeout_minutes", "claimed_timeout_minutes"):
             out[key] = _minutes(key, value, low=0)
         elif key == "handoff_triggers":
             if not isinstance(value, list) or not all(isinstance(t, str) for t in value):

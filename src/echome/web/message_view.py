@@ -124,18 +124,20 @@ def message_view(m: Message, *, audio_url: str | None, feedback: AnswerFeedback 
             note = "The voice note could not be made: " + str(meta["speech_error"])[:200]
         elif meta.get("voice_skipped"):
             note = "No voice note: " + str(meta["voice_skipped"])[:200]
+    notice = meta.get("kind") in NOTICE_KINDS  # said about the handoff, never checked by the guardrail
+    answer = m.role == "assistant" and not notice
     return MessageView(
         id=m.id,
         role=m.role,
         text=m.content,
         created_at=m.created_at,
         citations=citations_of(m.citations) if m.role == "assistant" else [],
-        safety=safety_of(meta) if m.role == "assistant" else None,
-        mode=MODES.get(str(meta.get("mode"))) if m.role == "assistant" else None,
+        safety=safety_of(meta) if answer else None,
+        mode=MODES.get(str(meta.get("mode"))) if answer else None,
         audio_url=audio_url if m.audio_ref else None,
         audio_note=note,
         transcribed=bool(meta.get("transcribed_from")),
         feedback=feedback,
-        notice=meta.get("kind") in NOTICE_KINDS,
+        notice=notice,
         delivery=str(meta.get("delivery")) if m.role == "seller" and meta.get("delivery") else None,
     )

@@ -1,7 +1,16 @@
-"""`/api/chat` (ask a persona as a customer would) and `/api/clients` (who asked: notes, history)."""
+"""`/api/chat` (ask a persona as a customer would) and `/api/clients` (who asked: notes, history).
+
+A message names its customer with `client_id` (a client's id, or the caller's own identifier for
+them, e.g. a web session): their conversation continues, memory and handoff included. A message
+without one is a conversation of its own on the "api" channel: nobody else's history answers it, and
+when it is handed to the seller only that conversation waits for them (the seller's reply lands in
+it: `/api/clients/{client_id}`); pass the `client_id` the answer returns to continue it. (One shared
+conversation for every such call would, once handed off, hold every later call for the seller.)
+"""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -26,7 +35,9 @@ class ChatIn(BaseModel):
     client_id: str | None = Field(
         default=None,
         max_length=320,
-        description="An existing client's id, or your own identifier for this customer (web session, e-mail)",
+        description="An existing client's id, or your own identifier for this customer (web session, "
+        "e-mail). Without it the message starts a new conversation of its own; send the client_id of the "
+        "answer to continue that one",
     )
     client_name: str | None = Field(default=None, max_length=200)
     voice: bool = Field(default=False, description="Also speak the answer (OGG/Opus voice note)")
@@ -49,8 +60,14 @@ def resolve_client(db: Any, user_id: str, ref: str | None, default_channel: str)
     responses=error_docs(404, 409),
 )
 def chat(body: ChatIn, user: CurrentUser, db: DbSession, services: ServicesDep) -> dict[str, Any]:
+    """The persona's answer to one customer message. With `client_id`, that customer's conversation
+    continues; without it, the message is a new one-off conversation (send the returned `client_id`
+    to continue it), so a conversation handed to you never holds unrelated calls."""
     persona = get_persona(db, user.id, body.persona_id)
-    channel, external = resolve_client(db, user.id, body.client_id, "web")
+    if body.client_id:
+        channel, external = resolve_client(db, user.id, body.client_id, "web")
+    else:  # no customer named: a one-off conversation (see the module's docstring)
+        channel, external = "api", f"api:{uuid.uuid4().hex}"
     db.close()  # the pipeline opens its own sessions; keep none idle across a model call
     try:
         result = services.answerer.answer(

@@ -63,6 +63,8 @@ class SettingsIn(BaseModel):
     approval_timeout_minutes: int | None = Field(default=None, ge=1, le=10080)
     approval_timeout_action: Literal["send_draft", "holding"] | None = None
     handoff_timeout_minutes: int | None = Field(default=None, ge=0, le=10080)
+    claimed_timeout_minutes: int | None = Field(default=None, ge=0, le=10080)
+    claimed_timeout_action: Literal["holding", "release"] | None = None
     handoff_triggers: list[str] | None = Field(default=None, max_length=20)
     handoff_rules: list[dict[str, Any]] | None = Field(default=None, max_length=50)
     speak_seller_replies: bool | None = None
