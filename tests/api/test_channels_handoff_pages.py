@@ -162,6 +162,20 @@ def test_handoff_settings_are_checked_and_saved(client: TestClient) -> None:
     assert settings["approval_mode"] == "all" and settings["approval_timeout_minutes"] == 45
     assert settings["approval_timeout_action"] == "holding" and settings["handoff_timeout_minutes"] == 0
     assert settings["handoff_triggers"] == ["customer_asked", "complaint"]
+    assert settings["claimed_timeout_minutes"] == 60  # a post without the field leaves it as it was
+    page = client.get(base, headers=HTML).text
+    assert 'id="f-claimed_timeout_minutes"' in page and '<option value="holding" selected>' in page
+
+    claimed = {"approval_mode": "off", "approval_timeout_minutes": "45", "handoff_timeout_minutes": "0",
+               "approval_timeout_action": "holding", "claimed_timeout_minutes": "15",
+               "claimed_timeout_action": "release", "trigger_customer_asked": "on",
+               "trigger_complaint": "on"}  # fmt: skip
+    wrong = _post(client, base + "/handoff", {**claimed, "claimed_timeout_action": "ignore"}, page=base)
+    assert wrong.status_code == 422 and 'id="f-claimed_timeout_action-error"' in wrong.text
+    assert client.get(f"/api/personas/{pid}/handoff/settings").json()["claimed_timeout_minutes"] == 60
+    assert _post(client, base + "/handoff", claimed, page=base).status_code == 303
+    settings = client.get(f"/api/personas/{pid}/handoff/settings").json()
+    assert settings["claimed_timeout_minutes"] == 15 and settings["claimed_timeout_action"] == "release"
     page = client.get(base, headers=HTML).text
     assert 'name="trigger_discount">' in page and 'name="trigger_complaint" checked' in page
 

@@ -346,24 +346,42 @@ def look_at() -> Look:
     return look
 
 
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")  # pytest -n: each worker sees its own tests
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _worker() == "main" and SHOTS.exists():  # the run's own results only
+        for old in SHOTS.glob(".looked-*.json"):
+            old.unlink()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if _a11y:
+    if _a11y or _written:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        (SHOTS / "accessibility.json").write_text(json.dumps(_a11y, indent=2, sort_keys=True) + "\n")
+        looked = {"a11y": _a11y, "written": sorted({str(p) for p in _written})}
+        (SHOTS / f".looked-{_worker()}.json").write_text(json.dumps(looked))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not _written and not _a11y:
+    a11y: dict[str, Any] = {}
+    written: set[str] = set()
+    for part in sorted(SHOTS.glob(".looked-*.json")) if SHOTS.exists() else []:
+        looked = json.loads(part.read_text())
+        a11y.update(looked["a11y"])
+        written.update(looked["written"])
+    if not written and not a11y:
         return
+    (SHOTS / "accessibility.json").write_text(json.dumps(a11y, indent=2, sort_keys=True) + "\n")
     counts: dict[str, int] = {}
-    for violations in _a11y.values():
+    for violations in a11y.values():
         for scheme_violations in violations.values():
             for v in scheme_violations:
                 counts[v["impact"] or "unknown"] = counts.get(v["impact"] or "unknown", 0) + 1
     terminalreporter.write_sep("-", "browser tests")
-    terminalreporter.write_line(f"screenshots: {SHOTS} ({len(set(_written))} written)")
+    terminalreporter.write_line(f"screenshots: {SHOTS} ({len(written)} written)")
     summary = ", ".join(f"{n} {impact}" for impact, n in sorted(counts.items())) or "no violations"
     terminalreporter.write_line(
-        f"accessibility (axe-core, {len(_a11y)} pages, light and dark): {summary}; "
+        f"accessibility (axe-core, {len(a11y)} pages, light and dark): {summary}; "
         f"report {SHOTS / 'accessibility.json'}"
     )

@@ -27,6 +27,10 @@ TIMEOUT_ACTIONS = [
     ("send_draft", "Send the persona's draft as it is"),
     ("holding", "Tell the customer the answer takes longer, and keep waiting for you"),
 ]
+CLAIMED_TIMEOUT_ACTIONS = [
+    ("holding", "Tell the customer you have their message, and keep the conversation"),
+    ("release", "Give the conversation back to the persona, which answers"),
+]
 
 
 @dataclass
@@ -118,6 +122,7 @@ def channel_sections(
         "rules": [rule_view(r) for r in settings.rules],
         "trigger_labels": TRIGGER_LABELS,
         "timeout_actions": TIMEOUT_ACTIONS,
+        "claimed_actions": CLAIMED_TIMEOUT_ACTIONS,
         "max_minutes": MAX_MINUTES,
     }
 

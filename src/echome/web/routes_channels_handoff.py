@@ -157,16 +157,29 @@ async def save_handoff_settings(
     }
     if patch["approval_timeout_action"] not in ("send_draft", "holding"):
         errors["approval_timeout_action"] = "Choose what happens when a draft waits too long."
+    if "claimed_timeout_minutes" in form:  # a page from before these settings leaves them as they are
+        patch["claimed_timeout_minutes"] = _minutes(
+            form,
+            "claimed_timeout_minutes",
+            low=0,
+            errors=errors,
+            what="how long a conversation you took waits",
+        )
+        patch["claimed_timeout_action"] = form.get("claimed_timeout_action", "")
+        if patch["claimed_timeout_action"] not in ("holding", "release"):
+            errors["claimed_timeout_action"] = (
+                "Choose what happens when a conversation you took waits too long."
+            )
     if not errors:
         try:
             _store(db, persona, validate_settings(patch))
         except SettingsError as exc:
             errors[""] = seller_words(str(exc))
     if errors:
-        values = {k: form.get(k, "") for k in ("approval_timeout_minutes", "handoff_timeout_minutes")}
-        values.update(
-            {k: patch[k] for k in ("approval_mode", "approval_timeout_action", "speak_seller_replies")}
-        )
+        minutes = ("approval_timeout_minutes", "handoff_timeout_minutes", "claimed_timeout_minutes")
+        values = {k: form.get(k, "") for k in minutes}
+        kept = ("approval_mode", "approval_timeout_action", "claimed_timeout_action", "speak_seller_replies")
+        values.update({k: patch[k] for k in kept if k in patch})
         values["handoff_triggers"] = patch["handoff_triggers"]
         return _again(request, db, seller, persona, tools, handoff=Section(values, errors))
     return _back(persona, "handoff-saved", "handoff-title")
