@@ -201,7 +201,10 @@ class Services:
     def _make_embedder(self) -> Embedder:
         s = self.settings
         return _registry().make_embedder(
-            s.embedder, openai_api_key=_secret(s.openai_api_key), openai_base_url=s.openai_base_url
+            s.embedder,
+            openai_api_key=_secret(s.openai_api_key),
+            openai_base_url=s.openai_base_url,
+            cache_dir=s.data_dir / "models",
         )
 
     def _make_vectors(self) -> VectorStore:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from echome.db.models import Product
 from echome.jobs import store as job_store
 from echome.knowledge.index import EMBED_BATCH, ingest_catalog
 from echome.knowledge.parse import parse_catalog
@@ -313,3 +314,30 @@ def test_import_search_and_delete_on_each_vector_store(
     results, _ = services.retriever.search(user_id=uid, query="ocean blue shirt", top_k=10)
     assert all(r.product_id != top.product_id for r in results)
     services.close()
+
+
+def _rows(prefix: str, n: int) -> bytes:
+    rows = "\n".join(f"{prefix}{i},Lamp {prefix}{i},A brass lamp with shade model {i}" for i in range(n))
+    return f"sku,name,description\n{rows}\n".encode()
+
+
+def test_every_vector_is_written_once_the_import_returns(services: Any, make_seller: Any) -> None:
+    _, user = make_seller()
+    report = _ingest(services, user["id"], _rows("A", EMBED_BATCH + 7), "a.csv", HashingEmbedder())
+    assert services.vectors.count(collection_name(user["id"])) == report.chunks == EMBED_BATCH + 7
+
+
+def test_a_write_the_store_refuses_fails_the_import_and_leaves_nothing(
+    services: Any, make_seller: Any
+) -> None:
+    _, user = make_seller()
+    coll = collection_name(user["id"])
+    _ingest(services, user["id"], _rows("A", 3), "a.csv", HashingEmbedder(dim=256))
+    before = services.vectors.count(coll)
+    # Vectors of another size than the collection's: Chroma refuses the first write.
+    with pytest.raises(Exception, match=r"(?i)dimension"):
+        _ingest(services, user["id"], _rows("B", EMBED_BATCH + 1), "b.csv", HashingEmbedder(dim=64))
+    assert services.vectors.count(coll) == before == 3
+    with services.sessions() as s:
+        skus = sorted(p.sku for p in s.query(Product).filter(Product.user_id == user["id"]))
+    assert skus == ["A0", "A1", "A2"]

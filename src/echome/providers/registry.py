@@ -21,7 +21,11 @@ class ConfigError(ValueError):
 
 
 def make_embedder(
-    spec: str, *, openai_api_key: str | None = None, openai_base_url: str | None = None
+    spec: str,
+    *,
+    openai_api_key: str | None = None,
+    openai_base_url: str | None = None,
+    cache_dir: Path | None = None,
 ) -> Embedder:
     kind, _, model = spec.partition(":")
     if kind == "local":
@@ -29,7 +33,7 @@ def make_embedder(
             raise ConfigError(f"unknown local embedder {model!r}; available: local:minilm")
         from echome.providers.embed_onnx import OnnxMiniLMEmbedder
 
-        return OnnxMiniLMEmbedder()
+        return OnnxMiniLMEmbedder(cache_dir=cache_dir)
     if kind == "openai":
         if not openai_api_key:
             raise ConfigError("the OpenAI embedder needs ECHOME_OPENAI_API_KEY")
