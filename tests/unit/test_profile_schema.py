@@ -125,6 +125,7 @@ def test_every_field_the_readers_use_is_accepted() -> None:
         "sentence_length": {"mean": 12},
         "selling": {"approach": ["consultative", "storyteller"]},
         "vocabulary": {"signature_words": ["breathable"]},
+        "style_strength": "strong",
     }
     assert set(ok) == set(SELLER_FIELDS) == set(OVERRIDE_SCHEMA["properties"])
     assert override_errors(ok) == []

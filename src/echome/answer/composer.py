@@ -33,6 +33,7 @@ from echome.answer.language import detect_language
 from echome.answer.phrasing import Phrases
 from echome.answer.sentences import overview, pick_sentences, wants_overview
 from echome.answer.sentences import sentence_case as _sentence_case
+from echome.persona.manner import Manner
 from echome.persona.schema import phrase_text
 
 PRICES_AS_LISTED = Phrases.for_language("en").prices_as_listed()
@@ -94,8 +95,12 @@ def compose(
         else:
             opener = say.greeting(first_name)
 
+    manner = Manner.from_profile(profile) if say.language == "en" else Manner(strength="off")
+    names = [n for p in evidence.products.values() for n in (p.name, p.short_name) if n]
+
     def reply(*parts: str, intents: list[str], used: list[int] | None = None) -> Composed:
-        return Composed(text=" ".join(p for p in (opener, *parts) if p), used=used or [], intents=intents)
+        text = manner.register(" ".join(p for p in (opener, *parts) if p), protected=names)
+        return Composed(text=text, used=used or [], intents=intents)
 
     if evidence.store_topic is not None:
         return _store_answer(evidence, question, say, persona_name, reply, sign_off if turn == 0 else None)
@@ -158,8 +163,10 @@ def compose(
     if not parts:
         # Retrieval always returns something; nothing in it speaks to the words asked.
         return reply(say.no_answer(persona_name), intents=[*intents, "no-evidence"])
-    if phrases and turn % 3 == 1 and "no-detail" not in intents:
-        parts.append(_sentence_case(phrases[(turn // 3) % len(phrases)]))
+    if phrases and "no-detail" not in intents:  # at the seller's own rate (persona/manner.py)
+        said = len(" ".join(parts).split())
+        chosen = manner.pick_catchphrases(phrases, words=said, seed=f"{turn}:{question}")
+        parts.extend(_sentence_case(p) for p in chosen)
     closing = _sentence_case(sign_off) if sign_off and turn == 0 else say.closing()
     if "no-detail" in intents:
         closing = ""

@@ -32,6 +32,7 @@ from echome.answer.prompt import answer_messages
 from echome.answer.turn_log import finish_log, record_question, record_reply
 from echome.db.models import Persona, Product
 from echome.db.session import transaction
+from echome.persona.manner import Manner
 from echome.persona.profile import merge
 from echome.providers.base import ChatModel, ModelsForSeller
 from echome.voice.speaker import SavedAudio
@@ -338,6 +339,9 @@ class Answerer:
                 self.sessions, user_id=user_id, conversation_id=ctx.conversation_id, result=result
             )
         result.spoken = spoken_part(result.answer)
+        if outcome is None:  # the seller's fillers, never inside a number or a product name
+            names = [n for p in evidence.products.values() for n in (p.name, p.short_name) if n]
+            result.spoken = Manner.from_profile(ctx.profile).spoken(result.spoken, protected=names)
         result.client_id, result.conversation_id, result.notes = ctx.client_id, ctx.conversation_id, notes
         self._voice(result, persona_id=persona_id, user_id=user_id, voice=voice, timings=timings)
         timings["total"] = time.perf_counter() - t0

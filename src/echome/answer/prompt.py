@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from echome.answer.evidence import Evidence
+from echome.persona.manner import Manner
 from echome.persona.schema import phrase_text
 from echome.persona.style import style_summary
 from echome.providers.base import ChatMessage
@@ -65,6 +66,16 @@ def _for_summary(profile: dict[str, Any]) -> dict[str, Any]:
     return profile
 
 
+def _sentence_length(profile: dict[str, Any]) -> float:
+    """The seller's mean sentence length when measured on enough speech (words), else 0."""
+    lengths = profile.get("sentence_length")
+    summary = profile.get("summary") if isinstance(profile.get("summary"), dict) else {}
+    mean = lengths.get("mean") if isinstance(lengths, dict) else None
+    if not isinstance(mean, int | float) or not 3 <= mean <= 60 or summary.get("reliable") is False:
+        return 0.0
+    return float(mean)
+
+
 def persona_prompt(name: str, profile: dict[str, Any], *, seller: str | None = None) -> str:
     """ "You are {name}, {role}. Your personality: ... Always: ... Never: ... Context: ..."."""
     role = profile.get("role") if isinstance(profile.get("role"), str) else None
@@ -76,13 +87,20 @@ def persona_prompt(name: str, profile: dict[str, Any], *, seller: str | None = N
     patterns = _texts(profile.get("speech_patterns")) + style_summary(_for_summary(profile))
     if patterns:
         lines.append("Speech patterns: " + "; ".join(patterns) + ".")
-    phrases = _texts(profile.get("catchphrases"), 4)
-    fillers = [f for f in _texts(profile.get("fillers"), 3) if len(f) <= 12]
-    if phrases or fillers:
-        quoted = ", ".join(f"'{p}'" for p in phrases + fillers)
-        lines.append(
-            f"You sometimes say {quoted}. Use them naturally, at most one per reply and not in every reply."
-        )
+    manner = Manner.from_profile(profile)
+    phrases = _texts(profile.get("catchphrases"), 4) if manner.strength != "off" else []
+    if phrases:
+        quoted = ", ".join(f"'{p}'" for p in phrases)
+        every = round(1 / manner.catchphrase_per_word) if manner.catchphrase_per_word > 0 else 0
+        often = f"about once every {every} words" if 0 < every <= 1000 else "now and then"
+        lines.append(f"You say {quoted} {often}: use them naturally, never more than two in a reply.")
+    mean_len = _sentence_length(profile)
+    if mean_len:
+        lines.append(f"Your sentences run about {mean_len:.0f} words.")
+    lines.append(
+        "Never write filler words (um, uh, er): your voice note adds your own hesitations where you "
+        "would make them."
+    )
     greeting = phrase_text(profile.get("greeting"))  # a string the seller set, or the measured {"text"}
     sign_off = phrase_text(profile.get("sign_off"))
     if greeting:

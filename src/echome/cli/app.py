@@ -5,7 +5,18 @@ from __future__ import annotations
 import typer
 
 from echome import __version__
-from echome.cli import admin, answer, evals, jobs, knowledge, persona, serve, store_info, telegram
+from echome.cli import (
+    admin,
+    answer,
+    eval_conversations,
+    evals,
+    jobs,
+    knowledge,
+    persona,
+    serve,
+    store_info,
+    telegram,
+)
 from echome.cli.common import state
 from echome.cli.handoff import handoff_app
 from echome.cli.widget import widget_app
@@ -46,6 +57,8 @@ app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(knowledge.catalog_app, name="catalog")
 app.command("search")(knowledge.search)
 app.add_typer(store_info.store_info_app, name="store-info")
+evals.eval_app.command("conversations")(eval_conversations.eval_conversations)
+evals.eval_app.command("persona")(eval_conversations.eval_persona)
 app.add_typer(evals.eval_app, name="eval")
 app.add_typer(persona.persona_app, name="persona")
 app.command("transcribe")(persona.transcribe)

@@ -292,7 +292,8 @@ def override(
 
     Fields: role, backstory, personality_traits, speech_patterns, dos, donts, tone, formality,
     greeting, sign_off, catchphrases, fillers, speaking_rate_wpm_overall, speaking_rate_wpm,
-    speaking_rate_label, sentence_length, selling, vocabulary (types: echome.persona.schema)."""
+    speaking_rate_label, sentence_length, selling, vocabulary, style_strength (off, natural or strong:
+    how much of your catchphrases and fillers replies carry; types: echome.persona.schema)."""
     from echome.persona import profile as profiles
 
     parsed = _override_value(value)

@@ -30,6 +30,8 @@ selling                      object with `approach`: list of consultative, benef
                              feature-led, benefits-and-features, urgency, social-proof,
                              storyteller, call-to-action
 vocabulary                   object with `signature_words`: list of phrases
+style_strength               off | natural | strong: how much of your catchphrases (text) and
+                             fillers (voice notes) replies carry (`persona/manner.py`)
 ===========================  ===============================================================
 
 Only new overrides are checked: stored profiles (and the measured `auto_extracted` part, which
@@ -133,6 +135,7 @@ OVERRIDE_SCHEMA: dict[str, Any] = {
         "speaking_rate_wpm_overall": _field(_RATE, "a number of words per minute (0 to 500)"),
         "speaking_rate_wpm": _field(_RATE, "a number of words per minute (0 to 500)"),
         "speaking_rate_label": _field({"enum": ["slow", "moderate", "fast"]}, "slow, moderate or fast"),
+        "style_strength": _field({"enum": ["off", "natural", "strong"]}, "off, natural or strong"),
         "sentence_length": _field(
             {
                 "type": "object",

@@ -1,0 +1,249 @@
+"""The seller's manner in replies: catchphrases in text, fillers in voice, at the seller's own rates.
+
+Rates come from the persona's measured profile (`analyse.py`): fillers per 100 words of the seller's
+(verbatim) transcript, and catchphrase uses per 100 words (the summed counts of the measured
+catchphrases over the words analysed). A reply of n words gets rate x n x strength of each, rounded
+up or down at random with a seed taken from the reply itself, so one reply is always said the same
+way and a batch of replies carries the seller's rate on average (not one per reply, not none).
+
+- Text replies: catchphrases, never fillers ("um" reads as a typo).
+- Voice notes: the same text with fillers put where a speaker hesitates: at the start of a sentence
+  or after a comma, never inside a number, a price or a product name (`protected`).
+- A phrase the seller set by hand carries no count: it is used at `DEFAULT_PER_100_WORDS`.
+- Strength (`style_strength` in the profile): "off" (no catchphrases, no fillers), "natural" (the
+  seller's rates), "strong" (`STRONG` times them).
+
+Facts never come from here: catchphrases used in text are the composer's safe phrases (short, no
+digits) and the guardrail checks the reply after they are in; fillers are words without content.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from echome.persona import lexicon as lx
+from echome.persona.schema import phrase_text
+
+STRENGTHS = ("off", "natural", "strong")
+STRONG = 1.6
+DEFAULT_PER_100_WORDS = 1.0
+MAX_CATCHPHRASES = 2  # in one reply, whatever the rate
+# Fillers a speaker can put at the start of a sentence or after a comma without changing its
+# grammar ("kind of" and "sort of" need a following phrase: they are measured, never inserted).
+INSERTABLE = frozenset(
+    {
+        *lx.HESITATIONS.values(),
+        "so",
+        "well",
+        "okay",
+        "actually",
+        "honestly",
+        "basically",
+        "literally",
+        "you know",
+        "i mean",
+        "like",
+        "anyway",
+        "right",
+    }
+)
+FORMAL = 0.7  # the analyser's formality score from which a speaker is "formal" (style.formality_label)
+_CONTRACT = {
+    ("it", "is"): "it's", ("that", "is"): "that's", ("there", "is"): "there's", ("what", "is"): "what's",
+    ("i", "am"): "I'm", ("you", "are"): "you're", ("we", "are"): "we're", ("they", "are"): "they're",
+    ("i", "will"): "I'll", ("we", "will"): "we'll", ("you", "will"): "you'll", ("it", "will"): "it'll",
+    ("i", "have"): "I've", ("we", "have"): "we've", ("do", "not"): "don't", ("does", "not"): "doesn't",
+    ("is", "not"): "isn't", ("are", "not"): "aren't", ("can", "not"): "can't", ("will", "not"): "won't",
+    ("let", "us"): "let's", ("i", "would"): "I'd", ("we", "would"): "we'd",
+}  # fmt: skip
+# "we have it" and "I have one" contract badly ("we've it"): have only before a participle.
+_CONTRACTIBLE = re.compile(
+    r"\b(it|that|there|what|i|you|we|they|do|does|is|are|can|will|let|I|It|That|There|What|You|We|They|Do"
+    r"|Does|Is|Are|Can|Will|Let)\s+(is|am|are|will|not|us|would|have(?=\s+(?:been|got|had|seen|made|sold)\b))\b"
+)
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?])\s+)(?=[A-Za-z])")
+_AFTER_COMMA = re.compile(r"(?<=[A-Za-z]),\s+(?=[A-Za-z])")
+_DIGITS = re.compile(r"\d[\d.,:/\-]*\d|\d")
+
+
+def _num(value: Any) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return out if out == out and out >= 0 else 0.0  # NaN and negatives count as unmeasured
+
+
+def _counted(items: Any) -> list[tuple[str, float]]:
+    """(text, count) of a profile's phrase list; a hand-set phrase (no count) counts as 0."""
+    if not isinstance(items, list):
+        items = [items] if items else []
+    out = []
+    for item in items:
+        text = phrase_text(item)
+        if text:
+            out.append((text.strip(), _num(item.get("count")) if isinstance(item, dict) else 0.0))
+    return out
+
+
+@dataclass(frozen=True)
+class Manner:
+    """How often this seller says fillers and catchphrases, per word, already scaled by strength."""
+
+    fillers: tuple[tuple[str, float], ...] = ()  # insertable fillers and their weights
+    filler_per_word: float = 0.0
+    catchphrase_per_word: float = 0.0
+    strength: str = "natural"
+    catchphrases: tuple[str, ...] = field(default=())
+    formality: float | None = None  # the seller's measured formality (0 casual .. 1 formal)
+
+    @classmethod
+    def from_profile(cls, profile: dict[str, Any]) -> Manner:
+        strength = profile.get("style_strength")
+        strength = strength if strength in STRENGTHS else "natural"
+        if strength == "off":
+            return cls(strength="off")
+        scale = STRONG if strength == "strong" else 1.0
+        words = (
+            _num((profile.get("summary") or {}).get("words"))
+            if isinstance(profile.get("summary"), dict)
+            else 0
+        )
+        fillers = _counted(profile.get("fillers"))
+        filler_rate = _num(profile.get("fillers_per_100_words"))
+        if not filler_rate and fillers:
+            measured = sum(c for _, c in fillers)
+            filler_rate = 100 * measured / words if words and measured else DEFAULT_PER_100_WORDS
+        usable = [(t.lower(), c or 1.0) for t, c in fillers if t.lower() in INSERTABLE]
+        if filler_rate and not usable:
+            usable = [("um", 1.0)]  # the seller hesitates, with fillers that cannot be inserted
+        phrases = _counted(profile.get("catchphrases"))
+        used = sum(c for _, c in phrases)
+        phrase_rate = (100 * used / words if words and used else DEFAULT_PER_100_WORDS) if phrases else 0.0
+        return cls(
+            fillers=tuple(usable),
+            filler_per_word=scale * filler_rate / 100,
+            catchphrase_per_word=scale * phrase_rate / 100,
+            strength=strength,
+            catchphrases=tuple(t for t, _ in phrases),
+            formality=_formality(profile),
+        )
+
+    # -- text ---------------------------------------------------------------------------------------
+    def pick_catchphrases(self, phrases: Sequence[str], *, words: int, seed: str) -> list[str]:
+        """Which of `phrases` (the ones fit for this reply) a reply of `words` words says."""
+        if not phrases or self.catchphrase_per_word <= 0:
+            return []
+        rng = _rng("catch", seed)
+        n = min(MAX_CATCHPHRASES, len(phrases), _draw(self.catchphrase_per_word * words, rng))
+        return rng.sample(list(phrases), n)
+
+    def register(self, text: str, *, protected: Sequence[str] = ()) -> str:
+        """`text` in the seller's register: a casual or neutral speaker's contractions ("it is" →
+        "it's"), never inside a protected name; a formal speaker's text is left as written."""
+        if self.formality is None or self.formality >= FORMAL:
+            return text
+        blocked = _blocked(text, protected)
+
+        def contract(m: re.Match[str]) -> str:
+            if m.start() in blocked or m.start() + 1 in blocked:
+                return m.group(0)
+            first, second = m.group(1), m.group(2).lower()
+            short = _CONTRACT[(first.lower(), second)]
+            return (short[:1].upper() + short[1:]) if first[:1].isupper() else short
+
+        return _CONTRACTIBLE.sub(contract, text)
+
+    # -- voice --------------------------------------------------------------------------------------
+    def spoken(self, text: str, *, protected: Sequence[str] = (), seed: str | None = None) -> str:
+        """`text` with fillers where the seller would hesitate (see the module docstring)."""
+        if not self.fillers or self.filler_per_word <= 0 or not text.strip():
+            return text
+        rng = _rng("fill", seed if seed is not None else text)
+        want = _draw(self.filler_per_word * len(text.split()), rng)
+        if want <= 0:
+            return text
+        blocked = _blocked(text, protected)
+        starts = [m.end() for m in _SENTENCE_START.finditer(text) if m.end() not in blocked]
+        commas = [
+            m.end()
+            for m in _AFTER_COMMA.finditer(text)
+            if m.end() not in blocked and m.start() not in blocked
+        ]
+        places = sorted(rng.sample(starts + commas, min(want, len(starts) + len(commas))))
+        words, weights = zip(*self.fillers, strict=True)
+        out, last = [], 0
+        for at in places:
+            filler = rng.choices(words, weights=weights)[0]
+            out.append(text[last:at])
+            if at in starts:
+                out.append(_capital(filler) + ", ")
+                nxt = text[at : at + 2]
+                if (
+                    nxt[:1].isupper()
+                    and not nxt[1:2].isupper()
+                    and not _starts_protected(text, at, protected)
+                ):
+                    out.append(text[at].lower())
+                    at += 1
+            else:
+                out.append(f"{filler}, ")
+            last = at
+        out.append(text[last:])
+        return "".join(out)
+
+
+def _formality(profile: dict[str, Any]) -> float | None:
+    """The seller's formality score; a label set by hand stands for its range's middle."""
+    value = profile.get("formality")
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("score"), int | float)
+        and value.get("label") != "unknown"
+    ):
+        return float(value["score"])
+    label = value.get("label") if isinstance(value, dict) else value
+    return {"casual": 0.3, "neutral": 0.55, "formal": 0.85}.get(str(label).strip().lower()) if label else None
+
+
+def _rng(kind: str, seed: str) -> random.Random:
+    return random.Random(zlib.crc32(f"{kind}:{seed}".encode()))
+
+
+def _draw(expected: float, rng: random.Random) -> int:
+    """`expected` rounded down or up at random, so the mean over many draws is `expected`."""
+    whole = int(expected)
+    return whole + (1 if rng.random() < expected - whole else 0)
+
+
+def _blocked(text: str, protected: Sequence[str]) -> set[int]:
+    """Positions strictly inside a number or a protected name (where nothing may be inserted)."""
+    spans = [(m.start(), m.end()) for m in _DIGITS.finditer(text)]
+    low = text.lower()
+    for name in protected:
+        name = name.strip().lower()
+        if not name:
+            continue
+        start = low.find(name)
+        while start >= 0:
+            spans.append((start, start + len(name)))
+            start = low.find(name, start + 1)
+    return {i for a, b in spans for i in range(a + 1, b)}
+
+
+def _starts_protected(text: str, at: int, protected: Sequence[str]) -> bool:
+    rest = text[at:].lower()
+    return (
+        rest.startswith("i ")
+        or rest.startswith("i'")
+        or any(n.strip() and rest.startswith(n.strip().lower()) for n in protected)
+    )
+
+
+def _capital(word: str) -> str:
+    return word[:1].upper() + word[1:]

@@ -1,0 +1,76 @@
+"""Persona fidelity on the shared recordings: a persona measured from a real speaker's verbatim
+transcript answers shopper questions about a real catalog, and its replies carry the speaker's
+filler and catchphrase rates (issue 17's targets: within 25% at "natural"). The overall score is a
+regression floor: a change that makes replies sound less like the seller fails here."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from echome.answer.record_questions import record_questions
+from echome.db.models import Persona, PersonaProfile
+from echome.db.session import transaction
+from echome.knowledge.index import ingest_catalog
+from echome.knowledge.parse import parse_catalog
+from echome.persona.analyse import analyse_speech
+from echome.persona.fidelity import fidelity_of_answers
+from echome.providers.base import Segment
+
+EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval"
+SPONTANEOUS = EVAL / "speech" / "spontaneous"
+CATALOG = EVAL / "csv" / "apparel.csv"
+# The overall score measured on this code per speaker (0.61, 0.58), less 0.03 for reply wording
+# moving the seeded filler draws. Formality and sentence length pull it down: the offline composer's
+# short factual sentences read formal whoever the seller is (see persona/manner.py).
+FLOOR = {"speakerB": 0.58, "speakerD": 0.55}
+
+
+def _profile(transcript: Path) -> dict[str, Any]:
+    sentences = re.split(r"(?<=[.!?])\s+", transcript.read_text(encoding="utf-8").strip())
+    return analyse_speech(
+        [Segment(start=4.0 * i, end=4.0 * i + 3.5, text=s) for i, s in enumerate(sentences)]
+    )
+
+
+@pytest.mark.parametrize("speaker", ["speakerB", "speakerD"])
+def test_replies_carry_the_speakers_fillers_and_no_invented_catchphrases(
+    services: Any, make_seller: Any, speaker: str
+) -> None:
+    _, user = make_seller()
+    profile = _profile(SPONTANEOUS / f"{speaker}.txt")
+    assert profile["fillers_per_100_words"] > 2  # a real hesitant speaker
+    catalog = parse_catalog(CATALOG.read_bytes(), CATALOG.name)
+    with transaction(services.sessions) as db:
+        persona = Persona(user_id=user["id"], name="Sam")
+        db.add(persona)
+        db.flush()
+        db.add(PersonaProfile(user_id=user["id"], persona_id=persona.id, auto_extracted=profile))
+        persona_id = persona.id
+    ingest_catalog(
+        catalog,
+        user_id=user["id"],
+        persona_id=None,
+        sessions=services.sessions,
+        embedder=services.embedder,
+        store=services.vectors,
+    )
+    services.retriever.keywords.invalidate(user["id"])
+    questions = [q.question for q in record_questions(catalog.products, sample=40, seed=11)]
+    questions += [f"Tell me about the {p.name}." for p in catalog.products[:20]]
+
+    def ask(question: str, buyer: str) -> Any:
+        return services.answerer.answer(
+            user_id=user["id"], persona_id=persona_id, question=question, channel="eval", client_ref=buyer
+        )
+
+    report = fidelity_of_answers(profile, questions, ask)
+    fillers = report["measures"]["fillers_per_100_words"]
+    assert report["replies"] >= 40 and fillers["within_25_percent"], report
+    assert report["measures"]["catchphrases_per_100_words"]["replies"] == 0  # the speaker has none
+    assert report["score"] >= FLOOR[speaker], report
+    # text replies never carry a filler the voice note adds
+    assert not any(re.search(r"\b(?:um|uh|hmm)\b", e["text"], re.I) for e in report["examples"])

@@ -1,0 +1,155 @@
+"""The seller's manner in replies (persona/manner.py) and the fidelity report (persona/fidelity.py)."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from echome.persona.fidelity import count_phrases, fidelity_report, reply_style
+from echome.persona.manner import Manner
+
+PROFILE = {
+    "summary": {"words": 400, "reliable": True},
+    "fillers_per_100_words": 4.0,
+    "fillers": [
+        {"text": "um", "count": 8},
+        {"text": "you know", "count": 4},
+        {"text": "kind of", "count": 4},  # measured, never inserted
+    ],
+    "catchphrases": [{"text": "love this one", "count": 4}, {"text": "trust me", "count": 2}],
+    "sentence_length": {"mean": 11.0},
+    "formality": {"score": 0.4},
+    "vocabulary": {"flesch_kincaid_grade": 5.0},
+}
+NAMES = ["Chaz Kangeroo Hoodie, Black Edition", "Aero Daily Fitness Tee"]
+OPENERS = ["Sure thing", "Good question", "Yes", "Great choice", "Thanks for asking"]
+FACTS = [
+    "The Chaz Kangeroo Hoodie, Black Edition costs $1,299.99, and it comes in small, medium and large.",
+    "We have 12 of the Aero Daily Fitness Tee in stock, so it ships today.",
+    "It is made of organic cotton, it is soft, and it washes well at 30 degrees.",
+    "The battery lasts about 10 hours, and it charges in 2.5 hours.",
+    "Shipping takes three to five days, and returns are free for a month.",
+]
+
+
+def _replies(n: int, seed: int = 3) -> list[str]:
+    rng = random.Random(seed)
+    return [
+        f"{rng.choice(OPENERS)}! {' '.join(rng.sample(FACTS, 2))} Let me know if you need anything else."
+        for _ in range(n)
+    ]
+
+
+def test_voice_fillers_come_at_the_sellers_rate_over_a_batch() -> None:
+    manner = Manner.from_profile(PROFILE)
+    replies = _replies(300)
+    spoken = [manner.spoken(r, protected=NAMES) for r in replies]
+    measured = reply_style(replies, spoken, [])["fillers_per_100_words"]
+    assert 3.0 <= measured <= 5.0, measured  # the seller's 4 per 100 words, within 25%
+    said = " ".join(spoken).lower()
+    assert "um," in said and "you know," in said
+    assert "kind of" not in said  # cannot be inserted without changing the sentence
+
+
+def test_fillers_never_land_inside_a_number_or_a_product_name() -> None:
+    manner = Manner.from_profile({**PROFILE, "style_strength": "strong", "fillers_per_100_words": 20})
+    for reply in _replies(200, seed=5):
+        spoken = manner.spoken(reply, protected=NAMES)
+        for number in re.findall(r"\$?\d[\d.,]*\d|\d", reply):
+            assert number in spoken, (number, spoken)
+        for name in NAMES:
+            if name.lower() in reply.lower():
+                assert name.lower() in spoken.lower(), (name, spoken)
+        words = re.sub(r"\b(?:um|you know),\s*", "", spoken, flags=re.I)
+        assert words.lower() == reply.lower()  # only fillers were added
+
+
+def test_the_same_reply_is_always_said_the_same_way() -> None:
+    manner = Manner.from_profile(PROFILE)
+    reply = _replies(1)[0]
+    assert len({manner.spoken(reply, protected=NAMES) for _ in range(5)}) == 1
+
+
+def test_strength_off_adds_nothing_and_strong_adds_more() -> None:
+    replies = _replies(200)
+    off = Manner.from_profile({**PROFILE, "style_strength": "off"})
+    assert [off.spoken(r) for r in replies] == replies
+    assert off.pick_catchphrases(["love this one"], words=40, seed="x") == []
+    natural = Manner.from_profile(PROFILE)
+    strong = Manner.from_profile({**PROFILE, "style_strength": "strong"})
+    rate = {
+        name: reply_style(replies, [m.spoken(r) for r in replies], [])["fillers_per_100_words"]
+        for name, m in (("natural", natural), ("strong", strong))
+    }
+    assert rate["strong"] > 1.3 * rate["natural"]
+
+
+def test_catchphrases_in_text_come_at_the_sellers_rate() -> None:
+    manner = Manner.from_profile(PROFILE)  # 6 uses in 400 words: 1.5 per 100 words
+    picks = [
+        manner.pick_catchphrases(["love this one", "trust me"], words=40, seed=str(i)) for i in range(1000)
+    ]
+    per_100 = 100 * sum(map(len, picks)) / (40 * len(picks))
+    assert 1.2 <= per_100 <= 1.8, per_100
+    assert all(len(p) <= 2 for p in picks)
+
+
+def test_a_seller_without_fillers_gets_none_and_a_hand_set_filler_is_used() -> None:
+    calm = Manner.from_profile({"summary": {"words": 500}, "fillers_per_100_words": 0.0, "fillers": []})
+    assert all(calm.spoken(r) == r for r in _replies(50))
+    hand = Manner.from_profile({"fillers": ["well"]})  # set by hand: no measured rate
+    spoken = " ".join(hand.spoken(r) for r in _replies(100))
+    assert "Well," in spoken
+
+
+@pytest.mark.parametrize("strength", ["natural", "off"])
+def test_fidelity_report_puts_each_measure_beside_the_sellers(strength: str) -> None:
+    profile = {**PROFILE, "style_strength": strength}
+    manner = Manner.from_profile(profile)
+    texts = [
+        r.replace(
+            "Let me know",
+            " ".join(manner.pick_catchphrases(["love this one"], words=40, seed=r)) + " Let me know",
+        )
+        for r in _replies(200)
+    ]
+    voice = [manner.spoken(t, protected=NAMES) for t in texts]
+    report = fidelity_report(profile, texts, voice)
+    m = report["measures"]
+    assert m["fillers_per_100_words"]["source"] == 4.0
+    assert m["catchphrases_per_100_words"]["source"] == 1.5
+    assert set(m) == {
+        "fillers_per_100_words",
+        "catchphrases_per_100_words",
+        "sentence_length",
+        "formality",
+        "vocabulary_grade",
+    }
+    if strength == "natural":
+        assert m["fillers_per_100_words"]["within_25_percent"]
+        assert report["score"] > 0.6
+    else:
+        assert (
+            m["fillers_per_100_words"]["replies"] == 0 and not m["fillers_per_100_words"]["within_25_percent"]
+        )
+        assert m["fillers_per_100_words"]["closeness"] == 0
+
+
+def test_phrase_counting_is_by_whole_words() -> None:
+    assert count_phrases("Trust me, I love this one. I love this one!", ["love this one", "trust me"]) == 3
+    assert count_phrases("I love this onesie", ["love this one"]) == 0
+
+
+def test_a_casual_seller_contracts_and_a_formal_one_does_not() -> None:
+    text = "It is soft. We are open today. I am sure the That Is It Tote is what you want. It is not $9."
+    casual = Manner.from_profile({"formality": {"score": 0.2, "label": "casual"}})
+    said = casual.register(text, protected=["That Is It Tote"])
+    assert said == "It's soft. We're open today. I'm sure the That Is It Tote is what you want. It's not $9."
+    formal = Manner.from_profile({"formality": {"score": 0.85, "label": "formal"}})
+    assert formal.register(text) == text
+    assert (
+        Manner.from_profile({"formality": "casual"}).register("I have it.") == "I have it."
+    )  # not "I've it"
+    assert Manner.from_profile({}).register(text) == text  # nothing measured: as written
