@@ -51,8 +51,6 @@ def free_port() -> int:
 
 def setup(data_dir: Path, token: str, voice_from: list[Path] | None) -> tuple[str, str, list[str]]:
     """(persona id, its webhook secret, questions with ~40-word answers)."""
-    from echome.channels.telegram import webhook_secret
-
     services, uid, pid = bench_seller(data_dir, bot_token=token)
     ingest(services, uid, [EVAL / name for name in SHOPIFY])
     titles: list[str] = []
@@ -60,21 +58,20 @@ def setup(data_dir: Path, token: str, voice_from: list[Path] | None) -> tuple[st
         with (EVAL / name).open(encoding="utf-8") as fh:
             titles += [r["Title"] for r in csv.DictReader(fh) if r.get("Title")]
     # Keep the questions whose (text) answer has about 40 words: the target is stated for those.
-    from echome.answer.pipeline import answer_question
-
     questions = []
     for t in titles:
         for template in TEMPLATES:
             q = template.format(t)
-            a = answer_question(
-                services, user_id=uid, persona_id=pid, question=q, channel="probe", client_ref=q
+            a = services.answerer.answer(
+                user_id=uid, persona_id=pid, question=q, channel="probe", client_ref=q
             )
             if 30 <= len(a.answer.split()) <= 50:
                 questions.append(q)
                 break
     if voice_from is not None:
         _local_voice(services, pid, voice_from)
-    secret = webhook_secret(services, pid)  # the server reads the same session key from the data dir
+    # the server reads the same session key from the data dir
+    secret = services.telegram_inbox.webhook_secret(pid)
     services.close()
     return pid, secret, questions
 

@@ -41,14 +41,13 @@ def free_port() -> int:
 def setup(data_dir: Path, urls: dict[str, str], token: str | None = None) -> tuple[str, str]:
     from seller import bench_seller, ingest
 
-    from echome.channels.telegram import webhook_secret
-
     services, uid, pid = bench_seller(data_dir, bot_token=token, **urls)
     if token:  # the workers answer for real: a catalog to answer from
         ingest(
             services, uid, [Path(__file__).resolve().parents[2] / "shared" / "eval" / "csv" / "apparel.csv"]
         )
-    secret = webhook_secret(services, pid)  # the server reads the same session key from the data dir
+    # the server reads the same session key from the data dir
+    secret = services.telegram_inbox.webhook_secret(pid)
     services.close()
     return pid, secret
 

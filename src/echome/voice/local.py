@@ -59,6 +59,11 @@ def respell(text: str, languages: frozenset[str]) -> str:
     return _RESPELLED.sub(lambda m: f"[[{_ENGLISH_IPA[m.group(1).lower()]}{m.group(2)}]]", text)
 
 
+# Piper runs its network on one thread: on 2 cores a second ONNX Runtime thread made it no faster
+# (slower whenever the other core was busy), and the other core is left to WORLD, which reshapes
+# the sentences Piper has already said (benchmarks/voice_speed.py).
+PIPER_THREADS = 1
+
 _LOCK = threading.Lock()
 _POOL: ThreadPoolExecutor | None = None
 _VOICES: dict[str, Any] = {}
@@ -80,12 +85,21 @@ def load_piper(model_path: str | Path | None = None) -> Any:
         voice = _VOICES.get(path)
         if voice is None:
             try:
+                import onnxruntime
                 from piper import PiperVoice
+                from piper.config import PiperConfig
             except ImportError as exc:
                 raise MissingDependency("the local voice needs the piper-tts package") from exc
             if not Path(path).is_file():
                 raise MissingDependency(f"Piper voice model not found at {path}")
-            voice = PiperVoice.load(path)
+            # As PiperVoice.load, with the session's thread count set (see PIPER_THREADS).
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = PIPER_THREADS
+            session = onnxruntime.InferenceSession(
+                path, sess_options=options, providers=["CPUExecutionProvider"]
+            )
+            config = PiperConfig.from_dict(json.loads(Path(f"{path}.json").read_text(encoding="utf-8")))
+            voice = PiperVoice(session=session, config=config)
             _VOICES[path] = voice
         return voice
 
@@ -129,14 +143,33 @@ def split_at_pauses(wav: np.ndarray, sr: int, *, max_seconds: float = 2.0) -> li
 
 
 def _world_pool() -> ThreadPoolExecutor:
-    """WORLD releases the GIL: sentences are reshaped in parallel while Piper speaks the next."""
+    """WORLD releases the GIL: sentences are reshaped on the cores Piper leaves free while it
+    speaks the next one (one thread on 2 cores; the caller's thread joins in once Piper is done)."""
     global _POOL
     with _LOCK:
         if _POOL is None:
-            _POOL = ThreadPoolExecutor(
-                max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="world"
-            )
+            workers = max(1, min(4, (os.cpu_count() or 1) - PIPER_THREADS))
+            _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="world")
         return _POOL
+
+
+def reshape_while_speaking(
+    sentences: Iterator[tuple[np.ndarray, int]], settings: dict[str, Any]
+) -> list[tuple[np.ndarray, int]]:
+    """`world.transform` of every piece of `sentences` (in order), each piece handed to the pool as
+    soon as it is said; once the sentences run out, this thread takes the pieces the pool has not
+    started, from the last one back, so the pool and this thread finish together."""
+    jobs = [
+        (_world_pool().submit(world.transform, piece, sr, settings), piece, sr)
+        for wav, sr in sentences
+        for piece in split_at_pauses(wav, sr)
+    ]
+    done: dict[int, np.ndarray] = {}
+    for i in reversed(range(len(jobs))):
+        future, piece, sr = jobs[i]
+        if future.cancel():
+            done[i] = world.transform(piece, sr, settings)
+    return [(done[i] if i in done else future.result(), sr) for i, (future, _piece, sr) in enumerate(jobs)]
 
 
 def model_languages(model_path: str | Path | None = None) -> frozenset[str]:
@@ -179,15 +212,13 @@ class LocalVoiceTTS:
         text = respell(text, self.languages)
         if not world.needs_transform(settings):
             return piper_audio(text, model_path=self.model_path, length_scale=scale)
-        # Each sentence goes to WORLD as soon as Piper has it (Harvest is the slow part: ~0.2x real time).
-        pending = [
-            (_world_pool().submit(world.transform, piece, sr, settings), sr)
-            for wav, sr in piper_sentences(text, model_path=self.model_path, length_scale=scale)
-            for piece in split_at_pauses(wav, sr)
-        ]
-        if not pending:
+        # Each sentence goes to WORLD as soon as Piper has it.
+        parts = reshape_while_speaking(
+            piper_sentences(text, model_path=self.model_path, length_scale=scale), settings
+        )
+        if not parts:
             return piper_audio(text, model_path=self.model_path, length_scale=scale)
-        return np.concatenate([f.result() for f, _ in pending]).astype(np.float32), pending[0][1]
+        return np.concatenate([p for p, _ in parts]).astype(np.float32), parts[0][1]
 
 
 def stock_measurements(model_path: str | Path | None = None) -> dict[str, Any]:

@@ -3,11 +3,17 @@
 F0 is tracked with Harvest: DIO doubles the stock voice's F0 on many frames. All curves in
 `settings` are given in dB on a frequency grid (Hz) and are interpolated to the FFT bins of the
 signal's own sample rate; above the grid's last point the curve is held flat.
+
+Speed (benchmarks/voice_speed.py): Harvest is most of the cost, so it is run at a coarser internal
+step (`track_f0`); aperiodicity, which changes slowly, is estimated on every other frame
+(`aperiodicity`); the frequency interpolations of envelope matching are done for all frames at
+once (`interpolate_rows`), and a voice's codebook is decoded once per process.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +22,8 @@ import numpy as np
 import pyworld as pw
 from scipy.cluster.vq import kmeans2
 from scipy.fft import dct
+from scipy.ndimage import convolve1d
+from scipy.spatial.distance import cdist
 
 FRAME_MS = 5.0
 F0_FLOOR = 60.0
@@ -33,6 +41,14 @@ MATCH_GRID_HZ: list[float] = [
 MATCH_DIMS = 12  # cepstral coefficients compared (c1..c12: envelope shape, not fine detail)
 MATCH_K = 4
 CODEBOOK_SIZE = 512
+# Harvest refines its F0 candidates on every millisecond of its input, whatever frame period is
+# asked for. Given the audio as if recorded at HARVEST_STRETCH times its rate (F0 range scaled to
+# match), it works on 1/HARVEST_STRETCH as many milliseconds: 2 ms steps, still finer than FRAME_MS,
+# for about a third of the time. On the stock voice its frames differ from a full Harvest about
+# twice as often as a full Harvest's differ from themselves after a one-sample shift.
+HARVEST_STRETCH = 2
+# D4C runs on every APERIODICITY_STEP-th frame; the frames between are interpolated.
+APERIODICITY_STEP = 2
 
 TRANSFORM_KEYS = (
     "f0_median_hz",
@@ -50,12 +66,47 @@ def needs_transform(settings: dict[str, Any]) -> bool:
 
 
 def analyse(x: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """WORLD parameters of `x` at FRAME_MS frames: F0 (Hz, 0 unvoiced), times (s), envelope, aperiodicity."""
     x = np.asarray(x, dtype=np.float64)
-    f0, t = pw.harvest(x, sr, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_MS)
-    f0 = fix_octave_jumps(f0)
+    f0, t = track_f0(x, sr)
     sp = pw.cheaptrick(x, f0, t, sr)
-    ap = pw.d4c(x, f0, t, sr)
+    ap = aperiodicity(x, f0, t, sr)
     return f0, t, sp, ap
+
+
+def track_f0(x: np.ndarray, sr: int, *, stretch: int = HARVEST_STRETCH) -> tuple[np.ndarray, np.ndarray]:
+    """Harvest F0 (octave jumps folded) per FRAME_MS frame, and the frame times in seconds.
+
+    With `stretch` > 1 the samples are handed to Harvest as if recorded at `stretch` times `sr`:
+    every frequency it sees is `stretch` times the real one and every duration 1/`stretch`, so
+    the range and frame period are scaled to match and the F0 divided back.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    f0, _ = pw.harvest(
+        x,
+        sr * stretch,
+        f0_floor=F0_FLOOR * stretch,
+        f0_ceil=F0_CEIL * stretch,
+        frame_period=FRAME_MS / stretch,
+    )
+    f0 = fix_octave_jumps(f0 / stretch)
+    return f0, np.arange(f0.size) * (FRAME_MS / 1000.0)
+
+
+def aperiodicity(
+    x: np.ndarray, f0: np.ndarray, t: np.ndarray, sr: int, *, step: int = APERIODICITY_STEP
+) -> np.ndarray:
+    """D4C aperiodicity on every `step`-th frame (and the last), linearly interpolated between."""
+    if step <= 1 or f0.size <= 2:
+        return pw.d4c(x, f0, t, sr)
+    idx = np.arange(0, f0.size, step)
+    if idx[-1] != f0.size - 1:
+        idx = np.append(idx, f0.size - 1)
+    coarse = pw.d4c(x, np.ascontiguousarray(f0[idx]), np.ascontiguousarray(t[idx]), sr)
+    frames = np.arange(f0.size)
+    left = np.clip(np.searchsorted(idx, frames, side="right") - 1, 0, idx.size - 2)
+    w = ((frames - idx[left]) / (idx[left + 1] - idx[left]))[:, None]
+    return coarse[left] * (1.0 - w) + coarse[left + 1] * w
 
 
 def fix_octave_jumps(f0: np.ndarray) -> np.ndarray:
@@ -154,6 +205,59 @@ def decode_codebook(settings: dict[str, Any]) -> np.ndarray:
     return float(settings["envelope_codebook_min_db"]) + levels * float(settings["envelope_codebook_step_db"])
 
 
+@functools.lru_cache(maxsize=32)
+def _seller_codebook(
+    codebook: str, rows: int, min_db: float, step_db: float, mean: tuple[float, ...], std: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A voice's decoded codebook and its standardised match features (read-only, shared)."""
+    settings = {
+        "envelope_codebook": codebook,
+        "envelope_codebook_rows": rows,
+        "envelope_codebook_min_db": min_db,
+        "envelope_codebook_step_db": step_db,
+    }
+    book = decode_codebook(settings)
+    feats = (match_features(book) - np.asarray(mean)) / np.asarray(std)
+    book.flags.writeable = False
+    feats.flags.writeable = False
+    return book, feats
+
+
+def seller_codebook(settings: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(codebook rows in dB on MATCH_GRID_HZ, their standardised features), decoded once per voice:
+    the cache key is the settings' codebook entries themselves, so edited settings decode anew."""
+    return _seller_codebook(
+        str(settings["envelope_codebook"]),
+        int(settings["envelope_codebook_rows"]),
+        float(settings["envelope_codebook_min_db"]),
+        float(settings["envelope_codebook_step_db"]),
+        tuple(float(v) for v in settings["envelope_feature_mean"]),
+        tuple(float(v) for v in settings["envelope_feature_std"]),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _interpolation(n_bins: int, sr: int, to_grid: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Left and right source columns and right-hand weights of np.interp from the FFT bins of `sr`
+    to MATCH_GRID_HZ (`to_grid`) or back (held flat outside the grid, as np.interp does)."""
+    bins = np.linspace(0.0, sr / 2.0, n_bins)
+    src, dst = (bins, np.asarray(MATCH_GRID_HZ)) if to_grid else (np.asarray(MATCH_GRID_HZ), bins)
+    pos = np.interp(dst, src, np.arange(src.size, dtype=float))
+    left = np.floor(pos).astype(int)
+    right = np.minimum(left + 1, src.size - 1)
+    return left, right, pos - left
+
+
+def interpolate_rows(rows: np.ndarray, sr: int, n_bins: int, *, to_grid: bool) -> np.ndarray:
+    """np.interp of every row between the `n_bins` FFT bins of `sr` and MATCH_GRID_HZ, at once.
+
+    Gathers, not a matrix product: a small product through multithreaded BLAS ran ~20 times
+    slower than this while the other core was busy (with Piper, say).
+    """
+    left, right, w = _interpolation(n_bins, sr, to_grid)
+    return rows[:, left] * (1.0 - w) + rows[:, right] * w
+
+
 def match_correction(env_db: np.ndarray, settings: dict[str, Any]) -> np.ndarray:
     """Per-frame dB corrections that move each source envelope toward its nearest seller envelopes.
 
@@ -161,12 +265,10 @@ def match_correction(env_db: np.ndarray, settings: dict[str, Any]) -> np.ndarray
     with the seller frames that hold the same place in the seller's distribution (the same kind of
     sound), and the correction is the mean of its MATCH_K neighbours minus the frame, level-neutral.
     """
-    book = decode_codebook(settings)
-    tgt = match_features(book)
-    tgt = (tgt - np.asarray(settings["envelope_feature_mean"])) / np.asarray(settings["envelope_feature_std"])
+    book, tgt = seller_codebook(settings)
     src = match_features(env_db)
     src = (src - src.mean(axis=0)) / (src.std(axis=0) + 1e-6)
-    dist = np.sum(src**2, axis=1)[:, None] - 2.0 * src @ tgt.T + np.sum(tgt**2, axis=1)[None, :]
+    dist = cdist(src, tgt, "sqeuclidean")  # not BLAS: see interpolate_rows
     k = min(MATCH_K, book.shape[0])
     nearest = np.argpartition(dist, k - 1, axis=1)[:, :k]
     diff = book[nearest].mean(axis=1) - env_db
@@ -178,15 +280,15 @@ def _apply_matching(sp: np.ndarray, f0: np.ndarray, sr: int, settings: dict[str,
     voiced = f0 > 0
     if strength <= 0 or int(voiced.sum()) < 20:
         return sp
-    bins = np.linspace(0.0, sr / 2.0, sp.shape[1])
     db = 10.0 * np.log10(np.maximum(sp[voiced], 1e-16))
-    env = np.stack([np.interp(MATCH_GRID_HZ, bins, row) for row in db])
+    env = interpolate_rows(db, sr, sp.shape[1], to_grid=True)
     corr = np.zeros((sp.shape[0], len(MATCH_GRID_HZ)))
     corr[voiced] = strength * match_correction(env, settings)
     kernel = np.hanning(7)[1:-1]
     kernel /= kernel.sum()
-    corr = np.apply_along_axis(lambda c: np.convolve(c, kernel, mode="same"), 0, corr)
-    gain_db = np.stack([np.interp(bins, MATCH_GRID_HZ, row) for row in corr])
+    # Smoothed along time (zeros beyond the ends), as np.convolve(..., mode="same") per column.
+    corr = convolve1d(corr, kernel, axis=0, mode="constant", cval=0.0)
+    gain_db = interpolate_rows(corr, sr, sp.shape[1], to_grid=False)
     return sp * 10.0 ** (gain_db / 10.0)
 
 
