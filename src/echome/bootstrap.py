@@ -86,6 +86,7 @@ class Services:
         self._vectors: Lazy[VectorStore] = Lazy(self._make_vectors)
         self._retriever: Lazy[Retriever] = Lazy(self._make_retriever)
         self._stt: Lazy[SpeechToText] = Lazy(self._make_stt)
+        self._persona_stt: Lazy[SpeechToText] = Lazy(lambda: self._make_stt(verbatim=True))
         self._speaker_embedder: Lazy[SpeakerEmbedder] = Lazy(
             lambda: _registry().make_speaker_embedder(s.speaker_embedder)
         )
@@ -115,6 +116,13 @@ class Services:
     def stt(self) -> SpeechToText:
         """The server's speech-to-text (local models; `openai:` uses the server-wide OpenAI key)."""
         return self._stt()
+
+    @property
+    def persona_stt(self) -> SpeechToText:
+        """Speech-to-text for the seller's own recordings: verbatim (keeps "um", "mm-hmm", false
+        starts), so the persona's filler and habit figures are measured on what was said. Customers'
+        voice notes use the clean `stt`. Local models share one loaded copy between the two."""
+        return self._persona_stt()
 
     @property
     def speaker_embedder(self) -> SpeakerEmbedder:
@@ -228,12 +236,13 @@ class Services:
             sessions=self.sessions, embedder=self.embedder, store=self.vectors, reranker=reranker
         )
 
-    def _make_stt(self) -> SpeechToText:
+    def _make_stt(self, *, verbatim: bool = False) -> SpeechToText:
         s = self.settings
         return _registry().make_stt(
             s.stt,
             cache_dir=s.data_dir / "models",
             beam_size=s.stt_beam_size,
+            verbatim=verbatim,
             openai_api_key=_secret(s.openai_api_key),
             openai_base_url=s.openai_base_url,
         )

@@ -64,7 +64,7 @@ def register_jobs(services: Any) -> None:
         transcriber = MediaTranscriber(
             services.sessions,
             services.storage,
-            services.stt,
+            services.persona_stt,  # verbatim: the persona measures fillers and habits on it
             services.speaker_embedder,
             limits,
             services.egress,

