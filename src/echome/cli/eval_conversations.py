@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from echome.cli.common import acting_user, console, fail, out, print_json, state
-from echome.cli.evals import throwaway_seller
+from echome.cli.evals import parsed_catalogs, throwaway_seller
 from echome.cli.persona import UserOpt, resolve
 
 if TYPE_CHECKING:
     from echome.bootstrap import Services
     from echome.knowledge.records import ProductRecord
-
-_CATALOG_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xml")
 
 
 def eval_conversations(
@@ -100,23 +98,7 @@ def _run(
 
 
 def _catalog_reports(paths: list[Path], *, n: int, seed: int) -> list[dict[str, Any]]:
-    from echome.knowledge.parse import parse_catalog
-    from echome.knowledge.records import ParseError
-
-    files = [
-        f
-        for p in paths
-        for f in (sorted(p.iterdir()) if p.is_dir() else [p])
-        if f.is_file() and f.suffix.lower() in _CATALOG_SUFFIXES
-    ]
-    if not files:
-        fail("no catalog files (CSV, TSV, XLSX, XML) in the paths given")
-    parsed = {}
-    for f in files:
-        try:
-            parsed[f] = parse_catalog(f.read_bytes(), f.name)
-        except ParseError as exc:
-            console.print(f"[yellow]{f.name}: {exc}[/yellow]")
+    parsed = parsed_catalogs(paths)
     reports = []
     for f, catalog in parsed.items():
         others = [p for g, c in parsed.items() if g != f for p in c.products]

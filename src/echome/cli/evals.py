@@ -128,17 +128,9 @@ def eval_answers(
 _CATALOG_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xml")
 
 
-@eval_app.command("records")
-def eval_records(
-    paths: list[Path] = typer.Argument(..., help="Catalog files, or folders of them"),
-    sample: int = typer.Option(40, help="Products asked about per catalog"),
-    seed: int = typer.Option(7),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """Score answers on questions generated from each catalog's own records (price, stock, options,
-    by full and shortened name), its own products asked for by name, and the other catalogs'
-    products, which it must decline. For catalogs that come without question files."""
-    from echome.answer.record_questions import foreign_questions, own_name_questions, record_questions
+def parsed_catalogs(paths: list[Path]) -> dict[Path, Any]:
+    """Every catalog file (CSV, TSV, XLSX, XML) in `paths` (files, or folders of them) parsed; one that
+    does not parse is named and left out. Fails when there is none."""
     from echome.knowledge.parse import parse_catalog
     from echome.knowledge.records import ParseError
 
@@ -153,9 +145,25 @@ def eval_records(
     parsed = {}
     for f in files:
         try:
-            parsed[f] = parse_catalog(f.read_bytes(), f.name).products
+            parsed[f] = parse_catalog(f.read_bytes(), f.name)
         except ParseError as exc:
             console.print(f"[yellow]{f.name}: {exc}[/yellow]")
+    return parsed
+
+
+@eval_app.command("records")
+def eval_records(
+    paths: list[Path] = typer.Argument(..., help="Catalog files, or folders of them"),
+    sample: int = typer.Option(40, help="Products asked about per catalog"),
+    seed: int = typer.Option(7),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Score answers on questions generated from each catalog's own records (price, stock, options,
+    by full and shortened name), its own products asked for by name, and the other catalogs'
+    products, which it must decline. For catalogs that come without question files."""
+    from echome.answer.record_questions import foreign_questions, own_name_questions, record_questions
+
+    parsed = {f: c.products for f, c in parsed_catalogs(paths).items()}
     results = []
     for f, products in parsed.items():
         others = [p for g, ps in parsed.items() if g != f for p in ps]
