@@ -9,6 +9,7 @@ from echome.cli import (
     admin,
     answer,
     eval_conversations,
+    eval_diarization,
     evals,
     jobs,
     knowledge,
@@ -59,6 +60,7 @@ app.command("search")(knowledge.search)
 app.add_typer(store_info.store_info_app, name="store-info")
 evals.eval_app.command("conversations")(eval_conversations.eval_conversations)
 evals.eval_app.command("persona")(eval_conversations.eval_persona)
+evals.eval_app.command("diarization")(eval_diarization.eval_diarization)
 app.add_typer(evals.eval_app, name="eval")
 app.add_typer(persona.persona_app, name="persona")
 app.command("transcribe")(persona.transcribe)

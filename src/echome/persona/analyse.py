@@ -8,14 +8,16 @@
 - `notes`: plain-language caveats (too little speech, no punctuation, not English, ...).
 - `fillers`: [{text, count, per_minute, evidence}] most frequent first; `filler_rate_per_minute`,
   `fillers_per_100_words`.
-- `catchphrases`: [{text, count, per_minute, evidence}] repeated 2-6 word expressions, best first.
+- `catchphrases`: [{text, count, per_minute, evidence}] repeated 2-6 word expressions, best first: said
+  clearly more often than general English predicts, in two recordings when there are several, without
+  low-confidence words or catalog topic words (rules in `habits.py`, figures in `frequency.py`).
 - `speaking_rate_wpm` (words / time actually speaking: word timestamps with pauses of 0.3 s or more
   removed; segment spans when there are no word timestamps), `speaking_rate_wpm_overall` (words / speech
   time from segment spans), `speaking_rate_label` (slow < 120 <= moderate <= 165 < fast, on the overall
   rate), `speaking_rate_basis` ("word timestamps" | "segment spans" | "none").
 - `sentence_length`: {mean, median, max} words per sentence.
 - `vocabulary`: {flesch_reading_ease, flesch_kincaid_grade, type_token_ratio, mtld, mattr,
-  mean_word_length, signature_words: [{text, count, per_1000_words, evidence}]}.
+  mean_word_length, signature_words: [{text, count, per_1000_words, evidence}]} (same rules as catchphrases).
 - `formality`: {score, label, contractions_per_100_words, informal_markers_per_100_words,
   informal_markers: [{text, count}], pronouns_per_100_words: {i, we, you}, evidence}; formula in style.py.
 - `tone`: {sentiment_mean, sentiment_intensity, positive_share, negative_share, exclamation_share,
@@ -26,7 +28,8 @@
   of sentences), "benefit-led" / "feature-led" (1.5x the other, 3%+ of sentences) else
   "benefits-and-features" (2+ each), "urgency", "social-proof", "call-to-action" (3%+ of sentences),
   "storyteller" (8%+ of sentences)}.
-- `greeting`, `sign_off`: {text, count (recordings using it), evidence} or null.
+- `greeting`, `sign_off`: {text, count (recordings using it), evidence} or null: opening / closing phrases
+  in the first / last OPENING_SECONDS of each recording, in two recordings when there are several.
 
 Evidence items are {start, end, text}: start/end narrowed to the matched words, text the whole segment
 text; at most five per trait, one per segment, preferring segments of ordinary length.
@@ -44,11 +47,11 @@ import re
 import statistics
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from echome.persona import lexicon as lx
-from echome.persona.habits import find_catchphrases, find_fillers, name_words
+from echome.persona.habits import find_catchphrases, find_fillers, find_signature_words, name_words
 from echome.persona.selling import GREETING_RE, SIGN_OFF_RE, is_question, opening_or_closing, selling_traits
 from echome.persona.style import (
     Sentence,
@@ -66,7 +69,7 @@ from echome.persona.style import (
     speech_seconds,
     style_summary,
 )
-from echome.persona.trait_evidence import Ctx
+from echome.persona.trait_evidence import TOKEN_RE, Ctx
 from echome.providers.base import Segment
 
 __all__ = ["analyse_speech", "style_summary"]
@@ -74,8 +77,12 @@ __all__ = ["analyse_speech", "style_summary"]
 SENTENCE_PAUSE = 0.6  # s: without punctuation, a longer gap between words ends a sentence
 MIN_RELIABLE_SECONDS = 30.0
 
-_TOKEN = re.compile(r"[$\u20ac\u00a3]?\d+(?:[.,]\d+)*%?(?![^\W_])|[^\W_]+(?:['\u2019][^\W_]+)*")
 _END = re.compile(r"[.!?\u2026]")
+
+
+def _probability(p: object) -> float:
+    """A word probability in [0, 1]; anything missing or not a number counts as certain."""
+    return min(1.0, max(0.0, float(p))) if isinstance(p, int | float) and math.isfinite(p) else 1.0
 
 
 def _tokenise(segments: Sequence[Segment]) -> list[Token]:
@@ -83,7 +90,7 @@ def _tokenise(segments: Sequence[Segment]) -> list[Token]:
     for si, seg in enumerate(segments):
         s0, s1 = finite(seg.start), finite(seg.end)
         s1 = max(s0, s1)
-        spans: list[tuple[int, float, float]] = []
+        spans: list[tuple[int, float, float, float]] = []
         if seg.words:
             parts: list[str] = []
             pos = 0
@@ -92,27 +99,27 @@ def _tokenise(segments: Sequence[Segment]) -> list[Token]:
                 if parts and t[:1].isalnum() and not parts[-1][-1:].isspace():
                     t = " " + t
                 w0 = finite(w.start)
-                spans.append((pos, w0, max(w0, finite(w.end))))
+                spans.append((pos, w0, max(w0, finite(w.end)), _probability(w.probability)))
                 parts.append(t)
                 pos += len(t)
             text = "".join(parts)
         else:
             text = seg.text or ""
-        starts = [p for p, _, _ in spans]
-        matches = list(_TOKEN.finditer(text))
+        starts = [p for p, _, _, _ in spans]
+        matches = list(TOKEN_RE.finditer(text))
         length = max(1, len(text))
         for k, m in enumerate(matches):
             nxt = matches[k + 1].start() if k + 1 < len(matches) else len(text)
             if spans:
-                _, a, b = spans[max(0, bisect_right(starts, m.start()) - 1)]
+                _, a, b, prob = spans[max(0, bisect_right(starts, m.start()) - 1)]
                 timed = True
             else:
                 a = s0 + (s1 - s0) * m.start() / length
                 b = s0 + (s1 - s0) * m.end() / length
-                timed = False
+                timed, prob = False, 1.0
             word = m.group()
             norm = word.lower().replace("\u2019", "'")
-            toks.append(Token(word, norm, si, a, b, text[m.end() : nxt], timed))
+            toks.append(Token(word, norm, si, a, b, text[m.end() : nxt], timed, prob))
     return toks
 
 
@@ -181,14 +188,51 @@ def _r(x: float, digits: int = 2) -> float:
     return round(x, digits) if math.isfinite(x) else 0.0
 
 
+def topic_words(texts: Iterable[str]) -> frozenset[str]:
+    """Lower-cased words of catalog texts (product names, categories) that are not function words."""
+    out: set[str] = set()
+    for text in texts:
+        for m in TOKEN_RE.finditer(text or ""):
+            w = m.group().lower().replace("\u2019", "'")
+            if len(w) >= 3 and w not in lx.STOPWORDS and not w.isdigit():
+                out.add(w)
+    return frozenset(out)
+
+
+def _recording_ranges(segments: list[Segment], sizes: Sequence[int] | None) -> list[tuple[int, int]]:
+    if sizes is None or sum(max(0, n) for n in sizes) != len(segments):
+        return recordings(segments)
+    out, lo = [], 0
+    for n in sizes:
+        if n > 0:
+            out.append((lo, lo + n - 1))
+            lo += n
+    return out
+
+
 def analyse_speech(
-    segments: Sequence[Segment], *, pitch: dict | None = None, total_speech_seconds: float | None = None
+    segments: Sequence[Segment],
+    *,
+    pitch: dict | None = None,
+    total_speech_seconds: float | None = None,
+    exclude_words: Iterable[str] | None = None,
+    recording_sizes: Sequence[int] | None = None,
 ) -> dict[str, Any]:
-    """Profile the speaking style of ONE speaker's segments (layout in the module docstring)."""
+    """Profile the speaking style of ONE speaker's segments (layout in the module docstring).
+
+    `exclude_words`: the seller's catalog texts (product names, categories); their words are topic, not
+    style, and make no signature word or catchphrase. `recording_sizes`: segments per recording, in order,
+    when the recordings were joined on one timeline (otherwise time restarting at zero starts one)."""
     segments = list(segments)
     toks = _tokenise(segments)
-    recs = recordings(segments)
+    recs = _recording_ranges(segments, recording_sizes)
+    rec_of_seg = [0] * len(segments)
+    for r, (lo, hi) in enumerate(recs):
+        rec_of_seg[lo : hi + 1] = [r] * (hi - lo + 1)
+    min_recs = 2 if len(recs) >= 2 else 1
+    topic = topic_words(exclude_words or ())
     sents = _sentences(toks, recs)
+    names = name_words(toks, sents)
     n_words = len(toks)
     notes: list[str] = []
     seconds = speech_seconds(segments, toks, recs)
@@ -232,7 +276,9 @@ def analyse_speech(
     ]
 
     # catchphrases
-    catch = find_catchphrases(sents, toks, name_words(toks, sents), n_words) if english else []
+    catch = (
+        find_catchphrases(sents, toks, names, n_words, rec_of_seg=rec_of_seg, topic=topic) if english else []
+    )
     catchphrases = [
         {
             "text": c["text"],
@@ -253,19 +299,15 @@ def analyse_speech(
     vocab: dict[str, Any] = readability(norms, len(sents))
     vocab.update(lexical_variety(norms))
     vocab["mean_word_length"] = _r(sum(map(len, alpha)) / len(alpha)) if alpha else 0.0
-    sig_counts = Counter(
-        w for w in alpha if len(w) >= 3 and w not in lx.HESITATIONS and w not in lx.SLANG and not is_common(w)
-    )
-    min_sig = max(2, 1 + n_words // 1500)
-    sig_words = [(w, c) for w, c in sig_counts.most_common() if c >= min_sig][:10] if english else []
+    sig_words = find_signature_words(toks, names, rec_of_seg=rec_of_seg, topic=topic) if english else []
     vocab["signature_words"] = [
         {
             "text": w,
-            "count": c,
-            "per_1000_words": _r(1000 * c / n_words, 1),
-            "evidence": ctx.evidence(((i, i) for i, t in enumerate(toks) if t.norm == w), cap=3),
+            "count": len(idx),
+            "per_1000_words": _r(1000 * len(idx) / n_words, 1),
+            "evidence": ctx.evidence(((i, i) for i in idx), cap=3),
         }
-        for w, c in sig_words
+        for w, idx in sig_words
     ]
 
     # formality
@@ -358,6 +400,10 @@ def analyse_speech(
         "formality": formality,
         "tone": tone,
         "selling": selling_traits(ctx, sents),
-        "greeting": opening_or_closing(ctx, sents, recs, GREETING_RE, True) if english else None,
-        "sign_off": opening_or_closing(ctx, sents, recs, SIGN_OFF_RE, False) if english else None,
+        "greeting": opening_or_closing(ctx, sents, recs, GREETING_RE, True, min_recordings=min_recs)
+        if english
+        else None,
+        "sign_off": opening_or_closing(ctx, sents, recs, SIGN_OFF_RE, False, min_recordings=min_recs)
+        if english
+        else None,
     }

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from echome.db.models import Persona
+from echome.db.models import Persona, Product
 from echome.db.session import transaction
 from echome.media.audio import AudioError, load_audio
 from echome.media.seller_speech import SellerSource, map_evidence, seller_sources, shifted
@@ -25,6 +26,25 @@ log = logging.getLogger("echome.persona")
 PITCH_RATE = 16_000
 PITCH_MAX_SECONDS = 120.0  # two minutes of speech give stable pitch statistics
 LLM_TRANSCRIPT_CHARS = 12_000
+CATALOG_VOCABULARY_PRODUCTS = 20_000  # product names read for topic words; a bigger catalog adds few new ones
+
+
+def catalog_vocabulary(sessions: sessionmaker[Session], persona_id: str) -> list[str]:
+    """Names and categories of the seller's products for this persona (its own and unassigned ones): the
+    catalog's topic words, which say what is sold, not how the seller speaks."""
+    with transaction(sessions) as db:
+        persona = db.get(Persona, persona_id)
+        if persona is None:
+            return []
+        rows = db.execute(
+            select(Product.name, Product.category)
+            .where(
+                Product.user_id == persona.user_id,
+                or_(Product.persona_id == persona_id, Product.persona_id.is_(None)),
+            )
+            .limit(CATALOG_VOCABULARY_PRODUCTS)
+        ).all()
+    return sorted({text for row in rows for text in row if text})
 
 
 @dataclass(eq=False)
@@ -43,7 +63,12 @@ class ProfileBuilder:
         if not sources:
             return {}
         segments = shifted(sources)
-        measured = analyse_speech(segments, pitch=self._pitch(sources))
+        measured = analyse_speech(
+            segments,
+            pitch=self._pitch(sources),
+            exclude_words=catalog_vocabulary(self.sessions, persona_id),
+            recording_sizes=[len(s.segments) for s in sources],
+        )
         measured = map_evidence(measured, sources)
         measured["media"] = [
             {"media_id": s.media_id, "title": s.title, "speaker": s.speaker, "segments": len(s.segments)}

@@ -1,16 +1,25 @@
-"""Verbal habits in one speaker's sentences: filler words and repeated catchphrases.
+"""Verbal habits in one speaker's sentences: filler words, repeated catchphrases and signature words.
 
 `analyse.py` turns segments into `Token`s and `Sentence`s (see `style.py`); the detectors here return token
 spans (inclusive index pairs) that it turns into evidence. `name_words` finds the names that catchphrases
-must not contain.
+and signature words must not contain.
+
+Catchphrases and signature words are the seller's own only when (see `frequency.py` for the figures):
+they are said clearly more often than general English would predict; every word of each counted use was
+recognised with confidence (Whisper word probability >= `LOW_CONFIDENCE`); they hold no topic word of the
+seller's catalog (`topic`: product names and categories, plural/singular forms alike); and, when the
+seller gave two or more recordings, they occur in at least two of them (`rec_of_seg`: each segment's
+recording), so that one video's subject or one misheard passage does not become a habit.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from echome.persona import lexicon as lx
+from echome.persona.frequency import LOW_CONFIDENCE, PHRASE_RATIO, WORD_RATIO, over_used
 from echome.persona.style import Sentence, Token, display, is_common, span
 
 _COMMA = re.compile(r"[,;\u2013\u2014]")
@@ -91,23 +100,64 @@ _COMMON_FRAGMENTS = frozenset(
 )
 
 
-def find_catchphrases(sents: list[Sentence], toks: list[Token], names: set[str], n_words: int) -> list[dict]:
+def _min_recordings(rec_of_seg: Sequence[int] | None) -> int:
+    return 2 if rec_of_seg and max(rec_of_seg) >= 1 else 1
+
+
+def is_topic(word: str, topic: frozenset[str]) -> bool:
+    """Whether `word` (normalised) is a catalog topic word, in the singular or the plural."""
+    if not topic or word in lx.STOPWORDS:
+        return False
+    forms = {word, word + "s", word + "es"}
+    if word.endswith("ies"):
+        forms.add(word[:-3] + "y")
+    if word.endswith("es"):
+        forms.add(word[:-2])
+    if word.endswith("s"):
+        forms.add(word[:-1])
+    return not forms.isdisjoint(topic)
+
+
+def find_catchphrases(
+    sents: list[Sentence],
+    toks: list[Token],
+    names: set[str],
+    n_words: int,
+    *,
+    rec_of_seg: Sequence[int] | None = None,
+    topic: frozenset[str] = frozenset(),
+) -> list[dict]:
     """Repeated 2-6 word expressions within sentences, best first (at most ten).
 
-    Kept when said in at least two sentences and at least 3 times (2-word) or 2 times (longer), raised to
-    1 + words // 2500 for long transcripts. Dropped when it is a common English phrase or part of one, only
-    function words, starts or ends mid-phrase ("and the", "love the"), holds digits, hesitations or names,
-    or is a 2-word pair with a function word. Phrases made only of common words need 3+ words and 3+ uses
-    unless they are known spoken catchphrases.
+    Kept when said in at least two sentences (and two recordings, see the module docstring) and at least
+    3 times (2-word) or 2 times (longer), raised to 1 + words // 2500 for long transcripts, and said clearly
+    more often than general English predicts. Uses holding a low-confidence word do not count. Dropped when
+    it is a common English phrase or part of one, only function words, starts or ends mid-phrase ("and
+    the", "love the"), holds digits, hesitations, names or catalog topic words, or is a 2-word pair with a
+    function word. Phrases made only of common words need 3+ words and 3+ uses unless they are known
+    spoken catchphrases.
     Score = count * (1 + (n - 2) / 2) * (1 + uncommon words) * (2 if known);
     a phrase said mostly inside a longer kept phrase is dropped."""
     counts: Counter[tuple[str, ...]] = Counter()
     in_sents: Counter[tuple[str, ...]] = Counter()  # sentences containing the n-gram
+    in_recs: Counter[tuple[str, ...]] = Counter()  # recordings containing the n-gram
+    rec_grams: dict[int, set[tuple[str, ...]]] = {}
     for s in sents:
         words = s.norm.split(" ")
-        grams = [tuple(words[i : i + n]) for n in range(2, 7) for i in range(len(words) - n + 1)]
+        unsure = [i for i in range(len(words)) if toks[s.lo + i].prob < LOW_CONFIDENCE]
+        grams = [
+            tuple(words[i : i + n])
+            for n in range(2, 7)
+            for i in range(len(words) - n + 1)
+            if not any(i <= u < i + n for u in unsure)
+        ]
         counts.update(grams)
         in_sents.update(set(grams))
+        rec = rec_of_seg[toks[s.lo].seg] if rec_of_seg else 0
+        rec_grams.setdefault(rec, set()).update(grams)
+    for grams in rec_grams.values():
+        in_recs.update(grams)
+    min_recs = _min_recordings(rec_of_seg)
     scale = 1 + n_words // 2500
     cands: dict[tuple[str, ...], float] = {}
     for gram, c in counts.items():
@@ -125,7 +175,9 @@ def find_catchphrases(sents: list[Sentence], toks: list[Token], names: set[str],
             continue
         if len(set(gram)) == 1 or any(w in lx.HESITATIONS or any(ch.isdigit() for ch in w) for w in gram):
             continue
-        if all(w in lx.STOPWORDS for w in gram) or any(w in names for w in gram):
+        if all(w in lx.STOPWORDS for w in gram) or any(w in names or is_topic(w, topic) for w in gram):
+            continue
+        if in_recs[gram] < min_recs or not over_used(c, n_words, phrase, ratio=PHRASE_RATIO):
             continue
         rare = sum(not is_common(w) for w in gram)
         if not known and rare == 0 and (n < 3 or c < max(3, scale + 1)):
@@ -149,8 +201,46 @@ def find_catchphrases(sents: list[Sentence], toks: list[Token], names: set[str],
     for gram in kept[:10]:
         pattern = re.compile(r"(?<!\S)" + re.escape(" ".join(gram)) + r"(?!\S)")
         spans = [span(s, m) for s in sents for m in pattern.finditer(s.norm)]
+        spans = [
+            (lo, hi) for lo, hi in spans if all(toks[i].prob >= LOW_CONFIDENCE for i in range(lo, hi + 1))
+        ]
         out.append({"text": display(gram), "count": counts[gram], "spans": spans})
     return out
+
+
+def find_signature_words(
+    toks: list[Token],
+    names: set[str],
+    *,
+    rec_of_seg: Sequence[int] | None = None,
+    topic: frozenset[str] = frozenset(),
+    limit: int = 10,
+) -> list[tuple[str, list[int]]]:
+    """Words the speaker favours, most used first: (word, token indices of its confident uses).
+
+    A word of 3+ letters counts when it is not a common-English, hesitation, slang, name or catalog topic
+    word; only its uses recognised with confidence count. Kept when used at least max(2, 1 + words // 1500)
+    times (in two recordings when there are several) and clearly more often than in general English."""
+    n_words = len(toks)
+    uses: dict[str, list[int]] = {}
+    for i, t in enumerate(toks):
+        w = t.norm
+        if t.prob < LOW_CONFIDENCE or len(w) < 3 or not (w.isalpha() or "'" in w):
+            continue
+        if w in lx.HESITATIONS or w in lx.SLANG or w in names or is_common(w) or is_topic(w, topic):
+            continue
+        uses.setdefault(w, []).append(i)
+    min_count, min_recs = max(2, 1 + n_words // 1500), _min_recordings(rec_of_seg)
+    scored = []
+    for w, idx in uses.items():
+        if len(idx) < min_count:
+            continue
+        if rec_of_seg and len({rec_of_seg[toks[i].seg] for i in idx}) < min_recs:
+            continue
+        g2 = over_used(len(idx), n_words, w, ratio=WORD_RATIO)
+        if g2 > 0:
+            scored.append((-len(idx), -g2, w))
+    return [(w, uses[w]) for _, _, w in sorted(scored)[:limit]]
 
 
 def name_words(toks: list[Token], sents: list[Sentence]) -> set[str]:

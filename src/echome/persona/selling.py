@@ -40,7 +40,7 @@ _CATEGORIES = {
     "call_to_action": _phrase_regex(sl.CALL_TO_ACTION),
 }
 _LEAD_IN = re.compile(r"^(?:(?:so|um|uh|and|but|okay|ok|now|well|like|guys) )+")
-GREETING_RE = _phrase_regex(sl.GREETINGS)
+GREETING_RE = _phrase_regex(sl.GREETINGS, *sl.GREETING_PATTERNS)
 SIGN_OFF_RE = _phrase_regex(sl.SIGN_OFFS)
 
 
@@ -63,12 +63,16 @@ def _trait(ctx: Ctx, hits: list[tuple[Sentence, tuple[int, int], str]], n_sents:
     sentences = {s.lo for s, _, _ in hits}
     sent_of = {sp: s.lo for s, sp, _ in hits}
     per_sent = Counter(s.lo for s, _, _ in hits)  # clearest examples: sentences with the most hits
+    top = phrases.most_common(8)
+    listed = {p for p, _ in top}  # evidence quotes one of the listed phrases
     return {
         "count": len(hits),
         "per_minute": ctx.per_min(len(hits)),
         "sentence_share": round(len(sentences) / n_sents, 3) if n_sents else 0.0,
-        "phrases": [{"text": p, "count": c} for p, c in phrases.most_common(8)],
-        "evidence": ctx.evidence((sp for _, sp, _ in hits), priority=lambda sp: per_sent[sent_of[sp]]),
+        "phrases": [{"text": p, "count": c} for p, c in top],
+        "evidence": ctx.evidence(
+            (sp for _, sp, p in hits if p in listed), priority=lambda sp: per_sent[sent_of[sp]]
+        ),
     }
 
 
@@ -111,28 +115,47 @@ def _approach(t: dict[str, Any]) -> list[str]:
     return labels
 
 
+OPENING_SECONDS = 20.0  # how far into (or before the end of) a recording openings and closings are looked for
+
+
 def opening_or_closing(
-    ctx: Ctx, sents: list[Sentence], recordings: list[tuple[int, int]], rx: re.Pattern[str], first: bool
+    ctx: Ctx,
+    sents: list[Sentence],
+    recordings: list[tuple[int, int]],
+    rx: re.Pattern[str],
+    first: bool,
+    *,
+    min_recordings: int = 1,
 ) -> dict[str, Any] | None:
-    """Greeting (first=True) or sign-off phrases found near the start or end of each recording; the
-    most common combination wins."""
+    """Greeting (first=True) or sign-off: phrases of `rx` said within OPENING_SECONDS of the first (last)
+    word of a recording. The phrase used in most recordings wins (at least `min_recordings`), joined by the
+    phrases said alongside it in every one of those recordings, in spoken order; count = those recordings."""
     rec_of = {seg: r for r, (lo, hi) in enumerate(recordings) for seg in range(lo, hi + 1)}
     by_rec: dict[int, list[Sentence]] = {}
     for s in sents:
         by_rec.setdefault(rec_of[ctx.toks[s.lo].seg], []).append(s)
-    found: dict[str, list[tuple[int, int]]] = {}
-    for inside in by_rec.values():
-        window = inside[:2] if first else inside[-2:]
-        matches = []
-        for s in window:
+    found: dict[str, dict[int, tuple[int, int]]] = {}  # phrase -> recording -> span
+    for r, inside in by_rec.items():
+        t0, t1 = ctx.toks[inside[0].lo].start, max(ctx.toks[s.hi].end for s in inside)
+        for s in inside:
             for m in rx.finditer(s.norm):
                 lo, hi = span(s, m)
-                if (lo - inside[0].lo < 12) if first else (inside[-1].hi - hi < 15):
-                    matches.append((m.group(), (lo, hi)))
-        if matches:
-            text = ", ".join(dict.fromkeys(p for p, _ in matches))
-            found.setdefault(text, []).append((matches[0][1][0], matches[-1][1][1]))
+                near = ctx.toks[lo].start - t0 if first else t1 - ctx.toks[hi].end
+                if near <= OPENING_SECONDS:
+                    spans = found.setdefault(m.group(), {})
+                    if first:
+                        spans.setdefault(r, (lo, hi))
+                    else:
+                        spans[r] = (lo, hi)
     if not found:
         return None
-    text, spans = max(found.items(), key=lambda kv: (len(kv[1]), len(kv[0])))
-    return {"text": display(text.split(" ")), "count": len(spans), "evidence": ctx.evidence(spans)}
+    best = max(found, key=lambda p: (len(found[p]), len(p)))
+    recs = set(found[best])
+    if len(recs) < min_recordings:
+        return None
+    chosen = [p for p, spans in found.items() if recs <= set(spans)]
+    first_rec = min(recs)
+    chosen.sort(key=lambda p: found[p][first_rec][0])
+    spans = [(min(found[p][r][0] for p in chosen), max(found[p][r][1] for p in chosen)) for r in sorted(recs)]
+    text = ", ".join(chosen)
+    return {"text": display(text.split(" ")), "count": len(recs), "evidence": ctx.evidence(spans)}

@@ -44,6 +44,7 @@ class Token:
     end: float
     after: str  # raw text up to the next token of the same segment (or the segment's end)
     timed: bool
+    prob: float = 1.0  # the recogniser's word probability (1.0 when it gave none)
 
 
 @dataclass(slots=True)
