@@ -57,7 +57,8 @@ def setup(data_dir: Path, token: str, voice_from: list[Path] | None) -> tuple[st
     for name in SHOPIFY:
         with (EVAL / name).open(encoding="utf-8") as fh:
             titles += [r["Title"] for r in csv.DictReader(fh) if r.get("Title")]
-    # Keep the questions whose (text) answer has about 40 words: the target is stated for those.
+    # Keep the questions whose (text) answer has 15-50 words (the offline composer says ~20 of price,
+    # stock and sizes for these; the issue stated ~40-word answers: the answer length is reported).
     questions = []
     for t in titles:
         for template in TEMPLATES:
@@ -65,7 +66,7 @@ def setup(data_dir: Path, token: str, voice_from: list[Path] | None) -> tuple[st
             a = services.answerer.answer(
                 user_id=uid, persona_id=pid, question=q, channel="probe", client_ref=q
             )
-            if 30 <= len(a.answer.split()) <= 50:
+            if 15 <= len(a.answer.split()) <= 50:
                 questions.append(q)
                 break
     if voice_from is not None:
