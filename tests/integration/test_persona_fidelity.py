@@ -19,6 +19,7 @@ from echome.knowledge.parse import parse_catalog
 from echome.persona.analyse import analyse_speech
 from echome.persona.fidelity import fidelity_of_answers
 from echome.providers.base import Segment
+from echome.voice.spoken_text import spoken_part
 
 EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval"
 SPONTANEOUS = EVAL / "speech" / "spontaneous"
@@ -74,3 +75,31 @@ def test_replies_carry_the_speakers_fillers_and_no_invented_catchphrases(
     assert report["score"] >= FLOOR[speaker], report
     # text replies never carry a filler the voice note adds
     assert not any(re.search(r"\b(?:um|uh|hmm)\b", e["text"], re.I) for e in report["examples"])
+
+
+def test_a_reply_in_another_language_gets_no_english_fillers(services: Any, make_seller: Any) -> None:
+    _, user = make_seller()
+    profile = {"summary": {"words": 100}, "fillers_per_100_words": 30.0}
+    profile["fillers"] = [{"text": "um", "count": 30}]
+    catalog = parse_catalog(CATALOG.read_bytes(), CATALOG.name)
+    with transaction(services.sessions) as db:
+        persona = Persona(user_id=user["id"], name="Sam")
+        db.add(persona)
+        db.flush()
+        db.add(PersonaProfile(user_id=user["id"], persona_id=persona.id, auto_extracted=profile))
+        persona_id = persona.id
+    ingest_catalog(
+        catalog, user_id=user["id"], persona_id=None, sessions=services.sessions,
+        embedder=services.embedder, store=services.vectors,
+    )  # fmt: skip
+    name = catalog.products[0].name
+
+    def ask(question: str) -> Any:
+        return services.answerer.answer(
+            user_id=user["id"], persona_id=persona_id, question=question, channel="eval", client_ref=question
+        )
+
+    english = ask(f"How much is the {name}?")
+    assert english.language == "en" and "um," in english.spoken.lower()  # 30 per 100 words: surely one
+    german = ask(f"Wie viel kostet das {name}? Ist es noch verfügbar?")
+    assert german.language == "de" and german.spoken == spoken_part(german.answer)

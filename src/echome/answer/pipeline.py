@@ -339,7 +339,8 @@ class Answerer:
                 self.sessions, user_id=user_id, conversation_id=ctx.conversation_id, result=result
             )
         result.spoken = spoken_part(result.answer)
-        if outcome is None:  # the seller's fillers, never inside a number or a product name
+        # The seller's fillers (measured in English), never inside a number or a product name.
+        if outcome is None and language == "en":
             names = [n for p in evidence.products.values() for n in (p.name, p.short_name) if n]
             result.spoken = Manner.from_profile(ctx.profile).spoken(result.spoken, protected=names)
         result.client_id, result.conversation_id, result.notes = ctx.client_id, ctx.conversation_id, notes
