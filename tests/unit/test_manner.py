@@ -153,3 +153,10 @@ def test_a_casual_seller_contracts_and_a_formal_one_does_not() -> None:
         Manner.from_profile({"formality": "casual"}).register("I have it.") == "I have it."
     )  # not "I've it"
     assert Manner.from_profile({}).register(text) == text  # nothing measured: as written
+
+
+def test_fillers_cleared_by_hand_win_over_the_measured_rate() -> None:
+    cleared = Manner.from_profile({**PROFILE, "fillers": []})  # the merged profile: override [] wins
+    assert all(cleared.spoken(r) == r for r in _replies(50))
+    unusual = Manner.from_profile({**PROFILE, "fillers": [{"text": "kind of", "count": 9}]})
+    assert "Um," in " ".join(unusual.spoken(r) for r in _replies(50))  # hesitant, in another way

@@ -120,8 +120,9 @@ class Manner:
             measured = sum(c for _, c in fillers)
             filler_rate = 100 * measured / words if words and measured else DEFAULT_PER_100_WORDS
         usable = [(t.lower(), c or 1.0) for t, c in fillers if t.lower() in INSERTABLE]
-        if filler_rate and not usable:
+        if filler_rate and fillers and not usable:
             usable = [("um", 1.0)]  # the seller hesitates, with fillers that cannot be inserted
+        # (a seller who cleared their fillers by hand gets none, whatever rate was measured)
         phrases = _counted(profile.get("catchphrases"))
         used = sum(c for _, c in phrases)
         phrase_rate = (100 * used / words if words and used else DEFAULT_PER_100_WORDS) if phrases else 0.0
