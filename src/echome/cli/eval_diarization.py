@@ -9,13 +9,16 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import typer
 
 from echome.cli.common import fail, out, print_json, state
-from echome.providers.base import SpeakerEmbedder, SpeechToText
+
+if TYPE_CHECKING:  # `echome --help` must not import numpy (tests/cli/test_startup.py)
+    import numpy as np
+
+    from echome.providers.base import SpeakerEmbedder, SpeechToText
 
 
 def eval_diarization(
