@@ -53,8 +53,8 @@ _ASKS_FOR: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     (re.compile(rf"\b(?:{asked})\b", re.I), frozenset(labels.split()))
     for asked, labels in (
         (
-            r"who makes|who made|made by|brand|manufacturer|maker|hersteller|marke|fabricant|marque|"
-            r"fabricante|marca|produttore|fabrikant|merk",
+            r"who makes|who made|made by|brand|manufacturer|maker|vendor|supplier|hersteller|marke|"
+            r"fabricant|marque|fabricante|marca|produttore|fabrikant|merk",
             "manufacturer brand vendor supplier maker hersteller marke",
         ),
         (

@@ -47,8 +47,12 @@ def sentence_case(text: str) -> str:
     return text if text[-1] in ".!?" else text + "."
 
 
-def _candidates(evidence: Evidence, focus: ProductFacts | None, say: Phrases) -> list[tuple[int, str, str]]:
-    """(result index, sentence as said, text it is matched on) from the cited chunks."""
+def _candidates(
+    evidence: Evidence, focus: ProductFacts | None, say: Phrases, labels: frozenset[str] = frozenset()
+) -> list[tuple[int, str, str]]:
+    """(result index, sentence as said, text it is matched on) from the cited chunks. A shop
+    export's bookkeeping line ("Vendor: ...", "Tags: ...") is left out unless `labels` (what the
+    question asks for) names it."""
     out = []
     for i, r in enumerate(evidence.results):
         if focus is not None and r.product_id not in (None, focus.id):
@@ -65,7 +69,8 @@ def _candidates(evidence: Evidence, focus: ProductFacts | None, say: Phrases) ->
             said_prefix = say.customer_wrote() + " "
         for line in text.splitlines():
             line = line.strip()
-            if not line or _HEADER.match(line) or _FIELD_LINE.match(line):
+            field = _FIELD_LINE.match(line)
+            if not line or _HEADER.match(line) or (field and field.group(1).lower() not in labels):
                 continue
             for sent in _SPLIT.split(line) if not _LABEL_LINE.match(line) else [line]:
                 sent = sent.strip(" -•*")
@@ -91,7 +96,7 @@ def pick_sentences(
     if not q:
         return []
     scored = []
-    for order, (i, said, matched) in enumerate(_candidates(evidence, focus, say or Phrases("en"))):
+    for order, (i, said, matched) in enumerate(_candidates(evidence, focus, say or Phrases("en"), labels)):
         overlap = q & terms(matched)
         if not overlap:
             continue
