@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from echome.providers.stt_whisper import MODELS, FasterWhisperSTT
+from echome.speech.disfluency import edit_distance
 
 LIBRIVOX = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "speech" / "librivox"
 
@@ -23,15 +24,6 @@ LIBRIVOX = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "spe
 def words(text: str) -> list[str]:
     # Hyphens split words ("ill-disposed" = "ill disposed"), other punctuation is dropped.
     return re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split()
-
-
-def edits(ref: list[str], hyp: list[str]) -> int:
-    d = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, d[0] = d[:], i
-        for j, h in enumerate(hyp, 1):
-            d[j] = min(prev[j] + 1, d[j - 1] + 1, prev[j - 1] + (r != h))
-    return d[-1]
 
 
 def main() -> None:
@@ -56,7 +48,7 @@ def main() -> None:
                     tr = stt.transcribe(str(c))
                     elapsed += time.perf_counter() - t
                     audio += tr.duration
-                    e, n = edits(words(refs[c]), words(tr.text)), len(words(refs[c]))
+                    e, n = edit_distance(words(refs[c]), words(tr.text)), len(words(refs[c]))
                     errors, total = errors + e, total + n
                     per_clip.append({"clip": c.stem[-4:], "wer": round(e / n, 4), "hypothesis": tr.text})
                 results.append(

@@ -37,6 +37,23 @@ def _profile(transcript: Path) -> dict[str, Any]:
     )
 
 
+def _persona_with_catalog(services: Any, user_id: str, profile: dict[str, Any]) -> tuple[Any, str]:
+    """A persona measured as `profile`, answering from the shared apparel catalog."""
+    catalog = parse_catalog(CATALOG.read_bytes(), CATALOG.name)
+    with transaction(services.sessions) as db:
+        persona = Persona(user_id=user_id, name="Sam")
+        db.add(persona)
+        db.flush()
+        db.add(PersonaProfile(user_id=user_id, persona_id=persona.id, auto_extracted=profile))
+        persona_id = persona.id
+    ingest_catalog(
+        catalog, user_id=user_id, persona_id=None, sessions=services.sessions,
+        embedder=services.embedder, store=services.vectors,
+    )  # fmt: skip
+    services.retriever.keywords.invalidate(user_id)
+    return catalog, persona_id
+
+
 @pytest.mark.parametrize("speaker", ["speakerB", "speakerD"])
 def test_replies_carry_the_speakers_fillers_and_no_invented_catchphrases(
     services: Any, make_seller: Any, speaker: str
@@ -44,22 +61,7 @@ def test_replies_carry_the_speakers_fillers_and_no_invented_catchphrases(
     _, user = make_seller()
     profile = _profile(SPONTANEOUS / f"{speaker}.txt")
     assert profile["fillers_per_100_words"] > 2  # a real hesitant speaker
-    catalog = parse_catalog(CATALOG.read_bytes(), CATALOG.name)
-    with transaction(services.sessions) as db:
-        persona = Persona(user_id=user["id"], name="Sam")
-        db.add(persona)
-        db.flush()
-        db.add(PersonaProfile(user_id=user["id"], persona_id=persona.id, auto_extracted=profile))
-        persona_id = persona.id
-    ingest_catalog(
-        catalog,
-        user_id=user["id"],
-        persona_id=None,
-        sessions=services.sessions,
-        embedder=services.embedder,
-        store=services.vectors,
-    )
-    services.retriever.keywords.invalidate(user["id"])
+    catalog, persona_id = _persona_with_catalog(services, user["id"], profile)
     questions = [q.question for q in record_questions(catalog.products, sample=40, seed=11)]
     questions += [f"Tell me about the {p.name}." for p in catalog.products[:20]]
 
@@ -81,17 +83,7 @@ def test_a_reply_in_another_language_gets_no_english_fillers(services: Any, make
     _, user = make_seller()
     profile = {"summary": {"words": 100}, "fillers_per_100_words": 30.0}
     profile["fillers"] = [{"text": "um", "count": 30}]
-    catalog = parse_catalog(CATALOG.read_bytes(), CATALOG.name)
-    with transaction(services.sessions) as db:
-        persona = Persona(user_id=user["id"], name="Sam")
-        db.add(persona)
-        db.flush()
-        db.add(PersonaProfile(user_id=user["id"], persona_id=persona.id, auto_extracted=profile))
-        persona_id = persona.id
-    ingest_catalog(
-        catalog, user_id=user["id"], persona_id=None, sessions=services.sessions,
-        embedder=services.embedder, store=services.vectors,
-    )  # fmt: skip
+    catalog, persona_id = _persona_with_catalog(services, user["id"], profile)
     name = catalog.products[0].name
 
     def ask(question: str) -> Any:
