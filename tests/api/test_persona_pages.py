@@ -103,6 +103,7 @@ def test_traits_show_measured_values_with_playable_quotes(client: Any, services:
     seed = _seed(services, client, pid)
     html = _page(client, pid)
     assert "142 wpm" in html and "casual (0.31 of 1)" in html and "consultative" in html
+    assert "natural (your own rates)" in html  # a setting nobody chose yet says what applies
     assert "“Oh yes, I&#39;d love to.”" in html
     clip = re.search(r'href="(/app/personas/[^"]+/clip\?[^"]+)" data-play', html)
     assert clip and seed["media_id"] in clip.group(1)

@@ -37,6 +37,7 @@ class Trait:
     hint: str
     options: tuple[str, ...] = ()
     unit: str = ""
+    default: str = ""  # what applies when nothing is measured or set (a setting, not a measure)
 
 
 GROUPS = ("Who you are", "How you talk", "How you sell")
@@ -69,6 +70,7 @@ TRAITS: tuple[Trait, ...] = (
         "choice",
         "How much of your catchphrases (text) and fillers (voice notes) replies carry.",
         options=("off", "natural", "strong"),
+        default="natural (your own rates)",
     ),
     Trait("selling", "Selling approach", GROUPS[2], "choices", "Tick all that fit.", options=APPROACHES),
     Trait("dos", "Always", GROUPS[2], "lines", "What a rep speaking as you always does, one per line."),

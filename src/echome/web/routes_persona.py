@@ -82,7 +82,7 @@ def _trait_rows(
         rows.append(
             {
                 "trait": t,
-                "measured": traits.in_words(t, measured),
+                "measured": traits.in_words(t, measured) or t.default,
                 "quotes": quotes,
                 "overridden": overridden,
                 "override": traits.in_words(t, over.get(t.field), measured=False) if overridden else "",
