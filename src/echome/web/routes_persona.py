@@ -82,7 +82,8 @@ def _trait_rows(
         rows.append(
             {
                 "trait": t,
-                "measured": traits.in_words(t, measured) or t.default,
+                "measured": traits.in_words(t, measured),
+                "default": t.default,
                 "quotes": quotes,
                 "overridden": overridden,
                 "override": traits.in_words(t, over.get(t.field), measured=False) if overridden else "",
