@@ -51,6 +51,22 @@ def test_verbatim_keeps_the_um_that_the_clean_mode_drops(meeting_clip: Path) -> 
     assert (clean.model, verbatim.model) == ("local:tiny.en", "local:tiny.en+verbatim")
 
 
+def test_verbatim_hears_the_backchannels_the_voice_filter_drops() -> None:
+    """Speaker D listens for ~24 s ("Oh yeah. Mm-hmm. Mm. Mm-hmm."): short hums that the
+    voice-activity filter cuts out, so only the verbatim mode's second listen can hear them."""
+    track = SPONTANEOUS / "speakerD.wav"
+    verbatim = stt(verbatim=True).transcribe(str(track))
+    between = [s for s in verbatim.segments if s.start >= 6.0 and s.end <= 29.5]
+    assert sum(count_fillers(s.text) for s in between) >= 2, [(s.start, s.text) for s in between]
+    assert all(len(words(s.text)) <= 3 for s in between)
+    assert all(s.words and abs(s.words[0].start - s.start) < 0.5 for s in between)  # with word times
+    clean = stt(verbatim=False).transcribe(str(track))
+    assert count_fillers(clean.text) == 0, clean.text
+    # the sentences around them stay in order
+    text = " ".join(s.text for s in verbatim.segments).lower()
+    assert text.index("symbols") < text.index("mm") < text.index("design people")
+
+
 @pytest.mark.parametrize("index", [0, 3])
 def test_read_speech_gets_no_invented_filler(index: int) -> None:
     clip = sorted(LIBRIVOX.glob("*.wav"))[index]

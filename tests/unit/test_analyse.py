@@ -166,6 +166,15 @@ def test_filler_rules_depend_on_position() -> None:
     }
 
 
+def test_a_hyphenated_backchannel_is_one_sound_and_not_a_filler() -> None:
+    lines = ["Mm-hmm.", "Uh-huh, mm-hmm.", "Mm, the blue one.", "Mm hmm.", "Mm-hmm."] * 2
+    profile = analyse_speech(talk(lines))
+    counts = {f["text"]: f["count"] for f in profile["fillers"]}
+    # "mm" and a spaced "mm hmm" are hums (hmm); a hyphenated "mm-hmm" is not two of them
+    assert counts == {"hmm": 6}
+    assert not any("mm-hmm" in p["text"] or "uh-huh" in p["text"] for p in profile["catchphrases"])
+
+
 def test_catchphrases_need_real_repetition_and_skip_common_phrases() -> None:
     lines = [
         "I think a lot of people want one of the big ones.",

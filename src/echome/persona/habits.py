@@ -173,7 +173,9 @@ def find_catchphrases(
         known = phrase in lx.KNOWN_CATCHPHRASES
         if not known and phrase in _COMMON_FRAGMENTS:
             continue
-        if len(set(gram)) == 1 or any(w in lx.HESITATIONS or any(ch.isdigit() for ch in w) for w in gram):
+        if len(set(gram)) == 1 or any(
+            w in lx.HESITATIONS or w in lx.BACKCHANNELS or any(ch.isdigit() for ch in w) for w in gram
+        ):
             continue
         if all(w in lx.STOPWORDS for w in gram) or any(w in names or is_topic(w, topic) for w in gram):
             continue

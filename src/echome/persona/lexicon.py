@@ -143,6 +143,10 @@ HESITATIONS = {
     "mmm": "hmm",
 }
 
+# A listener's hyphenated backchannels: one token each (trait_evidence.TOKEN_RE), never a filler or
+# part of a catchphrase (they answer someone else rather than show how the seller talks).
+BACKCHANNELS = frozenset({"mm-hmm", "uh-huh", "uh-uh", "mm-mm"})
+
 # Adverbs counted as fillers wherever they occur (in speech they are mostly verbal tics).
 ALWAYS_FILLER_ADVERBS = _words("basically literally")
 

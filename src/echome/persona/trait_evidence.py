@@ -16,8 +16,12 @@ from echome.persona.style import Token
 from echome.providers.base import Segment
 
 EVIDENCE_CAP = 5
-# A word of speech: an amount ("$49", "100%", "2.5") or letters with inner apostrophes ("don't").
-TOKEN_RE = re.compile(r"[$\u20ac\u00a3]?\d+(?:[.,]\d+)*%?(?![^\W_])|[^\W_]+(?:['\u2019][^\W_]+)*")
+# A word of speech: a hyphenated backchannel ("mm-hmm", "uh-huh": one sound, a listener's response,
+# not two fillers), an amount ("$49", "100%", "2.5") or letters with inner apostrophes ("don't").
+TOKEN_RE = re.compile(
+    r"(?i:\b(?:mm-hmm|uh-huh|uh-uh|mm-mm)\b)"
+    r"|[$\u20ac\u00a3]?\d+(?:[.,]\d+)*%?(?![^\W_])|[^\W_]+(?:['\u2019][^\W_]+)*"
+)
 _SPELLINGS = {**HESITATIONS, "ok": "okay"}  # canonical filler spellings
 SELLING_PHRASE_TRAITS = ("benefits", "features", "urgency", "social_proof", "storytelling", "call_to_action")
 

@@ -10,7 +10,10 @@ Two modes. Clean (the default) is Whisper as trained: it writes fluent text and 
 seller talks: every 30-second decoding window is primed with a short disfluent English text
 (`VERBATIM_PROMPT`, passed as faster-whisper's `hotwords`, which, unlike `initial_prompt`, is
 repeated in each window rather than only the first), and a segment that merely repeats that text is
-dropped. Whisper's default token suppression only removes symbols, so filler tokens need no change.
+dropped. The voice-activity filter drops short hummed backchannels ("mm-hmm"), so the verbatim mode
+then listens again to the short sounds outside the filtered speech and keeps only fillers and
+response words from them (`whisper_backchannels`). Whisper's default token suppression only
+removes symbols, so filler tokens need no change.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from echome.providers.base import MissingDependency, ProviderError, Segment, Transcript, Word
+from echome.providers.whisper_backchannels import RATE, VAD_SILENCE_MS, listen_again, merge
 
 MODELS = ("tiny.en", "base")
 _MODEL_LOCK = threading.Lock()  # joining the base model's parts
@@ -125,7 +129,7 @@ class FasterWhisperSTT:
                 beam_size=self._beam,
                 word_timestamps=True,
                 vad_filter=self._vad,
-                vad_parameters={"min_silence_duration_ms": 500},
+                vad_parameters={"min_silence_duration_ms": VAD_SILENCE_MS},
                 condition_on_previous_text=False,  # stops one misheard line from derailing the rest
                 hotwords=VERBATIM_PROMPT if self.verbatim else None,
             )
@@ -145,6 +149,8 @@ class FasterWhisperSTT:
                         no_speech_prob=float(s.no_speech_prob),
                     )
                 )
+            if self.verbatim and self._vad:
+                segments = self._with_backchannels(model, audio_path, segments, info.language)
         except (RuntimeError, ValueError, OSError) as exc:
             raise ProviderError(f"transcription failed: {exc}") from exc
         return Transcript(
@@ -155,6 +161,18 @@ class FasterWhisperSTT:
             segments=segments,
             model=self.name,
         )
+
+    def _with_backchannels(
+        self, model: Any, audio_path: str, segments: list[Segment], language: str | None
+    ) -> list[Segment]:
+        """The main pass plus what the voice-activity filter dropped (`whisper_backchannels`)."""
+        from faster_whisper import decode_audio
+
+        audio = decode_audio(audio_path, sampling_rate=RATE)
+        extra = listen_again(
+            model, audio, segments, prompt=VERBATIM_PROMPT, language=language, beam=self._beam
+        )
+        return merge(segments, extra)
 
 
 def _plain(text: str) -> str:
