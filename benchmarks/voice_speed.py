@@ -3,7 +3,10 @@
 On ANSWERS (~40-word seller-like replies with prices and product names), alternating in one process,
 `--repeat` rounds of, per answer:
 
-  stock     `LocalVoiceTTS.render(text, {})`: stock Piper, sentence by sentence
+  piper     Piper as the library runs it: `PiperVoice.synthesize(text)`, one sentence after another
+            (the baseline of issue 16's "seller-shaped synthesis <= 1.3x stock Piper")
+  stock     `LocalVoiceTTS.render(text, {})`: the product's stock voice, its sentences said side by
+            side on the voice pool (a thread per core)
   seller    `LocalVoiceTTS.render(text, settings)`: the voice cloned with `LocalVoiceCloner` from the
             first `--clips` clips of a LibriSpeech speaker (../shared/eval/speech/speakers/<id>/),
             reshaped with WORLD (in parallel with Piper, as the product does)
@@ -11,7 +14,10 @@ On ANSWERS (~40-word seller-like replies with prices and product names), alterna
             (spoken text, synthesis, WAV decode, OGG/Opus encoding), as a Telegram reply is made
 
 Figures: `seconds` sums over every answer and round (wall time; `median_per_answer` beside it), and
-`seller_over_stock` / `note_over_stock` their ratios. `audio_seconds` is the length of the speech.
+`seller_over_piper`, `seller_over_stock`, `note_over_piper`, `note_over_stock` their ratios. The
+stock voice got the same sentence parallelism as the seller's, so `seller_over_stock` measures what
+WORLD's reshaping adds on the same cores, and `seller_over_piper` the whole voice against plain Piper.
+`audio_seconds` is the length of the speech.
 
 `stages` is a serial pass over the same answers (nothing in parallel, one round): seconds spent in
 Piper, in WORLD's F0 tracking (Harvest, or DIO + StoneMask), spectral envelope (CheapTrick),
@@ -140,14 +146,17 @@ def main() -> None:
     tts.render("Warming up.", {})  # loads the Piper model outside the timings
     tts.render("Warming up.", settings)
 
-    times: dict[str, list[float]] = {"stock": [], "seller": [], "note": []}
+    piper = local.load_piper()
+    times: dict[str, list[float]] = {"piper": [], "stock": [], "seller": [], "note": []}
     audio_s = {"stock": 0.0, "seller": 0.0}
     for _ in range(args.repeat):
         for text in ANSWERS:
-            for mode in ("stock", "seller", "note"):
+            for mode in ("piper", "stock", "seller", "note"):
                 t0 = time.perf_counter()
                 if mode == "note":
                     note_voice.say(text, fmt="ogg")
+                elif mode == "piper":
+                    [chunk.audio_float_array for chunk in piper.synthesize(text)]
                 else:
                     wav, sr = tts.render(text, {} if mode == "stock" else settings)
                     audio_s[mode] += wav.size / sr
@@ -165,6 +174,8 @@ def main() -> None:
                 "seconds": total,
                 "median_per_answer": {k: round(statistics.median(v), 3) for k, v in times.items()},
                 "audio_seconds": {k: round(v / args.repeat, 2) for k, v in audio_s.items()},
+                "seller_over_piper": round(total["seller"] / total["piper"], 3),
+                "note_over_piper": round(total["note"] / total["piper"], 3),
                 "seller_over_stock": round(total["seller"] / total["stock"], 3),
                 "note_over_stock": round(total["note"] / total["stock"], 3),
                 "stages": stage_pass(settings),

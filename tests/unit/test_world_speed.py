@@ -133,8 +133,26 @@ def test_sentences_reshaped_in_parallel_come_back_in_order() -> None:
     assert local.reshape_while_speaking(iter([]), settings) == []
 
 
+def test_sentences_said_side_by_side_are_the_ones_piper_says_in_turn() -> None:
+    """The voice pool's sentences are Piper's own, in order. (Piper samples its durations and
+    noise, so two runs of Piper itself differ: lengths are compared, not samples.)"""
+    text = "The tote is 49 dollars. It comes in navy, sand and olive! Want one? Order before noon."
+    voice = local.load_piper()
+    expected = [chunk.audio_float_array for chunk in voice.synthesize(text)]
+    got = list(local.piper_sentences(text))
+    assert len(got) == len(expected) == 4
+    for (wav, sr), want in zip(got, expected, strict=True):
+        assert sr == voice.config.sample_rate and wav.dtype == np.float32
+        assert abs(wav.size - want.size) < 0.15 * want.size
+        assert float(np.max(np.abs(wav))) == pytest.approx(1.0, abs=1e-3)  # peak-normalised as Piper does
+    abandoned = local.piper_sentences(text)
+    next(abandoned)
+    abandoned.close()  # a caller that stops early: the rest are cancelled or finish, nothing hangs
+    assert len(list(local.piper_sentences("One. Two."))) == 2
+
+
 def test_piper_runs_on_the_threads_it_is_given() -> None:
-    """Piper's network keeps to PIPER_THREADS, leaving the other core to WORLD."""
+    """Piper's network keeps to PIPER_THREADS per sentence; sentences share the voice pool."""
     voice = local.load_piper()
     assert voice.session.get_session_options().intra_op_num_threads == local.PIPER_THREADS
     audio = np.concatenate([w for w, _ in local.piper_sentences("One. Two.")])
