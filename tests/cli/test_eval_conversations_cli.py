@@ -94,3 +94,40 @@ def test_eval_persona_reports_style_beside_the_sellers_own(tmp_path: Path) -> No
     assert fillers["replies"] > 0  # the voice notes' words carry the seller's "um"
     assert set(report["measures"]) >= {"catchphrases_per_100_words", "sentence_length", "formality"}
     assert 0 <= report["score"] <= 1
+
+
+def test_buyers_from_the_llm_when_one_is_configured_else_templates(tmp_path: Path) -> None:
+    from tests.servers.fake_openai import FakeOpenAI
+
+    catalog = tmp_path / "garden.csv"
+    catalog.write_text(CATALOG)
+    data = tmp_path / "data"
+    args = ("eval", "conversations", "--catalog", str(catalog), "--n", "8", "--json")
+    none = run(data, *args, "--buyers", "llm", env=FAST)
+    assert none.returncode == 1 and "--buyers llm needs an LLM" in none.stderr
+    assert run(data, *args, "--buyers", "poets", env=FAST).returncode == 1
+
+    with FakeOpenAI(api_key=None, prefix="/ollama/v1") as llm:  # a keyless server, like Ollama
+        env = {**FAST, "ECHOME_LLM_BASE_URL": llm.base_url}
+        llm.reply(*["can i talk to a real person pls"] * 8)  # fits only a question with no product
+        r = run(data, *args, env=env)  # auto: the configured LLM writes the buyers
+        assert r.returncode == 0, r.stderr
+        (report,) = json.loads(r.stdout)
+        buyer_calls = [c for c in llm.chat_calls() if "play a shopper" in c.json["messages"][0]["content"]]
+        assert len(buyer_calls) == report["questions"] == 8
+        assert report["buyers"]["source"] == "llm" and report["buyers"]["llm_phrased"] >= 1
+        assert report["buyers"]["llm_phrased"] + report["buyers"]["fallback"] == 8
+        assert report["buyers"]["fallback_reasons"]["drops the product name"] >= 4
+        (human,) = [a for a in report["answers"] if a["kind"] == "human"]
+        assert human["phrased_by"] == "llm" and human["question"] == "can i talk to a real person pls"
+        prices = [a for a in report["answers"] if a["kind"] == "price"]
+        assert prices and all(a["phrased_by"] == "template" for a in prices)
+        assert report["by_phrasing"]["llm"]["questions"] == report["buyers"]["llm_phrased"]
+
+        before = len(llm.chat_calls())
+        templates = run(data, *args, "--buyers", "templates", env=env)
+        assert templates.returncode == 0, templates.stderr
+        (plain,) = json.loads(templates.stdout)
+        assert plain["buyers"] == {"source": "templates", "questions": 8}
+        later = llm.chat_calls()[before:]
+        assert not any("play a shopper" in c.json["messages"][0]["content"] for c in later)

@@ -24,6 +24,9 @@ from echome.rehearsal.conversations import (
     persona_catalog,
     run_conversation_eval,
 )
+from tests.servers.fake_openai import FakeOpenAI
+
+pytest_plugins = ["tests.servers.fixtures"]
 
 CATALOG = (
     "name,sku,price,stock,material,description\n"
@@ -184,3 +187,43 @@ def test_a_persona_that_does_not_hand_off_discounts_is_not_expected_to(shop: Sho
     )
     discounts = [a for a in report["answers"] if a["kind"] == "discount"]
     assert discounts and all(a["handoff"] is None for a in discounts)
+
+
+def test_questions_rephrased_by_the_sellers_llm_are_asked_and_scored_against_the_plan(
+    shop: Shop, fake_openai: FakeOpenAI
+) -> None:
+    from echome.providers.chat_openai import OpenAIChat
+    from echome.rehearsal.buyer_questions import TemplateBuyers
+    from echome.rehearsal.llm_buyers import LLMBuyers
+
+    sessions = shop.services.sessions
+    records = persona_catalog(sessions, user_id=shop.user_id, persona_id=shop.persona_id)
+    with sessions() as db:
+        triggers = settings_of(db, shop.persona_id).triggers
+    plan = TemplateBuyers().questions(records, n=9, seed=7, triggers=triggers).questions
+    casual = {  # a shopper's words for the planned prices; the rest keep the template's words
+        "Oak Garden Bench": "hiya whats the price on the oak bench",
+        "Linen Tea Towel": "how much 4 the linen tea towel pls",
+        "Copper Watering Can": "copper watering can - how much??",
+        "Wicker Picnic Basket": "hi how much is the picnic basket",
+    }
+    fake_openai.reply(*(casual[q.products[0]] if q.kind == "price" else "" for q in plan))
+    chat = OpenAIChat(fake_openai.api_key, base_url=fake_openai.base_url, sleep=[].append)
+    buyers = LLMBuyers(chat, templates=TemplateBuyers()).questions(records, n=9, seed=7, triggers=triggers)
+    assert buyers.report["llm_phrased"] == sum(q.kind == "price" for q in plan) >= 1
+    assert buyers.report["fallback_reasons"] == {"empty": len(plan) - buyers.report["llm_phrased"]}
+
+    report = run_conversation_eval(
+        dry_run_answerer(shop.services.answerer),
+        sessions,
+        user_id=shop.user_id,
+        persona_id=shop.persona_id,
+        questions=buyers.questions,
+        known=known_numbers(sessions, user_id=shop.user_id, products=records),
+    )
+    prices = [a for a in report["answers"] if a["kind"] == "price"]
+    assert prices and all(a["phrased_by"] == "llm" and a["question"] in casual.values() for a in prices)
+    assert all(a["template_question"] in [q.question for q in plan] for a in prices)
+    assert all(a["passed"] for a in prices), [(a["question"], a["answer"], a["why"]) for a in prices]
+    assert report["by_phrasing"]["llm"]["questions"] == len(prices)
+    assert report["by_phrasing"]["template"]["questions"] == len(plan) - len(prices)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from echome.answer.record_questions import amount_forms, foreign_questions
 from echome.knowledge.keyword import tokenize
@@ -52,6 +52,11 @@ class BuyerQuestion:
     handoff: str = FORBIDDEN  # REQUIRED | FORBIDDEN | EITHER
     products: list[str] = field(default_factory=list)  # the catalog names the question is about
     cheaper_first: tuple[str, str] | None = None  # comparison: (cheaper, dearer) names
+    # What is asked about besides the products: a spec's or option's key, or the thing the shop
+    # does not sell. A rephrased question must keep it.
+    topic: str = ""
+    phrased_by: str = "template"  # "template", or the model that rephrased the template's wording
+    template_question: str = ""  # the template's wording, when a model rephrased it
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -287,7 +292,7 @@ def _options(m: _Maker) -> BuyerQuestion | None:
         return None
     key, values = m.rng.choice(sorted(options_of(p).items()))
     q = m.phrase("options", _OPTIONS, key=key.lower(), name=p.name)
-    return BuyerQuestion(q, "options", [[v] for v in values[:8]], products=[p.name])
+    return BuyerQuestion(q, "options", [[v] for v in values[:8]], products=[p.name], topic=key.lower())
 
 
 def _specs(m: _Maker) -> BuyerQuestion | None:
@@ -296,7 +301,7 @@ def _specs(m: _Maker) -> BuyerQuestion | None:
         return None
     key, value = m.rng.choice(spec_facts(p))
     q = m.phrase("specs", _SPEC, key=key.lower(), name=p.name)
-    return BuyerQuestion(q, "specs", [[value]], products=[p.name])
+    return BuyerQuestion(q, "specs", [[value]], products=[p.name], topic=key.lower())
 
 
 def _comparison(m: _Maker) -> BuyerQuestion | None:
@@ -351,16 +356,23 @@ def _off_catalog(
     """Products of other shops first (their names share few words with this catalog), then goods
     from the general list none of whose words this catalog uses."""
     out = [
-        BuyerQuestion(q.question, "off-catalog", offcatalog=True, handoff=EITHER)
-        for q in foreign_questions(products, others, sample=want, seed=seed)
-    ][: (want + 1) // 2]
+        BuyerQuestion(
+            q.question, "off-catalog", offcatalog=True, handoff=EITHER, topic=_named(q.question, others)
+        )
+        for q in foreign_questions(products, others, sample=want, seed=seed)[: (want + 1) // 2]
+    ]
     vocab = catalog_vocabulary(products)
     goods = [g for g in GENERAL_GOODS if not set(tokenize(g)) & vocab]
     m.rng.shuffle(goods)
     for thing in goods[: want - len(out)]:
         q = m.phrase("off-catalog", _OFF_CATALOG, thing=thing)
-        out.append(BuyerQuestion(q, "off-catalog", offcatalog=True, handoff=EITHER))
+        out.append(BuyerQuestion(q, "off-catalog", offcatalog=True, handoff=EITHER, topic=thing))
     return out
+
+
+def _named(question: str, products: list[ProductRecord]) -> str:
+    """The longest product name `question` contains (what a foreign question asks for)."""
+    return max((p.name for p in products if p.name and p.name in question), key=len, default="")
 
 
 def buyer_questions(
@@ -401,3 +413,44 @@ def buyer_questions(
             else:
                 out.append(q)
     return out
+
+
+# -- where the buyers' messages come from ------------------------------------------------------------
+@dataclass
+class BuyerSet:
+    questions: list[BuyerQuestion]
+    report: dict[str, Any]  # how they were written: {"source": "templates" | "llm", ...}
+
+
+class BuyerSource(Protocol):
+    """Writes the buyer questions of a test conversation (`TemplateBuyers`, `llm_buyers.LLMBuyers`)."""
+
+    name: str
+
+    def questions(
+        self,
+        products: list[ProductRecord],
+        *,
+        n: int,
+        seed: int,
+        others: list[ProductRecord] | None = None,
+        triggers: Iterable[str] = (),
+    ) -> BuyerSet: ...
+
+
+class TemplateBuyers:
+    """The questions in the templates' own words (offline, seeded)."""
+
+    name = "templates"
+
+    def questions(
+        self,
+        products: list[ProductRecord],
+        *,
+        n: int,
+        seed: int,
+        others: list[ProductRecord] | None = None,
+        triggers: Iterable[str] = (),
+    ) -> BuyerSet:
+        qs = buyer_questions(products, n=n, seed=seed, others=others, triggers=triggers)
+        return BuyerSet(qs, {"source": self.name, "questions": len(qs)})

@@ -168,6 +168,8 @@ class ConversationResult:
     handoff_ok: bool
     why: list[str]
     spoken: str = ""  # what the voice note would say (the seller's fillers in)
+    phrased_by: str = "template"  # who wrote the buyer's message: "template" or "llm"
+    template_question: str = ""  # the template's wording, when an LLM rephrased it
 
     @property
     def passed(self) -> bool:
@@ -226,17 +228,20 @@ def judge(
         handoff_ok = False
         why.append(f"handed to the seller ({handoff})")
     return ConversationResult(
-        q.question, q.kind, answer, mode, handoff, q.handoff, facts_ok, decline_ok, handoff_ok, why
-    )
+        q.question, q.kind, answer, mode, handoff, q.handoff, facts_ok, decline_ok, handoff_ok, why,
+        phrased_by=q.phrased_by, template_question=q.template_question,
+    )  # fmt: skip
 
 
 def summarise(results: list[ConversationResult]) -> dict[str, Any]:
     by_kind: dict[str, dict[str, Any]] = {}
+    by_phrasing: dict[str, dict[str, Any]] = {}  # template wording beside LLM-rephrased buyers
     for r in results:
-        row = by_kind.setdefault(r.kind, {"questions": 0, "passed": 0})
-        row["questions"] += 1
-        row["passed"] += int(r.passed)
-    for row in by_kind.values():
+        for table, key in ((by_kind, r.kind), (by_phrasing, r.phrased_by)):
+            row = table.setdefault(key, {"questions": 0, "passed": 0})
+            row["questions"] += 1
+            row["passed"] += int(r.passed)
+    for row in (*by_kind.values(), *by_phrasing.values()):
         row["pass_rate"] = round(row["passed"] / row["questions"], 3)
     passed = sum(r.passed for r in results)
     return {
@@ -244,6 +249,7 @@ def summarise(results: list[ConversationResult]) -> dict[str, Any]:
         "passed": passed,
         "pass_rate": round(passed / len(results), 3) if results else None,
         "by_kind": by_kind,
+        "by_phrasing": by_phrasing,
         "failing": [r.as_dict() for r in results if not r.passed],
     }
 
