@@ -111,7 +111,7 @@ def test_traits_show_measured_values_with_playable_quotes(client: Any, services:
     assert audio.status_code == 200 and audio.headers["content-type"] == "audio/ogg"
     assert audio.content[:4] == b"OggS" and len(audio.content) > 1000
     # The speakers found, each with a sample to listen to, the guessed one marked.
-    assert "Speaker S1" in html and "Speaker S2" in html and "You, guessed" in html
+    assert "Speaker S1" in html and "Speaker S2" in html and "Our guess" in html
     assert "You are Ana" in html  # the instructions every answer starts from
 
 
@@ -404,3 +404,45 @@ def test_a_profile_of_any_shape_still_shows_its_page(
         assert persona is not None
         profiles.save(db, profiles.load_profile(db, persona), auto=auto, change="older shape")
     assert "Who you are" in _page(client, pid)
+
+
+def _voice_card(html: str) -> str:
+    return html.split('id="voice-title"')[1].split('id="consent-title"')[0]
+
+
+def test_voice_page_says_how_good_the_voice_is_in_plain_words(client: Any, services: Any) -> None:
+    pid = _sign_up(client)
+    built = {"params": {"pitch": 1.0}, "samples": 9, "sample_seconds": 19.5, "built_at": "2025-01-02T10:00"}
+    quality = {
+        "grade": "poor",
+        "seconds": 19.5,
+        "snr_db": 8.2,
+        "best_available": True,
+        "reasons": ["some pieces are right next to another person talking", "there is background noise"],
+    }
+    poor = [
+        "Poor",
+        "best available speech",
+        "Some pieces are right next to another person talking.",
+        "There is background noise.",
+        "talking on your own in a quiet place",
+    ]
+    good = {**quality, "grade": "good", "best_available": False, "reasons": []}
+    shapes = [
+        ({**built, "quality": quality}, poor),
+        ({**built, "quality": good}, ["Good", "clear speech of you", "clean stretches of your speech"]),
+        (built, ["clean stretches of your speech"]),  # built before voices were graded
+        ({**built, "quality": {"grade": "excellent", "reasons": "all of them"}}, ["clean stretches"]),
+        ({**built, "quality": ["poor"]}, ["clean stretches"]),
+    ]
+    for settings, expected in shapes:
+        with transaction(services.sessions) as db:
+            persona = db.get(Persona, pid)
+            assert persona is not None
+            persona.voice_provider, persona.voice_id, persona.voice_settings = "local", "piper:joe", settings
+        card = _voice_card(_page(client, pid, "/voice"))
+        for text in expected:
+            assert text in card, (text, settings)
+        graded = isinstance(settings.get("quality"), dict) and settings["quality"].get("grade") == "poor"
+        assert ("Quality" in card) == (graded or "Good" in expected)
+        assert ("quiet place" in card) == graded

@@ -147,7 +147,16 @@ def test_two_speakers_the_seller_is_the_one_who_talks_most(sqlite_client: Any, t
     assert right / total >= 0.9, tr["segments"]
     # the guest's lines stay in the transcript, labelled, but are not the seller's evidence
     assert any(s["speaker"] == "S2" for s in tr["segments"])
+    # two voices: nothing is measured until the seller says which one is them
+    waiting = client.get(f"/api/personas/{persona['id']}/profile").json()
+    awaited = [{"media_id": media["id"], "title": media["title"]}]
+    assert waiting["auto_extracted"]["awaiting_speaker"] == awaited
+    assert "summary" not in waiting["auto_extracted"]
+    r = client.put(f"/api/personas/{persona['id']}/media/{media['id']}/speaker", json={"speaker": "S1"})
+    assert r.status_code == 202
+    assert run_job(services, user["id"], r.json()["job_id"]).status == "completed"
     prof = client.get(f"/api/personas/{persona['id']}/profile").json()
+    assert "awaiting_speaker" not in prof["auto_extracted"] and prof["merged"]["summary"]
     guest_text = " ".join(s["text"] for s in tr["segments"] if s["speaker"] == "S2")
     for e in _all_evidence(prof["merged"]):
         assert e["text"] not in guest_text
@@ -157,7 +166,8 @@ def test_two_speakers_the_seller_is_the_one_who_talks_most(sqlite_client: Any, t
     assert r.status_code == 202
     assert run_job(services, user["id"], r.json()["job_id"]).status == "completed"
     prof2 = client.get(f"/api/personas/{persona['id']}/profile").json()
-    assert prof2["version"] == 2 and prof2["merged"]["summary"] != prof["merged"]["summary"]
+    assert prof2["version"] == prof["version"] + 1
+    assert prof2["merged"]["summary"] != prof["merged"]["summary"]
     bad = client.put(f"/api/personas/{persona['id']}/media/{media['id']}/speaker", json={"speaker": "S9"})
     assert bad.status_code == 422
 

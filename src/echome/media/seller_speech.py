@@ -1,5 +1,9 @@
 """The seller's own speech in a persona's ready recordings: which segments are theirs, and where each
-recording sits on one joined timeline (trait evidence is mapped back to its recording and time)."""
+recording sits on one joined timeline (trait evidence is mapped back to its recording and time).
+
+A recording in which several speakers were told apart is the seller's only once they have said which
+speaker is them (`awaiting_choice` until then): neither the persona nor the voice is built from a
+guess about whose speech it is."""
 
 from __future__ import annotations
 
@@ -23,6 +27,17 @@ class SellerSource:
     audio_key: str | None
     speaker: str | None
     segments: list[Segment]
+    awaiting_choice: bool = False  # several speakers, and the seller has not said which one is them
+
+
+def confirmed(sources: list[SellerSource]) -> list[SellerSource]:
+    """The sources whose speaker is known to be the seller (one voice heard, or the seller chose)."""
+    return [s for s in sources if not s.awaiting_choice]
+
+
+def awaiting(sources: list[SellerSource]) -> list[dict[str, str]]:
+    """The recordings waiting for the seller to say which speaker is them, for a message or a page."""
+    return [{"media_id": s.media_id, "title": s.title} for s in sources if s.awaiting_choice]
 
 
 def seller_sources(sessions: sessionmaker[Session], persona_id: str) -> list[SellerSource]:
@@ -40,6 +55,10 @@ def seller_sources(sessions: sessionmaker[Session], persona_id: str) -> list[Sel
             segs = [Segment.from_dict(d) for d in tr.segments or []]
             mine = [s for s in segs if tr.seller_speaker is None or s.speaker == tr.seller_speaker]
             duration = float(media.duration_seconds or (segs[-1].end if segs else 0.0))
+            told_apart = [
+                x for x in (tr.speakers or {}).get("speakers", []) if isinstance(x, dict) and x.get("id")
+            ]
+            unsure = len(told_apart) > 1 and tr.speaker_chosen_by != "seller"
             out.append(
                 SellerSource(
                     media.id,
@@ -49,6 +68,7 @@ def seller_sources(sessions: sessionmaker[Session], persona_id: str) -> list[Sel
                     media.audio_key,
                     tr.seller_speaker,
                     mine,
+                    awaiting_choice=unsure,
                 )
             )
             offset += duration + 1.0

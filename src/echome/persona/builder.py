@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from echome.db.models import Persona, Product
 from echome.db.session import transaction
 from echome.media.audio import AudioError, load_audio
-from echome.media.seller_speech import SellerSource, map_evidence, seller_sources, shifted
+from echome.media.seller_speech import (
+    SellerSource,
+    awaiting,
+    confirmed,
+    map_evidence,
+    seller_sources,
+    shifted,
+)
 from echome.persona import profile as profiles
 from echome.providers.base import ModelsForSeller
 from echome.storage.base import FileStorage
@@ -59,9 +66,11 @@ class ProfileBuilder:
         """Measured traits (plus LLM traits when the seller configured a provider) for the persona."""
         from echome.persona.analyse import analyse_speech
 
-        sources = seller_sources(self.sessions, persona_id)
+        everything = seller_sources(self.sessions, persona_id)
+        sources = confirmed(everything)
+        waiting = awaiting(everything)
         if not sources:
-            return {}
+            return {"awaiting_speaker": waiting} if waiting else {}
         segments = shifted(sources)
         measured = analyse_speech(
             segments,
@@ -74,6 +83,8 @@ class ProfileBuilder:
             {"media_id": s.media_id, "title": s.title, "speaker": s.speaker, "segments": len(s.segments)}
             for s in sources
         ]
+        if waiting:
+            measured["awaiting_speaker"] = waiting
         chat = self.models.chat(user_id)
         if chat is not None:
             from echome.persona.extract import extract_persona_llm, merge_llm_traits

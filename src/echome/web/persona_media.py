@@ -245,6 +245,8 @@ def speaker_choices(db: Session, *, user_id: str, persona_id: str) -> list[dict[
                 "speakers": speakers,
                 "chosen_by": tr.speaker_chosen_by,
                 "seller_speaker": tr.seller_speaker,
+                # several voices and no choice yet: left out of the persona and the voice
+                "awaiting": len(speakers) > 1 and tr.speaker_chosen_by != "seller",
             }
         )
     return out

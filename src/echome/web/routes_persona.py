@@ -133,7 +133,7 @@ def _page(
         status_code=status_code,
         profile=profile,
         groups=[(g, [r for r in rows if r["trait"].group == g]) for g in traits.GROUPS],
-        measured_any=bool(auto),
+        measured_any=any(k != "awaiting_speaker" for k in auto),
         speech_minutes=_speech_minutes(auto),
         notes=[n for n in auto.get("notes") or [] if isinstance(n, str)][:4],
         overridden_count=len(over),
