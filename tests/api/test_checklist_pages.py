@@ -70,3 +70,59 @@ def test_the_catalog_step_counts_what_the_answers_come_from(client: Any, service
     assert "2 products of your shared catalog your persona can answer about." in step
     assert "22" in _answer(client, other, "How much is the Canvas Tote?")
     assert "48" not in _answer(client, other, "How much is the Linen Shirt?")
+
+
+def test_a_recording_with_two_voices_waits_for_the_seller_to_choose(client: Any, services: Any) -> None:
+    """Home and the persona page send the seller to say which voice is theirs; nothing is measured
+    from the recording until then."""
+    from echome.db.models import Persona, PersonaMedia, Transcript
+    from echome.db.session import transaction
+
+    pid = _sign_up(client)
+    lines = [("S1", "Hi friends, welcome back to the shop."), ("S2", "So what is new this week?")] * 4
+    segments = [
+        {"start": 4.0 * i, "end": 4.0 * i + 3.5, "text": text, "speaker": who, "words": []}
+        for i, (who, text) in enumerate(lines)
+    ]
+    with transaction(services.sessions) as db:
+        persona = db.get(Persona, pid)
+        assert persona is not None
+        media = PersonaMedia(
+            user_id=persona.user_id, persona_id=pid, kind="upload", source="interview.mp4",
+            title="Interview with Ana", status="ready", duration_seconds=32.0,
+        )  # fmt: skip
+        db.add(media)
+        db.flush()
+        db.add(
+            Transcript(
+                user_id=persona.user_id, media_id=media.id, model="test", language="en",
+                text=" ".join(t for _, t in lines), segments=segments, seller_speaker="S1",
+                speakers={"speakers": [{"id": "S1", "share": 0.5}, {"id": "S2", "share": 0.5}]},
+            )
+        )  # fmt: skip
+        user_id = persona.user_id
+    services.profiles.rebuild(persona_id=pid, user_id=user_id, change="test")
+
+    home = client.get(f"/app/personas/{pid}", headers=HTML).text
+    step = re.search(r'data-step="persona">.*?</li>', home, flags=re.S)
+    assert step and "1 recording with several people talking" in step.group(0)
+    assert f"/app/personas/{pid}/persona#speakers" in step.group(0)
+    page = client.get(f"/app/personas/{pid}/persona", headers=HTML).text
+    assert "Tell us which voice is yours" in page and "Interview with Ana" in page
+    assert "Waiting for you" in page and "Our guess" in page
+    assert "No recordings measured yet" not in page
+
+    # the seller confirms the guess: the recording is measured, nothing waits any more
+    r = client.post(
+        f"/app/personas/{pid}/persona/recordings/{media.id}/speaker",
+        data={"csrf_token": _token(page), "speaker": "S1"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert r.status_code in (302, 303), r.text
+    services.profiles.rebuild(persona_id=pid, user_id=user_id, change="test")
+    page = client.get(f"/app/personas/{pid}/persona", headers=HTML).text
+    assert "Tell us which voice is yours" not in page and "Waiting for you" not in page
+    home = client.get(f"/app/personas/{pid}", headers=HTML).text
+    step = re.search(r'data-step="persona">.*?</li>', home, flags=re.S)
+    assert step and "Learned from how you talk" in step.group(0)

@@ -78,7 +78,10 @@ def persona_checklist(db: Session, *, user_id: str, persona: Persona, base_url: 
     profile = db.scalar(
         select(PersonaProfile).where(PersonaProfile.persona_id == pid, PersonaProfile.user_id == user_id)
     )
-    learned = bool(profile and (profile.auto_extracted or profile.manual_overrides))
+    auto = (profile.auto_extracted or {}) if profile else {}
+    waiting = auto.get("awaiting_speaker") or []
+    measured = any(k != "awaiting_speaker" for k in auto)
+    learned = bool(profile and (measured or profile.manual_overrides))
     # The products the answer stage uses: the persona's own catalogs when it has any, else the
     # seller's shared ones (answer/evidence.py) — never both, so never their sum.
     scope = scope_of(db, user_id, pid)
@@ -108,7 +111,12 @@ def persona_checklist(db: Session, *, user_id: str, persona: Persona, base_url: 
         voice_detail = f"{_plural(recordings, 'recording')} added. Confirm consent to build your voice."
     else:
         voice_detail = "Add a few minutes of you talking (YouTube links or files) to build your voice."
-    if profile and profile.manual_overrides and not profile.auto_extracted:
+    if waiting and not measured:
+        persona_detail = (
+            f"{_plural(len(waiting), 'recording')} with several people talking: "
+            "say which voice is yours so it can learn how you talk."
+        )
+    elif profile and profile.manual_overrides and not measured:
         persona_detail = "Written by you. Add recordings so it can learn how you talk."
     elif learned:
         persona_detail = "Learned from how you talk. Review it and change anything."
@@ -119,7 +127,14 @@ def persona_checklist(db: Session, *, user_id: str, persona: Persona, base_url: 
         Step(
             "voice", "Your voice", bool(persona.voice_id), voice_detail, "Set up voice", f"{base_url}/voice"
         ),
-        Step("persona", "Your persona", learned, persona_detail, "Review persona", f"{base_url}/persona"),
+        Step(
+            "persona",
+            "Your persona",
+            learned,
+            persona_detail,
+            "Choose your voice" if waiting and not measured else "Review persona",
+            f"{base_url}/persona" + ("#speakers" if waiting and not measured else ""),
+        ),
         Step(
             "catalog",
             "Your catalog",
