@@ -160,3 +160,36 @@ def test_fillers_cleared_by_hand_win_over_the_measured_rate() -> None:
     assert all(cleared.spoken(r) == r for r in _replies(50))
     unusual = Manner.from_profile({**PROFILE, "fillers": [{"text": "kind of", "count": 9}]})
     assert "Um," in " ".join(unusual.spoken(r) for r in _replies(50))  # hesitant, in another way
+
+
+def test_statements_are_joined_up_to_the_sellers_sentence_length() -> None:
+    names = ["Linen Shirt", "Wool Scarf"]
+    long_talker = Manner(sentence_words=14.0)
+    text = "Hi Sam! The Linen Shirt costs $49.00. It comes in blue and sand. We have 12 in stock. Want one?"
+    assert long_talker.paced(text, protected=names) == (
+        "Hi Sam! The Linen Shirt costs $49.00, and it comes in blue and sand. We have 12 in stock. Want one?"
+    )
+    # a product's name keeps its capital; an imperative, a "But" or a reply-opening "Sorry" is not joined
+    assert long_talker.paced("It is 30 cm wide. Wool Scarf is sold out.", protected=names) == (
+        "It is 30 cm wide, and Wool Scarf is sold out."
+    )
+    for kept in (
+        "Sorry, I don't have that detail. Ask me about something else.",
+        "It is 30 cm wide. But it folds flat.",
+        "Price: $4.50.\nStock: 3.",
+        "It weighs 2.5 kg. It is 30 cm wide. It folds flat. It ships today.".replace(". It", "! It"),
+    ):
+        assert long_talker.paced(kept, protected=names) == kept
+    # never past the seller's own length, never for a short talker or at "off"
+    three = "It is 30 cm wide. It weighs 2 kg. It folds flat."
+    assert Manner(sentence_words=10.0).paced(three) == "It is 30 cm wide, and it weighs 2 kg. It folds flat."
+    assert Manner(sentence_words=7.0).paced(three) == three
+    assert Manner(sentence_words=20.0, strength="off").paced(three) == three
+    facts = "The Linen Shirt costs $49.00. It comes in blue."
+    assert "$49.00" in long_talker.paced(facts, protected=names)
+
+
+def test_the_sellers_sentence_length_comes_from_the_profile() -> None:
+    assert Manner.from_profile({"sentence_length": {"mean": 13.5}}).sentence_words == 13.5
+    assert Manner.from_profile({}).sentence_words == 0.0
+    assert Manner.from_profile({"sentence_length": "long"}).sentence_words == 0.0

@@ -10,8 +10,12 @@ way and a batch of replies carries the seller's rate on average (not one per rep
 - Voice notes: the same text with fillers put where a speaker hesitates: at the start of a sentence
   or after a comma, never inside a number, a price or a product name (`protected`).
 - A phrase the seller set by hand carries no count: it is used at `DEFAULT_PER_100_WORDS`.
-- Strength (`style_strength` in the profile): "off" (no catchphrases, no fillers), "natural" (the
-  seller's rates), "strong" (`STRONG` times them).
+- Sentence length: a composed reply's short statements are joined ("It is 49 dollars, and it comes
+  in blue.") while the joined sentence stays within the seller's own mean sentence length, so a
+  seller who talks in long sentences does not answer in clipped ones. Questions, exclamations and
+  sentences opening with a connective ("But", "So") stay as they are; nothing is ever split.
+- Strength (`style_strength` in the profile): "off" (no catchphrases, no fillers, sentences as
+  composed), "natural" (the seller's rates), "strong" (`STRONG` times them).
 
 Facts never come from here: catchphrases used in text are the composer's safe phrases (short, no
 digits) and the guardrail checks the reply after they are in; fillers are words without content.
@@ -69,6 +73,47 @@ _CONTRACTIBLE = re.compile(
 _SENTENCE_START = re.compile(r"(?:^|(?<=[.!?])\s+)(?=[A-Za-z])")
 _AFTER_COMMA = re.compile(r"(?<=[A-Za-z]),\s+(?=[A-Za-z])")
 _DIGITS = re.compile(r"\d[\d.,:/\-]*\d|\d")
+# A sentence and the space after it ("No." "$4.50." and "e.g." are not the ends of one: a period ends
+# a sentence only before a space and a capital letter, or at the end).
+_SENTENCE = re.compile(r".+?(?:[.!?](?=\s+[A-Z\"\u201c(])|[.!?]?$)\s*", re.S)
+_DECIMAL_END = re.compile(r"\b(?:[A-Z]|[a-z]{1,3}\.[a-z])\.$")  # "J." or "e.g." before the period
+# A statement is joined to the one before only when it opens with its subject (a pronoun, a
+# determiner or a product's name): never an imperative ("Ask me ...") or a linked sentence ("But ...").
+_SUBJECTS = frozenset(
+    [
+        "it",
+        "its",
+        "it's",
+        "they",
+        "they're",
+        "this",
+        "that",
+        "these",
+        "those",
+        "the",
+        "a",
+        "an",
+        "we",
+        "we're",
+        "our",
+        "you",
+        "you're",
+        "your",
+        "there",
+        "there's",
+        "each",
+        "both",
+        "all",
+        "every",
+        "he",
+        "she",
+        "his",
+        "her",
+    ]
+)
+# Openings of a first sentence that is a reply on its own ("Sorry, ...", "Yes, ..."): kept apart.
+_CONNECTIVES = frozenset(["sorry", "yes", "no", "unfortunately", "hi", "hello", "thanks", "thank"])
+MIN_JOINED_WORDS = 10  # a seller whose sentences are shorter than this gets the composer's own
 
 
 def _num(value: Any) -> float:
@@ -101,6 +146,7 @@ class Manner:
     strength: str = "natural"
     catchphrases: tuple[str, ...] = field(default=())
     formality: float | None = None  # the seller's measured formality (0 casual .. 1 formal)
+    sentence_words: float = 0.0  # the seller's mean words per sentence (0: not measured)
 
     @classmethod
     def from_profile(cls, profile: dict[str, Any]) -> Manner:
@@ -133,6 +179,9 @@ class Manner:
             strength=strength,
             catchphrases=tuple(t for t, _ in phrases),
             formality=_formality(profile),
+            sentence_words=_num((profile.get("sentence_length") or {}).get("mean"))
+            if isinstance(profile.get("sentence_length"), dict)
+            else 0.0,
         )
 
     # -- text ---------------------------------------------------------------------------------------
@@ -159,6 +208,35 @@ class Manner:
             return (short[:1].upper() + short[1:]) if first[:1].isupper() else short
 
         return _CONTRACTIBLE.sub(contract, text)
+
+    def paced(self, text: str, *, protected: Sequence[str] = ()) -> str:
+        """`text` with neighbouring statements joined by ", and" while the result stays within the
+        seller's mean sentence length (see the module docstring)."""
+        if self.strength == "off" or self.sentence_words < MIN_JOINED_WORDS:
+            return text
+        parts = _SENTENCE.findall(text)
+        if len(parts) < 2 or "".join(parts) != text or "\n" in text:
+            return text  # not plain sentences (a list, a line break): left as composed
+        out = [parts[0]]
+        for part in parts[1:]:
+            prev, body = out[-1], part.strip()
+            first = body.split(" ", 1)[0].strip(",").lower()
+            opens = prev.split(" ", 1)[0].strip(",").lower() if len(out) == 1 else ""
+            joinable = (
+                prev.rstrip().endswith(".")
+                and body.endswith(".")
+                and (first in _SUBJECTS or _starts_protected(body, 0, protected))
+                and opens not in _CONNECTIVES
+                and not _DECIMAL_END.search(prev.rstrip())
+                and len(prev.split()) + len(body.split()) <= self.sentence_words
+            )
+            if not joinable:
+                out.append(part)
+                continue
+            keep = _starts_protected(body, 0, protected) or body[1:2].isupper()
+            out[-1] = prev.rstrip()[:-1] + ", and " + (body if keep else body[:1].lower() + body[1:])
+            out[-1] += part[len(part.rstrip()) :]
+        return "".join(out)
 
     # -- voice --------------------------------------------------------------------------------------
     def spoken(self, text: str, *, protected: Sequence[str] = (), seed: str | None = None) -> str:
