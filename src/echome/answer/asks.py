@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from echome.answer.negotiation import read as read_haggle
 from echome.knowledge.lookup import FUNCTION_WORDS
 
 _PRICE = re.compile(
@@ -38,7 +39,8 @@ _OPTIONS = re.compile(
     r"taglie|colore|colori|maat|maten|kleur|kleuren|tamanho|tamanhos|cor|cores)\b",
     re.I,
 )
-# Asking for a lower price than listed (not asking whether a sale is on: that is a labelled fact).
+# Words of asking for a lower price, taken out of a question to find its subject (`subject_of`);
+# whether a question asks for one is `answer.negotiation.read`.
 _HAGGLE = re.compile(
     r"\b(coupon|promo code|voucher|discount code|(give|get|offer|make)( me| us)?( a| an)?( \d+\s?%)? "
     r"(discount|deal|better price|lower price)|lower (the )?price|best price|\d+\s?% (off|discount)|"
@@ -179,7 +181,8 @@ def asks_options(question: str) -> bool:
 
 
 def haggles(question: str) -> bool:
-    return bool(_HAGGLE.search(question))
+    """Whether the question asks for a lower price than listed (`answer.negotiation`)."""
+    return read_haggle(question) is not None
 
 
 def asked_labels(question: str) -> frozenset[str]:

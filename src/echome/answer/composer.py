@@ -25,11 +25,11 @@ from echome.answer.asks import (
     asks_price,
     asks_stock,
     compares_price,
-    haggles,
 )
 from echome.answer.evidence import Evidence
 from echome.answer.facts import ProductFacts
 from echome.answer.language import detect_language
+from echome.answer.negotiation import read as read_haggle
 from echome.answer.phrasing import Phrases
 from echome.answer.sentences import overview, pick_sentences, wants_overview
 from echome.answer.sentences import sentence_case as _sentence_case
@@ -107,7 +107,8 @@ def compose(
         return _store_answer(evidence, question, say, persona_name, reply, sign_off if turn == 0 else None)
     if evidence.empty:
         return reply(say.no_answer(persona_name), intents=["no-evidence"])
-    if evidence.not_carried and not haggles(question):
+    haggle = read_haggle(question)
+    if evidence.not_carried and haggle is None:
         return reply(
             f"{say.not_carried()} {say.offer_handoff(persona_name)}", intents=["no-evidence", "not-carried"]
         )
@@ -122,9 +123,8 @@ def compose(
     intents: list[str] = []
     parts: list[str] = []
     cited: set[int] = set()
-    if haggles(question):
+    if haggle is not None:
         intents.append("discount")
-        parts.append(say.prices_as_listed())
     if len(named) > 1:  # "which is cheaper, the A or the B?": each one's facts
         for p in named:
             facts = _typed_facts(p, question, intents, say, asked=evidence.asked)
@@ -138,7 +138,7 @@ def compose(
             parts.extend(facts)
             cited.add(_first_result_of(evidence, sure.id))
     picked = pick_sentences(question, evidence, focus, asked=evidence.asked, say=say)
-    if sure is not None and not picked and not parts:
+    if sure is not None and not picked and not parts and haggle is None:
         if wants_overview(evidence.asked or question, question):  # "tell me about the X"
             intents.append("overview")
             price = say.price_of(sure)
@@ -154,6 +154,10 @@ def compose(
     if "sale" in asked_labels(question) and "discount" not in intents and sure is not None and not on_sale:
         intents.append("discount")  # asked whether it is on sale, and it is not
         parts.append(say.prices_as_listed())
+    if haggle is not None and haggle.kind == "quantity" and any(_TIER_LINE.match(said) for _, said in picked):
+        intents.append("tier-prices")  # buying more: the catalog's own tier prices answer it
+    if haggle is not None and not haggle.answered_by(intents):
+        parts.insert(0, say.prices_as_listed())
     picked = _not_repeated(picked, intents)
     if picked and focus is not None and not any(focus.short_name in p for p in parts):
         parts.append(say.about(focus.short_name))
@@ -209,6 +213,7 @@ _RESTATES = (
     ("price", re.compile(r"^(price|prices|regular price):", re.I)),
     ("tier", re.compile(r"^tier prices:", re.I)),
 )
+_TIER_LINE = _RESTATES[-1][1]
 
 
 def _not_repeated(picked: list[tuple[int, str]], intents: list[str]) -> list[tuple[int, str]]:

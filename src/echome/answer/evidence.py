@@ -110,7 +110,7 @@ class EvidenceFinder:
     lookup: ProductLookup
     store: StoreInfo
     _: KW_ONLY
-    default_currency: str | None
+    default_currency: str | None  # the seller's configured currency for prices nothing else names
     max_named: int = 3  # products searched one by one ("which is cheaper, A or B?")
 
     def find(
@@ -135,7 +135,8 @@ class EvidenceFinder:
         lookup = names.find(question, sells=(lambda p: p == persona_id) if own else (lambda p: p is None))
         named_ids = [m.product_id for m in lookup.mentions][: self.max_named]
         names_product = bool(named_ids) or bool(focus_product and refers_back(question))
-        topic = store_topic(question, names_product=names_product)
+        # Words of a product's name are not a store topic (a product named "Payment Methods & Risk").
+        topic = store_topic(lookup.asked(question) if named_ids else question, names_product=names_product)
         if topic is not None:  # the store's policies, hours...: its own information or nothing
             passages = self.store.find(user_id=user_id, persona_id=persona_id, question=question, topic=topic)
             return Evidence(question=question, results=passages, products={}, store_topic=topic)
@@ -170,9 +171,7 @@ class EvidenceFinder:
         return Evidence(
             question=question,
             results=results,
-            products=load_products(
-                self.sessions, user_id=user_id, ids=ids, default_currency=self.default_currency
-            ),
+            products=self._products(user_id, persona_id, ids),
             timings=timings,
             scoped_to=scoped_to,
             named=named_ids[0] if named_ids else None,
@@ -182,6 +181,18 @@ class EvidenceFinder:
             cover=carried,
             not_carried=not_carried(question, carried),
         )
+
+    def _products(self, user_id: str, persona_id: str, ids: list[str]) -> dict[str, ProductFacts]:
+        """The products' typed facts. A price is said in the currency its catalog row states; for a
+        row that states none, in the one the seller's store information states ("All prices are in
+        EUR"), else in the configured default; with none of them, as a bare number (never a guessed
+        currency)."""
+        products = load_products(self.sessions, user_id=user_id, ids=ids, default_currency=None)
+        if any(p.currency is None for p in products.values()):
+            fallback = self.store.currency(user_id=user_id, persona_id=persona_id) or self.default_currency
+            for p in products.values():
+                p.currency = p.currency or fallback or None
+        return products
 
     def _named(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from echome.answer.asks import haggles
+from echome.answer.negotiation import read as read_haggle
 from echome.handoff import vocabulary as vocab
 from echome.handoff.rules import compile_rules, first_match
 from echome.handoff.settings import HandoffSettings
@@ -50,8 +50,12 @@ def decide(facts: TurnFacts, settings: HandoffSettings) -> Decision | None:
         return Decision("rule", reason_text("rule", rule.reason), rule.reason, {"matched": words[:100]})
     if "complaint" in on and vocab.COMPLAINT in said:
         return _made("complaint", said[vocab.COMPLAINT])
-    if "discount" in on and (vocab.DISCOUNT in said or haggles(facts.question)):
-        return _made("discount", said.get(vocab.DISCOUNT))
+    if "discount" in on:
+        # A lower price asked for; one for buying more is the persona's to answer when the reply
+        # stated the catalog's tier prices (`Haggle.answered_by`).
+        haggle = read_haggle(facts.question)
+        if haggle is not None and not haggle.answered_by(facts.intents):
+            return _made("discount", haggle.words)
     if "custom_order" in on and vocab.CUSTOM_ORDER in said:
         return _made("custom_order", said[vocab.CUSTOM_ORDER])
     if "guardrail_cut" in on and facts.removed:

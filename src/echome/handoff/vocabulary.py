@@ -8,13 +8,16 @@ written without accents. Every language's patterns are tried on every message: c
 languages, and a phrase of one language rarely means something else in another.
 
 Deliberately left out: questions the catalog or the store information answers ("is it on sale?",
-"what is your return policy?", "do you have something cheaper?").
+"what is your return policy?", "do you have something cheaper?"). Discount phrases are not listed
+here: they come from `answer.negotiation`, whose concepts also the composer reads.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from echome.answer.negotiation import phrases as negotiation_phrases
 
 HUMAN = "human"
 DISCOUNT = "discount"
@@ -95,65 +98,9 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:me liguem|liguem-me|me ligue)",
         ),
     },
-    DISCOUNT: {
-        "en": (
-            r"discounts?",
-            r"coupons?|vouchers?|promo(?:tion(?:al)?)?\s*codes?",
-            r"(?:better|best|lower|special|wholesale|bulk|trade)\s+(?:price|deal|rate)",
-            r"lower (?:the |your )?price",
-            r"(?:knock|take)\s+\w+\s+off",
-            r"negotiat\w*",
-            r"price match\w*",
-            r"\d+\s?% off",
-            r"(?:any|a) (?:deal|reduction) (?:for|if)",
-            r"(?:do|make) (?:it|me) (?:cheaper|a deal)",
-        ),
-        "de": (
-            r"rabatt\w*|gutschein\w*|preisnachlass|nachlass|skonto",
-            r"(?:billiger|gunstiger)\s+(?:machen|geben|lassen|anbieten|bekommen)",
-            r"(?:sonderpreis|vorzugspreis|mengenpreis|grosshandelspreis)",
-            r"verhandel\w*|verhandlungsbasis",
-            r"\d+\s?% (?:rabatt|nachlass)",
-            r"preis\s+(?:senken|reduzieren|nachlassen)",
-        ),
-        "fr": (
-            r"remises?|reductions?|rabais|ristournes?",
-            r"codes? promo|bons? de reduction|coupons?",
-            r"geste commercial",
-            r"prix (?:plus bas|reduit|degressif|de gros|special)",
-            r"negoci\w*",
-            r"faire un (?:prix|effort)",
-        ),
-        "es": (
-            r"descuentos?",
-            r"cupon(?:es)?|codigos? promocional(?:es)?",
-            r"rebaj\w*",
-            r"(?:mejor precio|precio (?:especial|mejor|mas bajo|de mayorista))",
-            r"negoci\w*|regate\w*",
-            r"hacer(?:me)? un precio",
-        ),
-        "it": (
-            r"scont\w*",
-            r"coupon|buon[oi] sconto|codic[ei] sconto",
-            r"prezzo (?:migliore|speciale|piu basso|all.ingrosso)",
-            r"trattabile|trattare sul prezzo|negozi\w*",
-            r"fare un prezzo",
-        ),
-        "nl": (
-            r"korting\w*",
-            r"coupons?|vouchers?",
-            r"(?:betere|lagere|scherpere|speciale) prijs",
-            r"onderhandel\w*",
-            r"(?:staffelkorting|prijsje)",
-        ),
-        "pt": (
-            r"descontos?",
-            r"cupo(?:m|ns)|cupao|codigos? promocional|codigos? de desconto",
-            r"(?:melhor preco|preco (?:melhor|especial|mais baixo|de atacado))",
-            r"negoci\w*|abatimento",
-            r"fazer um preco",
-        ),
-    },
+    # Asking for a lower price: the negotiation concepts of `answer.negotiation` that say it on their
+    # own (a quantity-conditioned "is it cheaper if I buy two?" is read there, see `triggers`).
+    DISCOUNT: negotiation_phrases(),
     CUSTOM_ORDER: {
         "en": (
             r"custom(?:ised|ized|ise|ize|isation|ization|-made| made| orders?| sizes?| designs?| prints?| "

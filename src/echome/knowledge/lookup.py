@@ -18,6 +18,13 @@ for iPod nano" over "iPod Nano" when the Belkin's words are asked); for the same
 whole name beats a partial one ("TrailBlaze X2" over "TrailBlaze X2 Wide"), then the larger share of
 the name. Products named apart ("which is cheaper, the A or the B?") are all returned, in the order
 the question names them. Products that fit equally are returned as `ambiguous`, not guessed.
+
+Products whose names share words ("the Blue Linen Shirt or the Blue Linen Shirt XL", "the Yellow
+Sofa and the Grey Sofa") are told apart by the words that set them side by side (and, or, vs,
+versus, than, compared to, a comma; in the seven languages): each side is looked up on its own,
+and the sides' products are taken when they name more products than the whole question does, and
+every product the whole question named among them. A connecting word inside a product's name
+("Salt and Pepper Mill") does not split it.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import math
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from echome.knowledge.keyword import KeywordIndex, fold
 
@@ -45,6 +52,14 @@ FUNCTION_WORDS = frozenset(
 )
 MIN_SHARE = 0.5  # of a name's weight, for a partial match
 MIN_SHARE_DISTINCT = 0.3  # ... of two or more words, one of them in no other product's name
+# What sets two products side by side: en, de, fr, es, it, nl, pt.
+_APART = re.compile(
+    r"\s*,\s*|\s+(?:and|or|&|vs\.?|versus|than|compared (?:to|with)|against|und|oder|als|"
+    r"im vergleich zu|verglichen mit|gegenüber|gegenueber|et|ou|contre|que|plutôt que|"
+    r"par rapport (?:à|au|aux)|y|o|frente a|comparado con|en comparación con|e|oppure|rispetto a|di|"
+    r"en|of|dan|tegenover|vergeleken met|do que|comparado com|em comparação com)\s+",
+    re.I,
+)
 
 
 def words(text: str) -> list[str]:
@@ -122,7 +137,9 @@ class ProductNames:
         self.entries: dict[str, _Entry] = {}
         self.by_key: dict[str, list[str]] = {}
         self.by_code: dict[str, list[str]] = {}
+        names: list[str] = []
         for pid, name, sku, persona_id in products:
+            names.append(" ".join(fold(name or "").split()))
             ordered = [
                 _key(w) for w in words(name or "") if w not in FUNCTION_WORDS and (len(w) > 1 or w.isdigit())
             ]
@@ -134,6 +151,7 @@ class ProductNames:
                 self.by_code.setdefault(_code(sku), []).append(pid)
         n = max(len(self.entries), 1)
         self.idf = {k: math.log(1 + n / len(pids)) for k, pids in self.by_key.items()}
+        self._names = "\n".join(names)  # every name, folded: a connecting word inside one is no split
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -141,6 +159,47 @@ class ProductNames:
     def find(self, question: str, *, sells: Callable[[str | None], bool] | None = None) -> Lookup:
         """The products `question` names among those `sells(persona_id)` accepts (all by default)."""
         allowed = sells or (lambda _persona: True)
+        whole = self._find(question, allowed)
+        sides = self._sides(question)
+        if len(sides) < 2:
+            return whole
+        mentions: list[Mention] = []
+        ambiguous: list[str] = []
+        for offset, side in sides:
+            found = self._find(side, allowed)
+            mentions.extend(replace(m, position=m.position + offset) for m in found.mentions)
+            ambiguous.extend(found.ambiguous)
+        # The same floor as within one question: a side naming a product by one word only does not
+        # count beside sides that name theirs by several ("the Luma lamp in black or white").
+        if any(len(m.matched) >= 2 for m in mentions):
+            mentions = [m for m in mentions if m.how != "partial" or len(m.matched) >= 2]
+        apart = list({m.product_id: m for m in reversed(mentions)}.values())
+        apart.sort(key=lambda m: m.position)
+        ids = {m.product_id for m in apart}
+        if len(ids) <= len(whole.mentions) or not {m.product_id for m in whole.mentions} <= ids:
+            return whole
+        return Lookup(mentions=apart, ambiguous=[a for a in dict.fromkeys(ambiguous) if a not in ids])
+
+    def _sides(self, question: str) -> list[tuple[int, str]]:
+        """The parts of `question` between words that set things side by side, each with the number
+        of words before it; a connecting word that is part of a product name ("Salt and Pepper
+        Mill", "Sombrano, 350cm") is not a split."""
+        sides: list[tuple[int, str]] = []
+        start = 0
+        for m in _APART.finditer(question):
+            before = question[start : m.start()].split()
+            after = question[m.end() :].split()
+            if not before or not after:
+                continue
+            joint = " ".join(fold(f"{before[-1]}{m.group(0)}{after[0]}").split())
+            if joint.strip(".,;:!?()\"'") in self._names:
+                continue
+            sides.append((len(words(question[:start])), question[start : m.start()]))
+            start = m.end()
+        sides.append((len(words(question[:start])), question[start:]))
+        return sides
+
+    def _find(self, question: str, allowed: Callable[[str | None], bool]) -> Lookup:
         q_words = words(question)
         position: dict[str, int] = {}
         for i, w in enumerate(q_words):

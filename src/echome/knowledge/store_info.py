@@ -12,6 +12,7 @@ what was imported for every persona.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from echome.answer.store_questions import store_topic, topics_of
 from echome.db.models import Persona, ProductChunk
 from echome.db.types import utcnow
 from echome.knowledge.chunk import chunk_id, split_to_budget
-from echome.knowledge.keyword import STOPWORDS
+from echome.knowledge.keyword import STOPWORDS, KeywordIndex
 from echome.knowledge.retrieve import STORE_INFO, Retriever, SearchResult, store_info_collection
 from echome.knowledge.store_doc import StoreDocument
 from echome.providers.base import Embedder, VectorRecord, VectorStore
@@ -231,12 +232,89 @@ def speaks_to(question: str, passage: str, *, topic: str | None) -> bool:
     return len(asked & _stems(passage)) >= (1 if len(asked) <= 2 else 2) if asked else False
 
 
+# How a seller states the currency of their prices in the store information ("All prices are in
+# EUR", "Prices in € incl. VAT", "Währung: Euro", "nos prix sont en euros"): a word for prices or
+# currency, then within the sentence "in"/"en"/"em"/":" and the currency's code, sign or name.
+_CURRENCY_WORDS: dict[str, tuple[str, ...]] = {
+    "EUR": ("eur", "euros", "euro", "€"),
+    "USD": (
+        "usd",
+        "us$",
+        "us dollars",
+        "us dollar",
+        "u.s. dollars",
+        "american dollars",
+        "dollars",
+        "dollar",
+        "$",
+    ),
+    "GBP": ("gbp", "£", "pounds sterling", "pound sterling", "british pounds", "pounds", "sterling"),
+    "CHF": ("chf", "swiss francs", "schweizer franken", "franken", "francs suisses"),
+    "CAD": ("cad", "c$", "ca$", "canadian dollars", "dollars canadiens"),
+    "AUD": ("aud", "a$", "au$", "australian dollars"),
+    "NZD": ("nzd", "nz$", "new zealand dollars"),
+    "JPY": ("jpy", "japanese yen", "yen"),
+    "INR": ("inr", "₹", "indian rupees", "rupees"),
+    "SEK": ("sek", "swedish kronor", "kronor"),
+    "NOK": ("nok", "norwegian kroner"),
+    "DKK": ("dkk", "danish kroner"),
+    "PLN": ("pln", "zł", "złoty", "zloty", "zlotys"),
+    "BRL": ("brl", "r$", "reais", "real brasileiro"),
+    "MXN": ("mxn", "mexican pesos", "pesos mexicanos"),
+}
+_SAID_AS = {said: code for code, forms in _CURRENCY_WORDS.items() for said in forms}
+_CURRENCY_STATED = re.compile(
+    r"\b(?:prices?|pricing|priced|currency|preise?|währung|wahrung|prix|devise|monnaie|precios?|moneda|"
+    r"divisa|prezzi|prezzo|valuta|prijzen|prijs|munt|preços|precos|preço|preco|moeda)\b"
+    r"(?:[^.;!?\n]|\.(?=\S)){0,60}?(?:\b(?:in|en|em)|:|=)\s*(?:the\s+)?"
+    rf"(?P<said>{'|'.join(re.escape(s) for s in sorted(_SAID_AS, key=len, reverse=True))})(?![\w$€£₹])",
+    re.I,
+)
+
+
+# An abbreviation's dot ends no sentence ("Prices incl. VAT are in EUR").
+_ABBREVIATION = re.compile(r"\b(incl|inkl|excl|exkl|zzgl|approx|ca|etc|bzw|ggf|evtl|env|vs|max|min)\.", re.I)
+
+
+def stated_currency(texts: list[str]) -> str | None:
+    """The ISO code of the one currency the texts state their prices in; None when they state none,
+    or several (a shop listing prices in two currencies has no single one to assume)."""
+    said = {
+        _SAID_AS[m.group("said").lower()]
+        for t in texts
+        for m in _CURRENCY_STATED.finditer(_ABBREVIATION.sub(r"\1", t))
+    }
+    return said.pop() if len(said) == 1 else None
+
+
 @dataclass(eq=False)
 class StoreInfo:
     """The seller's store information, for questions about the store rather than a product."""
 
     sessions: sessionmaker[Session]
     retriever: Retriever
+    _currencies: dict[tuple[str, str], tuple[KeywordIndex, str | None]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def currency(self, *, user_id: str, persona_id: str | None) -> str | None:
+        """The currency the persona's store information states for the shop's prices (`stated_currency`),
+        read once per change of the store information."""
+        scope = self.scope(user_id=user_id, persona_id=persona_id)
+        index = self.retriever.store_info_index(user_id)
+        with self._lock:
+            hit = self._currencies.get((user_id, scope))
+        if hit is not None and hit[0] is index:
+            return hit[1]
+        texts = [
+            f"{index.meta[i].get('name') or ''}\n{index.texts[i]}"
+            for i in index.positions({"persona_id": scope})
+        ]
+        code = stated_currency(texts)
+        with self._lock:
+            self._currencies[(user_id, scope)] = (index, code)
+        return code
 
     def scope(self, *, user_id: str, persona_id: str | None) -> str:
         """Whose store information a persona uses: its own ("<persona id>") when it has any, else
