@@ -144,6 +144,9 @@ def make_settings(
         # A model-free embedder keeps most tests fast; tests of the real model set it explicitly.
         "embedder": "fake:hashing",
         "vector_store": "chroma",
+        # The tests' shop sells in dollars: their catalogs name no currency (the product's default
+        # is none, so such prices are said as plain numbers; tests of that unset it).
+        "catalog_currency": "USD",
     }
     values.update(kw)
     return Settings(_env_file=None, **values)

@@ -157,7 +157,11 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(
         default=2, ge=0, description="LLM retries before the offline composer answers."
     )
-    catalog_currency: str = Field(default="USD", description="Currency of catalog prices that name none.")
+    catalog_currency: str | None = Field(
+        default=None,
+        description="Currency of catalog prices that name none and whose seller states none in their "
+        "store information (ISO code); unset, such prices are said as plain numbers, never a guessed '$'.",
+    )
 
     # -- Telegram ---------------------------------------------------------------------------
     telegram_api_url: str = Field(default="https://api.telegram.org", description="Bot API server.")

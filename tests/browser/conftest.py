@@ -95,6 +95,7 @@ def serving(base: Path, extra_env: dict[str, str] | None = None) -> Iterator[Ser
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECHOME_")}
     env.update({"ECHOME_DATA_DIR": str(data), "ECHOME_HOST": "127.0.0.1", "ECHOME_PORT": str(port)})
+    env["ECHOME_CATALOG_CURRENCY"] = "USD"  # the tests' shop sells in dollars; its catalogs name none
     env.update(extra_env or {})
     with log.open("wb") as out:
         proc = subprocess.Popen(

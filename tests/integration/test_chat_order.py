@@ -44,6 +44,7 @@ def start_worker(settings: Any, log: Path) -> subprocess.Popen[bytes]:
             "ECHOME_STT": settings.stt,
             "ECHOME_TELEGRAM_API_URL": settings.telegram_api_url,
             "ECHOME_JOB_LEASE_SECONDS": "10",
+            "ECHOME_CATALOG_CURRENCY": settings.catalog_currency or "",
             "PYTHONPATH": os.pathsep.join([str(SUPPORT), os.environ.get("PYTHONPATH", "")]),
         }
     )

@@ -49,7 +49,8 @@ def check_catalog(catalog: ParsedCatalog) -> None:
     elif not seen and any(p.price is not None for p in catalog.products):
         catalog.warnings.append(
             "no currency found in the file (no currency column, code or symbol): prices are said in the "
-            "shop's default currency (ECHOME_CATALOG_CURRENCY); add a currency column if that is wrong"
+            'currency your store information states ("All prices are in EUR"), else in the shop\'s '
+            "default (ECHOME_CATALOG_CURRENCY), else as plain numbers; add a currency column to be sure"
         )
     elif len(seen) == 1:
         only = next(iter(seen))
