@@ -114,6 +114,23 @@ def test_speaker_change_inside_a_segment_splits_it_at_a_word() -> None:
     assert report.segments[2].words[0].text == " w8"
 
 
+def test_a_last_word_put_in_the_next_speakers_segment_stays_with_its_speaker() -> None:
+    # A talks 0-10 s, B 11.2-17.2 s, A again from 18.4 s. As a recogniser may cut it: A's last word
+    # (9.5-10.0 s, too short to embed) opens the segment of B's answer, 1.2 s before B's first word.
+    wav, segs, _ = conversation([("A", 10), ("B", 6), ("A", 8)], gap=1.2)
+
+    def words(start: float, end: float) -> list[Word]:
+        return [Word(t, t + 0.3, " w") for t in np.arange(start, end - 0.3, 0.35)]
+
+    first = Segment(0.0, 9.45, "a", words=words(0.0, 9.45))
+    last_word = Word(9.5, 10.0, " over")
+    answer = Segment(9.5, 17.2, "b", words=[last_word, *words(11.2, 17.2)])
+    report = assign_speakers(wav, SR, [first, answer, segs[2]], embedder=ToneEmbedder())
+    labels = [(round(s.start, 2), round(s.end, 2), s.speaker) for s in report.segments]
+    assert labels[:3] == [(0.0, 9.45, "S1"), (9.5, 10.0, "S1"), (11.2, 17.2, "S2")]
+    assert report.segments[1].text == "over"
+
+
 def test_segment_without_words_takes_the_majority_speaker() -> None:
     wav, _, _ = conversation([("A", 9), ("B", 3)], gap=0.0)
     report = assign_speakers(wav, SR, [Segment(0.0, 12.0, "all of it")], embedder=ToneEmbedder())

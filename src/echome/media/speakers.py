@@ -388,15 +388,26 @@ def _place_turns(
 
 
 def _fill_unusable(windows: list[_Window]) -> None:
-    """Windows too short to embed take the label of the nearest labelled window (same segment first)."""
+    """Windows too short to embed take the label of the nearest labelled window of their segment. One
+    that a pause closing windows (WORD_GAP) cuts off from the rest of its segment, but that runs on with
+    no such pause into another segment's speech, takes that speech's label instead: a question's last
+    word that the recogniser put at the start of the answer's segment goes with the question."""
     labelled = [w for w in windows if w.label >= 0]
     if not labelled:
         return
+
+    def pause(a: _Window, b: _Window) -> float:
+        return max(a.start - b.end, b.start - a.end, 0.0)
+
     for w in windows:
         if w.label >= 0:
             continue
         mid = (w.start + w.end) / 2
-        near = min(labelled, key=lambda o: (o.seg != w.seg, abs((o.start + o.end) / 2 - mid)))
+        joined = [o for o in labelled if pause(w, o) <= WORD_GAP]
+        if joined and not any(o.seg == w.seg for o in joined):
+            near = min(joined, key=lambda o: pause(w, o))
+        else:
+            near = min(labelled, key=lambda o: (o.seg != w.seg, abs((o.start + o.end) / 2 - mid)))
         w.label = near.label
 
 

@@ -113,6 +113,7 @@ def _page(
             "samples": vs.get("samples"),
             "seconds": vs.get("sample_seconds"),
             "consent_id": vs.get("consent_id"),
+            "quality": voice_quality(vs.get("quality")),
         },
         consents=[
             {
@@ -139,6 +140,36 @@ def _page(
         errors=errors or {},
         next_url=next_url,
     )
+
+
+# How good the speech a voice was built from is, for the seller: (label, badge tone, one sentence).
+GRADES = {
+    "good": ("Good", "success", "Built from plenty of clear speech of you."),
+    "fair": ("Fair", "warning", "Usable, but it may sound less like you than it could."),
+    "poor": ("Poor", "danger", "Built from the little usable speech we found: expect it to sound rough."),
+}
+IMPROVE = (
+    "To make it closer, add a recording of you talking on your own in a quiet place for a minute or "
+    "more, then build it again."
+)
+
+
+def voice_quality(stored: Any) -> dict[str, Any] | None:
+    """The grade the voice builder stored, in plain words; None for voices built before grades (or a
+    value of another shape)."""
+    if not isinstance(stored, dict) or stored.get("grade") not in GRADES:
+        return None
+    label, tone, summary = GRADES[stored["grade"]]
+    reasons = stored.get("reasons")
+    return {
+        "grade": stored["grade"],
+        "label": label,
+        "tone": tone,
+        "summary": summary,
+        "reasons": [r for r in reasons if isinstance(r, str)][:6] if isinstance(reasons, list) else [],
+        "best_available": stored.get("best_available") is True,
+        "advice": IMPROVE if stored["grade"] != "good" else None,
+    }
 
 
 @router.get("/voice")
