@@ -45,9 +45,11 @@ def register_jobs(services: Any) -> None:
         return PersonaVoiceJob(services.voices, services.models, tmp_root=tmp)
 
     def persona_analyse() -> Any:
-        from echome.persona.jobs import PersonaAnalyseJob
+        from echome.persona.jobs import PersonaAnalyseJob, PersonaVoiceJob
 
-        return PersonaAnalyseJob(services.profiles)
+        return PersonaAnalyseJob(
+            services.profiles, PersonaVoiceJob(services.voices, services.models, tmp_root=tmp)
+        )
 
     def persona_media() -> Any:
         from echome.jobs.limits import MB, ResourceLimits

@@ -112,6 +112,7 @@ def test_traits_show_measured_values_with_playable_quotes(client: Any, services:
     assert audio.content[:4] == b"OggS" and len(audio.content) > 1000
     # The speakers found, each with a sample to listen to, the guessed one marked.
     assert "Speaker S1" in html and "Speaker S2" in html and "Our guess" in html
+    assert 'value="all"' in html and "They are all me" in html  # one voice heard as two
     assert "You are Ana" in html  # the instructions every answer starts from
 
 

@@ -142,3 +142,43 @@ def test_no_usable_speech_still_fails_clearly_and_keeps_the_old_voice(services: 
     assert "none of your recordings has a stretch of you talking for 1.5 seconds" in str(failed.value)
     persona = _stored(services, pid)
     assert persona.voice_settings == {"params": {"pitch": 1.0}, "sample_seconds": 40.0}
+
+
+def test_two_voices_wait_for_the_seller_to_say_which_is_theirs(services: Any, tmp_path: Path) -> None:
+    """A recording with two voices is not cloned from a guess: the build says to choose; once the
+    seller chooses (here: every voice is theirs), the analyse job measures and builds the voice."""
+    from echome.persona.service import choose_speaker
+
+    turns = [("S2", 3.0), ("S1", 14.0), ("S2", 2.5), ("S1", 12.0)]
+    wav, segments = _recording(turns, gap=0.15)
+    uid, pid = _seed(services, wav, segments)
+    with transaction(services.sessions) as db:
+        tr = db.query(Transcript).one()
+        tr.speakers = {"speakers": [{"id": "S1", "share": 0.8}, {"id": "S2", "share": 0.2}]}
+    with pytest.raises(VoiceBuildError) as failed:
+        _build(services, uid, pid, tmp_path / "voice")
+    assert "say which speaker is you first: live.mp4 has more than one voice" in str(failed.value)
+    assert _stored(services, pid).voice_id is None
+
+    with transaction(services.sessions) as db:
+        tr = db.query(Transcript).one()
+        media = db.get(PersonaMedia, tr.media_id)
+        assert media is not None
+        job_id = choose_speaker(db, services.submit_job, media=media, transcript=tr, speaker="S1")
+    services.executor.execute(job_id)
+    persona = _stored(services, pid)
+    assert persona.voice_provider == "local" and persona.voice_settings["params"]
+    # only S1's speech: the host's 5.5 s (and 0.3 s around it) stay out
+    assert persona.voice_settings["sample_seconds"] <= 26.0
+    with transaction(services.sessions) as db:
+        tr = db.query(Transcript).one()
+        assert (tr.seller_speaker, tr.speaker_chosen_by) == ("S1", "seller")
+        media = db.get(PersonaMedia, tr.media_id)
+        assert media is not None
+        job_id = choose_speaker(db, services.submit_job, media=media, transcript=tr, speaker="all")
+    services.executor.execute(job_id)
+    persona = _stored(services, pid)
+    assert persona.voice_settings["sample_seconds"] > 26.0  # the other voice counts as theirs now
+    with transaction(services.sessions) as db:
+        tr = db.query(Transcript).one()
+        assert (tr.seller_speaker, tr.speaker_chosen_by) == (None, "seller")

@@ -63,7 +63,11 @@ def test_choosing_a_speaker_the_recording_does_not_have_is_refused() -> None:
         "kind": "persona.analyse",
         "persona_id": "p1",
         "change": "speaker S2 chosen in talk.mp4",
+        "build_voice": True,  # the voice may now be copied from the speech the seller said is theirs
     }
+    assert choose_speaker(Db(), submit, media=media, transcript=tr, speaker="all") == "job1"  # type: ignore[arg-type]
+    assert (tr.seller_speaker, tr.speaker_chosen_by) == (None, "seller")
+    assert submitted[-1]["change"] == "every voice taken as yours in talk.mp4"
 
 
 def test_size_labels() -> None:

@@ -60,18 +60,30 @@ class PersonaVoiceJob:
 
 @dataclass(eq=False)
 class PersonaAnalyseJob:
-    """`persona.analyse`: re-measure the profile."""
+    """`persona.analyse`: re-measure the profile; with `build_voice` (the seller said which speaker
+    is them) also rebuild the voice, when they consented to one."""
 
     profiles: ProfileBuilder
+    voice: PersonaVoiceJob | None = None
 
     def __call__(self, ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
         ctx.progress(10, "measuring your speaking style")
+        persona_id = payload["persona_id"]
         version = self.profiles.rebuild(
-            persona_id=payload["persona_id"],
+            persona_id=persona_id,
             user_id=ctx.user_id,
             change=str(payload.get("change") or "re-analysed"),
         )
-        return {"profile_version": version}
+        out: dict[str, Any] = {"profile_version": version}
+        if payload.get("build_voice") and self.voice is not None and self.voice.voices.consented(persona_id):
+            ctx.progress(60, "building your voice")
+            try:
+                out["voice"] = self.voice.build(ctx, persona_id, "auto")
+            except PermanentJobError as exc:  # the profile stands; the seller can retry the voice
+                out["voice"] = {"error": str(exc)}
+            finally:
+                shutil.rmtree(work_dir(self.voice.tmp_root, ctx), ignore_errors=True)
+        return out
 
 
 @dataclass(eq=False)

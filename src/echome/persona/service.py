@@ -171,23 +171,32 @@ def speakers_of(transcript: Transcript) -> list[str]:
     return [str(s.get("id")) for s in (transcript.speakers or {}).get("speakers", []) if s.get("id")]
 
 
+ALL_SPEAKERS = "all"  # "these are all me": one voice that was heard as several
+
+
 def choose_speaker(
     db: Session, submit: Submit, *, media: PersonaMedia, transcript: Transcript, speaker: str
 ) -> str:
-    """The seller says which speaker of a recording is them; the persona is re-measured (returns
-    the job id). MediaInputError (422) for a speaker this recording does not have."""
+    """The seller says which speaker of a recording is them (or `ALL_SPEAKERS`: every voice heard is
+    theirs); the persona is re-measured and, where they consented, the voice rebuilt (returns the job
+    id). MediaInputError (422) for a speaker this recording does not have."""
     known = speakers_of(transcript)
-    if speaker not in known:
+    if speaker != ALL_SPEAKERS and speaker not in known:
         raise MediaInputError(
-            422, f"unknown speaker {speaker!r}; this recording has: {', '.join(sorted(known))}"
+            422,
+            f"unknown speaker {speaker!r}; this recording has: {', '.join(sorted(known))} "
+            f"(or {ALL_SPEAKERS!r}: every voice heard is you)",
         )
-    transcript.seller_speaker, transcript.speaker_chosen_by = speaker, "seller"
+    transcript.seller_speaker = None if speaker == ALL_SPEAKERS else speaker
+    transcript.speaker_chosen_by = "seller"
     db.commit()
+    said = "every voice taken as yours" if speaker == ALL_SPEAKERS else f"speaker {speaker} chosen"
     return submit(
         user_id=media.user_id,
         kind="persona.analyse",
         payload={
             "persona_id": media.persona_id,
-            "change": f"speaker {speaker} chosen in {media.title or media.id}",
+            "change": f"{said} in {media.title or media.id}",
+            "build_voice": True,
         },
     )

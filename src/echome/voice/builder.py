@@ -18,7 +18,7 @@ from echome.db.models import Persona, Transcript, VoiceConsent
 from echome.db.session import transaction
 from echome.db.types import utcnow
 from echome.media.audio import AudioError, load_audio, probe, write_wav
-from echome.media.seller_speech import seller_sources
+from echome.media.seller_speech import awaiting, seller_sources
 from echome.media.voice_samples import RELAXED, STRICT, SampleRules, VoicePiece, voice_pieces
 from echome.providers.base import ModelsForSeller, ProviderError, Segment
 from echome.storage.base import FileStorage
@@ -100,6 +100,8 @@ class VoiceBuilder:
         total = 0.0
         work_dir.mkdir(parents=True, exist_ok=True)
         for src in seller_sources(self.sessions, persona_id):
+            if src.awaiting_choice:  # several voices and the seller has not said which is theirs
+                continue
             if not src.audio_key or total >= MAX_TOTAL_SECONDS or len(paths) >= MAX_FILES:
                 continue
             try:
@@ -135,6 +137,10 @@ class VoiceBuilder:
         except (KeyError, IndexError, TypeError, ValueError):  # malformed: the seller's part alone
             return []
 
+    def consented(self, persona_id: str) -> bool:
+        with transaction(self.sessions) as db:
+            return latest_consent(db, persona_id) is not None
+
     def build(self, *, persona_id: str, user_id: str, provider: str, work_dir: Path) -> dict[str, Any]:
         with transaction(self.sessions) as db:
             consent = latest_consent(db, persona_id)
@@ -146,6 +152,15 @@ class VoiceBuilder:
         found = self.collect_samples(persona_id, work_dir)
         samples, seconds = found.paths, found.seconds
         if seconds < MIN_USABLE_SECONDS:
+            waiting = awaiting(seller_sources(self.sessions, persona_id))
+            if waiting:
+                titles = ", ".join(w["title"] for w in waiting)[:200]
+                raise VoiceBuildError(
+                    f"say which speaker is you first: {titles} "
+                    f"{'have' if len(waiting) > 1 else 'has'} more than one voice in it, and your "
+                    "voice is only copied from speech you said is yours (Persona page, 'Which voice "
+                    "is yours')"
+                )
             raise VoiceBuildError(_too_little(seconds))
         quality = grade_samples(found)
         with transaction(self.sessions) as db:

@@ -215,6 +215,7 @@ def speaker_choices(db: Session, *, user_id: str, persona_id: str) -> list[dict[
     out = []
     for media, tr in rows:
         report = {str(s.get("id")): s for s in (tr.speakers or {}).get("speakers", []) if s.get("id")}
+        every = tr.seller_speaker is None and tr.speaker_chosen_by == "seller"  # "they are all me"
         speakers = []
         for sid in speakers_of(tr):
             segs = [s for s in _segments(tr) if s.get("speaker") == sid]
@@ -245,6 +246,7 @@ def speaker_choices(db: Session, *, user_id: str, persona_id: str) -> list[dict[
                 "speakers": speakers,
                 "chosen_by": tr.speaker_chosen_by,
                 "seller_speaker": tr.seller_speaker,
+                "all_mine": every,
                 # several voices and no choice yet: left out of the persona and the voice
                 "awaiting": len(speakers) > 1 and tr.speaker_chosen_by != "seller",
             }

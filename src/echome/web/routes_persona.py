@@ -18,7 +18,7 @@ from echome.app.deps import MAX_VERSION
 from echome.db.models import Persona, PersonaMedia, PersonaProfile, Transcript
 from echome.media.audio import AudioError, encode, load_span
 from echome.persona import profile as profiles
-from echome.persona.service import MediaInputError, choose_speaker
+from echome.persona.service import ALL_SPEAKERS, MediaInputError, choose_speaker
 from echome.web import persona_traits as traits
 from echome.web.context import PersonaTools
 from echome.web.deps import PageDb, PageError, Seller, Web, check_form, persona_of
@@ -333,7 +333,8 @@ async def pick_speaker(
     if tr is None:
         raise PageError(409, "Not ready yet", "This recording has not been transcribed yet. Try again soon.")
     speaker = form.text("speaker", limit=16)
-    if speaker != tr.seller_speaker or tr.speaker_chosen_by != "seller":
+    current = ALL_SPEAKERS if tr.seller_speaker is None else tr.seller_speaker
+    if speaker != current or tr.speaker_chosen_by != "seller":
         try:
             choose_speaker(db, tools.submit_job, media=media, transcript=tr, speaker=speaker)
         except MediaInputError:

@@ -54,7 +54,11 @@ class MediaOut(BaseModel):
 
 
 class SpeakerPick(BaseModel):
-    speaker: str = Field(min_length=1, max_length=16)
+    speaker: str = Field(
+        min_length=1,
+        max_length=16,
+        description='A speaker id of the recording ("S1", ...), or "all": every voice heard is you',
+    )
 
 
 def _out(m: PersonaMedia) -> MediaOut:
