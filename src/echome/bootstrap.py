@@ -90,7 +90,7 @@ class Services:
         self._speaker_embedder: Lazy[SpeakerEmbedder] = Lazy(
             lambda: _registry().make_speaker_embedder(s.speaker_embedder)
         )
-        self._local_tts: Lazy[TextToSpeech] = Lazy(lambda: _registry().make_tts("local"))
+        self._local_tts: Lazy[TextToSpeech] = Lazy(self._make_local_tts)
         self._models: Lazy[SellerModels] = Lazy(self._make_models)
         self._speaker: Lazy[Speaker] = Lazy(self._make_speaker)
         self._answerer: Lazy[Answerer] = Lazy(self._make_answerer)
@@ -263,6 +263,11 @@ class Services:
             llm_max_retries=s.llm_max_retries,
         )
         return SellerModels(self.sessions, self.keystore, endpoints, local_tts=self._local_tts)
+
+    def _make_local_tts(self) -> TextToSpeech:
+        from echome.voice.phrase_cache import PhraseCache
+
+        return _registry().make_tts("local", phrases=PhraseCache())
 
     def _make_speaker(self) -> Speaker:
         from echome.voice.speaker import Speaker

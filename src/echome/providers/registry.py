@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from echome.providers.base import (
     ChatModel,
@@ -149,12 +150,18 @@ def make_speaker_embedder(spec: str) -> SpeakerEmbedder:
 
 
 def make_tts(
-    provider: str, *, api_key: str | None = None, base_url: str | None = None, model: str | None = None
+    provider: str,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    model: str | None = None,
+    phrases: Any = None,
 ) -> TextToSpeech:
+    """`phrases`: the local voice's PhraseCache (short repeated sentences kept as audio), if any."""
     if provider == "local":
         from echome.voice.local import LocalVoiceTTS
 
-        return LocalVoiceTTS()
+        return LocalVoiceTTS(phrases=phrases)
     if provider == "elevenlabs":
         if not api_key:
             raise ConfigError(

@@ -14,7 +14,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from echome.media.audio import wav_bytes
 from echome.providers.base import ClonedVoice, MissingDependency, ProviderError, Speech
 from echome.voice import world
 from echome.voice.measure import GRID_HZ, analyse_files, measure_waves, summarise, voiced_envelopes
+from echome.voice.phrase_cache import PhraseCache, voice_key
 
 STOCK_VOICE_ID = "piper:joe"
 
@@ -186,6 +187,48 @@ def reshape_while_speaking(
     return [(future.result(), sr) for future, sr in jobs]
 
 
+def say_with_phrases(
+    text: str,
+    settings: dict[str, Any],
+    phrases: PhraseCache,
+    *,
+    model_path: str | Path | None = None,
+    length_scale: float | None = None,
+) -> tuple[list[np.ndarray], int]:
+    """Each sentence of `text` in the voice `settings` make, in order: a short one said before comes
+    from `phrases`; the rest are said side by side on the voice pool and reshaped there, and the short
+    ones kept for next time."""
+    from piper import SynthesisConfig
+
+    voice = load_piper(model_path)
+    config = SynthesisConfig(length_scale=length_scale)
+    sr = int(voice.config.sample_rate)
+    key = voice_key(str(model_path or default_model_path()), settings, length_scale)
+    sentences = [ph for ph in voice.phonemize(text) if ph]
+    kept = [phrases.get(key, ph) for ph in sentences]
+    pool = _voice_pool()
+    spoken = {i: pool.submit(_say, voice, ph, config) for i, ph in enumerate(sentences) if kept[i] is None}
+    shape = world.needs_transform(settings)
+    shaped: dict[int, list[Future[np.ndarray]]] = {}
+    plain: dict[int, np.ndarray] = {}
+    for i, future in spoken.items():  # in order: each sentence goes to WORLD once Piper has it
+        wav = future.result()
+        if shape:
+            shaped[i] = [
+                pool.submit(world.transform, piece, sr, settings) for piece in split_at_pauses(wav, sr)
+            ]
+        else:
+            plain[i] = wav
+    out: list[np.ndarray] = []
+    for i, phonemes in enumerate(sentences):
+        audio = kept[i]
+        if audio is None:
+            audio = np.concatenate([f.result() for f in shaped[i]]) if shape else plain[i]
+            phrases.put(key, phonemes, audio, sr)
+        out.append(audio)
+    return out, sr
+
+
 def model_languages(model_path: str | Path | None = None) -> frozenset[str]:
     """The language a Piper voice speaks, from the config beside its model ("en" for the stock
     en_US joe voice, or when the config cannot be read)."""
@@ -205,9 +248,10 @@ class LocalVoiceTTS:
 
     name = "local"
 
-    def __init__(self, model_path: str | Path | None = None) -> None:
+    def __init__(self, model_path: str | Path | None = None, *, phrases: PhraseCache | None = None) -> None:
         self.model_path = Path(model_path) if model_path else None
         self.languages = model_languages(self.model_path)
+        self.phrases = phrases  # short sentences said before, kept as audio (None: always said afresh)
 
     def synthesize(
         self, text: str, *, voice_id: str = STOCK_VOICE_ID, settings: dict[str, Any] | None = None
@@ -224,6 +268,11 @@ class LocalVoiceTTS:
         length_scale = settings.get("length_scale")
         scale = float(length_scale) if length_scale else None
         text = respell(text, self.languages)
+        if self.phrases is not None:
+            said, sr = say_with_phrases(
+                text, settings, self.phrases, model_path=self.model_path, length_scale=scale
+            )
+            return (np.concatenate(said).astype(np.float32) if said else np.zeros(0, np.float32)), sr
         if not world.needs_transform(settings):
             return piper_audio(text, model_path=self.model_path, length_scale=scale)
         # Each sentence goes to WORLD as soon as Piper has it.
