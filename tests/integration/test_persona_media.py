@@ -87,6 +87,7 @@ def test_recording_from_url_becomes_transcript_profile_and_voice(sqlite_client: 
 
     voice = client.get(f"/api/personas/{persona['id']}/voice").json()
     assert voice["built"] and voice["provider"] == "local" and voice["params"]
+    assert voice["quality"]["grade"] in ("good", "fair", "poor") and voice["quality"]["seconds"] > 0
     assert voice["consent"]["confirmed_by"] == "seller@example.com"
     assert voice["consent"]["media_ids"] == [media[0]["id"]]
 

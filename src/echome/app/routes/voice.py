@@ -67,6 +67,8 @@ def read_voice(persona_id: str, user: CurrentUser, db: DbSession) -> dict[str, A
         "detail": vs.get("detail") or {},
         "samples": vs.get("samples"),
         "sample_seconds": vs.get("sample_seconds"),
+        # how good the speech it was built from is: good/fair/poor, with reasons (voice/builder.py)
+        "quality": vs.get("quality") if isinstance(vs.get("quality"), dict) else None,
         "built_at": vs.get("built_at"),
         "consent": by_id.get(vs.get("consent_id", "")),
         "consents": list(by_id.values()),
