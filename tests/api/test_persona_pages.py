@@ -435,6 +435,7 @@ def test_voice_page_says_how_good_the_voice_is_in_plain_words(client: Any, servi
         (built, ["clean stretches of your speech"]),  # built before voices were graded
         ({**built, "quality": {"grade": "excellent", "reasons": "all of them"}}, ["clean stretches"]),
         ({**built, "quality": ["poor"]}, ["clean stretches"]),
+        ({**built, "samples": 1}, ["1 clean stretch of your speech"]),
     ]
     for settings, expected in shapes:
         with transaction(services.sessions) as db:
