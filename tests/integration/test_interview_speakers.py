@@ -62,7 +62,9 @@ THROUGH_THE_JOB = [("2414", "3080")]
 def settings(tmp_path: Path, database_url: str | None) -> Any:
     from ..conftest import make_settings
 
-    return make_settings(tmp_path, database_url=database_url)  # the default models, as a seller gets
+    # The default speaker fingerprint, as a seller gets; tiny.en keeps the suite's time down (the base
+    # model, the default, was measured on three pairs: see THROUGH_THE_JOB).
+    return make_settings(tmp_path, database_url=database_url, stt="local:tiny.en")
 
 
 def _quiet_cut(x: np.ndarray, at: float, reach: float = 0.6) -> int:
@@ -213,7 +215,7 @@ def test_an_interview_has_two_speakers_and_the_guest_is_the_seller(
     )
     assert found == ["S1", "S2"], row.speakers
     assert row.seller_speaker == "S1"  # the guest talks most: their speech feeds persona and voice
-    # Turn changes inside the recogniser's segments cost a little (measured 0.95-0.99 overall, 0.85-1.0
-    # of the host's time)
+    # Turn changes inside the recogniser's segments cost a little (measured with base 0.95-0.99 overall,
+    # 0.85-1.0 of the host's time; with tiny.en on this pair 0.950 and 0.818, the same in 3 runs)
     assert got["accuracy"] >= 0.92
     assert got["host"] >= 0.75  # most of the host's questions stay out of the guest's persona

@@ -201,7 +201,18 @@ async def create_token(
         web.form_receipts, user_id=seller.user.id, form="token", nonce=form.get(NONCE_FIELD), idle=db.commit
     ) as once:
         if once.earlier is not None:  # the same form sent again: the token it made, not another
-            return _token_again(request, db, seller, persona, tools, once.earlier)
+            earlier = once.earlier
+
+            def again() -> Response:
+                page = _token_again(request, db, seller, persona, tools, earlier)
+                db.commit()  # the write lock goes back before the response leaves (see below)
+                return page
+
+            # On a worker thread: the first post may still hold the process's SQLite write lock
+            # (it is given back when its session closes, after its response is sent, on the event
+            # loop). Waiting for it on the loop would stop that post from ever closing: a 30 s stall
+            # and "database is locked" for this one.
+            return await asyncio.to_thread(again)
         name = " ".join(form.text("name", limit=200).split())
         if not name or len(name) > 100:
             return _page(
