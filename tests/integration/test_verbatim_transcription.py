@@ -64,7 +64,8 @@ def test_verbatim_hears_the_backchannels_the_voice_filter_drops() -> None:
     assert count_fillers(clean.text) == 0, clean.text
     # the sentences around them stay in order
     text = " ".join(s.text for s in verbatim.segments).lower()
-    assert text.index("symbols") < text.index("mm") < text.index("design people")
+    # ("mobile phone": the model hears "design people" or "designed people" by the CPU's kernels)
+    assert text.index("symbols") < text.index("mm") < text.index("mobile phone")
 
 
 @pytest.mark.parametrize("index", [0, 3])

@@ -108,3 +108,18 @@ def test_listen_again_keeps_backchannels_and_drops_content_and_silence() -> None
     call = model.calls[0]
     assert call["vad_filter"] is False and call["hotwords"] == "Um, uh." and call["beam_size"] == 5
     assert 0.7 < float(call["seconds"]) < 0.9  # the burst with its context either side
+
+
+def test_a_filter_span_the_main_pass_wrote_nothing_in_is_listened_to() -> None:
+    """A lone "um" between sentences: the filter calls it speech, the main pass wrote no word there."""
+    audio = track([(0.0, 3.0, -30), (5.0, 0.4, -36)])
+    main = [Segment(0.0, 3.0, "hello there", words=words(("hello", 0.1, 1.0), ("there", 1.1, 2.9)))]
+    speech = [(0.0, 3.0), (4.8, 5.6)]
+    model = FakeWhisper([("Um.", 0.2)])
+    found = listen_again(model, audio, main, prompt="Um, uh.", language="en", beam=1, speech=speech)
+    assert [s.text for s in found] == ["Um."] and found[0].start == pytest.approx(5.0, abs=0.03)
+    # with a word heard in that span, the span is speech already transcribed: nothing to listen to
+    heard = [*main, Segment(5.0, 5.4, "so", words=words(("so", 5.0, 5.4)))]
+    assert (
+        listen_again(FakeWhisper([]), audio, heard, prompt="Um.", language="en", beam=1, speech=speech) == []
+    )

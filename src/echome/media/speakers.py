@@ -20,7 +20,7 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from echome.media.voice_samples import select_voice_samples
-from echome.providers.base import Segment, SpeakerEmbedder
+from echome.providers.base import Segment, SpeakerEmbedder, words_text
 
 __all__ = ["SpeakerReport", "assign_speakers", "select_voice_samples"]
 
@@ -432,7 +432,7 @@ def _label_segment(seg: Segment, windows: list[_Window]) -> list[Segment]:
         words = seg.words[lo:hi]
         start = seg.start if r == 0 else words[0].start
         end = seg.end if r == len(runs) - 1 else words[-1].end
-        text = "".join(w.text for w in words).strip()
+        text = words_text(words)
         out.append(
             replace(seg, start=start, end=end, text=text, words=list(words), speaker=str(run[0].label))
         )

@@ -105,8 +105,23 @@ class Reranker(Protocol):
 class Word:
     start: float  # seconds from the start of the audio
     end: float
-    text: str
+    text: str  # the word alone, no surrounding spaces (every adapter strips them)
     probability: float = 1.0
+
+
+def words_text(words: Sequence[Word]) -> str:
+    """The text of consecutive words, spaced as written: Whisper splits "mm-hmm" into "mm" and
+    "-hmm", and a piece starting with a hyphen or a closing mark belongs to the word before it."""
+    out: list[str] = []
+    for w in words:
+        text = w.text.strip()
+        if not text:
+            continue
+        if out and text[0] in "-'\u2019,.!?;:%)]}" and not out[-1].endswith("-"):
+            out[-1] += text
+        else:
+            out.append(text)
+    return " ".join(out)
 
 
 @dataclass

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from echome.providers.base import MissingDependency, ProviderError, Segment, Transcript, Word
-from echome.providers.whisper_backchannels import RATE, VAD_SILENCE_MS, listen_again, merge
+from echome.providers.whisper_backchannels import RATE, VAD_SILENCE_MS, listen_again, merge, speech_spans
+from echome.providers.whisper_coverage import fill_skipped
 
 MODELS = ("tiny.en", "base")
 _MODEL_LOCK = threading.Lock()  # joining the base model's parts
@@ -169,8 +170,11 @@ class FasterWhisperSTT:
         from faster_whisper import decode_audio
 
         audio = decode_audio(audio_path, sampling_rate=RATE)
+        speech = speech_spans(audio)
+        # First what the primed pass skipped (`whisper_coverage`), then the small sounds it never hears.
+        segments = fill_skipped(model, audio, segments, speech, language=language, beam=self._beam)
         extra = listen_again(
-            model, audio, segments, prompt=VERBATIM_PROMPT, language=language, beam=self._beam
+            model, audio, segments, prompt=VERBATIM_PROMPT, language=language, beam=self._beam, speech=speech
         )
         return merge(segments, extra)
 

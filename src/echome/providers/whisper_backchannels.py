@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from echome.providers.base import Segment, Word
+from echome.providers.base import Segment, Word, words_text
 from echome.speech.disfluency import FILLERS, words
 
 RATE = 16_000
@@ -93,17 +93,32 @@ def is_response(text: str) -> bool:
     return 0 < len(tokens) <= MAX_WORDS and all(t in FILLERS or t in RESPONSE_WORDS for t in tokens)
 
 
-def listen_again(
-    model: Any, audio: np.ndarray, segments: list[Segment], *, prompt: str, language: str | None, beam: int
-) -> list[Segment]:
-    """The backchannels and fillers outside `segments` (already transcribed) and outside the speech
-    the voice-activity filter found (the main pass's settings), as segments in recording time."""
+def speech_spans(audio: np.ndarray) -> list[tuple[float, float]]:
+    """(start, end) seconds of what the voice-activity filter calls speech (the main pass's settings)."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     heard = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=VAD_SILENCE_MS))
+    return [(h["start"] / RATE, h["end"] / RATE) for h in heard]
+
+
+def listen_again(
+    model: Any,
+    audio: np.ndarray,
+    segments: list[Segment],
+    *,
+    prompt: str,
+    language: str | None,
+    beam: int,
+    speech: list[tuple[float, float]] | None = None,
+) -> list[Segment]:
+    """The backchannels and fillers outside `segments` (already transcribed) and outside the speech
+    the voice-activity filter found (`speech`, measured here when not given), as segments in
+    recording time. A filter span with no word in it counts as outside: the main pass wrote nothing
+    there (a lone "um" between sentences is often skipped), so it is listened to like a burst."""
     # Words, not segments: a segment's times can run across a long gap the filter cut out.
     spans = [(w.start, w.end) for s in segments for w in s.words] or [(s.start, s.end) for s in segments]
-    spans += [(h["start"] / RATE, h["end"] / RATE) for h in heard]
+    heard = speech_spans(audio) if speech is None else speech
+    spans += [(a, b) for a, b in heard if any(a <= (x + y) / 2 <= b for x, y in spans)]
     found: list[Segment] = []
     for start, end in find_bursts(audio, spans):
         lo = max(0.0, start - PAD_S)
@@ -161,7 +176,7 @@ def _part(seg: Segment, ws: list[Word]) -> Segment:
     return Segment(
         start=float(ws[0].start),
         end=float(ws[-1].end),
-        text=" ".join(w.text for w in ws),
+        text=words_text(ws),
         words=ws,
         speaker=seg.speaker,
         avg_logprob=seg.avg_logprob,
