@@ -93,7 +93,9 @@ class FakeWhisper:
         self.calls.append({"seconds": clip.size / RATE, **kw})
         text, no_speech = self.replies.pop(0)
         ws = [SimpleNamespace(start=0.25, end=0.5, word=f" {t}", probability=0.8) for t in text.split()]
-        return [SimpleNamespace(text=f" {text}", no_speech_prob=no_speech, avg_logprob=-0.5, words=ws)], None
+        piece = SimpleNamespace(text=f" {text}", no_speech_prob=no_speech, avg_logprob=-0.5, words=ws)
+        piece.compression_ratio = 26.0 if text.count("uh") > 5 else 1.0  # zlib's ratio of a loop
+        return [piece], None
 
 
 def test_listen_again_keeps_backchannels_and_drops_content_and_silence() -> None:
@@ -107,6 +109,7 @@ def test_listen_again_keeps_backchannels_and_drops_content_and_silence() -> None
     assert len(model.calls) == 3
     call = model.calls[0]
     assert call["vad_filter"] is False and call["hotwords"] == "Um, uh." and call["beam_size"] == 5
+    assert call["temperature"] == 0.0  # deterministic: no sampled retries
     assert 0.7 < float(call["seconds"]) < 0.9  # the burst with its context either side
 
 
@@ -123,3 +126,11 @@ def test_a_filter_span_the_main_pass_wrote_nothing_in_is_listened_to() -> None:
     assert (
         listen_again(FakeWhisper([]), audio, heard, prompt="Um.", language="en", beam=1, speech=speech) == []
     )
+
+
+def test_a_repetition_loop_is_not_a_backchannel() -> None:
+    audio = track([(0.0, 3.0, -30), (5.0, 0.4, -36)])
+    main = [Segment(0.0, 3.0, "hello there", words=words(("hello", 0.1, 1.0), ("there", 1.1, 2.9)))]
+    loop = FakeWhisper([(", ".join(["uh"] * 40), 0.2)])
+    assert listen_again(loop, audio, main, prompt="Um.", language="en", beam=1, speech=[(0.0, 3.0)]) == []
+    assert len(loop.calls) == 1

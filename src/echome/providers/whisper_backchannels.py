@@ -12,7 +12,8 @@ second time, only where the filter heard nothing:
    than `JOIN_S`, kept when they last `MIN_S`..`MAX_S` (a backchannel's length; music and noise beds
    run longer and a click shorter).
 2. **Listen.** Each burst, with `PAD_S` of context either side, is decoded on its own, primed with
-   the same disfluent prompt as the main pass.
+   the same disfluent prompt as the main pass, at temperature 0 only (reproducible); a piece that
+   is a repetition loop ("uh, uh, uh, ..." past `LOOP_RATIO`) is dropped.
 3. **Keep only response tokens.** A burst is kept when Whisper's text is at most `MAX_WORDS` words,
    every one a filler or backchannel (`echome.speech.disfluency.FILLERS`) or one of the short
    response words of `RESPONSE_WORDS`, and Whisper does not think it silence (`no_speech_prob`).
@@ -39,6 +40,7 @@ MAX_S = 2.0
 PAD_S = 0.25
 MAX_WORDS = 3
 MAX_NO_SPEECH = 0.6
+LOOP_RATIO = 2.4  # faster-whisper's compression_ratio_threshold: above it, text repeating itself
 BURST_BEAM = 5  # a burst is a second of audio: a wider beam costs little and hears "mm-hmm" better
 VAD_SILENCE_MS = 500  # the main pass's filter setting (stt_whisper)
 MAX_BURSTS = 200  # an hour of a listener's backchannels; bounds the work on pathological input
@@ -127,12 +129,15 @@ def listen_again(
             clip,
             language=language,
             beam_size=max(beam, BURST_BEAM),
+            # No retries by sampling at higher temperatures (the same sound, the same answer every
+            # time); a piece Whisper would have retried as a repetition loop is dropped instead.
+            temperature=0.0,
             word_timestamps=True,
             vad_filter=False,
             condition_on_previous_text=False,
             hotwords=prompt,
         )
-        pieces = [p for p in pieces if p.text.strip()]
+        pieces = [p for p in pieces if p.text.strip() and p.compression_ratio <= LOOP_RATIO]
         text = " ".join(p.text.strip() for p in pieces)
         if not pieces or not is_response(text) or max(p.no_speech_prob for p in pieces) > MAX_NO_SPEECH:
             continue
