@@ -36,7 +36,8 @@ def get_db(services: ServicesDep) -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# Closed when the route returns, before its response is sent (see web/deps.py's PageDb).
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def client_ip(request: Request) -> str:

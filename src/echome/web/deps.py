@@ -48,7 +48,10 @@ def get_db(web: Web) -> Iterator[Session]:
         yield session
 
 
-PageDb = Annotated[Session, Depends(get_db)]
+# Closed when the route returns, before its response is sent: on SQLite the session holds the
+# process's write lock (db/session.py) until it closes, and sending needs the event loop, which a
+# route waiting for that lock on the loop would block: the whole server stalled for 30 s.
+PageDb = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def safe_next(value: str | None, default: str = "/app") -> str:

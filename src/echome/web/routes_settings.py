@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -38,6 +39,7 @@ PROVIDERS = {
 }
 SCOPES = ("account", "persona")
 SHOWN_AGAIN_SECONDS = 600  # a token form sent again within this shows the same token once more
+T = TypeVar("T")
 
 
 def settings_tools(web: Web) -> SettingsTools:
@@ -47,6 +49,31 @@ def settings_tools(web: Web) -> SettingsTools:
 
 
 Tools = Annotated[SettingsTools, Depends(settings_tools)]
+
+
+# SQLite's write lock is one per process (db/session.py): taken at a transaction's BEGIN, reads
+# too, and given back when the session's connection returns to its pool. Two rules keep a page from
+# stalling the whole server on it:
+# - never wait for it on the event loop: the loop stops, and a request that holds the lock until its
+#   session closes (after its response is sent, which needs the loop) can never give it back: 30 s,
+#   then "database is locked" (two posts of the token form at once did this);
+# - end the transaction before the response leaves, so no request holds the lock while it waits
+#   for the loop to send its page.
+def _ended(db: Session, work: Callable[[], T]) -> T:
+    """`work()` with the session's transaction ended after it: committed when it returns (every
+    change of these pages is committed by then: this ends a read), closed when it raises."""
+    try:
+        result = work()
+    except BaseException:
+        db.close()  # rolls back and gives the connection (and the lock) back; loaded rows stay readable
+        raise
+    db.commit()
+    return result
+
+
+async def _off_loop(db: Session, work: Callable[[], T]) -> T:
+    """A route's database work on a worker thread, its transaction ended before this returns."""
+    return await asyncio.to_thread(_ended, db, work)
 
 
 def _key_rows(db: Session, user_id: str, persona: Persona) -> list[dict[str, Any]]:
@@ -121,7 +148,7 @@ def _page(
 
 @router.get("")
 def settings_page(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    return _page(request, db, seller, persona_of(db, seller.user.id, persona_id))
+    return _ended(db, lambda: _page(request, db, seller, persona_of(db, seller.user.id, persona_id)))
 
 
 def _provider_scope(form: Form, persona: Persona) -> tuple[str, str, str]:
@@ -134,61 +161,76 @@ def _provider_scope(form: Form, persona: Persona) -> tuple[str, str, str]:
 async def _posted(request: Request, seller: SignedIn, db: Session, persona_id: str) -> tuple[Form, Persona]:
     form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
-    return form, persona_of(db, seller.user.id, persona_id)
+    return form, await _off_loop(db, lambda: persona_of(db, seller.user.id, persona_id))
 
 
 @router.post("/keys")
 async def save_key(persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools) -> Response:
     form, persona = await _posted(request, seller, db, persona_id)
     provider, scope, scope_id = _provider_scope(form, persona)
-    try:
-        key_service.set_key(
-            db, tools.keystore, user_id=seller.user.id, provider=provider, value=form.get("value", ""),
-            scope=scope_id,
-        )  # fmt: skip
-    except key_service.KeyInputError as exc:
-        db.rollback()
-        message = str(exc)
-        errors = {"value": message[:1].upper() + message[1:] + "."}
-        return _page(
-            request, db, seller, persona, status_code=422, errors=errors,
-            values={"provider": provider, "scope": scope},
-        )  # fmt: skip
-    db.commit()
-    return RedirectResponse(persona_url(persona, "/settings?done=key-saved#keys"), status_code=303)
+
+    def save() -> Response:
+        try:
+            key_service.set_key(
+                db, tools.keystore, user_id=seller.user.id, provider=provider,
+                value=form.get("value", ""), scope=scope_id,
+            )  # fmt: skip
+        except key_service.KeyInputError as exc:
+            db.rollback()
+            message = str(exc)
+            errors = {"value": message[:1].upper() + message[1:] + "."}
+            return _page(
+                request, db, seller, persona, status_code=422, errors=errors,
+                values={"provider": provider, "scope": scope},
+            )  # fmt: skip
+        db.commit()
+        return RedirectResponse(persona_url(persona, "/settings?done=key-saved#keys"), status_code=303)
+
+    return await _off_loop(db, save)
 
 
 @router.post("/keys/remove")
 async def remove_key(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
     form, persona = await _posted(request, seller, db, persona_id)
     provider, _scope, scope_id = _provider_scope(form, persona)
-    key_service.delete_key(db, user_id=seller.user.id, provider=provider, scope=scope_id)  # gone: no-op
-    db.commit()
+    await _off_loop(  # gone already: a no-op
+        db, lambda: key_service.delete_key(db, user_id=seller.user.id, provider=provider, scope=scope_id)
+    )
     return RedirectResponse(persona_url(persona, "/settings?done=key-removed#keys"), status_code=303)
+
+
+def _stored_secret(db: Session, keystore: Any, user_id: str, provider: str, scope_id: str) -> str | KeyCheck:
+    """The key to test, in clear, or why there is none to test."""
+    row = db.scalar(
+        select(ApiKey).where(ApiKey.user_id == user_id, ApiKey.scope == scope_id, ApiKey.provider == provider)
+    )
+    if row is None:
+        return KeyCheck(False, f"There is no {VENDORS[provider]} key here to test: add one first.")
+    try:
+        return str(keystore.decrypt(row.ciphertext))
+    except MasterKeyError:
+        return KeyCheck(
+            False, "This key cannot be read on this server (its master key changed). Save it again."
+        )
 
 
 @router.post("/keys/test")
 async def test_key(persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools) -> Response:
     form, persona = await _posted(request, seller, db, persona_id)
     provider, scope, scope_id = _provider_scope(form, persona)
-    row = db.scalar(
-        select(ApiKey).where(
-            ApiKey.user_id == seller.user.id, ApiKey.scope == scope_id, ApiKey.provider == provider
-        )
+    found = await _off_loop(
+        db, lambda: _stored_secret(db, tools.keystore, seller.user.id, provider, scope_id)
     )
-    if row is None:
-        result = KeyCheck(False, f"There is no {VENDORS[provider]} key here to test: add one first.")
+    # The provider is asked with no transaction open: its seconds hold no one else's page up.
+    if isinstance(found, KeyCheck):
+        result = found
     else:
-        try:
-            secret = tools.keystore.decrypt(row.ciphertext)
-        except MasterKeyError:
-            result = KeyCheck(
-                False, "This key cannot be read on this server (its master key changed). Save it again."
-            )
-        else:
-            result = await asyncio.to_thread(tools.check_key, provider, secret)
-    return _page(
-        request, db, seller, persona, key_test={"provider": provider, "scope": scope, "result": result}
+        result = await asyncio.to_thread(tools.check_key, provider, found)
+    return await _off_loop(
+        db,
+        lambda: _page(
+            request, db, seller, persona, key_test={"provider": provider, "scope": scope, "result": result}
+        ),
     )
 
 
@@ -196,39 +238,40 @@ async def test_key(persona_id: str, request: Request, seller: Seller, db: PageDb
 async def create_token(
     persona_id: str, request: Request, seller: Seller, db: PageDb, web: Web, tools: Tools
 ) -> Response:
+    # Two posts of this form at once (a double click) meet here; each does its database work on a
+    # worker thread and ends its transaction before its page leaves (see _ended), so neither waits
+    # for SQLite's lock on the event loop the other needs to send its page and give the lock back.
     form, persona = await _posted(request, seller, db, persona_id)
     async with form_once(
         web.form_receipts, user_id=seller.user.id, form="token", nonce=form.get(NONCE_FIELD), idle=db.commit
     ) as once:
         if once.earlier is not None:  # the same form sent again: the token it made, not another
             earlier = once.earlier
-
-            def again() -> Response:
-                page = _token_again(request, db, seller, persona, tools, earlier)
-                db.commit()  # the write lock goes back before the response leaves (see below)
-                return page
-
-            # On a worker thread: the first post may still hold the process's SQLite write lock
-            # (it is given back when its session closes, after its response is sent, on the event
-            # loop). Waiting for it on the loop would stop that post from ever closing: a 30 s stall
-            # and "database is locked" for this one.
-            return await asyncio.to_thread(again)
+            return await _off_loop(db, lambda: _token_again(request, db, seller, persona, tools, earlier))
         name = " ".join(form.text("name", limit=200).split())
         if not name or len(name) > 100:
-            return _page(
-                request, db, seller, persona, status_code=422, values={"token_name": name[:100]},
-                errors={"name": "Give the token a name of up to 100 characters, e.g. “shop sync”."},
+            return await _off_loop(
+                db,
+                lambda: _page(
+                    request, db, seller, persona, status_code=422, values={"token_name": name[:100]},
+                    errors={"name": "Give the token a name of up to 100 characters, e.g. “shop sync”."},
+                ),
             )  # fmt: skip
-        issued = users.issue_token(db, user=seller.user, name=name, ttl=timedelta(days=tools.token_ttl_days))
-        db.commit()
-        # A repeat of this form (a double click: the browser shows the second answer only) shows the
-        # same token again, for a few minutes; the receipt holds it encrypted, never in clear.
-        once.done(
-            {"token_id": issued.record.id, "name": name, "sealed": tools.keystore.encrypt(issued.token),
-             "sealed_at": time.time()}
-        )  # fmt: skip
-        # Shown on this response only: it is stored as a hash and can never be shown again.
-        return _page(request, db, seller, persona, new_token={"name": name, "token": issued.token})
+
+        def create() -> Response:
+            ttl = timedelta(days=tools.token_ttl_days)
+            issued = users.issue_token(db, user=seller.user, name=name, ttl=ttl)
+            db.commit()
+            # A repeat of this form (a double click: the browser shows the second answer only) shows
+            # the same token again, for a few minutes; the receipt holds it encrypted, never in clear.
+            once.done(
+                {"token_id": issued.record.id, "name": name, "sealed": tools.keystore.encrypt(issued.token),
+                 "sealed_at": time.time()}
+            )  # fmt: skip
+            # Shown on this response only: it is stored as a hash and can never be shown again.
+            return _page(request, db, seller, persona, new_token={"name": name, "token": issued.token})
+
+        return await _off_loop(db, create)
 
 
 def _token_again(
@@ -266,14 +309,17 @@ async def revoke_token(
     persona_id: str, token_id: str, request: Request, seller: Seller, db: PageDb
 ) -> Response:
     _form, persona = await _posted(request, seller, db, persona_id)
-    row = db.scalar(
-        select(AccessToken).where(AccessToken.id == token_id[:64], AccessToken.user_id == seller.user.id)
-    )
-    if row is None:
-        raise PageError(404, "Token not found", "There is no API token with this address among yours.")
-    if row.revoked_at is None:  # a second click changes nothing
-        row.revoked_at = utcnow()
-        db.commit()
+
+    def revoke() -> None:
+        row = db.scalar(
+            select(AccessToken).where(AccessToken.id == token_id[:64], AccessToken.user_id == seller.user.id)
+        )
+        if row is None:
+            raise PageError(404, "Token not found", "There is no API token with this address among yours.")
+        if row.revoked_at is None:  # a second click changes nothing
+            row.revoked_at = utcnow()
+
+    await _off_loop(db, revoke)
     return RedirectResponse(persona_url(persona, "/settings?done=token-revoked#tokens"), status_code=303)
 
 
@@ -313,7 +359,9 @@ def _after_persona_deleted(db: Session, user_id: str, *, voice_left: bool = Fals
 
 @router.get("/delete-persona")
 def confirm_delete_persona(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    return _confirm_page(request, db, seller, persona_of(db, seller.user.id, persona_id), "persona")
+    return _ended(
+        db, lambda: _confirm_page(request, db, seller, persona_of(db, seller.user.id, persona_id), "persona")
+    )
 
 
 @router.post("/delete-persona")
@@ -322,32 +370,42 @@ async def delete_persona(
 ) -> Response:
     form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
-    user_id = seller.user.id
-    persona = db.scalar(select(Persona).where(Persona.id == persona_id[:64], Persona.user_id == user_id))
-    if persona is None:  # deleted already (a second click): nothing to do twice
-        if form.get("confirm") and db.get(Persona, persona_id[:64]) is None:
-            return RedirectResponse(_after_persona_deleted(db, user_id), status_code=303)
-        raise PageError(404, "Persona not found", "There is no persona with this address among yours.")
-    if form.text("confirm", limit=300).strip() != persona.name.strip():
-        return _confirm_page(
-            request, db, seller, persona, "persona",
-            error=f"Type the persona's name, {persona.name}, exactly as shown to confirm.",
+    user_id, sessions = seller.user.id, request.app.state.web.sessions
+
+    def confirmed() -> Response | str:
+        """The persona's id when its name was typed right; otherwise the page to answer with."""
+        persona = db.scalar(select(Persona).where(Persona.id == persona_id[:64], Persona.user_id == user_id))
+        if persona is None:  # deleted already (a second click): nothing to do twice
+            if form.get("confirm") and db.get(Persona, persona_id[:64]) is None:
+                return RedirectResponse(_after_persona_deleted(db, user_id), status_code=303)
+            raise PageError(404, "Persona not found", "There is no persona with this address among yours.")
+        if form.text("confirm", limit=300).strip() != persona.name.strip():
+            return _confirm_page(
+                request, db, seller, persona, "persona",
+                error=f"Type the persona's name, {persona.name}, exactly as shown to confirm.",
+            )  # fmt: skip
+        return persona.id
+
+    pid = await _off_loop(db, confirmed)
+    if isinstance(pid, Response):
+        return pid
+
+    def erase() -> str:
+        erased = erase_persona(
+            sessions, tools.storage, tools.vectors(), user_id=user_id, persona_id=pid,
+            on_products_changed=tools.products_changed, remove_voice=tools.remove_voice,
         )  # fmt: skip
-    pid = persona.id
-    db.close()
-    erased = await asyncio.to_thread(
-        erase_persona, request.app.state.web.sessions, tools.storage, tools.vectors(), user_id=user_id,
-        persona_id=pid, on_products_changed=tools.products_changed, remove_voice=tools.remove_voice,
-    )  # fmt: skip
-    voice_left = bool(erased and erased.voices_left)
-    with request.app.state.web.sessions() as fresh:
-        target = _after_persona_deleted(fresh, user_id, voice_left=voice_left)
-    return RedirectResponse(target, status_code=303)
+        with sessions() as fresh:
+            return _after_persona_deleted(fresh, user_id, voice_left=bool(erased and erased.voices_left))
+
+    return RedirectResponse(await asyncio.to_thread(erase), status_code=303)
 
 
 @router.get("/delete-account")
 def confirm_delete_account(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    return _confirm_page(request, db, seller, persona_of(db, seller.user.id, persona_id), "account")
+    return _ended(
+        db, lambda: _confirm_page(request, db, seller, persona_of(db, seller.user.id, persona_id), "account")
+    )
 
 
 @router.post("/delete-account")
@@ -356,19 +414,21 @@ async def delete_account(
 ) -> Response:
     form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
-    persona = persona_of(db, seller.user.id, persona_id)
-    email = seller.user.email
+    user_id, email, sessions = seller.user.id, seller.user.email, request.app.state.web.sessions
+    persona = await _off_loop(db, lambda: persona_of(db, user_id, persona_id))
     if form.text("confirm", limit=400).strip().lower() != email.lower():
-        return _confirm_page(
-            request, db, seller, persona, "account",
-            error=f"Type your account's email address, {email}, to confirm.",
+        return await _off_loop(
+            db,
+            lambda: _confirm_page(
+                request, db, seller, persona, "account",
+                error=f"Type your account's email address, {email}, to confirm.",
+            ),
         )  # fmt: skip
-    user_id = seller.user.id
-    db.close()
     erased = await asyncio.to_thread(
-        erase_account, request.app.state.web.sessions, tools.storage, tools.vectors(), user_id=user_id,
-        remove_voice=tools.remove_voice,
-    )  # fmt: skip
+        lambda: erase_account(
+            sessions, tools.storage, tools.vectors(), user_id=user_id, remove_voice=tools.remove_voice
+        )
+    )
     left = "&voices=left" if erased and erased.voices_left else ""
     response = RedirectResponse(f"/?account=deleted{left}", status_code=303)
     end_session_cookie(request, response)
