@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
+from pathlib import Path
 
 import limited_steps as steps
 import pytest
@@ -89,3 +91,14 @@ def test_the_child_runs_at_the_calling_threads_priority_or_lower() -> None:
     t.start()
     t.join()
     assert got[0] >= got[1]
+
+
+def test_a_large_step_reaches_a_child_slow_to_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On a loaded machine the child's interpreter can take longer to start than the parent's first
+    # wait; the step (here 4 MB, far more than a pipe's buffer) must still arrive whole.
+    slow = tmp_path / "slow-python"
+    slow.write_text(f'#!/bin/sh\nsleep 1\nexec "{sys.executable}" "$@"\n')
+    slow.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(slow))
+    value = b"x" * (4 * MB)
+    assert run_limited(steps.echo, value, limits=SMALL) == value

@@ -81,19 +81,26 @@ def run_limited(
     names = {(t.__module__, t.__qualname__) for t in returns}
     payload = pickle.dumps((fn, args, kwargs, limits, names), protocol=pickle.HIGHEST_PROTOCOL)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    # The step goes in as a file, not through a pipe: `communicate(input=..., timeout=...)`
+    # retried after a timeout never sends the rest of its input (CPython registers stdin for
+    # writing only on the call that passed it), so a child slower to start than the first
+    # timeout waited for ever on a payload larger than the pipe's buffer.
     # The child's stderr goes to a file, not a pipe: a reader that logs without end costs disk,
     # not this process's memory; its tail says how a crashed child ended.
-    with tempfile.TemporaryFile() as errors:
+    with tempfile.TemporaryFile() as step, tempfile.TemporaryFile() as errors:
+        step.write(payload)
+        step.seek(0)
+        del payload
         proc = subprocess.Popen(
             [sys.executable, "-c", "from echome.jobs.limits import child_main; child_main()"],
-            stdin=subprocess.PIPE,
+            stdin=step,
             stdout=subprocess.PIPE,
             stderr=errors,
             env=env,
             close_fds=True,
         )
         try:
-            out = _communicate(proc, payload, limits, checkpoint)
+            out = _communicate(proc, limits, checkpoint)
         finally:
             if proc.returncode is None:
                 proc.kill()
@@ -112,13 +119,11 @@ def run_limited(
 
 def _communicate(
     proc: subprocess.Popen[bytes],
-    payload: bytes,
     limits: ResourceLimits,
     checkpoint: Callable[[], None] | None,
 ) -> bytes:
-    """Send the step, wait for the answer within the time allowed, calling `checkpoint` meanwhile."""
+    """Wait for the answer within the time allowed, calling `checkpoint` meanwhile."""
     deadline = time.monotonic() + limits.seconds
-    pending: bytes | None = payload
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -126,10 +131,9 @@ def _communicate(
                 f"stopped after {limits.time_text()}, the time allowed for this step", resource="time"
             )
         try:
-            out, _ = proc.communicate(input=pending, timeout=min(0.25, left))
+            out, _ = proc.communicate(timeout=min(0.25, left))  # a retry loses no output
             return out
         except subprocess.TimeoutExpired:
-            pending = None  # the first call keeps the input and goes on sending it
             if checkpoint is not None:
                 checkpoint()
 
