@@ -6,7 +6,8 @@ holds it while its response is sent (the session closes after that, which needs 
 never give it back. Two posts of the token form at once did exactly this: the server stood still for
 30 s and one post failed with "database is locked". So every Settings route does its database work
 on a worker thread and ends its transaction before its page leaves; both are checked here on each
-route, each answer (a page, a form error, a redirect, a 404)."""
+route, each answer (a page, a form error, a redirect, a 404); and on sign-up and sign-in, which
+also hash a password."""
 
 from __future__ import annotations
 
@@ -129,4 +130,39 @@ def test_the_account_is_deleted_without_the_lock_on_the_loop(watched: tuple[Test
     r = _post(client, base, "/delete-account", {"confirm": "leaving@example.com"})
     assert r.status_code == 303 and r.headers["location"].startswith("/?account=deleted")
     assert watch.on_loop == [], "a BEGIN on the event loop:\n" + "\n---\n".join(watch.on_loop)
+    assert watch.held == [], f"answers sent while a transaction held the lock: {watch.held}"
+
+
+def test_sign_up_and_sign_in_hash_and_wait_for_the_lock_off_the_loop(
+    watched: tuple[TestClient, Watch], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A password hash is ~0.5 s of CPU by design: on the loop, every other visitor waits that long.
+    from echome.accounts import users
+
+    hashed_on_loop: list[str] = []
+
+    def off_loop(fn: Any) -> Any:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            try:
+                asyncio.get_running_loop()
+                hashed_on_loop.append(fn.__name__)
+            except RuntimeError:
+                pass
+            return fn(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(users, "hash_password", off_loop(users.hash_password))
+    monkeypatch.setattr(users, "verify_password", off_loop(users.verify_password))
+    client, watch = watched
+    _sign_up(client, email="ana@example.com")
+    client.cookies.clear()  # a new browser
+    page = client.get("/signin", headers=HTML).text
+    wrong = {"email": "ana@example.com", "password": "wrong horse", "csrf_token": _token(page)}
+    assert client.post("/signin", data=wrong, headers=HTML, follow_redirects=False).status_code == 401
+    page = client.get("/signin", headers=HTML).text
+    right = {"email": "ana@example.com", "password": "correct horse", "csrf_token": _token(page)}
+    r = client.post("/signin", data=right, headers=HTML, follow_redirects=False)
+    assert r.status_code == 303 and client.get("/app", headers=HTML).status_code == 200
+    assert hashed_on_loop == [] and watch.on_loop == [], (hashed_on_loop, watch.on_loop)
     assert watch.held == [], f"answers sent while a transaction held the lock: {watch.held}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -105,9 +106,15 @@ def _limited(web: Web, request: Request) -> bool:
     return not web.ratelimiter.hit(_client_key(request), limit=web.ip_limit_per_minute).allowed
 
 
+# Sign-in and sign-up hash a password (~0.5 s of CPU by design) and wait for the database: both on
+# a worker thread, so the server goes on answering everyone else meanwhile.
 @router.post("/signin")
 async def signin(request: Request, db: PageDb, web: Web) -> Response:
     form = await read_form(request)
+    return await asyncio.to_thread(_signin, request, db, web, form)
+
+
+def _signin(request: Request, db: PageDb, web: Web, form: Form) -> Response:
     email, password = form.text("email", limit=320).strip(), form.text("password", limit=1024)
     page: dict[str, Any] = {
         "mode": "signin",
@@ -160,6 +167,10 @@ def _signup_errors(form: Form) -> dict[str, str]:
 @router.post("/signup")
 async def signup(request: Request, db: PageDb, web: Web) -> Response:
     form = await read_form(request)
+    return await asyncio.to_thread(_signup, request, db, web, form)
+
+
+def _signup(request: Request, db: PageDb, web: Web, form: Form) -> Response:
     values = {
         "email": form.text("email", limit=320).strip(),
         "display_name": form.text("display_name").strip(),
