@@ -195,3 +195,39 @@ def test_the_persona_answers_buying_more_from_tier_prices_and_passes_on_the_rest
         assert reason is None
     finally:
         shop.engine.dispose()
+
+
+def test_a_models_reply_that_states_the_tier_price_keeps_a_bulk_question() -> None:
+    # The model's reply is not the composer's: whether it answered buying more is read from what
+    # it says (a tier price of the product), not from the composer's intents.
+    from echome.answer.pipeline import Answerer
+    from echome.providers.fakes import FixedModels, ScriptedChat
+    from echome.rehearsal.conversations import DryRunHandoff
+    from tests.support.memory_shop import memory_shop
+
+    shop = memory_shop(TIERED, profile={}, name="preise.csv")
+    try:
+        desk = DryRunHandoff(shop.sessions)
+        replies = iter(
+            [
+                "Yes: from 11 pieces the Kugelschreiber Classic is 0.90 each.",
+                "The Kugelschreiber Classic is 1.00 each.",  # the list price only
+            ]
+        )
+        notes = '{"name": null, "preferences": [], "budget": null, "objections": null, "stage": "new"}'
+        chat = ScriptedChat(lambda msgs: notes if "Update the notes" in msgs[-1].content else next(replies))
+        answerer = Answerer(shop.sessions, shop.finder, FixedModels(chat=chat), None, handoff=desk)
+
+        def ask(question: str) -> tuple[str, str | None]:
+            a = answerer.answer(
+                user_id=shop.user_id, persona_id=shop.persona_id, question=question, channel="eval"
+            )
+            assert a.mode == "llm", a.mode
+            return a.answer, desk.decisions[a.conversation_id]
+
+        answer, reason = ask("Is the Kugelschreiber Classic any cheaper if I buy 20?")
+        assert reason is None and "0.90" in answer, answer
+        _, reason = ask("Is the Kugelschreiber Classic any cheaper if I buy 20?")
+        assert reason == "discount"
+    finally:
+        shop.engine.dispose()

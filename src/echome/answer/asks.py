@@ -8,6 +8,9 @@ the thing asked, with German compounds matched by their last part ("Flaschengrö
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
+from decimal import Decimal
+from typing import Any
 
 from echome.answer.negotiation import read as read_haggle
 from echome.knowledge.lookup import FUNCTION_WORDS
@@ -158,6 +161,21 @@ def asked_quantity(question: str) -> int | None:
         return None
     said = (m.group(1) or m.group(2)).lower()
     return int(said) if said.isdigit() else _COUNT_WORDS.get(said)
+
+
+def tier_stated(question: str, said: Collection[Decimal], products: Iterable[Any]) -> bool:
+    """Whether a reply the composer did not write (a model's) answered a request for a lower price
+    for buying more from the catalog: it states a tier price of a product it is about (the tier the
+    asked quantity reaches; any tier when no quantity was named). `said`: the reply's numbers."""
+    haggle = read_haggle(question)
+    if haggle is None or haggle.kind != "quantity":
+        return False
+    quantity = asked_quantity(question)
+    for p in products:
+        tiers = [p.tier_for(quantity)] if quantity else list(p.tiers)
+        if any(t is not None and t[1] in said for t in tiers):
+            return True
+    return False
 
 
 def asks_price(question: str) -> bool:

@@ -22,9 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.answer import memory
+from echome.answer.asks import tier_stated
 from echome.answer.composer import compose
 from echome.answer.evidence import Evidence, EvidenceFinder
-from echome.answer.guardrail import Check, Support, check_draft, codes_in, support_for
+from echome.answer.guardrail import Check, Support, check_draft, codes_in, numbers_in, support_for
 from echome.answer.handoff_port import CustomerTurn, DraftFacts, HandoffPart
 from echome.answer.language import detect_language
 from echome.answer.llm_draft import stream_draft, write_draft
@@ -272,6 +273,10 @@ class Answerer:
             check, streamed = self._llm(
                 model, ctx, evidence, question, support, result, timings, on_text, desk
             )
+            if check is not None and tier_stated(
+                question, numbers_in(check.text, language), evidence.products.values()
+            ):
+                intents = ["tier"]  # buying more, answered from the catalog's tier prices
         if check is None or not check.text:
             t = time.perf_counter()
             composed = compose(
