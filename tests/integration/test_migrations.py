@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +91,13 @@ def test_stored_addresses_are_folded_so_their_accounts_still_sign_in(
         sa.column("updated_at", sa.DateTime),
     )
     now = sa.func.now()
+    # Addresses no other test uses: on PostgreSQL the database is the run's shared one, where an
+    # account "bob@example.com" left by another test made the full-width "bob" a clash, left as it was.
+    d = f"fold-{uuid.uuid4().hex[:8]}"
     fullwidth_b, dotless_i = "\uff42", "\u0131"
-    stored = {"a": "straße@example.de", "b": f"{fullwidth_b}ob@example.com", "c": "kim@example.com"}
-    stored |= {"d": f"k{dotless_i}m@example.com"}  # casefold keeps the dotless i: nothing to do
-    stored |= {"e": "ǆ@example.com", "f": "ǅ@example.com"}  # both fold to "ǆ@…": left alone
+    stored = {"a": f"straße@{d}.de", "b": f"{fullwidth_b}ob@{d}.com", "c": f"kim@{d}.com"}
+    stored |= {"d": f"k{dotless_i}m@{d}.com"}  # casefold keeps the dotless i: nothing to do
+    stored |= {"e": f"ǆ@{d}.com", "f": f"ǅ@{d}.com"}  # both fold to "ǆ@…": left alone
     with engine.begin() as conn:
         for uid, email in stored.items():
             conn.execute(
@@ -106,12 +110,12 @@ def test_stored_addresses_are_folded_so_their_accounts_still_sign_in(
         with engine.connect() as conn:
             after = dict(conn.execute(sa.select(users.c.id, users.c.email)).all())
         with Session(engine) as s:
-            found = [get_user_by_email(s, e) for e in ("STRASSE@example.de", "Straße@Example.de")]
+            found = [get_user_by_email(s, e) for e in (f"STRASSE@{d}.de", f"Straße@{d.title()}.de")]
     finally:  # PostgreSQL's database is the run's shared one
         with engine.begin() as conn:
             conn.execute(users.delete().where(users.c.id.in_(list(stored))))
         engine.dispose()
     assert [u.id if u else None for u in found] == ["a", "a"]
-    assert after["a"] == "strasse@example.de" and after["b"] == "bob@example.com"
-    assert after["c"] == "kim@example.com" and after["d"] == f"k{dotless_i}m@example.com"
-    assert after["e"] == "ǆ@example.com" and after["f"] == "ǅ@example.com"
+    assert after["a"] == f"strasse@{d}.de" and after["b"] == f"bob@{d}.com"
+    assert after["c"] == f"kim@{d}.com" and after["d"] == f"k{dotless_i}m@{d}.com"
+    assert after["e"] == f"ǆ@{d}.com" and after["f"] == f"ǅ@{d}.com"
