@@ -28,6 +28,18 @@ REDIS_URL = os.environ.get("ECHOME_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = bool(os.environ.get("CI"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # One models folder for the run, its xdist workers and the servers and commands tests start
+    # (tests/support/echome_env.py): each local model is built once, not once per data dir. Its
+    # builds are keyed by the packaged files' checksums and the build's version, so a folder kept
+    # from an earlier run is reused safely. Tests of the build itself pass their own folder.
+    import tempfile
+
+    os.environ.setdefault(
+        "ECHOME_MODELS_DIR", str(Path(tempfile.gettempdir()) / f"echome-test-models-{os.getuid()}")
+    )
+
+
 # -- no internet --------------------------------------------------------------------------------
 # pytest-socket, switched on in pyproject's addopts (`--allow-hosts=127.0.0.0/8,::1,localhost
 # --allow-unix-socket`): while a test's fixtures are set up and its body runs, connecting anywhere

@@ -212,7 +212,7 @@ class Services:
             s.embedder,
             openai_api_key=_secret(s.openai_api_key),
             openai_base_url=s.openai_base_url,
-            cache_dir=s.data_dir / "models",
+            cache_dir=s.effective_models_dir,
         )
 
     def _make_vectors(self) -> VectorStore:
@@ -240,7 +240,7 @@ class Services:
         s = self.settings
         return _registry().make_stt(
             s.stt,
-            cache_dir=s.data_dir / "models",
+            cache_dir=s.effective_models_dir,
             beam_size=s.stt_beam_size,
             verbatim=verbatim,
             openai_api_key=_secret(s.openai_api_key),

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
 
     # -- storage of everything --------------------------------------------------------------
     data_dir: Path = Field(default_factory=default_data_dir, description="Holds DB, vectors, media, keys.")
+    models_dir: Path | None = Field(
+        default=None,
+        description="Local models built or joined from the packaged weights (default: DATA_DIR/models); "
+        "several data dirs on one machine can share one, each build being made once",
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; PostgreSQL: postgresql+psycopg://user@host/db"
     )
@@ -219,15 +224,19 @@ class Settings(BaseSettings):
                     raise ValueError(f"not an IP address or network (CIDR): {item!r}") from None
         return value
 
-    @field_validator("data_dir", mode="after")
+    @field_validator("data_dir", "models_dir", mode="after")
     @classmethod
-    def _expand(cls, value: Path) -> Path:
-        return value.expanduser().resolve()
+    def _expand(cls, value: Path | None) -> Path | None:
+        return None if value is None else value.expanduser().resolve()
 
     # -- derived ----------------------------------------------------------------------------
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'echome.db'}"
+
+    @property
+    def effective_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
 
     @property
     def is_sqlite(self) -> bool:

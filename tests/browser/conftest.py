@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from echome_env import echome_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("ECHOME_CHROMIUM", "/usr/bin/chromium"))
@@ -93,8 +94,7 @@ def serving(base: Path, extra_env: dict[str, str] | None = None) -> Iterator[Ser
     inside) in a data folder of its own under `base`, stopped (its whole process group) on exit."""
     data, log = base / "data", base / "serve.log"
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHOME_")}
-    env.update({"ECHOME_DATA_DIR": str(data), "ECHOME_HOST": "127.0.0.1", "ECHOME_PORT": str(port)})
+    env = echome_env(ECHOME_DATA_DIR=str(data), ECHOME_HOST="127.0.0.1", ECHOME_PORT=str(port))
     env["ECHOME_CATALOG_CURRENCY"] = "USD"  # the tests' shop sells in dollars; its catalogs name none
     env.update(extra_env or {})
     with log.open("wb") as out:

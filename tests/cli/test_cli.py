@@ -13,14 +13,14 @@ from typing import Any
 
 import httpx
 import pytest
+from echome_env import echome_env
 from waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
 
 def run(data_dir: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Any:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ECHOME_")}
-    full_env.update({"ECHOME_DATA_DIR": str(data_dir), **(env or {})})
+    full_env = echome_env(ECHOME_DATA_DIR=str(data_dir), **(env or {}))
     return subprocess.run(
         [sys.executable, "-m", "echome", "--log-level", "WARNING", *args],
         env=full_env,

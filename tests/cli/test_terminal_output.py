@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from echome_env import echome_env
 
 pytestmark = pytest.mark.slow
 
 
 def _run(data_dir: Path, *args: str, tty: bool) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHOME_")}
-    env["ECHOME_DATA_DIR"] = str(data_dir)
+    env = echome_env(ECHOME_DATA_DIR=str(data_dir))
     if not tty:
         r = subprocess.run(
             [sys.executable, "-m", "echome", *args], env=env, capture_output=True, text=True, timeout=120

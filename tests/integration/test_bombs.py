@@ -27,6 +27,7 @@ from typing import Any
 import bombs
 import httpx
 import pytest
+from echome_env import echome_env
 from waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -140,7 +141,7 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("bombs") / "data"
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHOME_")}
+    env = echome_env()
     env.update(
         ECHOME_DATA_DIR=str(data),
         ECHOME_TELEGRAM_POLLING="off",

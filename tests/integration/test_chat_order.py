@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from echome_env import echome_env
 from sqlalchemy import select
 from waiting import wait_for
 
@@ -33,7 +34,7 @@ APPAREL = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "csv"
 
 
 def start_worker(settings: Any, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHOME_")}
+    env = echome_env()
     env.update(
         {
             "ECHOME_DATA_DIR": str(settings.data_dir),

@@ -44,7 +44,7 @@ def eval_diarization(
             fail(f"no such file: {p}")
     services = state.services(migrate_db=False)
     try:
-        stt = make_stt(f"local:{model}", cache_dir=services.settings.data_dir / "models")
+        stt = make_stt(f"local:{model}", cache_dir=services.settings.effective_models_dir)
         voices = make_speaker_embedder(embedder) if embedder else services.speaker_embedder
     except (ConfigError, ProviderError) as exc:
         fail(str(exc))

@@ -243,7 +243,7 @@ def eval_transcripts(
     for f in folders:
         if not f.is_dir() or not recordings(f):
             fail(f"{f}: no recordings with a reference transcript (NAME.wav + NAME.txt)")
-    cache = state.settings().data_dir / "models"
+    cache = state.settings().effective_models_dir
     report = run_transcript_eval(
         folders,
         make_stt=lambda verbatim: make_stt(

@@ -408,7 +408,7 @@ def transcribe(
     services = state.services(migrate_db=False)
     s = services.settings
     if model is not None:
-        stt = make_stt(f"local:{model}", cache_dir=s.data_dir / "models", verbatim=verbatim)
+        stt = make_stt(f"local:{model}", cache_dir=s.effective_models_dir, verbatim=verbatim)
     else:
         stt = services.persona_stt if verbatim else services.stt
     try:
