@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -117,3 +118,31 @@ def persona_of(db: Session, user_id: str, persona_id: str) -> Persona:
     if persona is None:
         raise PageError(404, "Persona not found", "There is no persona with this address among yours.")
     return persona
+
+
+T = TypeVar("T")
+
+
+# SQLite's write lock is one per process (db/session.py): taken at a transaction's BEGIN, reads
+# too, and given back when the session's connection returns to its pool. Two rules keep a page from
+# stalling the whole server on it:
+# - never wait for it on the event loop: the loop stops, and a request that holds the lock until its
+#   session closes (after its response is sent, which needs the loop) can never give it back: 30 s,
+#   then "database is locked" (two posts of the token form at once did this);
+# - end the transaction before the response leaves, so no request holds the lock while it waits
+#   for the loop to send its page.
+def ended(db: Session, work: Callable[[], T]) -> T:
+    """`work()` with the session's transaction ended after it: committed when it returns (every
+    change of a page using it is committed by then: this ends a read), closed when it raises."""
+    try:
+        result = work()
+    except BaseException:
+        db.close()  # rolls back and gives the connection (and the lock) back; loaded rows stay readable
+        raise
+    db.commit()
+    return result
+
+
+async def off_loop(db: Session, work: Callable[[], T]) -> T:
+    """A route's database work on a worker thread, its transaction ended before this returns."""
+    return await asyncio.to_thread(ended, db, work)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,7 +17,7 @@ from echome.app.browser_auth import (
     start_session,
 )
 from echome.db.models import Persona, PersonaProfile, User
-from echome.web.deps import PageDb, Web, check_form, safe_next
+from echome.web.deps import PageDb, Web, check_form, off_loop, safe_next
 from echome.web.forms import Form, field_errors, read_form
 from echome.web.render import render
 
@@ -107,11 +106,11 @@ def _limited(web: Web, request: Request) -> bool:
 
 
 # Sign-in and sign-up hash a password (~0.5 s of CPU by design) and wait for the database: both on
-# a worker thread, so the server goes on answering everyone else meanwhile.
+# a worker thread (`off_loop`), so the server goes on answering everyone else meanwhile.
 @router.post("/signin")
 async def signin(request: Request, db: PageDb, web: Web) -> Response:
     form = await read_form(request)
-    return await asyncio.to_thread(_signin, request, db, web, form)
+    return await off_loop(db, lambda: _signin(request, db, web, form))
 
 
 def _signin(request: Request, db: PageDb, web: Web, form: Form) -> Response:
@@ -167,7 +166,7 @@ def _signup_errors(form: Form) -> dict[str, str]:
 @router.post("/signup")
 async def signup(request: Request, db: PageDb, web: Web) -> Response:
     form = await read_form(request)
-    return await asyncio.to_thread(_signup, request, db, web, form)
+    return await off_loop(db, lambda: _signup(request, db, web, form))
 
 
 def _signup(request: Request, db: PageDb, web: Web, form: Form) -> Response:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,7 +22,17 @@ from echome.db.models import AccessToken, ApiKey, Conversation, Persona, Persona
 from echome.db.types import utcnow
 from echome.secrets.keystore import MasterKeyError
 from echome.web.context import SettingsTools
-from echome.web.deps import PageDb, PageError, Seller, Web, check_form, persona_of, personas_of
+from echome.web.deps import (
+    PageDb,
+    PageError,
+    Seller,
+    Web,
+    check_form,
+    ended,
+    off_loop,
+    persona_of,
+    personas_of,
+)
 from echome.web.form_once import NONCE_FIELD, form_once
 from echome.web.forms import Form, read_form
 from echome.web.shell import persona_url, render_shell
@@ -39,7 +48,6 @@ PROVIDERS = {
 }
 SCOPES = ("account", "persona")
 SHOWN_AGAIN_SECONDS = 600  # a token form sent again within this shows the same token once more
-T = TypeVar("T")
 
 
 def settings_tools(web: Web) -> SettingsTools:
@@ -49,31 +57,6 @@ def settings_tools(web: Web) -> SettingsTools:
 
 
 Tools = Annotated[SettingsTools, Depends(settings_tools)]
-
-
-# SQLite's write lock is one per process (db/session.py): taken at a transaction's BEGIN, reads
-# too, and given back when the session's connection returns to its pool. Two rules keep a page from
-# stalling the whole server on it:
-# - never wait for it on the event loop: the loop stops, and a request that holds the lock until its
-#   session closes (after its response is sent, which needs the loop) can never give it back: 30 s,
-#   then "database is locked" (two posts of the token form at once did this);
-# - end the transaction before the response leaves, so no request holds the lock while it waits
-#   for the loop to send its page.
-def _ended(db: Session, work: Callable[[], T]) -> T:
-    """`work()` with the session's transaction ended after it: committed when it returns (every
-    change of these pages is committed by then: this ends a read), closed when it raises."""
-    try:
-        result = work()
-    except BaseException:
-        db.close()  # rolls back and gives the connection (and the lock) back; loaded rows stay readable
-        raise
-    db.commit()
-    return result
-
-
-async def _off_loop(db: Session, work: Callable[[], T]) -> T:
-    """A route's database work on a worker thread, its transaction ended before this returns."""
-    return await asyncio.to_thread(_ended, db, work)
 
 
 def _key_rows(db: Session, user_id: str, persona: Persona) -> list[dict[str, Any]]:
@@ -148,7 +131,7 @@ def _page(
 
 @router.get("")
 def settings_page(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    return _ended(db, lambda: _page(request, db, seller, persona_of(db, seller.user.id, persona_id)))
+    return ended(db, lambda: _page(request, db, seller, persona_of(db, seller.user.id, persona_id)))
 
 
 def _provider_scope(form: Form, persona: Persona) -> tuple[str, str, str]:
@@ -161,7 +144,7 @@ def _provider_scope(form: Form, persona: Persona) -> tuple[str, str, str]:
 async def _posted(request: Request, seller: SignedIn, db: Session, persona_id: str) -> tuple[Form, Persona]:
     form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
-    return form, await _off_loop(db, lambda: persona_of(db, seller.user.id, persona_id))
+    return form, await off_loop(db, lambda: persona_of(db, seller.user.id, persona_id))
 
 
 @router.post("/keys")
@@ -186,14 +169,14 @@ async def save_key(persona_id: str, request: Request, seller: Seller, db: PageDb
         db.commit()
         return RedirectResponse(persona_url(persona, "/settings?done=key-saved#keys"), status_code=303)
 
-    return await _off_loop(db, save)
+    return await off_loop(db, save)
 
 
 @router.post("/keys/remove")
 async def remove_key(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
     form, persona = await _posted(request, seller, db, persona_id)
     provider, _scope, scope_id = _provider_scope(form, persona)
-    await _off_loop(  # gone already: a no-op
+    await off_loop(  # gone already: a no-op
         db, lambda: key_service.delete_key(db, user_id=seller.user.id, provider=provider, scope=scope_id)
     )
     return RedirectResponse(persona_url(persona, "/settings?done=key-removed#keys"), status_code=303)
@@ -218,15 +201,13 @@ def _stored_secret(db: Session, keystore: Any, user_id: str, provider: str, scop
 async def test_key(persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools) -> Response:
     form, persona = await _posted(request, seller, db, persona_id)
     provider, scope, scope_id = _provider_scope(form, persona)
-    found = await _off_loop(
-        db, lambda: _stored_secret(db, tools.keystore, seller.user.id, provider, scope_id)
-    )
+    found = await off_loop(db, lambda: _stored_secret(db, tools.keystore, seller.user.id, provider, scope_id))
     # The provider is asked with no transaction open: its seconds hold no one else's page up.
     if isinstance(found, KeyCheck):
         result = found
     else:
         result = await asyncio.to_thread(tools.check_key, provider, found)
-    return await _off_loop(
+    return await off_loop(
         db,
         lambda: _page(
             request, db, seller, persona, key_test={"provider": provider, "scope": scope, "result": result}
@@ -247,10 +228,10 @@ async def create_token(
     ) as once:
         if once.earlier is not None:  # the same form sent again: the token it made, not another
             earlier = once.earlier
-            return await _off_loop(db, lambda: _token_again(request, db, seller, persona, tools, earlier))
+            return await off_loop(db, lambda: _token_again(request, db, seller, persona, tools, earlier))
         name = " ".join(form.text("name", limit=200).split())
         if not name or len(name) > 100:
-            return await _off_loop(
+            return await off_loop(
                 db,
                 lambda: _page(
                     request, db, seller, persona, status_code=422, values={"token_name": name[:100]},
@@ -271,7 +252,7 @@ async def create_token(
             # Shown on this response only: it is stored as a hash and can never be shown again.
             return _page(request, db, seller, persona, new_token={"name": name, "token": issued.token})
 
-        return await _off_loop(db, create)
+        return await off_loop(db, create)
 
 
 def _token_again(
@@ -319,7 +300,7 @@ async def revoke_token(
         if row.revoked_at is None:  # a second click changes nothing
             row.revoked_at = utcnow()
 
-    await _off_loop(db, revoke)
+    await off_loop(db, revoke)
     return RedirectResponse(persona_url(persona, "/settings?done=token-revoked#tokens"), status_code=303)
 
 
@@ -359,7 +340,7 @@ def _after_persona_deleted(db: Session, user_id: str, *, voice_left: bool = Fals
 
 @router.get("/delete-persona")
 def confirm_delete_persona(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    return _ended(
+    return ended(
         db, lambda: _confirm_page(request, db, seller, persona_of(db, seller.user.id, persona_id), "persona")
     )
 
@@ -386,7 +367,7 @@ async def delete_persona(
             )  # fmt: skip
         return persona.id
 
-    pid = await _off_loop(db, confirmed)
+    pid = await off_loop(db, confirmed)
     if isinstance(pid, Response):
         return pid
 
@@ -403,7 +384,7 @@ async def delete_persona(
 
 @router.get("/delete-account")
 def confirm_delete_account(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    return _ended(
+    return ended(
         db, lambda: _confirm_page(request, db, seller, persona_of(db, seller.user.id, persona_id), "account")
     )
 
@@ -415,9 +396,9 @@ async def delete_account(
     form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
     user_id, email, sessions = seller.user.id, seller.user.email, request.app.state.web.sessions
-    persona = await _off_loop(db, lambda: persona_of(db, user_id, persona_id))
+    persona = await off_loop(db, lambda: persona_of(db, user_id, persona_id))
     if form.text("confirm", limit=400).strip().lower() != email.lower():
-        return await _off_loop(
+        return await off_loop(
             db,
             lambda: _confirm_page(
                 request, db, seller, persona, "account",
