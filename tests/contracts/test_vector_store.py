@@ -111,3 +111,31 @@ def test_vectors_by_id(store: VectorStore) -> None:
     assert set(got) == {"c1", "c3"}
     assert np.allclose(got["c3"], vec(0, 1)) and np.allclose(got["c1"], vec(1, 0))
     assert store.vectors("col_a", []) == {} and store.vectors("no_such_collection", ["c1"]) == {}
+
+
+def test_an_embedded_chroma_store_first_used_from_several_threads_at_once(tmp_path: Path) -> None:
+    # The server's warm-up and a health check did this at start: Chroma's client, created twice at
+    # once, failed one of them (KeyError on the path, or no 'bindings').
+    import threading
+
+    from echome.providers.store_chroma import ChromaStore
+
+    for trial in range(3):
+        store = ChromaStore(path=tmp_path / f"chroma{trial}")
+        start, errors = threading.Barrier(4), []
+
+        def use(
+            store: ChromaStore = store, start: threading.Barrier = start, errors: list[str] = errors
+        ) -> None:
+            start.wait()
+            try:
+                store.check()
+            except Exception as exc:
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=use) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [], errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,31 +33,39 @@ class ChromaStore:
     def __init__(self, *, path: Path | None = None, url: str | None = None, client: Any = None) -> None:
         self._path, self._url, self._client = path, url, client
         self._handles: dict[str, Any] = {}
+        # Chroma's clients are not safe to create from two threads at once (the server's warm-up
+        # and a health check did: KeyError, "no attribute 'bindings'"); using one is.
+        self._creating = threading.Lock()
 
     @property
     def client(self) -> Any:
         if self._client is None:
-            try:
-                import chromadb
-                from chromadb.config import Settings as ChromaSettings
-            except ImportError as exc:  # pragma: no cover
-                raise MissingDependency("Chroma needs chromadb: pip install chromadb") from exc
-            opts = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-            if self._url:
-                from urllib.parse import urlsplit
-
-                u = urlsplit(self._url)
-                self._client = chromadb.HttpClient(
-                    host=u.hostname or "localhost",
-                    port=u.port or 8000,
-                    ssl=u.scheme == "https",
-                    settings=opts,
-                )
-            else:
-                assert self._path is not None
-                self._path.mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(path=str(self._path), settings=opts)
+            with self._creating:
+                if self._client is None:
+                    self._client = self._new_client()
         return self._client
+
+    def _new_client(self) -> Any:
+        try:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+        except ImportError as exc:  # pragma: no cover
+            raise MissingDependency("Chroma needs chromadb: pip install chromadb") from exc
+        opts = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if self._url:
+            from urllib.parse import urlsplit
+
+            u = urlsplit(self._url)
+            return chromadb.HttpClient(
+                host=u.hostname or "localhost",
+                port=u.port or 8000,
+                ssl=u.scheme == "https",
+                settings=opts,
+            )
+        else:
+            assert self._path is not None
+            self._path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(self._path), settings=opts)
 
     def _collection(self, name: str, *, create: bool = True) -> Any:
         # Looking a collection up costs ~1.5 ms, a search needs two: handles are kept (the app
