@@ -204,6 +204,16 @@ def test_handoff_settings_are_checked_and_saved(client: TestClient) -> None:
     assert client.get(f"/api/personas/{pid}/handoff/settings").json()["handoff_rules"] == []
 
 
+def test_a_link_code_without_a_bot_goes_back_to_the_section(client: TestClient) -> None:
+    pid = sign_up(client, "ana@example.com", "Ana")
+    base = f"/app/personas/{pid}/channels"
+    r = _post(client, base + "/notify/code", {}, page=base)
+    assert r.status_code == 303
+    assert r.headers["location"].endswith("/channels#notify-title")
+    page = client.get(base, headers=HTML).text
+    assert "Connect your persona's Telegram bot above first" in page
+
+
 FORMS = [
     ("/web/slug", {"slug": "mine"}),
     ("/web/origins", {"origin": "https://evil.example"}),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 from starlette.datastructures import UploadFile
 
 from echome.web.deps import PageError
@@ -32,6 +34,12 @@ async def read_form(request: Request) -> Form:
         # PostgreSQL cannot store NUL in text; nothing a person types contains one.
         form[name] = value.replace("\x00", "")[:MAX_VALUE]
     return form
+
+
+# The posted form as a dependency: read on the event loop (it waits for the browser), so the route
+# itself can be a plain `def` and do its database work on a worker thread (web/deps.py: never on
+# the loop). List it after `Seller`, so a signed-out browser is sent to sign in first.
+PostedForm = Annotated[Form, Depends(read_form)]
 
 
 def field_errors(**errors: str | None) -> dict[str, str]:

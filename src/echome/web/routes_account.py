@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from echome.accounts import sessions, users
 from echome.app.browser_auth import SignedIn, end_session_cookie
 from echome.web.deps import PageDb, Seller, check_form
-from echome.web.forms import Form, field_errors, read_form
+from echome.web.forms import Form, PostedForm, field_errors
 from echome.web.shell import render_shell
 
 router = APIRouter(prefix="/app/account", include_in_schema=False)
@@ -59,8 +59,7 @@ def _password_errors(form: Form, has_password: bool) -> dict[str, str]:
 
 
 @router.post("/password")
-async def change_password(request: Request, seller: Seller, db: PageDb) -> Response:
-    form = await read_form(request)
+def change_password(request: Request, seller: Seller, db: PageDb, form: PostedForm) -> Response:
     check_form(request, seller, form.get("csrf_token"))
     user = seller.user
     errors = _password_errors(form, user.password_hash is not None)
@@ -82,8 +81,7 @@ async def change_password(request: Request, seller: Seller, db: PageDb) -> Respo
 
 
 @router.post("/sign-out-everywhere")
-async def sign_out_everywhere(request: Request, seller: Seller, db: PageDb) -> Response:
-    form = await read_form(request)
+def sign_out_everywhere(request: Request, seller: Seller, db: PageDb, form: PostedForm) -> Response:
     check_form(request, seller, form.get("csrf_token"))
     sessions.revoke_user_sessions(db, user_id=seller.user.id)
     db.commit()

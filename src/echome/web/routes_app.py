@@ -10,9 +10,9 @@ from echome.app.browser_auth import SignedIn
 from echome.db.models import Persona, PersonaProfile
 from echome.web.checklist import persona_checklist
 from echome.web.dashboard import dashboard_of
-from echome.web.deps import PageDb, Seller, Web, check_form, persona_of, personas_of, safe_next
+from echome.web.deps import PageDb, Seller, Web, check_form, off_loop, persona_of, personas_of, safe_next
 from echome.web.form_once import NONCE_FIELD, form_once
-from echome.web.forms import Form, field_errors, read_form
+from echome.web.forms import Form, PostedForm, field_errors
 from echome.web.jobs_view import job_row, running_jobs
 from echome.web.shell import persona_url, remembered_persona, render_shell
 
@@ -37,15 +37,16 @@ def new_persona_page(request: Request, seller: Seller, db: PageDb) -> Response:
 
 
 @router.post("/personas")
-async def create_persona(request: Request, seller: Seller, db: PageDb, web: Web) -> Response:
-    form = await read_form(request)
+async def create_persona(
+    request: Request, seller: Seller, db: PageDb, web: Web, form: PostedForm
+) -> Response:
     check_form(request, seller, form.get("csrf_token"))
     async with form_once(
         web.form_receipts, user_id=seller.user.id, form="persona", nonce=form.get(NONCE_FIELD), idle=db.commit
     ) as once:
         if once.earlier is not None:  # sent twice: the persona the first post made
             return RedirectResponse(safe_next(once.earlier.get("location")), status_code=303)
-        response = _create_persona(request, seller, db, form)
+        response = await off_loop(db, lambda: _create_persona(request, seller, db, form))
         if response.status_code == 303:
             once.done({"location": response.headers["location"]})
         return response

@@ -30,9 +30,19 @@ from echome.web.catalog_jobs import (
     running_imports,
 )
 from echome.web.context import CatalogTools
-from echome.web.deps import PageDb, PageError, Seller, Web, check_form, persona_of, safe_next, web_context
+from echome.web.deps import (
+    PageDb,
+    PageError,
+    Seller,
+    Web,
+    check_form,
+    off_loop,
+    persona_of,
+    safe_next,
+    web_context,
+)
 from echome.web.form_once import NONCE_FIELD, form_once
-from echome.web.forms import read_form
+from echome.web.forms import PostedForm
 from echome.web.onboarding import step_next
 from echome.web.render import ENV, render
 from echome.web.shell import persona_url, render_shell
@@ -134,7 +144,7 @@ async def upload(persona_id: str, request: Request, seller: Seller, db: PageDb, 
     form = await _read_upload(request)
     token = form.get("csrf_token")
     check_form(request, seller, token if isinstance(token, str) else None)
-    persona = persona_of(db, seller.user.id, persona_id)
+    persona = await off_loop(db, lambda: persona_of(db, seller.user.id, persona_id))
     nonce = form.get(NONCE_FIELD)
     nonce = nonce[:64] if isinstance(nonce, str) else ""
     async with form_once(
@@ -156,7 +166,7 @@ async def _upload(
     next_raw = form.get("next")
     next_url = step_next(next_raw if isinstance(next_raw, str) else None, persona_id=persona.id)
     # Sent again after the server forgot the nonce (a restart): the import it started is on record.
-    started = job_for_upload(db, user_id=seller.user.id, upload_id=nonce)
+    started = await off_loop(db, lambda: job_for_upload(db, user_id=seller.user.id, upload_id=nonce))
     if started:
         return RedirectResponse(
             next_url or persona_url(persona, f"/catalog/imports/{started}"), status_code=303
@@ -175,7 +185,6 @@ async def _upload(
                 "export of your products, a PDF catalog, or a text (.txt, .md) list."
             )
         else:
-            db.commit()  # no transaction (SQLite: the process's write lock) held across the read
             content = await file.read(tools.max_upload_bytes + 1)
             if len(content) > tools.max_upload_bytes:
                 mb = tools.max_upload_bytes // (1024 * 1024)
@@ -188,17 +197,13 @@ async def _upload(
     if isinstance(file, UploadFile):
         await file.close()
     if error:
-        return _overview(
-            request,
+        errors = {"file": error}
+        return await off_loop(
             db,
-            seller,
-            persona,
-            status_code=422,
-            errors={"file": error},
-            share=share,
-            next_url=next_url,
+            lambda: _overview(
+                request, db, seller, persona, status_code=422, errors=errors, share=share, next_url=next_url
+            ),
         )
-    db.close()
     job_id = await asyncio.to_thread(
         submit_catalog_import,
         storage=tools.storage,
@@ -243,7 +248,7 @@ def _sse(event: str, html: str) -> str:
 
 
 @router.get("/imports/{job_id}/events")
-async def import_events(
+def import_events(
     persona_id: str, job_id: str, request: Request, seller: Seller, db: PageDb, view: str = "full"
 ) -> Response:
     """Live progress as server-sent events of HTML (htmx's SSE extension swaps them in)."""
@@ -394,8 +399,9 @@ def confirm_delete(
 
 
 @router.post("/delete")
-async def delete_catalog(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    form = await read_form(request)
+def delete_catalog(
+    persona_id: str, request: Request, seller: Seller, db: PageDb, form: PostedForm
+) -> Response:
     check_form(request, seller, form.get("csrf_token"))
     persona = persona_of(db, seller.user.id, persona_id)
     tools = _tools(request)
@@ -412,9 +418,6 @@ async def delete_catalog(persona_id: str, request: Request, seller: Seller, db: 
     db.close()
     sessions = web_context(request).sessions
 
-    def remove() -> None:
-        delete_products(user_id=user_id, product_ids=ids, sessions=sessions, store=tools.vectors())
-        tools.retriever().keywords.invalidate(user_id)
-
-    await asyncio.to_thread(remove)
+    delete_products(user_id=user_id, product_ids=ids, sessions=sessions, store=tools.vectors())
+    tools.retriever().keywords.invalidate(user_id)
     return RedirectResponse(back + "?done=catalog-deleted", status_code=303)

@@ -26,8 +26,8 @@ from echome.db.models import ApiKey, Persona
 from echome.secrets.keystore import MasterKeyError
 from echome.web.channel_sections import channel_sections
 from echome.web.context import SettingsTools
-from echome.web.deps import PageDb, Seller, check_form, persona_of
-from echome.web.forms import read_form
+from echome.web.deps import PageDb, Seller, check_form, off_loop, persona_of
+from echome.web.forms import PostedForm
 from echome.web.render import render
 from echome.web.routes_settings import Tools
 from echome.web.shell import persona_url, render_shell
@@ -139,14 +139,17 @@ async def telegram_state(
     persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
 ) -> Response:
     """The bot's state as Telegram reports it: the fragment the Channels page loads (htmx)."""
-    persona = persona_of(db, seller.user.id, persona_id)
+
+    def look() -> tuple[Persona, Any, str | None]:
+        persona = persona_of(db, seller.user.id, persona_id)
+        row = _token_row(db, seller.user.id, persona.id)
+        return persona, row, _secret(tools, row) if row is not None else None
+
+    persona, row, token = await off_loop(db, look)  # no transaction held while Telegram is asked
     if not request.headers.get("hx-request"):  # opened directly: the page it belongs to
         return RedirectResponse(persona_url(persona, "/channels"), status_code=303)
-    row = _token_row(db, seller.user.id, persona.id)
     if row is None:  # disconnected meanwhile (another tab): the page is out of date
         return Response(status_code=204, headers={"HX-Redirect": persona_url(persona, "/channels")})
-    token = _secret(tools, row)
-    db.close()  # no connection held while Telegram is asked
     state = await _with_bot(tools, token, bot_state)
     return render(
         request, "partials/bot_state.html", state=state, polling=tools.polling,
@@ -156,42 +159,51 @@ async def telegram_state(
 
 @router.post("/telegram")
 async def connect_telegram(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
+    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools, form: PostedForm
 ) -> Response:
-    form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
-    persona = persona_of(db, seller.user.id, persona_id)
+    persona = await off_loop(db, lambda: persona_of(db, seller.user.id, persona_id))
     token = form.text("token", limit=key_service.MAX_SECRET + 1).strip()
     if not token or ":" not in token or len(token) > 200 or any(c.isspace() for c in token):
-        return _page(
+        return await off_loop(db, lambda: _page(
             request, db, seller, persona, tools, state=None, status_code=422,
             error="Paste the whole token @BotFather gave you; it looks like 123456789:AAE…",
-        )  # fmt: skip
+        ))  # fmt: skip
     pid, public_url, secret = persona.id, tools.public_url, tools.webhook_secret(persona.id)
 
     async def link(api: Any) -> BotState:
         return await connect(api, public_url=public_url, persona_id=pid, secret=secret)
 
     state = await _with_bot(tools, token, link)
-    if state.token_rejected:  # not stored: a token Telegram refuses would never work
-        return _page(request, db, seller, persona, tools, state=None, status_code=422, error=state.problem)
-    # Stored even when Telegram cannot be reached now: the poller (or a later visit) picks it up.
-    key_service.set_key(
-        db, tools.keystore, user_id=seller.user.id, provider=TOKEN_PROVIDER, value=token, scope=pid
-    )
-    db.commit()
-    return _page(request, db, seller, persona, tools, state=state)
+
+    def after() -> Response:
+        if state.token_rejected:  # not stored: a token Telegram refuses would never work
+            return _page(
+                request, db, seller, persona, tools, state=None, status_code=422, error=state.problem
+            )
+        # Stored even when Telegram cannot be reached now: the poller (or a later visit) picks it up.
+        key_service.set_key(
+            db, tools.keystore, user_id=seller.user.id, provider=TOKEN_PROVIDER, value=token, scope=pid
+        )
+        db.commit()
+        return _page(request, db, seller, persona, tools, state=state)
+
+    return await off_loop(db, after)
 
 
 @router.post("/telegram/refresh")
 async def reconnect_telegram(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
+    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools, form: PostedForm
 ) -> Response:
     """Set the webhook again (or clear it for polling), then show the state."""
-    form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
-    persona = persona_of(db, seller.user.id, persona_id)
-    row = _token_row(db, seller.user.id, persona.id)
+
+    def look() -> tuple[Persona, Any, str | None]:
+        persona = persona_of(db, seller.user.id, persona_id)
+        row = _token_row(db, seller.user.id, persona.id)
+        return persona, row, _secret(tools, row) if row is not None else None
+
+    persona, row, token = await off_loop(db, look)
     if row is None:
         return RedirectResponse(persona_url(persona, "/channels"), status_code=303)
     pid, public_url, secret = persona.id, tools.public_url, tools.webhook_secret(persona.id)
@@ -199,26 +211,34 @@ async def reconnect_telegram(
     async def link(api: Any) -> BotState:
         return await connect(api, public_url=public_url, persona_id=pid, secret=secret)
 
-    state = await _with_bot(tools, _secret(tools, row), link)
-    return _page(request, db, seller, persona, tools, state=state)
+    state = await _with_bot(tools, token, link)
+    return await off_loop(db, lambda: _page(request, db, seller, persona, tools, state=state))
 
 
 @router.post("/telegram/disconnect")
 async def disconnect_telegram(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
+    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools, form: PostedForm
 ) -> Response:
-    form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
-    persona = persona_of(db, seller.user.id, persona_id)
-    row = _token_row(db, seller.user.id, persona.id)
+
+    def look() -> tuple[Persona, Any, str | None]:
+        persona = persona_of(db, seller.user.id, persona_id)
+        row = _token_row(db, seller.user.id, persona.id)
+        return persona, row, _secret(tools, row) if row is not None else None  # None: unreadable
+
+    persona, row, token = await off_loop(db, look)
     if row is not None:  # a second click finds nothing to do
-        token = _secret(tools, row)  # unreadable: only our side can be cleared
 
         async def unlink(api: Any) -> BotState:
             told = await disconnect(api)
             return BotState(reachable=told)
 
-        await _with_bot(tools, token, unlink)
-        db.delete(row)
-        db.commit()
+        await _with_bot(tools, token, unlink)  # unreadable: only our side can be cleared
+
+        def forget() -> None:
+            gone = db.get(ApiKey, row.id)
+            if gone is not None:
+                db.delete(gone)
+
+        await off_loop(db, forget)
     return RedirectResponse(persona_url(persona, "/channels?done=telegram-disconnected"), status_code=303)

@@ -23,8 +23,8 @@ from echome.handoff.link import CODE_MINUTES, new_code, unlink
 from echome.handoff.rules import MAX_KEYWORDS, MAX_REASON_CHARS, MAX_REGEX_CHARS
 from echome.handoff.settings import MAX_MINUTES, TRIGGERS, HandoffSettings, SettingsError, validate_settings
 from echome.web.channel_sections import LinkCode, Section, rule_key, seller_words
-from echome.web.deps import PageDb, Seller, Web, check_form, persona_of
-from echome.web.forms import Form, read_form
+from echome.web.deps import PageDb, Seller, Web, check_form, off_loop, persona_of
+from echome.web.forms import Form, PostedForm
 from echome.web.routes_channels import _page, _secret, _token_row, _with_bot
 from echome.web.routes_settings import Tools
 from echome.web.shell import persona_url
@@ -44,18 +44,19 @@ def _again(
     return _page(request, db, seller, persona, tools, state=None, status_code=422, **section)
 
 
-async def _posted(request: Request, seller: SignedIn, db: Session, persona_id: str) -> tuple[Form, Persona]:
-    form = await read_form(request)
+def _posted(
+    request: Request, seller: SignedIn, db: Session, persona_id: str, form: Form
+) -> tuple[Form, Persona]:
     check_form(request, seller, form.get("csrf_token"))
     return form, persona_of(db, seller.user.id, persona_id)
 
 
 # -- the web chat --------------------------------------------------------------------------------
 @router.post("/web/slug")
-async def save_slug(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, web: Web, tools: Tools
+def save_slug(
+    persona_id: str, request: Request, seller: Seller, db: PageDb, web: Web, tools: Tools, form: PostedForm
 ) -> Response:
-    form, persona = await _posted(request, seller, db, persona_id)
+    form, persona = _posted(request, seller, db, persona_id, form)
     slug, pid = form.text("slug", limit=200), persona.id
     db.close()  # the slug is written in a transaction of its own
     try:
@@ -67,10 +68,10 @@ async def save_slug(
 
 
 @router.post("/web/origins")
-async def add_origin(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, web: Web, tools: Tools
+def add_origin(
+    persona_id: str, request: Request, seller: Seller, db: PageDb, web: Web, tools: Tools, form: PostedForm
 ) -> Response:
-    form, persona = await _posted(request, seller, db, persona_id)
+    form, persona = _posted(request, seller, db, persona_id, form)
     origin, pid = form.text("origin", limit=400), persona.id
     db.close()
     try:
@@ -82,10 +83,10 @@ async def add_origin(
 
 
 @router.post("/web/origins/remove")
-async def remove_origin(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, web: Web, tools: Tools
+def remove_origin(
+    persona_id: str, request: Request, seller: Seller, db: PageDb, web: Web, tools: Tools, form: PostedForm
 ) -> Response:
-    form, persona = await _posted(request, seller, db, persona_id)
+    form, persona = _posted(request, seller, db, persona_id, form)
     origin, pid = form.text("origin", limit=400), persona.id
     db.close()
     # Not an origin at all: none of the listed ones, so there is nothing to remove.
@@ -97,27 +98,32 @@ async def remove_origin(
 # -- the seller's own Telegram chat --------------------------------------------------------------
 @router.post("/notify/code")
 async def create_link_code(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
+    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools, form: PostedForm
 ) -> Response:
     """A one-time code for `/start <code>` in the persona's bot, shown once on the page (a new one
     replaces it). The bot's @username, for a t.me link, is asked of Telegram within a bound."""
-    _, persona = await _posted(request, seller, db, persona_id)
-    row = _token_row(db, seller.user.id, persona.id)
-    if row is None:  # the bot is what writes to the seller: without one, a code is of no use
+
+    def issue() -> tuple[Persona, bool, str | None, Any]:
+        _, persona = _posted(request, seller, db, persona_id, form)
+        row = _token_row(db, seller.user.id, persona.id)
+        if row is None:  # the bot is what writes to the seller: without one, a code is of no use
+            return persona, False, None, (None, None)
+        return persona, True, _secret(tools, row), new_code(db, persona)
+
+    # Committed before Telegram is asked: no transaction is held meanwhile.
+    persona, has_bot, token, (code, expires) = await off_loop(db, issue)
+    if not has_bot:
         return RedirectResponse(persona_url(persona, "/channels#notify-title"), status_code=303)
-    token = _secret(tools, row)
-    code, expires = new_code(db, persona)
-    db.commit()  # no transaction is held while Telegram is asked
     state = await _with_bot(tools, token, bot_state)
     fresh = LinkCode(code, expires, state.username if state.reachable else None, CODE_MINUTES)
-    return _page(request, db, seller, persona, tools, state=None, link_code=fresh)
+    return await off_loop(db, lambda: _page(request, db, seller, persona, tools, state=None, link_code=fresh))
 
 
 @router.post("/notify/unlink")
-async def unlink_chat(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
+def unlink_chat(
+    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools, form: PostedForm
 ) -> Response:
-    _, persona = await _posted(request, seller, db, persona_id)
+    _, persona = _posted(request, seller, db, persona_id, form)
     unlink(db, persona)
     db.commit()
     return _back(persona, "notify-unlinked", "notify-title")
@@ -138,10 +144,10 @@ def _store(db: Session, persona: Persona, changes: dict[str, Any]) -> None:
 
 
 @router.post("/handoff")
-async def save_handoff_settings(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
+def save_handoff_settings(
+    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools, form: PostedForm
 ) -> Response:
-    form, persona = await _posted(request, seller, db, persona_id)
+    form, persona = _posted(request, seller, db, persona_id, form)
     errors: dict[str, str] = {}
     patch: dict[str, Any] = {
         "approval_mode": "all" if form.get("approval_mode") == "all" else "off",
@@ -190,10 +196,12 @@ def _keywords(raw: str) -> list[str]:
 
 
 @router.post("/handoff/rules")
-async def add_rule(persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools) -> Response:
+def add_rule(
+    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools, form: PostedForm
+) -> Response:
     """A rule of the seller's: words or a pattern, and the reason they are told. Checked with all the
     rules before it is saved (a pattern that could hang the answer stage is refused)."""
-    form, persona = await _posted(request, seller, db, persona_id)
+    form, persona = _posted(request, seller, db, persona_id, form)
     kind = "regex" if form.get("kind") == "regex" else "keywords"
     what, reason = form.text("what", limit=2000), form.text("reason", limit=1000)
     errors: dict[str, str] = {}
@@ -224,10 +232,10 @@ async def add_rule(persona_id: str, request: Request, seller: Seller, db: PageDb
 
 
 @router.post("/handoff/rules/remove")
-async def remove_rule(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
+def remove_rule(
+    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools, form: PostedForm
 ) -> Response:
-    form, persona = await _posted(request, seller, db, persona_id)
+    form, persona = _posted(request, seller, db, persona_id, form)
     key = form.text("rule", limit=40)
     current = list(HandoffSettings.of(persona.chat_settings).rules)
     left = [r for r in current if rule_key(r) != key]

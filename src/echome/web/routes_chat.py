@@ -21,7 +21,7 @@ from echome.answer.pipeline import MAX_QUESTION_CHARS, AnswerError
 from echome.db.models import Client, Conversation, Message, Persona
 from echome.web.context import ChatTools
 from echome.web.deps import PageDb, PageError, Seller, check_form, persona_of
-from echome.web.forms import Form, read_form
+from echome.web.forms import Form, PostedForm
 from echome.web.message_view import MessageView, message_view
 from echome.web.onboarding import step_next
 from echome.web.render import render
@@ -133,8 +133,7 @@ def _question_error(question: str) -> str | None:
 
 
 @router.post("")
-async def ask(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    form = await read_form(request)
+def ask(persona_id: str, request: Request, seller: Seller, db: PageDb, form: PostedForm) -> Response:
     check_form(request, seller, form.get("csrf_token"))
     persona = persona_of(db, seller.user.id, persona_id)
     tools = chat_tools(request)
@@ -206,9 +205,8 @@ async def ask(persona_id: str, request: Request, seller: Seller, db: PageDb) -> 
 
 
 @router.post("/restart")
-async def restart(persona_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
+def restart(persona_id: str, request: Request, seller: Seller, db: PageDb, form: PostedForm) -> Response:
     """A new test conversation: the persona forgets what the test customer said so far."""
-    form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
     persona = persona_of(db, seller.user.id, persona_id)
     client = _test_client(db, seller.user.id, persona)
@@ -227,8 +225,9 @@ def _feedback_input(form: Form) -> dict[str, str]:
 
 
 @router.post("/answers/{message_id}/feedback")
-async def rate(persona_id: str, message_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    form = await read_form(request)
+def rate(
+    persona_id: str, message_id: str, request: Request, seller: Seller, db: PageDb, form: PostedForm
+) -> Response:
     check_form(request, seller, form.get("csrf_token"))
     persona = persona_of(db, seller.user.id, persona_id)
     given = _feedback_input(form)

@@ -27,9 +27,9 @@ from echome.db.models import Client, Conversation, Persona
 from echome.handoff.actions import MAX_REPLY_CHARS, ActionError
 from echome.handoff.events import events_after
 from echome.web.context import HandoffTools
-from echome.web.deps import PageDb, PageError, Seller, Web, check_form, persona_of, safe_next
+from echome.web.deps import PageDb, PageError, Seller, Web, check_form, off_loop, persona_of, safe_next
 from echome.web.form_once import NONCE_FIELD, form_once
-from echome.web.forms import read_form
+from echome.web.forms import Form, PostedForm
 from echome.web.handoff_view import activity_stamp, current_conversation, handoff_panel, messages_key
 from echome.web.message_view import channel_label
 from echome.web.render import ENV
@@ -110,31 +110,40 @@ async def _act(call: Callable[..., Any], **kw: Any) -> Any:
         raise
 
 
+def _thread_of(db: Session, seller: SignedIn, persona_id: str, conversation_id: str) -> tuple[Persona, Any]:
+    """The seller's persona and its conversation (a 404 page for anyone else's)."""
+    persona = persona_of(db, seller.user.id, persona_id)
+    return persona, _own(db, seller.user.id, persona, conversation_id)
+
+
 @router.post("/{conversation_id}/claim")
 async def claim(
-    persona_id: str, conversation_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
-) -> Response:
-    return await _state_change(request, seller, db, tools, persona_id, conversation_id, "claim", "claimed")
+    persona_id: str, conversation_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools,
+    form: PostedForm,
+) -> Response:  # fmt: skip
+    return await _state_change(
+        request, seller, db, tools, form, persona_id, conversation_id, "claim", "claimed"
+    )
 
 
 @router.post("/{conversation_id}/release")
 async def release(
-    persona_id: str, conversation_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
-) -> Response:
-    return await _state_change(request, seller, db, tools, persona_id, conversation_id, "release", "released")
+    persona_id: str, conversation_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools,
+    form: PostedForm,
+) -> Response:  # fmt: skip
+    return await _state_change(
+        request, seller, db, tools, form, persona_id, conversation_id, "release", "released"
+    )
 
 
 async def _state_change(
-    request: Request, seller: SignedIn, db: Session, tools: HandoffTools, persona_id: str,
+    request: Request, seller: SignedIn, db: Session, tools: HandoffTools, form: Form, persona_id: str,
     conversation_id: str, action: str, done: str,
 ) -> Response:  # fmt: skip
     """I'll answer (claim) or let the persona answer (release), then back to the thread."""
-    form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
-    persona = persona_of(db, seller.user.id, persona_id)
-    conv = _own(db, seller.user.id, persona, conversation_id)
+    persona, conv = await off_loop(db, lambda: _thread_of(db, seller, persona_id, conversation_id))
     client_id = str(conv.client_id)
-    db.close()
     await _act(getattr(tools.actions(), action), user_id=seller.user.id, conversation_id=conv.id)
     return RedirectResponse(_thread_url(persona, client_id, done), status_code=303)
 
@@ -148,13 +157,12 @@ async def reply(
     db: PageDb,
     web: Web,
     tools: Tools,
+    form: PostedForm,
 ) -> Response:
     """The seller's own words to the customer; the conversation is the seller's from then on. Sent
     twice (a double click, a reload), it is sent once."""
-    form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
-    persona = persona_of(db, seller.user.id, persona_id)
-    conv = _own(db, seller.user.id, persona, conversation_id)
+    persona, conv = await off_loop(db, lambda: _thread_of(db, seller, persona_id, conversation_id))
     client_id, text = str(conv.client_id), form.text("text")
     async with form_once(
         web.form_receipts,
@@ -167,13 +175,17 @@ async def reply(
             return RedirectResponse(safe_next(once.earlier.get("location")), status_code=303)
         problem = _text_problem(text)
         if problem:
-            return _sent_back(request, db, seller, persona, client_id, reply={"text": text, "error": problem})
-        db.close()
+            reply = {"text": text, "error": problem}
+            return await off_loop(
+                db, lambda: _sent_back(request, db, seller, persona, client_id, reply=reply)
+            )
         try:
             await _act(tools.actions().reply, user_id=seller.user.id, conversation_id=conv.id, text=text)
         except ActionError as exc:  # the action's own check (its limits are the authority)
-            error = str(exc)[:1].upper() + str(exc)[1:] + "."
-            return _sent_back(request, db, seller, persona, client_id, reply={"text": text, "error": error})
+            reply = {"text": text, "error": str(exc)[:1].upper() + str(exc)[1:] + "."}
+            return await off_loop(
+                db, lambda: _sent_back(request, db, seller, persona, client_id, reply=reply)
+            )
         location = _thread_url(persona, client_id, "replied")
         once.done({"location": location})
         return RedirectResponse(location, status_code=303)
@@ -188,13 +200,12 @@ async def send_draft(
     db: PageDb,
     web: Web,
     tools: Tools,
+    form: PostedForm,
 ) -> Response:
     """The persona's draft as it is, or the seller's version of it (`text`); the persona answers
     again. A draft already sent or replaced sends nothing."""
-    form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
-    persona = persona_of(db, seller.user.id, persona_id)
-    conv = _own(db, seller.user.id, persona, conversation_id)
+    persona, conv = await off_loop(db, lambda: _thread_of(db, seller, persona_id, conversation_id))
     client_id = str(conv.client_id)
     draft_id = form.text("draft_id", limit=64).strip() or None
     edited = form.text("text") if "text" in form else None
@@ -209,10 +220,8 @@ async def send_draft(
             return RedirectResponse(safe_next(once.earlier.get("location")), status_code=303)
         problem = _text_problem(edited) if edited is not None else None
         if problem:
-            return _sent_back(
-                request, db, seller, persona, client_id, edit={"text": edited or "", "error": problem}
-            )
-        db.close()
+            edit = {"text": edited or "", "error": problem}
+            return await off_loop(db, lambda: _sent_back(request, db, seller, persona, client_id, edit=edit))
         try:
             await _act(
                 tools.actions().send_draft,
@@ -224,10 +233,8 @@ async def send_draft(
         except ActionError as exc:
             if exc.status == 409:  # sent or replaced meanwhile (another tab, the timeout, Telegram)
                 return RedirectResponse(_thread_url(persona, client_id, "no-draft"), status_code=303)
-            error = str(exc)[:1].upper() + str(exc)[1:] + "."
-            return _sent_back(
-                request, db, seller, persona, client_id, edit={"text": edited or "", "error": error}
-            )
+            edit = {"text": edited or "", "error": str(exc)[:1].upper() + str(exc)[1:] + "."}
+            return await off_loop(db, lambda: _sent_back(request, db, seller, persona, client_id, edit=edit))
         location = _thread_url(persona, client_id, "draft-sent")
         once.done({"location": location})
         return RedirectResponse(location, status_code=303)
@@ -301,7 +308,7 @@ class _Look:
 
 
 @router.get("/live")
-async def live(
+def live(
     persona_id: str,
     request: Request,
     seller: Seller,

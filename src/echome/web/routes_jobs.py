@@ -15,7 +15,7 @@ from echome.app.routes.jobs import follow
 from echome.jobs import store
 from echome.web.catalog_data import persona_names
 from echome.web.deps import PageDb, PageError, Seller, Web, check_form
-from echome.web.forms import read_form
+from echome.web.forms import PostedForm
 from echome.web.jobs_view import PAGE_SIZE, job_row, jobs_page, seller_job
 from echome.web.render import ENV
 from echome.web.shell import render_shell
@@ -62,8 +62,7 @@ def jobs_list(request: Request, seller: Seller, db: PageDb) -> Response:
 
 
 @router.post("/{job_id}/cancel")
-async def cancel(job_id: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    form = await read_form(request)
+def cancel(job_id: str, request: Request, seller: Seller, db: PageDb, form: PostedForm) -> Response:
     check_form(request, seller, form.get("csrf_token"))
     if seller_job(db, user_id=seller.user.id, job_id=job_id) is None:
         raise _not_found()
@@ -82,7 +81,7 @@ def _sse(event: str, html: str) -> str:
 
 
 @router.get("/{job_id}/events")
-async def job_events(job_id: str, request: Request, seller: Seller, db: PageDb, web: Web) -> Response:
+def job_events(job_id: str, request: Request, seller: Seller, db: PageDb, web: Web) -> Response:
     """The job's row, sent again whenever it changes (htmx's SSE extension swaps it in)."""
     user_id = seller.user.id
     if seller_job(db, user_id=user_id, job_id=job_id) is None:

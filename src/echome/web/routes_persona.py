@@ -22,7 +22,7 @@ from echome.persona.service import ALL_SPEAKERS, MediaInputError, choose_speaker
 from echome.web import persona_traits as traits
 from echome.web.context import PersonaTools
 from echome.web.deps import PageDb, PageError, Seller, Web, check_form, persona_of
-from echome.web.forms import Form, read_form
+from echome.web.forms import Form, PostedForm
 from echome.web.persona_media import (
     MAX_CLIP_SECONDS,
     clip_url,
@@ -239,8 +239,9 @@ def persona_page(persona_id: str, request: Request, seller: Seller, db: PageDb) 
 
 
 @router.post("/persona/fields/{field}")
-async def save_field(persona_id: str, field: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    form = await read_form(request)
+def save_field(
+    persona_id: str, field: str, request: Request, seller: Seller, db: PageDb, form: PostedForm
+) -> Response:
     check_form(request, seller, form.get("csrf_token"))
     persona = persona_of(db, seller.user.id, persona_id)
     trait = traits.BY_FIELD.get(field)
@@ -271,8 +272,9 @@ async def save_field(persona_id: str, field: str, request: Request, seller: Sell
 
 
 @router.post("/persona/fields/{field}/reset")
-async def reset_field(persona_id: str, field: str, request: Request, seller: Seller, db: PageDb) -> Response:
-    form = await read_form(request)
+def reset_field(
+    persona_id: str, field: str, request: Request, seller: Seller, db: PageDb, form: PostedForm
+) -> Response:
     check_form(request, seller, form.get("csrf_token"))
     persona = persona_of(db, seller.user.id, persona_id)
     trait = traits.BY_FIELD.get(field)
@@ -293,10 +295,9 @@ async def reset_field(persona_id: str, field: str, request: Request, seller: Sel
 
 
 @router.post("/persona/versions/{number}/restore")
-async def restore_version(
-    persona_id: str, number: int, request: Request, seller: Seller, db: PageDb
+def restore_version(
+    persona_id: str, number: int, request: Request, seller: Seller, db: PageDb, form: PostedForm
 ) -> Response:
-    form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
     persona = persona_of(db, seller.user.id, persona_id)
     profile = _profile(db, persona)
@@ -322,10 +323,15 @@ async def restore_version(
 
 
 @router.post("/persona/recordings/{media_id}/speaker")
-async def pick_speaker(
-    persona_id: str, media_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
+def pick_speaker(
+    persona_id: str,
+    media_id: str,
+    request: Request,
+    seller: Seller,
+    db: PageDb,
+    tools: Tools,
+    form: PostedForm,
 ) -> Response:
-    form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
     persona = persona_of(db, seller.user.id, persona_id)
     media = _media(db, seller.user.id, persona.id, media_id)

@@ -18,7 +18,7 @@ from echome.app.browser_auth import (
 )
 from echome.db.models import Persona, PersonaProfile, User
 from echome.web.deps import PageDb, Web, check_form, off_loop, safe_next
-from echome.web.forms import Form, field_errors, read_form
+from echome.web.forms import Form, PostedForm, field_errors, read_form
 from echome.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -226,11 +226,10 @@ def _first_persona(user: User) -> Persona:
 
 
 @router.post("/signout")
-async def signout(request: Request, db: PageDb) -> Response:
+def signout(request: Request, db: PageDb, form: PostedForm) -> Response:
     browser = signed_in(request, db)
     response = RedirectResponse("/?signed_out=1", status_code=303)
     if browser is not None:
-        form = await read_form(request)
         check_form(request, browser, form.get("csrf_token"))
         sessions.revoke_session(db, browser.session)
         db.commit()

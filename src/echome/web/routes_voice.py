@@ -29,9 +29,9 @@ from echome.persona.service import (
 )
 from echome.voice.speaker import SpeakError
 from echome.web.context import PersonaTools
-from echome.web.deps import PageDb, PageError, Seller, Web, check_form, persona_of, safe_next
+from echome.web.deps import PageDb, PageError, Seller, Web, check_form, off_loop, persona_of, safe_next
 from echome.web.form_once import NONCE_FIELD, form_once
-from echome.web.forms import field_errors, read_form
+from echome.web.forms import PostedForm, field_errors
 from echome.web.onboarding import step_next
 from echome.web.persona_media import (
     job_panel,
@@ -197,14 +197,17 @@ async def add_recordings(
         ) from None
     fields = {k: v for k, v in data.multi_items() if isinstance(v, str)}
     check_form(request, seller, fields.get("csrf_token"))
-    persona = persona_of(db, seller.user.id, persona_id)
+    persona = await off_loop(db, lambda: persona_of(db, seller.user.id, persona_id))
     nonce = fields.get(NONCE_FIELD, "")[:64]
     async with form_once(
         web.form_receipts, user_id=seller.user.id, form="media", nonce=nonce, idle=db.commit
     ) as once:
         if once.earlier is not None:  # the same form sent twice: added once, where it led
             return RedirectResponse(safe_next(once.earlier.get("location")), status_code=303)
-        response = _add_recordings(request, db, seller, persona, tools, data, fields, nonce)
+        # On a worker thread: the files are copied and the rows written there, not on the event loop.
+        response = await off_loop(
+            db, lambda: _add_recordings(request, db, seller, persona, tools, data, fields, nonce)
+        )
         if response.status_code == 303:
             once.done({"location": response.headers["location"]})
         return response
@@ -252,10 +255,9 @@ def _add_recordings(
 
 
 @router.post("/voice/build")
-async def build_voice(
-    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools
+def build_voice(
+    persona_id: str, request: Request, seller: Seller, db: PageDb, tools: Tools, form: PostedForm
 ) -> Response:
-    form = await read_form(request)
     check_form(request, seller, form.get("csrf_token"))
     persona = persona_of(db, seller.user.id, persona_id)
     running = [
@@ -284,7 +286,7 @@ def _sse(event: str, html: str) -> str:
 
 
 @router.get("/jobs/{job_id}/events")
-async def job_events(
+def job_events(
     persona_id: str,
     job_id: str,
     request: Request,

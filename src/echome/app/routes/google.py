@@ -7,6 +7,7 @@ import logging
 import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from echome.accounts.google import user_from_claims
 from echome.accounts.users import AccountError
@@ -90,12 +91,16 @@ async def google_callback(request: Request, db: DbSession, services: ServicesDep
     claims = token.get("userinfo") or {}
     if not claims:
         raise ApiError(400, "the identity provider returned no ID token", error="oauth_error")
-    try:
-        user = user_from_claims(db, dict(claims), allow_signup=services.settings.allow_signup)
-    except AccountError as exc:
-        raise ApiError(400, str(exc), error="oauth_error") from None
-    db.commit()
     target = request.session.pop("oauth_next", "/")
     response = RedirectResponse(_safe_next(target), status_code=303)
-    start_session(request, response, db, user)
+
+    def sign_in() -> None:  # on a worker thread: never database work on the event loop
+        try:
+            user = user_from_claims(db, dict(claims), allow_signup=services.settings.allow_signup)
+        except AccountError as exc:
+            raise ApiError(400, str(exc), error="oauth_error") from None
+        db.commit()
+        start_session(request, response, db, user)
+
+    await run_in_threadpool(sign_in)
     return response

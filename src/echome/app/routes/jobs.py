@@ -122,7 +122,7 @@ def cancel_job(job_id: str, user: CurrentUser, db: DbSession) -> JobOut:
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-async def job_events(
+def job_events(
     job_id: str,
     request: Request,
     user: CurrentUser,
