@@ -47,6 +47,32 @@ def pytest_configure(config: pytest.Config) -> None:
 # subprocesses a test starts.
 
 
+# -- no database work on the event loop ---------------------------------------------------------
+# echome.db.session logs each transaction begun on a running event loop (it stalls the whole server
+# while it waits for the database); any such line fails the test that caused it. Servers a test runs
+# in a subprocess are checked on their log (tests/support/live_server.py).
+@pytest.fixture(autouse=True)
+def _no_database_work_on_the_event_loop(request: pytest.FixtureRequest) -> Iterator[None]:
+    import logging
+
+    from echome.db.session import LOOP_LOG
+
+    seen: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    handler = Catch(level=logging.WARNING)
+    LOOP_LOG.addHandler(handler)
+    try:
+        yield
+    finally:
+        LOOP_LOG.removeHandler(handler)
+    if request.node.get_closest_marker("database_on_the_loop") is None:
+        assert not seen, "database work on the event loop:\n" + "\n".join(sorted(set(seen)))
+
+
 # -- server availability ------------------------------------------------------------------------
 def _reachable(host: str, port: int) -> bool:
     try:

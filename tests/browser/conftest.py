@@ -78,6 +78,23 @@ class Server:
     def database(self) -> Path:
         return self.data_dir / "echome.db"
 
+    def log_size(self) -> int:
+        try:
+            return self.log.stat().st_size
+        except OSError:
+            return 0
+
+    def event_loop_stalls(self, since: int) -> list[str]:
+        """Lines the server logged since `since` (a log size) about database work on its event loop
+        (echome.db.session), which stalls every request while it waits."""
+        try:
+            with self.log.open("rb") as f:
+                f.seek(since)
+                text = f.read().decode(errors="replace")
+        except OSError:
+            return []
+        return [line[:600] for line in text.splitlines() if "database work on the event loop" in line]
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -225,11 +242,12 @@ class Browsing:
 @pytest.fixture
 def browsing(browser: Any, server: Server) -> Iterator[Browsing]:
     session = Browsing(browser, server, Watch(server.url))
+    start = server.log_size()
     try:
         yield session
     finally:
         session.close()
-    problems = session.watch.problems()
+    problems = session.watch.problems() + server.event_loop_stalls(start)
     assert not problems, "\n".join(problems)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,9 +19,39 @@ from echome.private_files import make_private, private_file
 
 _HOLDS_LOCK = "echome.sqlite_write_lock"
 _LOCK_TIMEOUT = 30.0  # seconds, as SQLite's busy_timeout below
+# Database work must never run on the server's event loop: while it waits for a connection or for
+# SQLite's write lock, every other request waits too, and a request holding that lock until its page
+# is sent (which needs the loop) can never give it back: 30 s, then "database is locked". Each time
+# it happens is logged here, with where; the tests fail on any such line.
+LOOP_LOG = logging.getLogger("echome.db.event_loop")
+
+
+def _warn_if_on_event_loop(_conn: Any) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return  # a worker thread, a job, the CLI: where database work belongs
+    stack = traceback.extract_stack()[:-1]
+    here = Path(__file__).resolve()
+    frames = [  # our own code, not the libraries' nor Python's
+        f
+        for f in stack
+        if not f.filename.startswith("<")
+        and "site-packages" not in f.filename
+        and "/lib/python" not in f.filename
+        and Path(f.filename) != here
+    ]
+    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames[-4:]))
+    LOOP_LOG.warning("database work on the event loop (every request waits while it does): %s", where)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
+    engine = _make_engine(url, echo=echo)
+    event.listen(engine, "begin", _warn_if_on_event_loop, insert=True)  # before any wait
+    return engine
+
+
+def _make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
         if path and path != ":memory:":
