@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from echome.db.session import LOOP_LOG, make_engine
+from echome.db.session import LOOP_LOG, make_engine, watch_serving_loop
 
 
 class _Lines(logging.Handler):
@@ -35,6 +35,10 @@ def test_a_transaction_begun_on_the_event_loop_is_logged_with_where(tmp_path: Pa
     try:
 
         async def route_on_the_loop() -> int:
+            watch_serving_loop(asyncio.get_running_loop())  # as the app does at start
+            return _query(engine)
+
+        async def a_jobs_own_loop() -> int:
             return _query(engine)
 
         async def route_off_the_loop() -> int:
@@ -42,6 +46,7 @@ def test_a_transaction_begun_on_the_event_loop_is_logged_with_where(tmp_path: Pa
 
         assert asyncio.run(route_off_the_loop()) == 1
         assert _query(engine) == 1  # no loop at all: a job, the CLI
+        assert asyncio.run(a_jobs_own_loop()) == 1  # a loop that serves no request
         assert lines.lines == []
         assert asyncio.run(route_on_the_loop()) == 1
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +36,7 @@ from echome.app.routes import (
 )
 from echome.app.routes.auth import LOGIN_ATTEMPTS_PER_MINUTE
 from echome.bootstrap import Services
+from echome.db.session import watch_serving_loop
 from echome.web import WebContext, install_web
 from echome.web.context import CatalogTools, ChatTools, HandoffTools, PersonaTools, SettingsTools
 from echome.web.form_once import form_receipts
@@ -54,6 +56,7 @@ def create_app(services: Services, *, run_worker: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        watch_serving_loop(asyncio.get_running_loop())  # no database work may wait on it
         worker = services.make_worker() if run_worker else None
         if worker is not None:
             worker.start()

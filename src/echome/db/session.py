@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 import traceback
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,13 +25,22 @@ _LOCK_TIMEOUT = 30.0  # seconds, as SQLite's busy_timeout below
 # is sent (which needs the loop) can never give it back: 30 s, then "database is locked". Each time
 # it happens is logged here, with where; the tests fail on any such line.
 LOOP_LOG = logging.getLogger("echome.db.event_loop")
+# The loops that serve requests (the app registers its own at start). A job that runs a loop of its
+# own (the Telegram update job) stalls nobody else by waiting on it, so it is not watched.
+_SERVING: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
+def watch_serving_loop(loop: asyncio.AbstractEventLoop) -> None:
+    _SERVING.add(loop)
 
 
 def _warn_if_on_event_loop(_conn: Any) -> None:
     try:
-        asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
     except RuntimeError:
         return  # a worker thread, a job, the CLI: where database work belongs
+    if loop not in _SERVING:
+        return
     stack = traceback.extract_stack()[:-1]
     here = Path(__file__).resolve()
     frames = [  # our own code, not the libraries' nor Python's
