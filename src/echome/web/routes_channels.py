@@ -48,6 +48,15 @@ def _token_row(db: Session, user_id: str, persona_id: str) -> ApiKey | None:
     )
 
 
+def _bot_of(
+    db: Session, seller: SignedIn, tools: SettingsTools, persona_id: str
+) -> tuple[Persona, Any, str | None]:
+    """The seller's persona, its bot token's row (None: no bot) and the token (None: unreadable here)."""
+    persona = persona_of(db, seller.user.id, persona_id)
+    row = _token_row(db, seller.user.id, persona.id)
+    return persona, row, _secret(tools, row) if row is not None else None
+
+
 UNREADABLE = BotState(
     reachable=False,
     problem="The stored bot token cannot be read on this server (its master key changed). Paste the "
@@ -140,12 +149,9 @@ async def telegram_state(
 ) -> Response:
     """The bot's state as Telegram reports it: the fragment the Channels page loads (htmx)."""
 
-    def look() -> tuple[Persona, Any, str | None]:
-        persona = persona_of(db, seller.user.id, persona_id)
-        row = _token_row(db, seller.user.id, persona.id)
-        return persona, row, _secret(tools, row) if row is not None else None
-
-    persona, row, token = await off_loop(db, look)  # no transaction held while Telegram is asked
+    persona, row, token = await off_loop(
+        db, lambda: _bot_of(db, seller, tools, persona_id)
+    )  # no transaction held while Telegram is asked
     if not request.headers.get("hx-request"):  # opened directly: the page it belongs to
         return RedirectResponse(persona_url(persona, "/channels"), status_code=303)
     if row is None:  # disconnected meanwhile (another tab): the page is out of date
@@ -198,12 +204,7 @@ async def reconnect_telegram(
     """Set the webhook again (or clear it for polling), then show the state."""
     check_form(request, seller, form.get("csrf_token"))
 
-    def look() -> tuple[Persona, Any, str | None]:
-        persona = persona_of(db, seller.user.id, persona_id)
-        row = _token_row(db, seller.user.id, persona.id)
-        return persona, row, _secret(tools, row) if row is not None else None
-
-    persona, row, token = await off_loop(db, look)
+    persona, row, token = await off_loop(db, lambda: _bot_of(db, seller, tools, persona_id))
     if row is None:
         return RedirectResponse(persona_url(persona, "/channels"), status_code=303)
     pid, public_url, secret = persona.id, tools.public_url, tools.webhook_secret(persona.id)
@@ -221,12 +222,7 @@ async def disconnect_telegram(
 ) -> Response:
     check_form(request, seller, form.get("csrf_token"))
 
-    def look() -> tuple[Persona, Any, str | None]:
-        persona = persona_of(db, seller.user.id, persona_id)
-        row = _token_row(db, seller.user.id, persona.id)
-        return persona, row, _secret(tools, row) if row is not None else None  # None: unreadable
-
-    persona, row, token = await off_loop(db, look)
+    persona, row, token = await off_loop(db, lambda: _bot_of(db, seller, tools, persona_id))
     if row is not None:  # a second click finds nothing to do
 
         async def unlink(api: Any) -> BotState:
