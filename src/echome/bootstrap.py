@@ -488,6 +488,7 @@ def build_services(settings: Settings) -> Services:
         {"backend": services.vectors.name},
     )[1]
     services.health_probes["embedder"] = lambda: _embedder_probe(services)
+    services.health_probes["speakers"] = lambda: {"model": services.speaker_embedder.name}
     return services
 
 

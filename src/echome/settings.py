@@ -125,8 +125,12 @@ class Settings(BaseSettings):
     )
     stt_beam_size: int = Field(default=1, ge=1, le=10, description="Whisper beam size (1 = greedy, fastest).")
     speaker_embedder: str = Field(
-        default="local:mfcc",
-        description="Speaker fingerprints: local:mfcc (no torch), local:resemblyzer (speaker extra)",
+        default="local:auto",
+        description=(
+            "Speaker fingerprints: local:auto (local:ge2e where its weights are installed, else"
+            " local:mfcc), local:ge2e (neural, no torch), local:mfcc (no weights), local:resemblyzer"
+            " (speaker extra, torch)"
+        ),
     )
     max_media_minutes: float = Field(default=120.0, gt=0, description="Longest recording accepted.")
     max_media_items: int = Field(default=25, ge=1, description="Most items taken from one playlist URL.")

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from echome.logs import configure_logging
+from echome.providers.speaker_ge2e import find_weights
 
 from ..conftest import make_settings
 
@@ -24,6 +25,8 @@ def test_health_reports_every_component(client: Any, backend: str) -> None:
     assert set(body["components"]) >= {"database", "queue", "storage", "secrets", "rate_limits"}
     assert all(c["status"] == "ok" for c in body["components"].values())
     assert body["components"]["database"]["backend"] == backend
+    # which speaker embedder "local:auto" chose: the neural one wherever the install command ran
+    assert body["components"]["speakers"]["model"] == ("ge2e-numpy" if find_weights() else "mfcc-stats")
 
 
 def test_health_is_503_when_a_component_is_down(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Whose voice, on real speech: LibriSpeech test-other readers (shared/eval/speech/speakers) interleaved
-into conversations. Runs with the default (torch-free) embedder, and with Resemblyzer where installed."""
+into conversations. Runs with both torch-free embedders (GE2E in numpy, the default where its weights are
+installed, and the MFCC fingerprint), and with Resemblyzer where torch is installed."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from echome.media.audio import load_audio
 from echome.media.speakers import assign_speakers, select_voice_samples
 from echome.providers.base import Segment, SpeakerEmbedder, Word
 from echome.providers.speaker_mfcc import MfccSpeakerEmbedder
+
+from ..support.speakers import ge2e_embedder
 
 SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "speech"
 SPEAKERS = SPEECH / "speakers"
@@ -39,10 +42,13 @@ def sexes() -> dict[str, str]:
     return out
 
 
-@pytest.fixture(scope="module", params=["mfcc", "resemblyzer"])
+@pytest.fixture(scope="module", params=["mfcc", "ge2e", "resemblyzer"])
 def embedder(request: pytest.FixtureRequest) -> Iterator[SpeakerEmbedder]:
     if request.param == "mfcc":
         yield MfccSpeakerEmbedder()
+        return
+    if request.param == "ge2e":
+        yield ge2e_embedder()
         return
     pytest.importorskip("torch")
     pytest.importorskip("resemblyzer")

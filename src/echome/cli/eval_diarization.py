@@ -29,7 +29,7 @@ def eval_diarization(
     ),
     model: str = typer.Option("tiny.en", "--model", help="Local Whisper model: tiny.en or base"),
     embedder: str = typer.Option(
-        None, "--embedder", help="local:mfcc or local:resemblyzer (default: the server setting)"
+        None, "--embedder", help="local:ge2e, local:mfcc or local:resemblyzer (default: the server setting)"
     ),
     as_json: bool = typer.Option(False, "--json", help="The full report as JSON"),
 ) -> None:

@@ -12,6 +12,7 @@ speech feeds the voice and persona.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any
@@ -93,7 +94,7 @@ def assign_speakers(
 
     windows = [w for i, s in enumerate(segs) for w in _windows(i, s)]
     total = wav.size / sample_rate
-    vectors: list[np.ndarray] = []
+    pieces: list[np.ndarray] = []
     used: list[_Window] = []
     for w in windows:
         a, b = int(max(0.0, w.start) * sample_rate), int(min(total, w.end) * sample_rate)
@@ -101,14 +102,14 @@ def assign_speakers(
         if not w.usable or piece.size < MIN_WINDOW * sample_rate * 0.9 or _rms(piece) < 1e-4:
             w.usable = False
             continue
-        vectors.append(np.asarray(embedder.embed(piece, sample_rate), dtype=np.float64))
+        pieces.append(piece)
         used.append(w)
 
     if not used:  # nothing long enough to tell voices apart: one speaker, no confidence
         out = [replace(s, speaker="S1") for s in segs]
         return _report(out, {}, 0.0, name, 0)
 
-    x = np.stack(vectors)
+    x = embed_stretches(embedder, pieces, sample_rate)
     x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     seconds = np.array([w.end - w.start for w in used])
     labels, sep = _cluster(x, seconds, min_sep, max_speakers)
@@ -140,6 +141,16 @@ def assign_speakers(
     means = _means(x, labels)
     cents = {ids[k]: _unit(means[k]) for k in ranked if k < len(means)}
     return _report(out, cents, confidence, name, len(used))
+
+
+def embed_stretches(embedder: SpeakerEmbedder, pieces: Sequence[np.ndarray], rate: int) -> np.ndarray:
+    """(len(pieces) x dim) float64: all at once where the embedder batches (`embed_many`), else in turn."""
+    if not pieces:
+        return np.zeros((0, int(getattr(embedder, "dim", 0))))
+    many = getattr(embedder, "embed_many", None)
+    if many is not None:
+        return np.asarray(many(list(pieces), rate), dtype=np.float64).reshape(len(pieces), -1)
+    return np.stack([np.asarray(embedder.embed(p, rate), dtype=np.float64) for p in pieces])
 
 
 def _report(
@@ -363,10 +374,8 @@ def _place_turns(
     """Where two neighbouring windows of one segment disagree, move their border to the word boundary
     that best fits "first speaker, then second" (a 2 s window may straddle the real change)."""
 
-    def cost(a: float, b: float, label: int) -> float:
-        v = np.asarray(embedder.embed(wav[int(a * rate) : int(b * rate)], rate), dtype=np.float64)
-        v /= max(float(np.linalg.norm(v)), 1e-12)
-        return float(np.sum((v - means[label]) ** 2)) / within
+    def piece(a: float, b: float) -> np.ndarray:
+        return wav[int(a * rate) : int(b * rate)]
 
     for w1, w2 in pairwise(used):
         if w1.seg != w2.seg or w1.label == w2.label or w1.words is None or w2.words is None:
@@ -375,14 +384,22 @@ def _place_turns(
             continue
         words = segs[w1.seg].words
         lo, hi = w1.words[0], w2.words[1]
-        best, best_j = np.inf, w2.words[0]
-        for j in range(lo + 1, hi):
-            a0, a1, b0, b1 = words[lo].start, words[j - 1].end, words[j].start, words[hi - 1].end
-            if a1 - a0 < 0.8 * MIN_WINDOW or b1 - b0 < 0.8 * MIN_WINDOW:
-                continue
-            c = cost(a0, a1, w1.label) + cost(b0, b1, w2.label)
-            if c < best:
-                best, best_j = c, j
+        borders = [
+            j
+            for j in range(lo + 1, hi)
+            if words[j - 1].end - words[lo].start >= 0.8 * MIN_WINDOW
+            and words[hi - 1].end - words[j].start >= 0.8 * MIN_WINDOW
+        ]
+        best_j = w2.words[0]
+        if borders:
+            firsts = [piece(words[lo].start, words[j - 1].end) for j in borders]
+            seconds = [piece(words[j].start, words[hi - 1].end) for j in borders]
+            v = embed_stretches(embedder, firsts + seconds, rate)
+            v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+            n = len(borders)
+            costs = np.sum((v[:n] - means[w1.label]) ** 2, axis=1)
+            costs += np.sum((v[n:] - means[w2.label]) ** 2, axis=1)
+            best_j = borders[int(np.argmin(costs / within))]
         w1.words, w2.words = (lo, best_j), (best_j, hi)
         w1.end, w2.start = words[best_j - 1].end, words[best_j].start
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -137,16 +138,32 @@ def make_stt(
 
 
 def make_speaker_embedder(spec: str) -> SpeakerEmbedder:
+    """`local:auto`: the GE2E network where its weights are installed, else the MFCC fingerprint."""
     kind, _, model = spec.partition(":")
-    if kind == "local" and model in ("", "mfcc"):
+    if kind == "local" and model in ("", "auto"):
+        from echome.providers.base import MissingDependency
+        from echome.providers.speaker_ge2e import GE2ESpeakerEmbedder
+
+        try:
+            return GE2ESpeakerEmbedder()
+        except MissingDependency as exc:
+            logging.getLogger(__name__).warning("speakers told apart by the MFCC fingerprint: %s", exc)
+            model = "mfcc"
+    if kind == "local" and model == "mfcc":
         from echome.providers.speaker_mfcc import MfccSpeakerEmbedder
 
         return MfccSpeakerEmbedder()
+    if kind == "local" and model == "ge2e":
+        from echome.providers.speaker_ge2e import GE2ESpeakerEmbedder
+
+        return GE2ESpeakerEmbedder()
     if kind == "local" and model == "resemblyzer":
         from echome.providers.speaker_resemblyzer import ResemblyzerSpeakerEmbedder
 
         return ResemblyzerSpeakerEmbedder()
-    raise ConfigError(f"unknown speaker embedder {spec!r}; use local:mfcc or local:resemblyzer")
+    raise ConfigError(
+        f"unknown speaker embedder {spec!r}; use local:auto, local:ge2e, local:mfcc or local:resemblyzer"
+    )
 
 
 def make_tts(
