@@ -1,4 +1,4 @@
-"""Local voice similarity to real speakers (Resemblyzer speaker embeddings). Prints JSON.
+"""Local voice similarity to real speakers (GE2E speaker embeddings). Prints JSON.
 
 For each LibriSpeech speaker in ../shared/eval/speech/speakers/<id>/ (10 clips): the local voice is
 built from the first 5 clips (sorted by name), says SENTENCES (text none of the clips contain), and
@@ -13,11 +13,14 @@ cosine similarities of utterance embeddings against the 5 held-out clips:
 `centroid` repeats transformed/stock/same_real against the mean embedding of the held-out clips.
 WER: tiny.en (faster-whisper, int8) on the same outputs, lower-cased without punctuation.
 
-Resemblyzer needs torch, which the product's venv never holds: run this in a separate venv, e.g.
+Embeddings: the GE2E network run with numpy (`echome.providers.speaker_ge2e`, the weights from the
+`resemblyzer` wheel installed with --no-deps by the README's install), so this runs in the product's
+venv. `--resemblyzer` uses Resemblyzer's own torch code and preprocessing instead (the same network;
+its pause trimming is webrtcvad's), in a separate venv, e.g.
   python3 -m venv /work/venv-voice && . /work/venv-voice/bin/activate
   pip install torch==2.13.0 && pip install -e '.[test]' && pip install 'setuptools<81'
   pip install webrtcvad-wheels librosa && pip install --no-deps resemblyzer==0.1.4
-  python benchmarks/voice_similarity.py [--speakers 367 1688] [--dump /tmp/voices]
+  python benchmarks/voice_similarity.py --resemblyzer [--speakers 367 1688] [--dump /tmp/voices]
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +52,15 @@ SENTENCES = (
 )
 
 
-def _encoder() -> tuple[Any, Any]:
+def _embedding(use_resemblyzer: bool) -> Callable[[np.ndarray, int], np.ndarray]:
+    if not use_resemblyzer:
+        from echome.providers.base import MissingDependency
+        from echome.providers.speaker_ge2e import GE2ESpeakerEmbedder
+
+        try:
+            return GE2ESpeakerEmbedder().embed
+        except MissingDependency as exc:
+            sys.exit(f"error: {exc}")
     try:
         from resemblyzer import VoiceEncoder, preprocess_wav
     except ImportError:
@@ -56,7 +68,12 @@ def _encoder() -> tuple[Any, Any]:
             "error: resemblyzer is not installed. It needs torch, which stays out of the product venv: "
             "see this script's docstring for the separate venv."
         )
-    return VoiceEncoder("cpu", verbose=False), preprocess_wav
+    encoder = VoiceEncoder("cpu", verbose=False)
+
+    def embed(wav: np.ndarray, sr: int) -> np.ndarray:
+        return encoder.embed_utterance(preprocess_wav(wav.astype(np.float32), source_sr=sr))
+
+    return embed
 
 
 def _whisper() -> Any:
@@ -94,15 +111,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--speakers", nargs="*", help="speaker ids (default: all)")
     parser.add_argument("--dump", type=Path, help="write the synthesised WAVs here")
+    parser.add_argument("--resemblyzer", action="store_true", help="Resemblyzer's torch code (own venv)")
     parser.add_argument("--no-wer", action="store_true", help="skip the Whisper intelligibility check")
     args = parser.parse_args()
     if not SPEAKERS.is_dir():
         sys.exit(f"error: no speaker folders at {SPEAKERS}")
-    encoder, preprocess = _encoder()
+    embed = _embedding(args.resemblyzer)
     whisper = None if args.no_wer else _whisper()
-
-    def embed(wav: np.ndarray, sr: int) -> np.ndarray:
-        return encoder.embed_utterance(preprocess(wav.astype(np.float32), source_sr=sr))
 
     def transcribe(wav: np.ndarray, sr: int) -> str:
         with tempfile.NamedTemporaryFile(suffix=".wav") as f:
