@@ -274,3 +274,34 @@ def test_ten_minutes_go_to_a_batching_embedder_in_one_batch() -> None:
     assert emb.singles == 0 and emb.batches[0] == report.windows
     assert [s["id"] for s in report.speakers] == ["S1", "S2"]
     # the time it takes is measured by benchmarks/speaker_separation.py (embed_ms_per_audio_second)
+
+
+class PaddingToneEmbedder(BatchingToneEmbedder):
+    """Like GE2E: it hears `window_seconds` at a time and pads shorter input with silence, so a short
+    stretch comes out as a blend of the voice and of the padding."""
+
+    window_seconds = 1.6
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lengths: list[list[float]] = []
+
+    def embed_many(self, wavs: list[np.ndarray], sample_rate: int) -> np.ndarray:
+        self.lengths.append([w.size / sample_rate for w in wavs])
+        need = int(self.window_seconds * sample_rate)
+        padded = [np.concatenate([w, np.zeros(max(0, need - w.size), np.float32)]) for w in wavs]
+        return super().embed_many(padded, sample_rate)
+
+
+def test_a_turn_inside_a_segment_is_placed_with_stretches_the_embedder_hears_whole() -> None:
+    wav, segs, _ = conversation([("A", 10), ("B", 4), ("A", 6)], gap=0.0)
+    words = [Word(10 + i * 0.5, 10 + i * 0.5 + 0.45, f" w{i}") for i in range(20)]
+    merged = Segment(10.0, 20.0, "".join(w.text for w in words).strip(), words=words)
+    emb = PaddingToneEmbedder()
+    report = assign_speakers(wav, SR, [segs[0], merged], embedder=emb)
+    labels = [(round(s.start, 2), round(s.end, 2), s.speaker) for s in report.segments]
+    assert labels == [(0.0, 10.0, "S1"), (10.0, 13.95, "S2"), (14.0, 20.0, "S1")]
+    # the first batch is the clustering windows; every later one probes a turn change
+    assert len(emb.lengths) >= 2
+    probes = [length for batch in emb.lengths[1:] for length in batch]
+    assert probes and all(abs(length - emb.window_seconds) < 1e-3 for length in probes)

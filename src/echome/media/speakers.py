@@ -28,6 +28,7 @@ __all__ = ["SpeakerReport", "assign_speakers", "select_voice_samples"]
 WINDOW = 2.0  # target seconds of speech per embedding
 MAX_WINDOW = 3.0
 MIN_WINDOW = 1.0  # shorter bits are too noisy to embed; they take the label of the speech around them
+PROBE_STEP = 0.25  # seconds between the probes that place a turn change inside a segment
 WORD_GAP = 0.8  # a pause this long between words closes a window (turns change at pauses)
 # A group with less embedded speech than this is not a speaker: it is a window straddling a turn change,
 # a laugh, a noise; its windows go to the nearest speaker.
@@ -121,7 +122,7 @@ def assign_speakers(
     for w, lab in zip(used, labels, strict=True):
         w.label = int(lab)
     if labels.max() > 0:
-        _place_turns(wav, sample_rate, segs, used, embedder, _pure_means(x, labels, used), _within(x, labels))
+        _place_turns(wav, sample_rate, segs, used, embedder, _pure_means(x, labels, used))
     _fill_unusable(windows)
 
     by_seg: dict[int, list[_Window]] = defaultdict(list)
@@ -369,14 +370,17 @@ def _place_turns(
     used: list[_Window],
     embedder: SpeakerEmbedder,
     means: np.ndarray,
-    within: float,
 ) -> None:
     """Where two neighbouring windows of one segment disagree, move their border to the word boundary
-    that best fits "first speaker, then second" (a 2 s window may straddle the real change)."""
+    that best fits "first speaker, then second" (a 2 s window may straddle the real change).
 
-    def piece(a: float, b: float) -> np.ndarray:
-        return wav[int(a * rate) : int(b * rate)]
-
+    The speech of both windows is probed with stretches of one length (the embedder's own window,
+    `window_seconds`, at least MIN_WINDOW) every PROBE_STEP; the border goes where the probes centred
+    before it lie nearest the first speaker and those after it the second. Embedding the two sides of
+    each candidate border instead compares stretches of every length down to under a second, which
+    an embedder that pads short input to its window (GE2E: 1.6 s) scores worse the shorter they are:
+    that pulled borders a word or two away from the real change."""
+    probe = max(MIN_WINDOW, float(getattr(embedder, "window_seconds", MIN_WINDOW)))
     for w1, w2 in pairwise(used):
         if w1.seg != w2.seg or w1.label == w2.label or w1.words is None or w2.words is None:
             continue
@@ -384,22 +388,22 @@ def _place_turns(
             continue
         words = segs[w1.seg].words
         lo, hi = w1.words[0], w2.words[1]
-        borders = [
-            j
-            for j in range(lo + 1, hi)
-            if words[j - 1].end - words[lo].start >= 0.8 * MIN_WINDOW
-            and words[hi - 1].end - words[j].start >= 0.8 * MIN_WINDOW
+        a, b = words[lo].start, words[hi - 1].end
+        if hi - lo < 3 or b - a < probe + PROBE_STEP:
+            continue
+        starts = np.arange(a, b - probe + 1e-9, PROBE_STEP)
+        pieces = [wav[int(t * rate) : int((t + probe) * rate)] for t in starts]
+        v = embed_stretches(embedder, pieces, rate)
+        v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        centres = starts + probe / 2
+        near_first = np.sum((v - means[w1.label]) ** 2, axis=1)
+        near_second = np.sum((v - means[w2.label]) ** 2, axis=1)
+        borders = list(range(lo + 1, hi))
+        costs = [
+            float(near_first[centres < cut].sum() + near_second[centres >= cut].sum())
+            for cut in ((words[j - 1].end + words[j].start) / 2 for j in borders)
         ]
-        best_j = w2.words[0]
-        if borders:
-            firsts = [piece(words[lo].start, words[j - 1].end) for j in borders]
-            seconds = [piece(words[j].start, words[hi - 1].end) for j in borders]
-            v = embed_stretches(embedder, firsts + seconds, rate)
-            v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
-            n = len(borders)
-            costs = np.sum((v[:n] - means[w1.label]) ** 2, axis=1)
-            costs += np.sum((v[n:] - means[w2.label]) ** 2, axis=1)
-            best_j = borders[int(np.argmin(costs / within))]
+        best_j = borders[int(np.argmin(costs))]
         w1.words, w2.words = (lo, best_j), (best_j, hi)
         w1.end, w2.start = words[best_j - 1].end, words[best_j].start
 

@@ -310,6 +310,7 @@ class GE2ESpeakerEmbedder:
     # As ResemblyzerSpeakerEmbedder (the same network): one LibriSpeech reader split in two gives up
     # to ~0.5, two readers >= 1.0 (see echome.media.speakers).
     min_separation = 0.7
+    window_seconds = PARTIAL_FRAMES * HOP / RATE  # what one partial hears; shorter input is padded
 
     def __init__(
         self, weights: Path | None = None, *, network: Callable[[np.ndarray], np.ndarray] | None = None

@@ -40,6 +40,7 @@ class ResemblyzerSpeakerEmbedder:
     # See MfccSpeakerEmbedder.min_separation: one LibriSpeech reader split in two gives up to ~0.5,
     # two readers >= 1.0 (>= 1.8 without added noise).
     min_separation = 0.7
+    window_seconds = 1.6  # Resemblyzer's partial window; shorter input is padded
 
     def __init__(self, *, device: str = "cpu", threads: int | None = None) -> None:
         torch, voice_encoder, audio = _load()
