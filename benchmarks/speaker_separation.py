@@ -41,6 +41,8 @@ class Cached:
     def __init__(self, inner: SpeakerEmbedder) -> None:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
         self.min_separation = getattr(inner, "min_separation", None)
+        if hasattr(inner, "window_seconds"):  # the probes that place a turn inside a segment
+            self.window_seconds = inner.window_seconds
         self.memo: dict[str, np.ndarray] = {}
         self.seconds = 0.0
         self.audio = 0.0
