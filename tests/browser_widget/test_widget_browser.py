@@ -178,9 +178,9 @@ def test_the_hosted_page_hears_a_recorded_question_and_deletes_the_conversation(
     time.sleep(3.2)  # the fake microphone says the question
     page.mouse.up()
     heard = page.locator(".ec-msg-user .ec-bubble").last
-    # The small test model sometimes hears "desk clamp" (the recording's start moves with the
-    # machine's load): the words around it must be there, and the answer must be the lamp's price.
-    expect(heard).to_contain_text(re.compile("how much is the copper desk", re.I), timeout=FIRST_ANSWER_MS)
+    # The small test model sometimes hears "desk clamp" or "best clamp" (the recording's start moves
+    # with the machine's load): the words before it must be there, and the answer the lamp's price.
+    expect(heard).to_contain_text(re.compile("how much is the copper", re.I), timeout=FIRST_ANSWER_MS)
     expect(page.locator(".ec-msg-assistant").last).to_contain_text("$79", timeout=30_000)
     screenshot(page, "widget-hosted-page")
 
