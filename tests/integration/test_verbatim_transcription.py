@@ -32,9 +32,11 @@ def stt(*, verbatim: bool) -> FasterWhisperSTT:
 
 @pytest.fixture(scope="module")
 def meeting_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The first 10 s of one meeting speaker's track: "... Yeah. Um. When they're when you've got ..."."""
-    path = tmp_path_factory.mktemp("spontaneous") / "speakerB-10s.wav"
-    write_wav(path, load_audio(SPONTANEOUS / "speakerB.wav")[: 10 * 16_000], 16_000)
+    """The first 30 s of one meeting speaker's track: "... Yeah. Um. When they're when you've got ...".
+    (Not 10 s: cut there, the "um" is heard or not depending on the CPU's kernels -- kept on AVX2
+    machines, dropped on an AVX-512 one, where 20 s and more of context keep it.)"""
+    path = tmp_path_factory.mktemp("spontaneous") / "speakerB-30s.wav"
+    write_wav(path, load_audio(SPONTANEOUS / "speakerB.wav")[: 30 * 16_000], 16_000)
     return path
 
 
@@ -47,7 +49,7 @@ def test_verbatim_keeps_the_um_that_the_clean_mode_drops(meeting_clip: Path) -> 
     assert {"when", "got", "main"} <= set(words(verbatim.text)), verbatim.text
     heard = [w for s in verbatim.segments for w in s.words]
     um = next(w for w in heard if words(w.text) == ["um"])
-    assert 0.0 <= um.start <= um.end <= 10.0 and 0.0 <= um.probability <= 1.0
+    assert 0.0 <= um.start <= um.end <= 30.0 and 0.0 <= um.probability <= 1.0
     assert (clean.model, verbatim.model) == ("local:tiny.en", "local:tiny.en+verbatim")
 
 
