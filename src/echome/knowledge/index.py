@@ -247,7 +247,7 @@ def _centroids(
             VectorRecord(
                 id=product_ids[key],
                 vector=(total / norm).astype(np.float32),
-                document=c.name,
+                document="",  # search reads only its id and score; Chroma full-text indexes a document
                 metadata={
                     "product_id": product_ids[key],
                     "sku": c.sku or "",
