@@ -251,7 +251,12 @@ class OnnxMiniLMEmbedder:
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
 
-def _session(graph: str | bytes) -> Any:
+# The built graph keeps its layer norms standard (see minilm_graph.bert_graph): fusing them back into
+# SkipLayerNormalization would bring back that operator's slow CPU kernel.
+DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
+
+
+def session_options() -> Any:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -260,4 +265,12 @@ def _session(graph: str | bytes) -> Any:
     opts.intra_op_num_threads = 1
     opts.inter_op_num_threads = 1
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
+    return opts
+
+
+def _session(graph: str | bytes) -> Any:
+    import onnxruntime as ort
+
+    return ort.InferenceSession(
+        graph, session_options(), providers=["CPUExecutionProvider"], disabled_optimizers=DISABLED_OPTIMIZERS
+    )
