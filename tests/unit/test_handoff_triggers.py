@@ -193,3 +193,20 @@ def test_settings_are_validated_and_read_leniently() -> None:
     )
     assert read.approval_mode == "off" and read.approval_timeout_minutes == 30 and read.seller_chat_id == 42
     assert read.public()["seller_telegram_linked"] is True and "42" not in str(read.public())
+
+
+def test_words_of_a_named_product_are_not_the_customers_intent() -> None:
+    on = HandoffSettings()
+    name = "Kicker Champ, individuell gestaltbar"  # "customisable", a Shopware 5 product
+    asked = f"How much is the {name}?"
+    assert decide(TurnFacts(asked), on).reason == "custom_order"  # type: ignore[union-attr]
+    assert decide(TurnFacts(asked, products=(name,)), on) is None
+    engrave = f"Can you engrave my name on the {name}?"  # asked beside the name: still custom
+    assert decide(TurnFacts(engrave, products=(name,)), on).reason == "custom_order"  # type: ignore[union-attr]
+    box = "Do you have the Complaint Box in red?"
+    assert decide(TurnFacts(box, products=("Complaint Box",)), on) is None
+    # a one-word name hides nothing
+    assert decide(TurnFacts("Can I get a custom one?", products=("Custom",)), on).reason == "custom_order"  # type: ignore[union-attr]
+    # the seller's own rules read the whole question
+    rule = HandoffSettings(rules=({"keywords": ["gestaltbar"], "reason": "made to order"},))
+    assert decide(TurnFacts(asked, products=(name,)), rule).reason == "rule"  # type: ignore[union-attr]

@@ -175,6 +175,29 @@ def test_price_of_states_a_range_in_the_language() -> None:
     assert Phrases.for_language("fr").price_of(p, [{"price": "25"}]) == f"25{NBSP}€"
 
 
+def test_the_price_is_what_the_variants_sell_for() -> None:
+    """A parent row's own price beside variants priced otherwise (a Shopware 6 parent at 590 with
+    its one variant at 117) is not an offer: the variants are what is sold. A variant without a
+    price inherits the product's, as in every shop system."""
+
+    def facts(price: str | None, variants: list[dict[str, str | None]]) -> ProductFacts:
+        return ProductFacts(
+            id="p", name="Vinyl Maid", sku=None, price=Decimal(price) if price else None, currency="EUR",
+            stock=None, url=None, variants=list(variants),
+        )  # fmt: skip
+
+    one = facts("590", [{"price": "117"}])
+    assert one.offer_prices() == [Decimal("117")] and one.single_price() == Decimal("117")
+    assert one.price_text() == "€117" and Phrases.for_language("en").price_of(one) == "€117"
+    inherits = facts("25", [{"price": None}, {"price": "20"}])
+    assert inherits.offer_prices() == [Decimal("20"), Decimal("25")] and inherits.single_price() is None
+    assert inherits.price_text() == "from €20 to €25"
+    assert facts("25", [{"price": None}]).single_price() == Decimal("25")
+    assert facts("25", []).price_text() == "€25" and facts(None, []).price_text() is None
+    assert facts(None, [{"price": None}]).offer_prices() == []
+    assert one.price_text([{"price": "99"}]) == "€99"  # of the chosen variants
+
+
 # -- the guardrail reads each language's numbers as the catalog's values ----------------------------
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_composed_fact_passes_the_guardrail_in_its_language(language: str) -> None:

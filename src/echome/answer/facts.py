@@ -78,24 +78,33 @@ class ProductFacts:
                     out.append(d)
         return out
 
+    def offer_prices(self, variants: list[dict[str, Any]] | None = None) -> list[Decimal]:
+        """What a shopper can pay, lowest first: of a product with variants (or of the given ones),
+        each variant's own price, the product's for a variant without one (it inherits it, as in
+        every shop system); of a product without variants, its price. A parent row's own price is
+        not an offer beside variants priced otherwise: the variants are what is sold."""
+        chosen = self.variants if variants is None else variants
+        if not chosen:
+            return [self.price] if self.price is not None else []
+        got = {as_decimal(v.get("price")) for v in chosen}
+        if None in got:
+            got.discard(None)
+            if self.price is not None:
+                got.add(self.price)
+        return sorted(d for d in got if d is not None)
+
     def price_text(self, variants: list[dict[str, Any]] | None = None) -> str | None:
         """ "$60", or "from $25 to $40" when variants differ; of the given variants when there are some."""
-        chosen = self.variants if variants is None else variants
-        variant_prices = sorted({d for v in chosen if (d := as_decimal(v.get("price"))) is not None})
-        if len(variant_prices) > 1:
-            lo, hi = variant_prices[0], variant_prices[-1]
+        prices = self.offer_prices(variants)
+        if len(prices) > 1:
+            lo, hi = prices[0], prices[-1]
             return f"from {format_money(lo, self.currency)} to {format_money(hi, self.currency)}"
-        if variants is not None and variant_prices:
-            return format_money(variant_prices[0], self.currency)
-        price = self.price if self.price is not None else (variant_prices[0] if variant_prices else None)
-        return format_money(price, self.currency) if price is not None else None
+        return format_money(prices[0], self.currency) if prices else None
 
     def single_price(self) -> Decimal | None:
         """The one price of a product whose variants all cost the same (None when they differ)."""
-        prices = {d for v in self.variants if (d := as_decimal(v.get("price"))) is not None}
-        if self.price is not None:
-            prices.add(self.price)
-        return prices.pop() if len(prices) == 1 else None
+        prices = self.offer_prices()
+        return prices[0] if len(prices) == 1 else None
 
     def reduced_from(self, variants: list[dict[str, Any]] | None = None) -> Decimal | None:
         """The crossed-out price ("compare at", "statt") when every price shown is below it."""

@@ -34,7 +34,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from echome.answer.facts import CURRENCY_SYMBOLS, ProductFacts, as_decimal
+from echome.answer.facts import CURRENCY_SYMBOLS, ProductFacts
 from echome.answer.facts import format_money as english_money
 from echome.answer.phrase_tables import MONTHS, OPTION_LABELS, TABLES
 
@@ -248,14 +248,10 @@ class Phrases:
     def price_of(self, p: ProductFacts, variants: list[dict[str, Any]] | None = None) -> str | None:
         """`ProductFacts.price_text` in this language: "698,99 €", "zwischen 25 € und 40 €"; of the
         given variants when there are some."""
-        chosen = p.variants if variants is None else variants
-        prices = sorted({d for v in chosen if (d := as_decimal(v.get("price"))) is not None})
+        prices = p.offer_prices(variants)
         if len(prices) > 1:
             return self.price_range(self.money(prices[0], p.currency), self.money(prices[-1], p.currency))
-        if variants is not None and prices:
-            return self.money(prices[0], p.currency)
-        price = p.price if p.price is not None else (prices[0] if prices else None)
-        return self.money(price, p.currency) if price is not None else None
+        return self.money(prices[0], p.currency) if prices else None
 
     # -- facts about a product ---------------------------------------------------------------------
     def price(self, name: str, price: str, *, first: bool = True) -> str:

@@ -8,6 +8,7 @@ draft; nothing in the catalog answered. Each built-in trigger can be switched of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ class TurnFacts:
     mode: str = "composer"  # "llm" | "composer" | "no-evidence"
     removed: tuple[str, ...] = ()  # sentences the guardrail cut from the draft that would be sent
     intents: tuple[str, ...] = ()  # the composer's reading of the question
+    products: tuple[str, ...] = ()  # names of the catalog products the answer is about (its citations)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class Decision:
 
 def decide(facts: TurnFacts, settings: HandoffSettings) -> Decision | None:
     on = settings.triggers
-    said = vocab.intents_in(facts.question)
+    asked = without_names(facts.question, facts.products)
+    said = vocab.intents_in(asked)
     if "customer_asked" in on and vocab.HUMAN in said:
         return _made("customer_asked", said[vocab.HUMAN])
     hit = first_match(compile_rules(list(settings.rules)), facts.question)
@@ -53,7 +56,7 @@ def decide(facts: TurnFacts, settings: HandoffSettings) -> Decision | None:
     if "discount" in on:
         # A lower price asked for; one for buying more is the persona's to answer when the reply
         # stated the catalog's tier prices (`Haggle.answered_by`).
-        haggle = read_haggle(facts.question)
+        haggle = read_haggle(asked)
         if haggle is not None and not haggle.answered_by(facts.intents):
             return _made("discount", haggle.words)
     if "custom_order" in on and vocab.CUSTOM_ORDER in said:
@@ -70,6 +73,18 @@ def decide(facts: TurnFacts, settings: HandoffSettings) -> Decision | None:
         # draft can only offer to pass the question on, so it is passed on.
         return _made("no_evidence", None)
     return None
+
+
+def without_names(question: str, names: Sequence[str]) -> str:
+    """The question (normalised) without the product names it quotes: asking the price of "Kicker
+    Champ, individuell gestaltbar" is no request for a custom order, nor is a question about the
+    "Complaint Box" a complaint. Names of one word are left (a product called "Custom" must not
+    hide "can I get a custom one?"). The seller's own rules still read the whole question."""
+    text = vocab.normalise(question)
+    for name in sorted({vocab.normalise(n) for n in names if n}, key=len, reverse=True):
+        if len(name.split()) >= 2:
+            text = text.replace(name, " ; ")
+    return text
 
 
 def _made(reason: str, words: str | None) -> Decision:

@@ -99,7 +99,10 @@ def persona_catalog(sessions: sessionmaker[Session], *, user_id: str, persona_id
 def known_numbers(
     sessions: sessionmaker[Session], *, user_id: str, products: Iterable[ProductRecord]
 ) -> set[Decimal]:
-    """Every number the persona may state: its products' values and the seller's store information."""
+    """Every number the persona may state: its products' values, everything their stored chunks say
+    (a field that is no "Key: value" line, such as "Price 7.99, reduced from 9.98 (old price)", is
+    not among the records' facts) and the seller's store information."""
+    products = list(products)
     texts = [
         " ".join(
             [
@@ -114,6 +117,7 @@ def known_numbers(
         )
         for p in products
     ]
+    keys = [p.external_key for p in products]
     with sessions() as db:
         texts.extend(
             db.scalars(
@@ -122,6 +126,14 @@ def known_numbers(
                 )
             ).all()
         )
+        for start in range(0, len(keys), 500):  # bound the SQL variables per query
+            texts.extend(
+                db.scalars(
+                    select(ProductChunk.content)
+                    .join(Product, Product.id == ProductChunk.product_id)
+                    .where(Product.user_id == user_id, Product.external_key.in_(keys[start : start + 500]))
+                ).all()
+            )
     return catalog_numbers("\n".join(texts))
 
 
@@ -146,7 +158,10 @@ class DryRunHandoff:
     def consider(self, turn: CustomerTurn, draft: DraftFacts) -> HandoffOutcome | None:
         with self.sessions() as db:
             settings = settings_of(db, turn.persona_id)
-        decision = decide(TurnFacts(turn.question, draft.mode, draft.removed, draft.intents), settings)
+        decision = decide(
+            TurnFacts(turn.question, draft.mode, draft.removed, draft.intents, _product_names(draft)),
+            settings,
+        )
         reason = decision.reason if decision is not None else None
         if reason is None and settings.approval_mode == "all":
             reason = "approval"
@@ -341,3 +356,7 @@ def run_conversation_eval(
     if profile is not None and own:
         style = fidelity_report(profile, [r.answer for r in own], [r.spoken or r.answer for r in own])
     return {**summarise(results), "style": style, "answers": [r.as_dict() for r in results]}
+
+
+def _product_names(draft: DraftFacts) -> tuple[str, ...]:
+    return tuple(str(c["name"]) for c in draft.citations if isinstance(c, dict) and c.get("name"))
