@@ -63,6 +63,25 @@ def test_a_connecting_word_inside_a_name_does_not_split_it() -> None:
     assert named("Wie groß ist der Parasol Sombra, 350cm und was kostet er?") == ["parasol"]
 
 
+def test_a_name_spread_over_both_sides_is_not_the_product_meant() -> None:
+    """Every word of a "Boho Bangle Bracelet" is in the question, but across the two products it
+    names (a real jewellery catalog's trio)."""
+    shop = [("boho", "Boho Earrings", None, None), ("bangle", "Bangle Bracelet", None, None)]
+    shop += [("boho-bangle", "Boho Bangle Bracelet", None, None)]
+    names = ProductNames(shop)
+
+    def found(q: str) -> list[str]:
+        return [m.product_id for m in names.find(q).mentions]
+
+    assert found("What's the price difference between the Boho Earrings and the Bangle Bracelet?") == [
+        "boho",
+        "bangle",
+    ]
+    assert found("Is the Boho Bangle Bracelet cheaper than the Boho Earrings?") == ["boho-bangle", "boho"]
+    assert found("boho bangle bracelet or bangle bracelet?") == ["boho-bangle", "bangle"]
+    assert found("How much is the Boho Bangle Bracelet?") == ["boho-bangle"]
+
+
 def test_a_side_naming_a_product_by_one_word_does_not_add_it() -> None:
     # "white" is the last word of the Cotton Throw White, but here it is a colour asked of the lamp.
     assert named("Is the Luma Desk Lamp available in black or white?") == ["lamp"]

@@ -176,9 +176,28 @@ class ProductNames:
         apart = list({m.product_id: m for m in reversed(mentions)}.values())
         apart.sort(key=lambda m: m.position)
         ids = {m.product_id for m in apart}
-        if len(ids) <= len(whole.mentions) or not {m.product_id for m in whole.mentions} <= ids:
+        if len(ids) <= len(whole.mentions):
+            return whole
+        # A product the whole question names that the sides do not keeps the whole reading only when
+        # its words stand together: "the Boho Earrings and the Bangle Bracelet" holds every word of
+        # a "Boho Bangle Bracelet", but spread over both sides.
+        if any(m.product_id not in ids and self._together(m, question) for m in whole.mentions):
             return whole
         return Lookup(mentions=apart, ambiguous=[a for a in dict.fromkeys(ambiguous) if a not in ids])
+
+    @staticmethod
+    def _together(mention: Mention, question: str) -> bool:
+        """Whether the mention's words are next to each other in the question (function words
+        between them aside); a SKU always is."""
+        if mention.how == "sku":
+            return True
+        forms = [_keys(w) for w in words(question) if w not in FUNCTION_WORDS]
+        n = len(mention.matched)
+        for i in range(len(forms) - n + 1):
+            window = forms[i : i + n]
+            if all(f & mention.matched for f in window) and set().union(*window) >= mention.matched:
+                return True
+        return False
 
     def _sides(self, question: str) -> list[tuple[int, str]]:
         """The parts of `question` between words that set things side by side, each with the number
