@@ -98,6 +98,29 @@ def test_handoff_is_expected_only_where_the_persona_hands_off() -> None:
     assert expect["human"] == REQUIRED and expect["discount"] == expect["complaint"] == EITHER
 
 
+def test_buying_more_of_a_product_with_tier_prices_may_be_answered_from_them() -> None:
+    """'Any chance of a cheaper price ... if I buy two?' about a product whose record lists tier
+    prices is the persona's to answer from them (the trigger lets it), so either way is right; any
+    other discount request, or one about a product without tiers, goes to the seller."""
+    tiers = [{"from": 2, "price": "12"}, {"from": 5, "price": "10"}]
+    shop = [
+        ProductRecord(k, name, price=Decimal("14"), attributes={"tier_prices": tiers} if tiered else {})
+        for k, name, tiered in (("t", "Arctic Knit Beanie", True), ("u", "Wool Scarf", False))
+    ]
+    # tiers read back from the stored chunks (a persona's catalog): the product's "Tier prices:" line
+    line = Field("Tier prices", "Tier prices: 12 each from 2 pieces; 10% off from 5 pieces", kind="fact")
+    shop.append(ProductRecord("v", "Fleece Mittens", price=Decimal("9"), fields=[line]))
+    seen: dict[tuple[str, bool], set[str]] = {}
+    for seed in range(40):
+        for q in buyer_questions(shop, n=14, seed=seed, triggers=TRIGGERS):
+            if q.kind == "discount":
+                quantity = "if I buy two" in q.question
+                seen.setdefault((q.products[0], quantity), set()).add(q.handoff)
+    assert seen[("Arctic Knit Beanie", True)] == seen[("Fleece Mittens", True)] == {EITHER}
+    assert seen[("Arctic Knit Beanie", False)] == {REQUIRED}
+    assert seen[("Wool Scarf", True)] == seen[("Wool Scarf", False)] == {REQUIRED}
+
+
 def test_off_catalog_things_are_absent_from_the_catalog() -> None:
     shop = [*_shop(), ProductRecord("t", "Two Person Camping Tent", price=Decimal("120"))]
     others = [ProductRecord("o1", "Turbo Espresso Grinder Deluxe"), ProductRecord("o2", "Oak Bench Cushion")]

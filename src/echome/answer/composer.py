@@ -29,6 +29,7 @@ from echome.answer.asks import (
 from echome.answer.evidence import Evidence
 from echome.answer.facts import ProductFacts
 from echome.answer.language import detect_language
+from echome.answer.negotiation import TIER_LINE
 from echome.answer.negotiation import read as read_haggle
 from echome.answer.phrasing import Phrases
 from echome.answer.sentences import overview, pick_sentences, wants_overview
@@ -154,7 +155,7 @@ def compose(
     if "sale" in asked_labels(question) and "discount" not in intents and sure is not None and not on_sale:
         intents.append("discount")  # asked whether it is on sale, and it is not
         parts.append(say.prices_as_listed())
-    if haggle is not None and haggle.kind == "quantity" and any(_TIER_LINE.match(said) for _, said in picked):
+    if haggle is not None and haggle.kind == "quantity" and any(TIER_LINE.match(said) for _, said in picked):
         intents.append("tier-prices")  # buying more: the catalog's own tier prices answer it
     if haggle is not None and not haggle.answered_by(intents):
         parts.insert(0, say.prices_as_listed())
@@ -211,9 +212,8 @@ _RESTATES = (
     ("options", re.compile(r"^[^:]{1,40} options:|^variants:", re.I)),
     ("stock", re.compile(r"^(availability|stock|quantity):", re.I)),
     ("price", re.compile(r"^(price|prices|regular price):", re.I)),
-    ("tier", re.compile(r"^tier prices:", re.I)),
+    ("tier", TIER_LINE),
 )
-_TIER_LINE = _RESTATES[-1][1]
 
 
 def _not_repeated(picked: list[tuple[int, str]], intents: list[str]) -> list[tuple[int, str]]:

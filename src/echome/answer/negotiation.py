@@ -47,6 +47,7 @@ MAX_CHARS = 2000  # as much of a message as the answer pipeline reads
 
 # Intents of the composer's reply that mean it stated the product's prices for quantities.
 TIER_INTENTS = frozenset({"tier", "tier-prices"})
+TIER_LINE = re.compile(r"^tier prices:", re.I)  # a product's tier prices as its chunks state them
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 

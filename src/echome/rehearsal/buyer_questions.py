@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+from echome.answer.negotiation import TIER_LINE
+from echome.answer.negotiation import read as read_haggle
 from echome.answer.record_questions import amount_forms, foreign_questions
 from echome.knowledge.keyword import tokenize
 from echome.knowledge.lookup import ProductNames
@@ -327,6 +329,22 @@ def _comparison(m: _Maker) -> BuyerQuestion | None:
     )
 
 
+def _discount(m: _Maker) -> BuyerQuestion | None:
+    """A lower price asked for goes to the seller; a lower price for buying more, of a product whose
+    record has tier prices, may be answered from them (the handoff trigger lets it: see
+    `Haggle.answered_by`), so either way is right."""
+    p = m.pick("discount", lambda _p: True)
+    if p is None:
+        return None
+    q = m.phrase("discount", _DISCOUNT, name=p.name)
+    handoff = m.handoff_for("discount")
+    haggle = read_haggle(q)
+    tiered = bool(p.attributes.get("tier_prices")) or any(TIER_LINE.match(f.text) for f in p.fields)
+    if handoff == REQUIRED and haggle is not None and haggle.kind == "quantity" and tiered:
+        handoff = EITHER
+    return BuyerQuestion(q, "discount", handoff=handoff, products=[p.name] if p.name in q else [])
+
+
 def _with_product(kind: str, templates: tuple[str, ...]) -> Callable[[_Maker], BuyerQuestion | None]:
     def make(m: _Maker) -> BuyerQuestion | None:
         p = m.pick(kind, lambda _p: True)
@@ -344,7 +362,7 @@ _MAKERS: dict[str, Callable[[_Maker], BuyerQuestion | None]] = {
     "options": _options,
     "specs": _specs,
     "comparison": _comparison,
-    "discount": _with_product("discount", _DISCOUNT),
+    "discount": _discount,
     "complaint": _with_product("complaint", _COMPLAINT),
     "human": _with_product("human", _HUMAN),
 }
