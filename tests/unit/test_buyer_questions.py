@@ -121,25 +121,6 @@ def test_buying_more_of_a_product_with_tier_prices_may_be_answered_from_them() -
     assert seen[("Wool Scarf", True)] == seen[("Wool Scarf", False)] == {REQUIRED}
 
 
-def test_record_questions_expect_what_the_variants_sell_for() -> None:
-    """`echome eval records` reads prices as the answers state them (ProductFacts.offer_prices)."""
-    from echome.answer.record_questions import record_questions
-
-    shop = [
-        ProductRecord(
-            "p", "Vinyl Maid Stool", price=Decimal("590"), attributes={"variants": [{"price": "117"}]}
-        ),
-        ProductRecord(
-            "q", "Garden Lantern", price=Decimal("25"), attributes={"variants": [{}, {"price": "20"}]}
-        ),
-        ProductRecord("r", "Brass Door Knob", price=Decimal("12")),
-    ]
-    price = {q.question: q.expect_all for q in record_questions(shop) if q.kind == "price"}
-    assert price["How much is the Vinyl Maid Stool?"] == [["117"]]
-    assert price["How much is the Garden Lantern?"] == [["20"], ["25"]]
-    assert price["How much is the Brass Door Knob?"] == [["12"]]
-
-
 def test_off_catalog_things_are_absent_from_the_catalog() -> None:
     shop = [*_shop(), ProductRecord("t", "Two Person Camping Tent", price=Decimal("120"))]
     others = [ProductRecord("o1", "Turbo Espresso Grinder Deluxe"), ProductRecord("o2", "Oak Bench Cushion")]

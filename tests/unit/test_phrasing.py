@@ -175,10 +175,10 @@ def test_price_of_states_a_range_in_the_language() -> None:
     assert Phrases.for_language("fr").price_of(p, [{"price": "25"}]) == f"25{NBSP}€"
 
 
-def test_the_price_is_what_the_variants_sell_for() -> None:
-    """A parent row's own price beside variants priced otherwise (a Shopware 6 parent at 590 with
-    its one variant at 117) is not an offer: the variants are what is sold. A variant without a
-    price inherits the product's, as in every shop system."""
+def test_the_price_quoted_is_the_rows_own_unless_its_variants_differ() -> None:
+    """A row's own price stands beside one variant priced otherwise (the Shopware 6 eval's parent
+    at 590 with one child row at 117 is graded at 590); variants that differ give a range; a row
+    without a price of its own takes its variants' one price; chosen variants give theirs."""
 
     def facts(price: str | None, variants: list[dict[str, str | None]]) -> ProductFacts:
         return ProductFacts(
@@ -187,15 +187,17 @@ def test_the_price_is_what_the_variants_sell_for() -> None:
         )  # fmt: skip
 
     one = facts("590", [{"price": "117"}])
-    assert one.offer_prices() == [Decimal("117")] and one.single_price() == Decimal("117")
-    assert one.price_text() == "€117" and Phrases.for_language("en").price_of(one) == "€117"
-    inherits = facts("25", [{"price": None}, {"price": "20"}])
-    assert inherits.offer_prices() == [Decimal("20"), Decimal("25")] and inherits.single_price() is None
-    assert inherits.price_text() == "from €20 to €25"
-    assert facts("25", [{"price": None}]).single_price() == Decimal("25")
+    assert one.offer_prices() == [Decimal("590")] and one.price_text() == "€590"
+    assert one.single_price() is None  # the comparison says nothing of which is cheaper
+    assert Phrases.for_language("en").price_of(one) == "€590"
+    assert one.price_text([{"price": "117"}]) == "€117"  # of the chosen variants
+    assert facts(None, [{"price": "117"}]).price_text() == "€117"
+    ranged = facts("25", [{"price": "20"}, {"price": "30"}, {"price": None}])
+    assert (
+        ranged.offer_prices() == [Decimal("20"), Decimal("30")] and ranged.price_text() == "from €20 to €30"
+    )
     assert facts("25", []).price_text() == "€25" and facts(None, []).price_text() is None
-    assert facts(None, [{"price": None}]).offer_prices() == []
-    assert one.price_text([{"price": "99"}]) == "€99"  # of the chosen variants
+    assert facts("25", [{"price": "25"}]).single_price() == Decimal("25")
 
 
 # -- the guardrail reads each language's numbers as the catalog's values ----------------------------

@@ -79,19 +79,15 @@ class ProductFacts:
         return out
 
     def offer_prices(self, variants: list[dict[str, Any]] | None = None) -> list[Decimal]:
-        """What a shopper can pay, lowest first: of a product with variants (or of the given ones),
-        each variant's own price, the product's for a variant without one (it inherits it, as in
-        every shop system); of a product without variants, its price. A parent row's own price is
-        not an offer beside variants priced otherwise: the variants are what is sold."""
+        """The prices to quote, lowest first: the variants' (or the given ones') when they differ;
+        else the product's own price, or its variants' one price when it has none. A row's own
+        price stands beside one variant priced otherwise: a Shopware 6 parent at 590 whose only
+        child row (with a name of its own) costs 117 is asked about, and graded, at 590."""
         chosen = self.variants if variants is None else variants
-        if not chosen:
-            return [self.price] if self.price is not None else []
-        got = {as_decimal(v.get("price")) for v in chosen}
-        if None in got:
-            got.discard(None)
-            if self.price is not None:
-                got.add(self.price)
-        return sorted(d for d in got if d is not None)
+        own = sorted({d for v in chosen if (d := as_decimal(v.get("price"))) is not None})
+        if len(own) > 1 or (variants is not None and own):
+            return own
+        return [self.price] if self.price is not None else own
 
     def price_text(self, variants: list[dict[str, Any]] | None = None) -> str | None:
         """ "$60", or "from $25 to $40" when variants differ; of the given variants when there are some."""
@@ -102,9 +98,11 @@ class ProductFacts:
         return format_money(prices[0], self.currency) if prices else None
 
     def single_price(self) -> Decimal | None:
-        """The one price of a product whose variants all cost the same (None when they differ)."""
-        prices = self.offer_prices()
-        return prices[0] if len(prices) == 1 else None
+        """The one price of a product whose variants all cost what it does (None when any differ)."""
+        prices = {d for v in self.variants if (d := as_decimal(v.get("price"))) is not None}
+        if self.price is not None:
+            prices.add(self.price)
+        return prices.pop() if len(prices) == 1 else None
 
     def reduced_from(self, variants: list[dict[str, Any]] | None = None) -> Decimal | None:
         """The crossed-out price ("compare at", "statt") when every price shown is below it."""

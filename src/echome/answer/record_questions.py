@@ -25,15 +25,12 @@ def amount_forms(d: Decimal) -> list[str]:
 
 
 def _price_expectation(p: ProductRecord) -> list[list[str]] | None:
-    """What the product sells for (as `ProductFacts.offer_prices` reads it): its variants' own prices,
-    the product's for a variant without one; the product's when it has no variants."""
     variants = [v for v in p.attributes.get("variants") or [] if isinstance(v, dict)]
-    own = Decimal(str(p.price)) if p.price is not None else None
-    found = {Decimal(str(v["price"])) if v.get("price") not in (None, "") else own for v in variants}
-    prices = sorted(d for d in found if d is not None) if variants else ([own] if own is not None else [])
+    prices = sorted({Decimal(str(v["price"])) for v in variants if v.get("price") not in (None, "")})
     if len(prices) > 1:
         return [amount_forms(prices[0]), amount_forms(prices[-1])]
-    return [amount_forms(prices[0])] if prices and prices[0] > 0 else None
+    price = p.price if p.price is not None else (prices[0] if prices else None)
+    return [amount_forms(Decimal(str(price)))] if price is not None and price > 0 else None
 
 
 def _short_form(p: ProductRecord, names: ProductNames, pid: str) -> str | None:

@@ -207,11 +207,13 @@ def _variants(p: ProductRecord) -> list[dict[str, Any]]:
 
 
 def prices_of(p: ProductRecord) -> list[Decimal]:
-    """The distinct prices of a record, lowest first (its variants' when they have their own)."""
+    """The prices an answer quotes for a record, lowest first (as `ProductFacts.offer_prices`): its
+    variants' when they differ, else its own price, or its variants' one price when it has none."""
     got = sorted({d for v in _variants(p) if (d := _amount(v.get("price"))) is not None})
-    if not got and (d := _amount(p.price)) is not None:
-        got = [d]
-    return got
+    if len(got) > 1:
+        return got
+    own = _amount(p.price)
+    return [own] if own is not None else got
 
 
 def options_of(p: ProductRecord) -> dict[str, list[str]]:
