@@ -92,7 +92,7 @@ class HandoffDesk:
         with self.sessions() as db:
             settings = settings_of(db, turn.persona_id)
         decision = decide(
-            TurnFacts(turn.question, draft.mode, draft.removed, draft.intents, _product_names(draft)),
+            TurnFacts.of_draft(turn.question, draft),
             settings,
         )
         if decision is None:
@@ -229,7 +229,3 @@ def _who(db: Session, turn: CustomerTurn) -> dict[str, str | None]:
     client = db.get(Client, turn.client_id)
     name = ((client.notes or {}).get("name") or client.name) if client is not None else None
     return {"client_id": turn.client_id, "client_name": name, "channel": turn.channel}
-
-
-def _product_names(draft: DraftFacts) -> tuple[str, ...]:
-    return tuple(str(c["name"]) for c in draft.citations if isinstance(c, dict) and c.get("name"))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from echome.answer.handoff_port import DraftFacts
 from echome.answer.negotiation import read as read_haggle
 from echome.handoff import vocabulary as vocab
 from echome.handoff.rules import compile_rules, first_match
@@ -28,6 +29,12 @@ class TurnFacts:
     removed: tuple[str, ...] = ()  # sentences the guardrail cut from the draft that would be sent
     intents: tuple[str, ...] = ()  # the composer's reading of the question
     products: tuple[str, ...] = ()  # names of the catalog products the answer is about (its citations)
+
+    @classmethod
+    def of_draft(cls, question: str, draft: DraftFacts) -> TurnFacts:
+        """The turn as the persona's checked draft leaves it."""
+        names = tuple(str(c["name"]) for c in draft.citations if isinstance(c, dict) and c.get("name"))
+        return cls(question, draft.mode, draft.removed, draft.intents, names)
 
 
 @dataclass(frozen=True)

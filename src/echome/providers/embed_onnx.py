@@ -30,6 +30,7 @@ from typing import Any, Literal
 import numpy as np
 
 from echome.providers.base import MissingDependency
+from echome.providers.minilm_graph import DISABLED_OPTIMIZERS
 
 MODEL_ID = "all-MiniLM-L6-v2"
 WINDOW = 256  # the model was trained on 256 word pieces; longer input is cut
@@ -249,11 +250,6 @@ class OnnxMiniLMEmbedder:
         m = mask[..., None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-
-
-# The built graph keeps its layer norms standard (see minilm_graph.bert_graph): fusing them back into
-# SkipLayerNormalization would bring back that operator's slow CPU kernel.
-DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
 
 
 def session_options() -> Any:

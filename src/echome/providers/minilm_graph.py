@@ -45,6 +45,9 @@ MS = "com.microsoft"
 OUTPUT = "sentence_embedding"
 # Bumped whenever the graph this module writes changes, so cached builds are rebuilt.
 BUILD_VERSION = "4"
+# Sessions running the built graph keep its layer norms standard (see `bert_graph`): fusing them back
+# into SkipLayerNormalization would bring back that operator's slow CPU kernel.
+DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
 
 # Catalog-like text of every kind the embedder sees (attributes, reviews, questions, prose, numbers,
 # other languages). Only each channel's largest magnitude is taken from them.
@@ -283,7 +286,7 @@ def _session(model: Any) -> Any:
         model.SerializeToString(),
         opts,
         providers=["CPUExecutionProvider"],
-        disabled_optimizers=["SkipLayerNormFusion"],  # as the embedder runs it
+        disabled_optimizers=DISABLED_OPTIMIZERS,  # as the embedder runs it
     )
 
 

@@ -159,7 +159,7 @@ class DryRunHandoff:
         with self.sessions() as db:
             settings = settings_of(db, turn.persona_id)
         decision = decide(
-            TurnFacts(turn.question, draft.mode, draft.removed, draft.intents, _product_names(draft)),
+            TurnFacts.of_draft(turn.question, draft),
             settings,
         )
         reason = decision.reason if decision is not None else None
@@ -356,7 +356,3 @@ def run_conversation_eval(
     if profile is not None and own:
         style = fidelity_report(profile, [r.answer for r in own], [r.spoken or r.answer for r in own])
     return {**summarise(results), "style": style, "answers": [r.as_dict() for r in results]}
-
-
-def _product_names(draft: DraftFacts) -> tuple[str, ...]:
-    return tuple(str(c["name"]) for c in draft.citations if isinstance(c, dict) and c.get("name"))
