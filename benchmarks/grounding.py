@@ -9,7 +9,8 @@ Figures:
 - `unsupported_number_answers`: answers stating a number (digits or a number word) that appears
   nowhere in the seller's catalog (typed fields or any chunk). Target: 0.
 - `with_label2_evidence`: answers that quote a label-2 (human-graded "answers it") evidence.
-- Shopify: answers whose price equals the catalog's price for the product asked about.
+- Shopify: answers whose price equals the catalog's price for the product asked about (the amount,
+  with or without a currency sign: the files state no currency and answers never guess one).
 - `adversarial_llm`: a scripted "LLM" that rewrites each grounded answer with one invented price and
   one altered number; counts unsupported numbers before the guardrail (the baseline) and after it.
 - `baseline_top_chunk`: the naive RAG reply (the top chunk verbatim) on the same retrieval, for the
@@ -148,8 +149,11 @@ def main() -> None:
                 bad_shop += bool(unsupported_numbers(a.answer, support))
                 if q.startswith("How much"):
                     asked += 1
-                    want = f"${float(price):,.0f}" if float(price).is_integer() else f"${float(price):,.2f}"
-                    right += want in a.answer
+                    # The Shopify files state no currency, and answers never guess one: the amount
+                    # counts as stated with or without a "$" ("$40", "40", "42.99").
+                    amount = f"{float(price):,.0f}" if float(price).is_integer() else f"{float(price):,.2f}"
+                    said = re.search(rf"(?<![\d.,]){re.escape(amount)}(?![\d]|[.,]\d)", a.answer)
+                    right += said is not None
         out["shopify"] = {
             "products": len(shop_rows),
             "answers": 2 * len(shop_rows),
