@@ -284,6 +284,28 @@ def test_a_chunk_newer_than_the_keyword_index_is_cited_from_the_database(
     assert (lamp.name, lamp.source) == ("Brass Lamp", "lamps.csv") and lamp.product_id
 
 
+def test_a_product_newer_than_the_keyword_index_is_searched_within(services: Any, make_seller: Any) -> None:
+    """The vectors carry only the persona they were imported for; a search inside one product the
+    keyword index has not seen yet reads that product's chunks from the database."""
+    _, user = make_seller()
+    uid = user["id"]
+    services.retriever.keywords.recheck = 3600  # the index read below stays current for the test
+    _ingest(services, uid, b"sku,name,description\nA1,Oak Chair,A sturdy chair\n", "a.csv", services.embedder)
+    assert services.retriever.search(user_id=uid, query="chair", top_k=3)[0]
+    data = (
+        b"sku,name,description\nL1,Brass Lamp,A brass lamp with a linen shade\nL2,Steel Lamp,A steel lamp\n"
+    )
+    _ingest(services, uid, data, "lamps.csv", services.embedder)
+    by_sku, _ = services.retriever.search(user_id=uid, query="lamp shade", sku="L1", top_k=5)
+    assert by_sku and {r.sku for r in by_sku} == {"L1"} and "linen shade" in by_sku[0].text
+    pid = by_sku[0].product_id
+    by_id, _ = services.retriever.search(user_id=uid, query="lamp", product_id=pid, top_k=5)
+    assert by_id and {r.product_id for r in by_id} == {pid}
+    assert services.retriever.search(user_id=uid, query="lamp", sku="nope", top_k=5)[0] == []
+    (hit,) = services.vectors.query(collection_name(uid), services.embedder.embed(["lamp"])[0], top_k=1)
+    assert set(hit.metadata) == {"persona_id"}
+
+
 @pytest.mark.parametrize("vector_store", ["chroma", "qdrant"])
 def test_import_search_and_delete_on_each_vector_store(
     tmp_path: Path, database_url: str | None, vector_store: str

@@ -15,7 +15,6 @@ from echome.knowledge.keyword import KeywordCache, KeywordIndex, build_index, wi
 from echome.providers.base import Candidate, Embedder, Reranker, VectorHit, VectorStore
 
 RRF_K = 60
-NARROW = 2000  # chunks: a filter this narrow is scored exactly instead of through the index
 # Store information (policies, shipping, opening hours, FAQ) is kept in `product_chunks` with no
 # product, `field` and metadata `kind` set to this, in a vector collection and a keyword index of
 # its own: a product search never sees it, a store search (`kind=STORE_INFO`) sees only it.
@@ -179,17 +178,17 @@ class Retriever:
         found: dict[str, Candidate] = {}
         t = time.perf_counter()
         if focus_pid is None:
-            self._collect(found, coll, kw_index, query, vecs[0], where, pool)
+            self._collect(found, user_id, coll, kw_index, query, vecs[0], where, pool)
             if not (sku or product_id or store_only):  # within one product the prior is the same
                 self._product_prior(found, user_id, vecs[0], where, pool)
         else:
             scoped = {**(where or {}), "product_id": focus_pid}
-            self._collect(found, coll, kw_index, focus_query, vecs[-1], scoped, pool)
+            self._collect(found, user_id, coll, kw_index, focus_query, vecs[-1], scoped, pool)
             for c in found.values():
                 c.focus = True
             # A few catalog-wide results after the named product's, in case the name misled us.
             others: dict[str, Candidate] = {}
-            self._collect(others, coll, kw_index, query, vecs[0], where, 2 * top_k)
+            self._collect(others, user_id, coll, kw_index, query, vecs[0], where, 2 * top_k)
             for cid, c in others.items():
                 found.setdefault(cid, c)
         timings["retrieve"] = time.perf_counter() - t
@@ -215,23 +214,45 @@ class Retriever:
         return results, timings
 
     def _dense(
-        self, coll: str, kw_index: KeywordIndex, vec: Any, where: dict[str, str] | None, pool: int
+        self,
+        user_id: str,
+        coll: str,
+        kw_index: KeywordIndex,
+        vec: Any,
+        where: dict[str, str] | None,
+        pool: int,
     ) -> list[VectorHit]:
         """Dense candidates. Inside one product (a product id or SKU filter) its few chunks are
         scored exactly from their stored vectors: a filtered index query scans metadata first
-        (57 ms at 100k chunks with Chroma, against 0.5 ms for reading a product's vectors)."""
+        (57 ms at 100k chunks with Chroma, against 0.5 ms for reading a product's vectors), and the
+        vectors carry only the persona they were imported for, the one filter the store applies."""
         if where and ("product_id" in where or "sku" in where):
-            ids = [kw_index.ids[i] for i in kw_index.positions(where)]
-            stored = self.store.vectors(coll, ids) if 0 < len(ids) <= NARROW else {}
-            if stored:
-                keys = list(stored)
-                mat = np.stack([stored[k] for k in keys])
-                q = np.asarray(vec, dtype=np.float32)
-                scores = mat @ q / np.clip(np.linalg.norm(mat, axis=1) * np.linalg.norm(q), 1e-12, None)
-                order = np.argsort(-scores)[:pool]
-                return [VectorHit(keys[i], float(scores[i]), "", {}) for i in order]
-            # Not in the keyword index yet (imported in the last seconds): the store filters.
+            ids = [kw_index.ids[i] for i in kw_index.positions(where)] or self._late_ids(user_id, where)
+            stored = self.store.vectors(coll, ids) if ids else {}
+            if not stored:
+                return []
+            keys = list(stored)
+            mat = np.stack([stored[k] for k in keys])
+            q = np.asarray(vec, dtype=np.float32)
+            scores = mat @ q / np.clip(np.linalg.norm(mat, axis=1) * np.linalg.norm(q), 1e-12, None)
+            order = np.argsort(-scores)[:pool]
+            return [VectorHit(keys[i], float(scores[i]), "", {}) for i in order]
         return self.store.query(coll, vec, top_k=pool, where=where)
+
+    def _late_ids(self, user_id: str, where: dict[str, str]) -> list[str]:
+        """The chunks matching a product or SKU filter, from the database: imported after the
+        keyword index was last read."""
+        mine = [ProductChunk.user_id == user_id]
+        if "product_id" in where:
+            mine.append(ProductChunk.product_id == where["product_id"])
+        query = select(ProductChunk).where(*mine)
+        if "sku" in where:
+            query = query.join(Product, Product.id == ProductChunk.product_id).where(
+                Product.sku == where["sku"]
+            )
+        with self.sessions() as s:
+            rows = list(s.scalars(query))
+        return [r.id for r in rows if all(str(chunk_meta(r).get(k) or "") == v for k, v in where.items())]
 
     def _rows(self, ids: list[str]) -> dict[str, ProductChunk]:
         """Chunks imported after the keyword index was last read (it is re-read every few seconds)."""
@@ -250,6 +271,7 @@ class Retriever:
     def _collect(
         self,
         found: dict[str, Candidate],
+        user_id: str,
         coll: str,
         kw_index: KeywordIndex,
         query: str,
@@ -258,7 +280,7 @@ class Retriever:
         pool: int,
     ) -> None:
         """Dense and keyword candidates, each with its scores and ranks, fused by RRF."""
-        dense = self._dense(coll, kw_index, vec, where, pool)
+        dense = self._dense(user_id, coll, kw_index, vec, where, pool)
         floor = dense[-1].score if len(dense) >= pool else (dense[-1].score if dense else 0.0) - 0.05
         missing = [
             h.id for h in dense if h.id not in found and kw_index.position(h.id) is None and not h.document
