@@ -201,7 +201,7 @@ def bench_ingest(data: bytes, name: str, services: Any, *, repeat: int) -> dict[
                 id=f"s{i}",
                 vector=v,
                 document="",
-                metadata={"product_id": f"{i // 10:032d}", "persona_id": "", "sku": f"sku{i // 10}"},
+                metadata={"persona_id": ""},
             )
             for i, v in enumerate(every)
         ]
