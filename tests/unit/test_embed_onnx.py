@@ -147,7 +147,9 @@ def test_the_running_graph_has_standard_layer_norms(tmp_path: Path) -> None:
     assert {"QAttention", "DynamicQuantizeMatMul"} <= set(ops)  # still the int8 graph
     # fp32 side products only on the GELU outputs: the first feed-forward input is smoothed instead
     # of split (its side product and join were two passes over a 1536-wide output per layer)
-    side = sorted(n.name for n in onnx.load(str(tmp_path / "as-run.onnx")).graph.node if n.op_type == "MatMul")
+    side = sorted(
+        n.name for n in onnx.load(str(tmp_path / "as-run.onnx")).graph.node if n.op_type == "MatMul"
+    )
     assert side == [f"ffn2_{i}_side" for i in range(6)]
 
 
