@@ -91,10 +91,7 @@ class HandoffDesk:
     def consider(self, turn: CustomerTurn, draft: DraftFacts) -> HandoffOutcome | None:
         with self.sessions() as db:
             settings = settings_of(db, turn.persona_id)
-        decision = decide(
-            TurnFacts.of_draft(turn.question, draft),
-            settings,
-        )
+        decision = decide(TurnFacts.of_draft(turn.question, draft), settings)
         if decision is None:
             if settings.approval_mode != "all":
                 return None

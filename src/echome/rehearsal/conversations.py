@@ -158,10 +158,7 @@ class DryRunHandoff:
     def consider(self, turn: CustomerTurn, draft: DraftFacts) -> HandoffOutcome | None:
         with self.sessions() as db:
             settings = settings_of(db, turn.persona_id)
-        decision = decide(
-            TurnFacts.of_draft(turn.question, draft),
-            settings,
-        )
+        decision = decide(TurnFacts.of_draft(turn.question, draft), settings)
         reason = decision.reason if decision is not None else None
         if reason is None and settings.approval_mode == "all":
             reason = "approval"
