@@ -9,13 +9,15 @@ embedders: the same distinct chunk texts (3,000 by default, evenly spaced over t
             `--peer-python`); left out, with the reason, when that venv is missing
   Runs alternate ours, peer, packaged (`--repeat` rounds); medians are reported, with how close the
   vectors are (cosine per text; the peer's fp32 weights are the reference).
-system:   parse -> chunk -> embed -> Chroma + SQLite (the product's real path, `ingest_catalog`)
+system:   parse -> chunk -> embed -> vector store + SQLite (the product's real path, `ingest_catalog`,
+          on the configured store: the flat store by default)
 raw:      the embedder alone on exactly the system's chunk texts (all of them, and the distinct
           ones the system actually embeds), in the system's calls of 256 texts
 store:    the vector store alone: one record per chunk (the raw run's vectors, the system's metadata
-          keys) upserted into a new collection -- the part of the overhead outside our code
+          keys) upserted into a new collection; the same into embedded Chroma (the default store
+          before the flat one) for comparison
 baseline: the LangChain recipe on the same catalog -- 700-character recursive windows,
-          embedded and written to Chroma (dense only)
+          embedded and written to embedded Chroma (dense only)
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from echome.knowledge.index import EMBED_BATCH, ingest_catalog
 from echome.knowledge.parse import parse_catalog
 from echome.providers.base import VectorRecord
 from echome.providers.embed_onnx import OnnxMiniLMEmbedder, cpu_count
+from echome.providers.store_chroma import ChromaStore
 from echome.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -156,7 +159,7 @@ def bench_embedders(
     return out
 
 
-def bench_ingest(data: bytes, name: str, services: Any, *, repeat: int) -> dict[str, Any]:
+def bench_ingest(data: bytes, name: str, services: Any, *, repeat: int, chroma_dir: Path) -> dict[str, Any]:
     emb = services.embedder
     chunks = [
         c
@@ -170,6 +173,8 @@ def bench_ingest(data: bytes, name: str, services: Any, *, repeat: int) -> dict[
     distinct_runs: list[float] = []
     baseline_runs: list[float] = []
     store_runs: list[float] = []
+    chroma_runs: list[float] = []
+    chroma = ChromaStore(path=chroma_dir)
     for run in range(repeat):
         with transaction(services.sessions) as s:
             uid = create_user(s, email=f"bench{run}@localhost", password="benchmark-only").id
@@ -208,6 +213,9 @@ def bench_ingest(data: bytes, name: str, services: Any, *, repeat: int) -> dict[
         t = time.perf_counter()
         services.vectors.upsert(f"store_alone_{run}", records)
         store_runs.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        chroma.upsert(f"store_alone_{run}", records)
+        chroma_runs.append(time.perf_counter() - t)
 
         t = time.perf_counter()
         base_catalog = parse_catalog(data, name)
@@ -217,7 +225,7 @@ def bench_ingest(data: bytes, name: str, services: Any, *, repeat: int) -> dict[
             for piece in recursive_split("\n".join([rec.name, *(f.text for f in rec.fields)]), size=700)
         ]
         vectors = emb.embed(windows)
-        services.vectors.upsert(
+        chroma.upsert(
             f"baseline_windows_{run}",
             [
                 VectorRecord(id=f"w{i}", vector=v, document=w, metadata={})
@@ -247,6 +255,7 @@ def bench_ingest(data: bytes, name: str, services: Any, *, repeat: int) -> dict[
         "system_over_raw_distinct": round(system_s / median(distinct_runs), 3),
         "vector_store_alone_s": round(median(store_runs), 2),
         "vector_store_alone_runs_s": [round(x, 2) for x in store_runs],
+        "embedded_chroma_alone_s": round(median(chroma_runs), 2),
         # what is left once the store's own upsert is taken out: parsing, chunking, rows, centroids
         "system_minus_store_over_raw_distinct": round(
             (system_s - median(store_runs)) / median(distinct_runs), 3
@@ -265,7 +274,7 @@ def bench_ingest(data: bytes, name: str, services: Any, *, repeat: int) -> dict[
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--catalog", type=Path, default=DEFAULT)
-    ap.add_argument("--vector-store", default="chroma")
+    ap.add_argument("--vector-store", default=Settings.model_fields["vector_store"].default)
     ap.add_argument("--repeat", type=int, default=3, help="runs of each, interleaved; medians reported")
     ap.add_argument(
         "--texts", type=int, default=3000, help="distinct chunk texts for the embedder comparison"
@@ -300,7 +309,11 @@ def main() -> None:
                 tmp=Path(tmp),
             )
         if args.only != "embedders":
-            result.update(bench_ingest(data, args.catalog.name, services, repeat=args.repeat))
+            result.update(
+                bench_ingest(
+                    data, args.catalog.name, services, repeat=args.repeat, chroma_dir=Path(tmp) / "chroma-ref"
+                )
+            )
         services.close()
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     json.dump(result, sys.stdout, indent=2)

@@ -181,7 +181,7 @@ def make_settings(
         "log_format": "json",
         # A model-free embedder keeps most tests fast; tests of the real model set it explicitly.
         "embedder": "fake:hashing",
-        "vector_store": "chroma",
+        "vector_store": "flat",
         # The tests' shop sells in dollars: their catalogs name no currency (the product's default
         # is none, so such prices are said as plain numbers; tests of that unset it).
         "catalog_currency": "USD",

@@ -385,6 +385,9 @@ class Services:
         return timings
 
     def close(self) -> None:
+        store = self._vectors.peek()
+        if store is not None and hasattr(store, "close"):  # the flat store's SQLite connection
+            store.close()
         self.engine.dispose()
         if self.redis is not None:
             self.redis.close()

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -103,7 +103,11 @@ class Settings(BaseSettings):
     )
     openai_api_key: SecretStr | None = Field(default=None, description="Server-wide OpenAI key (embeddings).")
     openai_base_url: str = "https://api.openai.com/v1"
-    vector_store: Literal["chroma", "qdrant", "memory"] = "chroma"
+    vector_store: Literal["flat", "chroma", "qdrant", "memory"] = Field(
+        default="flat",
+        description="flat (exact search, a SQLite file in the data dir), chroma, qdrant, memory;"
+        " with a Chroma or Qdrant URL set and this left unset, that server",
+    )
     chroma_url: str | None = Field(default=None, description="Chroma server; embedded when unset.")
     qdrant_url: str | None = Field(default=None, description="Qdrant server; local mode when unset.")
     qdrant_api_key: SecretStr | None = None
@@ -232,6 +236,16 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _store_from_url(self) -> Settings:
+        # A server URL alone means that server (before the flat store, a Chroma URL was enough).
+        if "vector_store" not in self.model_fields_set:
+            if self.chroma_url:
+                self.vector_store = "chroma"
+            elif self.qdrant_url:
+                self.vector_store = "qdrant"
+        return self
 
     # -- derived ----------------------------------------------------------------------------
     @property

@@ -1,4 +1,5 @@
-"""One contract for every VectorStore: Chroma (embedded), Qdrant (local mode), in-memory."""
+"""One contract for every VectorStore: flat (the embedded default), Chroma (embedded), Qdrant (local mode),
+in-memory."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ import pytest
 from echome.providers.base import VectorRecord, VectorStore
 
 
-@pytest.fixture(params=["chroma", "qdrant", "memory"])
+@pytest.fixture(params=["flat", "chroma", "qdrant", "memory"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    if request.param == "flat":
+        from echome.providers.store_flat import FlatStore
+
+        s = FlatStore(path=tmp_path / "flat.sqlite3")
+        yield s
+        s.close()
+        return
     if request.param == "chroma":
         from echome.providers.store_chroma import ChromaStore
 

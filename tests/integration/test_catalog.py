@@ -306,7 +306,7 @@ def test_a_product_newer_than_the_keyword_index_is_searched_within(services: Any
     assert set(hit.metadata) == {"persona_id"}
 
 
-@pytest.mark.parametrize("vector_store", ["chroma", "qdrant"])
+@pytest.mark.parametrize("vector_store", ["flat", "chroma", "qdrant"])
 def test_import_search_and_delete_on_each_vector_store(
     tmp_path: Path, database_url: str | None, vector_store: str
 ) -> None:
@@ -356,7 +356,7 @@ def test_a_write_the_store_refuses_fails_the_import_and_leaves_nothing(
     coll = collection_name(user["id"])
     _ingest(services, user["id"], _rows("A", 3), "a.csv", HashingEmbedder(dim=256))
     before = services.vectors.count(coll)
-    # Vectors of another size than the collection's: Chroma refuses the first write.
+    # Vectors of another size than the collection's: the store refuses the first write.
     with pytest.raises(Exception, match=r"(?i)dimension"):
         _ingest(services, user["id"], _rows("B", EMBED_BATCH + 1), "b.csv", HashingEmbedder(dim=64))
     assert services.vectors.count(coll) == before == 3

@@ -136,7 +136,7 @@ def test_reimport_replaces_the_files_passages(services: Any) -> None:
     assert info.find(user_id=user, persona_id=None, question="What are your opening hours?") == []
 
 
-@pytest.mark.parametrize("vector_store", ["chroma", "qdrant", "memory"])
+@pytest.mark.parametrize("vector_store", ["flat", "chroma", "qdrant", "memory"])
 def test_every_vector_store_keeps_store_info_apart(
     tmp_path: Path, sqlite_template: Path, vector_store: str
 ) -> None:

@@ -1,6 +1,6 @@
 """Telegram end to end against a fake Bot API: webhook → job → answer → sendVoice / sendMessage.
 
-Real parts: the app, SQLite, Chroma, MiniLM retrieval over a real Shopify export, Piper speech,
+Real parts: the app, SQLite, the flat vector store, MiniLM retrieval over a real Shopify export, Piper speech,
 OGG/Opus encoding and Whisper (base) listening to the voice note we sent.
 """
 

@@ -40,3 +40,13 @@ def test_env_example_documents_every_setting() -> None:
     example = (Path(__file__).parents[2] / ".env.example").read_text()
     for name in Settings.model_fields:
         assert f"ECHOME_{name.upper()}" in example, name
+
+
+def test_a_vector_store_url_alone_chooses_that_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ECHOME_VECTOR_STORE", "ECHOME_CHROMA_URL", "ECHOME_QDRANT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert Settings(_env_file=None).vector_store == "flat"
+    assert Settings(_env_file=None, chroma_url="http://chroma:8000").vector_store == "chroma"
+    assert Settings(_env_file=None, qdrant_url="http://qdrant:6333").vector_store == "qdrant"
+    monkeypatch.setenv("ECHOME_VECTOR_STORE", "flat")
+    assert Settings(_env_file=None, chroma_url="http://chroma:8000").vector_store == "flat"

@@ -17,6 +17,8 @@ from echome.providers.base import (
     VoiceCloner,
 )
 
+log = logging.getLogger(__name__)
+
 
 class ConfigError(ValueError):
     pass
@@ -61,6 +63,18 @@ def make_vector_store(
     qdrant_url: str | None = None,
     qdrant_api_key: str | None = None,
 ) -> VectorStore:
+    if kind == "flat":
+        from echome.providers.store_flat import FlatStore
+
+        store = FlatStore(path=data_dir / "vectors" / "flat.sqlite3")
+        legacy = data_dir / "vectors" / "chroma"  # the embedded default before the flat store
+        if legacy.is_dir() and not store.adopted("chroma"):
+            from echome.providers.store_chroma import ChromaStore
+
+            old = ChromaStore(path=legacy)
+            copied = store.adopt("chroma", old.export())
+            log.info("vectors moved from the embedded Chroma store", extra={"vectors": copied})
+        return store
     if kind == "chroma":
         from echome.providers.store_chroma import ChromaStore
 
@@ -77,7 +91,7 @@ def make_vector_store(
         from echome.providers.fakes import MemoryVectorStore
 
         return MemoryVectorStore()
-    raise ConfigError(f"unknown vector store {kind!r}; use chroma, qdrant or memory")
+    raise ConfigError(f"unknown vector store {kind!r}; use flat, chroma, qdrant or memory")
 
 
 def make_reranker(
@@ -147,7 +161,7 @@ def make_speaker_embedder(spec: str) -> SpeakerEmbedder:
         try:
             return GE2ESpeakerEmbedder()
         except MissingDependency as exc:
-            logging.getLogger(__name__).warning("speakers told apart by the MFCC fingerprint: %s", exc)
+            log.warning("speakers told apart by the MFCC fingerprint: %s", exc)
             model = "mfcc"
     if kind == "local" and model == "mfcc":
         from echome.providers.speaker_mfcc import MfccSpeakerEmbedder

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +157,18 @@ class ChromaStore:
 
     def check(self) -> None:
         self.client.heartbeat()
+
+    def export(self, page: int = 5000) -> Iterator[tuple[str, list[VectorRecord]]]:
+        """Every collection with all its records (to move them into another store)."""
+        for col in self.client.list_collections():
+            name = col if isinstance(col, str) else col.name
+            handle = self.client.get_collection(name)
+            records: list[VectorRecord] = []
+            for offset in range(0, int(handle.count()), page):
+                got = handle.get(limit=page, offset=offset, include=["embeddings", "documents", "metadatas"])
+                for i, vector, doc, meta in zip(
+                    got["ids"], got["embeddings"], got["documents"], got["metadatas"], strict=True
+                ):
+                    meta = {k: v for k, v in (meta or {}).items() if k != "_"}  # `upsert`'s placeholder
+                    records.append(VectorRecord(i, np.asarray(vector, dtype=np.float32), doc or "", meta))
+            yield name, records
