@@ -17,7 +17,8 @@ import json
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,25 +116,30 @@ class FlatStore:
 
     def _write(self, collection: str, dim: int | None, work: Any) -> None:
         """Run `work(db)` and bump the collection's counter in one transaction."""
+        with self._transaction(collection) as db:
+            known = self._generation(collection)
+            if known is None and dim is None:
+                return
+            if known is not None and dim is not None and known[1] != dim:
+                raise ProviderError(
+                    f"vectors of {dim} dimensions cannot join collection {collection!r} of {known[1]}"
+                    " (the embedder changed: import the catalog again into a new store)"
+                )
+            work(db)
+            db.execute(
+                "INSERT INTO collections (name, generation, dim) VALUES (?, 1, ?) ON CONFLICT (name)"
+                " DO UPDATE SET generation = generation + 1",
+                (collection, dim or 0),
+            )
+
+    @contextmanager
+    def _transaction(self, collection: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction; the collection's cached matrix is dropped whatever happens."""
         with self._lock:
             db = self.db
             db.execute("BEGIN IMMEDIATE")
             try:
-                known = self._generation(collection)
-                if known is None and dim is None:
-                    db.execute("ROLLBACK")
-                    return
-                if known is not None and dim is not None and known[1] != dim:
-                    raise ProviderError(
-                        f"vectors of {dim} dimensions cannot join collection {collection!r} of {known[1]}"
-                        " (the embedder changed: import the catalog again into a new store)"
-                    )
-                work(db)
-                db.execute(
-                    "INSERT INTO collections (name, generation, dim) VALUES (?, 1, ?) ON CONFLICT (name)"
-                    " DO UPDATE SET generation = generation + 1",
-                    (collection, dim or 0),
-                )
+                yield db
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -225,18 +231,9 @@ class FlatStore:
         return int(row[0])
 
     def drop(self, collection: str) -> None:
-        with self._lock:
-            db = self.db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.execute("DELETE FROM vectors WHERE collection = ?", (collection,))
-                db.execute("DELETE FROM collections WHERE name = ?", (collection,))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            finally:
-                self._cache.pop(collection, None)
+        with self._transaction(collection) as db:
+            db.execute("DELETE FROM vectors WHERE collection = ?", (collection,))
+            db.execute("DELETE FROM collections WHERE name = ?", (collection,))
 
     def check(self) -> None:
         with self._lock:
