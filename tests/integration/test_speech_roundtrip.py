@@ -96,5 +96,11 @@ def test_numbers_and_currencies_come_back_from_the_voice(
     tmp_path: Path,
 ) -> None:
     said = speakable(written)
-    transcript = heard(said, voice_and_ears, tmp_path / "reply.wav")
-    assert missing(expected, transcript) == [], (said, transcript)
+    # Piper samples noise in every rendering, and now and then Whisper base mishears one word of
+    # one (seen once in CI-sized runs: "sixty one Indian rupees" heard as "61ndium Rupees"). What
+    # is tested is that the spoken form can be heard back: a second rendering gets its chance,
+    # while a wrong spoken form fails both.
+    transcripts = [heard(said, voice_and_ears, tmp_path / "reply.wav")]
+    if missing(expected, transcripts[0]):
+        transcripts.append(heard(said, voice_and_ears, tmp_path / "again.wav"))
+    assert missing(expected, transcripts[-1]) == [], (said, transcripts)

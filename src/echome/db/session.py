@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.private_files import make_private, private_file
+from echome.sqlite_checkpoints import OFF_THE_WRITER, BackgroundCheckpoints
 
 _HOLDS_LOCK = "echome.sqlite_write_lock"
 _LOCK_TIMEOUT = 30.0  # seconds, as SQLite's busy_timeout below
@@ -70,6 +71,10 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
             for side in ("-wal", "-shm"):
                 make_private(Path(path + side))
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        checkpoints = BackgroundCheckpoints(Path(path)) if path and path != ":memory:" else None
+        if checkpoints is not None:
+            event.listen(engine, "commit", lambda _conn: checkpoints.wrote())
+            event.listen(engine, "engine_disposed", lambda _engine: checkpoints.close())
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -79,6 +84,8 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            if checkpoints is not None:
+                cur.execute(OFF_THE_WRITER)  # folded back by `checkpoints`, not inside a commit
             cur.close()
 
         # SQLite has one writer at a time; the others sleep and retry in its busy handler, and under
