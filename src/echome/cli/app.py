@@ -14,6 +14,7 @@ from echome.cli import (
     jobs,
     knowledge,
     persona,
+    persona_speakers,
     serve,
     store_info,
     telegram,
@@ -62,6 +63,7 @@ evals.eval_app.command("conversations")(eval_conversations.eval_conversations)
 evals.eval_app.command("persona")(eval_conversations.eval_persona)
 evals.eval_app.command("diarization")(eval_diarization.eval_diarization)
 app.add_typer(evals.eval_app, name="eval")
+persona.persona_app.command("speakers")(persona_speakers.speakers)
 app.add_typer(persona.persona_app, name="persona")
 app.command("transcribe")(persona.transcribe)
 app.command("say")(persona.say)
