@@ -53,6 +53,21 @@ def test_voice_fillers_come_at_the_sellers_rate_over_a_batch() -> None:
     assert "kind of" not in said  # cannot be inserted without changing the sentence
 
 
+def test_fillers_a_reply_already_says_count_toward_the_rate() -> None:
+    # A composed comparison ends "So the ... is the cheaper one.": the analyser that measured the
+    # seller hears that "So" as a filler, so a voice note adding the full rate on top says too many.
+    manner = Manner.from_profile(PROFILE)
+    replies = [
+        f"{r} So the Aero Daily Fitness Tee is the cheaper one, you know." for r in _replies(300, seed=5)
+    ]
+    spoken = [manner.spoken(r, protected=NAMES) for r in replies]
+    measured = reply_style(replies, spoken, [])["fillers_per_100_words"]
+    assert 3.0 <= measured <= 5.0, measured  # without the subtraction: 7.55 per 100 words
+    already = Manner.from_profile({**PROFILE, "fillers_per_100_words": 2.0})
+    text = "So the mug is the cheaper one, you know. Um, it is 12 euros."  # 3 in 13 words
+    assert already.spoken(text) == text  # over the seller's 2 per 100 words already: nothing added
+
+
 def test_fillers_never_land_inside_a_number_or_a_product_name() -> None:
     manner = Manner.from_profile({**PROFILE, "style_strength": "strong", "fillers_per_100_words": 20})
     for reply in _replies(200, seed=5):

@@ -165,6 +165,15 @@ def _make_sentence(toks: list[Token], lo: int, hi: int, punct_seg: set[int]) -> 
     return Sentence(lo, hi, " ".join(parts), offsets, "".join(raw).strip(), end, toks[lo].seg in punct_seg)
 
 
+def fillers_in(text: str) -> int:
+    """Fillers in a written text, counted as `analyse_speech` counts them in a transcript (a composed
+    "So the mug is the cheaper one." holds one): what a voice reply already says toward the seller's rate."""
+    toks = _tokenise([Segment(start=0.0, end=10.0, text=text)])
+    if not toks:
+        return 0
+    return sum(len(v) for v in find_fillers(_sentences(toks, [(0, 0)]), toks).values())
+
+
 # -- assembly ---------------------------------------------------------------------------------------------
 _ANALYSER = None
 

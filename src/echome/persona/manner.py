@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from echome.persona import lexicon as lx
+from echome.persona.analyse import fillers_in
 from echome.persona.schema import phrase_text
 
 STRENGTHS = ("off", "natural", "strong")
@@ -244,7 +245,9 @@ class Manner:
         if not self.fillers or self.filler_per_word <= 0 or not text.strip():
             return text
         rng = _rng("fill", seed if seed is not None else text)
-        want = _draw(self.filler_per_word * len(text.split()), rng)
+        # The rate counts the reply's own fillers too (the analyser hears "So the ..." as one), so
+        # only the rest are put in: the voice note says fillers at the seller's rate, not above it.
+        want = _draw(self.filler_per_word * len(text.split()), rng) - fillers_in(text)
         if want <= 0:
             return text
         blocked = _blocked(text, protected)
