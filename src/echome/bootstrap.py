@@ -9,6 +9,7 @@ warm-up thread and a request never build two copies. Job kinds are registered by
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -433,14 +434,10 @@ def _session_secret(settings: Settings) -> str:
     if settings.session_secret is not None:
         return settings.session_secret.get_secret_value()
     path = settings.data_dir / "keys" / "session.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
-        except FileExistsError:
-            pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = os.O_WRONLY | os.O_CREAT | os.O_EXCL  # made once, 0600; another process may be first
+    with contextlib.suppress(FileExistsError), os.fdopen(os.open(path, new, 0o600), "w") as fh:
+        fh.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 
