@@ -72,26 +72,19 @@ def speakers(
 
 
 def _listing(media: Any, tr: Any) -> dict[str, Any]:
-    report = [s for s in (tr.speakers or {}).get("speakers", []) if isinstance(s, dict) and s.get("id")]
+    from echome.persona.service import every_voice_is_seller, speaker_shares
+
     segments = [s for s in tr.segments or [] if isinstance(s, dict)]
-    out = []
-    for s in report:
-        said = next((str(g.get("text", "")).strip() for g in segments if g.get("speaker") == s["id"]), "")
-        out.append(
-            {
-                "id": str(s["id"]),
-                "share": s.get("share"),
-                "says": said[:120],
-                "chosen": str(s["id"]) == tr.seller_speaker,
-            }
-        )
-    every = tr.seller_speaker is None and tr.speaker_chosen_by == "seller"
+    speakers = []
+    for sid, share in speaker_shares(tr):
+        said = next((str(g.get("text", "")).strip() for g in segments if g.get("speaker") == sid), "")
+        speakers.append({"id": sid, "share": share, "says": said[:120], "chosen": sid == tr.seller_speaker})
     return {
         "recording": media.title or media.id,
         "id": media.id,
         "chosen_by": tr.speaker_chosen_by,
-        "all_are_you": every,
-        "speakers": out,
+        "all_are_you": every_voice_is_seller(tr),
+        "speakers": speakers,
     }
 
 
@@ -103,6 +96,6 @@ def _show(item: dict[str, Any]) -> None:
     if item["all_are_you"]:
         out.print("  every voice is taken as yours")
     for s in item["speakers"]:
-        share = f"{float(s['share']) * 100:.0f}%" if isinstance(s["share"], int | float) else "?"
+        share = f"{s['share'] * 100:.0f}%" if s["share"] is not None else "?"
         mark = " <- you" if s["chosen"] else ""
         out.print(f"  {s['id']}  {share:>4}  {escape(s['says'])!r}{mark}", soft_wrap=True)

@@ -245,9 +245,9 @@ class Manner:
         if not self.fillers or self.filler_per_word <= 0 or not text.strip():
             return text
         rng = _rng("fill", seed if seed is not None else text)
-        # The rate counts the reply's own fillers too (the analyser hears "So the ..." as one), so
-        # only the rest are put in: the voice note says fillers at the seller's rate, not above it.
-        want = _draw(self.filler_per_word * len(text.split()), rng) - fillers_in(text)
+        want = _draw(self.filler_per_word * len(text.split()), rng)
+        if want > 0:  # the reply's own fillers count too (the analyser hears "So the ..." as one):
+            want -= fillers_in(text)  # the voice note says them at the seller's rate, not above it
         if want <= 0:
             return text
         blocked = _blocked(text, protected)

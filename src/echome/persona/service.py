@@ -174,6 +174,21 @@ def speakers_of(transcript: Transcript) -> list[str]:
 ALL_SPEAKERS = "all"  # "these are all me": one voice that was heard as several
 
 
+def speaker_shares(transcript: Transcript) -> list[tuple[str, float | None]]:
+    """Each speaker told apart in a recording, most speech first, with its share of the speech."""
+    report = {str(s.get("id")): s for s in (transcript.speakers or {}).get("speakers", []) if s.get("id")}
+    out = []
+    for sid in speakers_of(transcript):
+        share = report[sid].get("share")
+        out.append((sid, float(share) if isinstance(share, int | float) else None))
+    return out
+
+
+def every_voice_is_seller(transcript: Transcript) -> bool:
+    """The seller said every voice heard in the recording is theirs (`ALL_SPEAKERS`)."""
+    return transcript.seller_speaker is None and transcript.speaker_chosen_by == "seller"
+
+
 def choose_speaker(
     db: Session, submit: Submit, *, media: PersonaMedia, transcript: Transcript, speaker: str
 ) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from echome.db.models import TERMINAL_STATUSES, Job, PersonaMedia, Transcript
-from echome.persona.service import speakers_of
+from echome.persona.service import every_voice_is_seller, speaker_shares
 
 PERSONA_JOBS = ("persona.media", "persona.analyse", "persona.voice")
 JOB_TITLES = {
@@ -214,10 +214,8 @@ def speaker_choices(db: Session, *, user_id: str, persona_id: str) -> list[dict[
     ).all()
     out = []
     for media, tr in rows:
-        report = {str(s.get("id")): s for s in (tr.speakers or {}).get("speakers", []) if s.get("id")}
-        every = tr.seller_speaker is None and tr.speaker_chosen_by == "seller"  # "they are all me"
         speakers = []
-        for sid in speakers_of(tr):
+        for sid, share in speaker_shares(tr):
             segs = [s for s in _segments(tr) if s.get("speaker") == sid]
             best = max(
                 segs, key=lambda s: min(float(s["end"]) - float(s["start"]), SAMPLE_SECONDS), default=None
@@ -230,11 +228,10 @@ def speaker_choices(db: Session, *, user_id: str, persona_id: str) -> list[dict[
                     "url": clip_url(persona_id, media.id, start, end),
                     "text": str(best.get("text", "")),
                 }
-            share = report[sid].get("share")
             speakers.append(
                 {
                     "id": sid,
-                    "share": f"{float(share) * 100:.0f}%" if isinstance(share, int | float) else "",
+                    "share": f"{share * 100:.0f}%" if share is not None else "",
                     "sample": sample,
                     "chosen": sid == tr.seller_speaker,
                 }
@@ -246,7 +243,7 @@ def speaker_choices(db: Session, *, user_id: str, persona_id: str) -> list[dict[
                 "speakers": speakers,
                 "chosen_by": tr.speaker_chosen_by,
                 "seller_speaker": tr.seller_speaker,
-                "all_mine": every,
+                "all_mine": every_voice_is_seller(tr),
                 # several voices and no choice yet: left out of the persona and the voice
                 "awaiting": len(speakers) > 1 and tr.speaker_chosen_by != "seller",
             }
