@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -93,10 +94,14 @@ def test_the_database_engine_commits_without_checkpointing(tmp_path: Path) -> No
     path = tmp_path / "echome.db"
     engine = _make_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
+        conn.execute(text("SELECT 1"))
+    assert f"wal-checkpoints:{path.name}" not in {t.name for t in threading.enumerate()}  # read only
+    with engine.begin() as conn:
         conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB)"))
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO t VALUES (:i, :p)"), [{"i": i, "p": bytes(4096)} for i in range(ROWS)])
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    assert f"wal-checkpoints:{path.name}" in {t.name for t in threading.enumerate()}  # rows written
     assert path.stat().st_size < 1_000_000
     engine.dispose()  # stops its checkpoint thread after a last pass
     assert path.stat().st_size > ROWS * 4096

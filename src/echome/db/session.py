@@ -73,7 +73,7 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
         checkpoints = BackgroundCheckpoints(Path(path)) if path and path != ":memory:" else None
         if checkpoints is not None:
-            event.listen(engine, "commit", lambda _conn: checkpoints.wrote())
+            event.listen(engine, "commit", lambda conn: _after_writes(conn, checkpoints))
             event.listen(engine, "engine_disposed", lambda _engine: checkpoints.close())
 
         @event.listens_for(engine, "connect")
@@ -124,6 +124,16 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _after_writes(conn: Any, checkpoints: BackgroundCheckpoints) -> None:
+    """A commit that changed rows asks for a checkpoint pass; the many read-only ones do not (nor
+    does a schema change alone: its pages wait for the next pass, or SQLite's own at the last close)."""
+    record = conn.connection
+    changes = record.dbapi_connection.total_changes
+    if changes != record.info.get("changes_seen", 0):
+        record.info["changes_seen"] = changes
+        checkpoints.wrote()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
