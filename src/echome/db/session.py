@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from echome import json_codec
 from echome.private_files import make_private, private_file
 from echome.sqlite_checkpoints import OFF_THE_WRITER, BackgroundCheckpoints
 
@@ -70,7 +71,13 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
             private_file(Path(path))
             for side in ("-wal", "-shm"):
                 make_private(Path(path + side))
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            json_serializer=json_codec.dumps,
+            json_deserializer=json_codec.loads,
+        )
         checkpoints = BackgroundCheckpoints(Path(path)) if path and path != ":memory:" else None
         if checkpoints is not None:
             event.listen(engine, "commit", lambda conn: _after_writes(conn, checkpoints))
@@ -123,7 +130,15 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        json_serializer=json_codec.dumps,
+        json_deserializer=json_codec.loads,
+    )
 
 
 def _after_writes(conn: Any, checkpoints: BackgroundCheckpoints) -> None:

@@ -47,7 +47,7 @@ def readable(text: str, kind: str) -> str:
     if kind == "qa" and " Question: " in text:
         answer, _, question = text.partition(" Question: ")
         text = f"Question: {question.strip()} Answer: {answer.strip()}"
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())  # runs of whitespace as one space, none at the ends
 
 
 def chunk_id(*parts: object) -> str:

@@ -13,7 +13,6 @@ at the next search. Vectors are stored normalised: scores are cosine similaritie
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -25,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from echome import json_codec
 from echome.private_files import private_file
 from echome.providers.base import ProviderError, VectorHit, VectorRecord
 from echome.sqlite_checkpoints import OFF_THE_WRITER, BackgroundCheckpoints
@@ -159,9 +159,9 @@ class FlatStore:
         matrix = np.stack([np.asarray(r.vector, dtype=np.float32).reshape(-1) for r in records])
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         matrix = matrix / np.where(norms > 0, norms, 1.0)
+        meta = [json_codec.dumps(_clean_meta(r.metadata)) for r in records]
         rows = [
-            (collection, r.id, matrix[n].tobytes(), r.document or "", json.dumps(_clean_meta(r.metadata)))
-            for n, r in enumerate(records)
+            (collection, r.id, matrix[n].tobytes(), r.document or "", meta[n]) for n, r in enumerate(records)
         ]
         self._write(collection, matrix.shape[1], lambda db: db.executemany(_UPSERT, rows))
 
@@ -283,7 +283,7 @@ class FlatStore:
                 ids=[r[0] for r in rows],
                 matrix=matrix,
                 documents=[r[2] for r in rows],
-                metadata=[json.loads(r[3]) for r in rows],
+                metadata=[json_codec.loads(r[3]) for r in rows],
             )
             self._cache[collection] = m
             total = sum(x.nbytes for x in self._cache.values())

@@ -208,6 +208,7 @@ def packed_text(records: list[dict[str, str]]) -> str:
 
 _HEX_ID = re.compile(r"^[0-9a-f]{32}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _FILE = re.compile(r"^[\w\-./]+\.(jpe?g|png|gif|webp|svg|avif|bmp|tiff?|pdf|mp4|zip)$", re.I)
+_PART = re.compile(r"[^|,;\s]+")
 _BOOL = {"true", "false", "yes", "no", "0", "1", "y", "n", "on", "off"}
 
 
@@ -225,10 +226,13 @@ def internal_value(value: str) -> str | None:
         return "yes/no flags"
     if (v[0] in "{[" and v[-1] in "}]") and ('"' in v or ":" in v):
         return "JSON"
-    parts = [p for p in re.split(r"[|,;\s]+", v) if p]
-    if parts and all(_HEX_ID.match(p) for p in parts):
-        return "ids"
-    return None
+    # Every part an id: read part by part, so a long text stops at its first word.
+    parts = 0
+    for m in _PART.finditer(v):
+        if not _HEX_ID.match(m.group()):
+            return None
+        parts += 1
+    return "ids" if parts else None
 
 
 PLATFORM_TYPES = {
