@@ -117,6 +117,10 @@ def test_the_real_pipeline_answers_and_the_sellers_data_stays_as_it_was(shop: Sh
     assert report["by_kind"]["price"]["passed"] == report["by_kind"]["price"]["questions"]
     humans = [a for a in report["answers"] if a["kind"] == "human"]
     assert humans and all(a["handoff"] == "customer_asked" and a["passed"] for a in humans)
+    # what the customer would read live: the desk's notice, not the draft kept for the seller
+    assert all(a["told"].startswith("I've asked ") and a["told"] != a["answer"] for a in humans)
+    price = next(a for a in report["answers"] if a["kind"] == "price")
+    assert price["told"] == price["answer"]
     assert report["passed"] == sum(a["passed"] for a in report["answers"])
     assert [f["question"] for f in report["failing"]] == [
         a["question"] for a in report["answers"] if not a["passed"]

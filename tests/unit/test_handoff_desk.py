@@ -250,3 +250,21 @@ def test_approval_mode_drafts_what_came_after_a_sent_draft(desk: Desk) -> None:
         "handoff.timeout",
         "handoff.deliver",
     ]
+
+
+def test_a_person_or_a_complaint_is_answered_as_such_not_with_the_drafts_catalog_reply(desk: Desk) -> None:
+    out = desk.ask("Please put me through to a human.")
+    assert out.handoff["reason"] == "customer_asked"  # type: ignore[index]
+    assert out.answer == "I've asked Ana to answer you personally. Ana will reply here in this chat."
+    out = desk.ask(
+        "I'm really disappointed, the Trail Runner 2 is nothing like the description.", client="visitor-2"
+    )
+    assert out.handoff["reason"] == "complaint"  # type: ignore[index]
+    assert out.answer == (
+        "I'm sorry to hear that. I've asked Ana to answer you personally. Ana will reply here in this chat."
+    )
+    draft = next(c for r, c, _m in desk.messages(out.conversation_id) if r == "draft")
+    assert draft and draft not in out.answer  # the persona's draft waits for the seller, unseen
+    out = desk.ask("Meine Bestellung ist immer noch nicht angekommen, das ist eine Frechheit.", client="v-de")
+    assert out.handoff["reason"] == "complaint"  # type: ignore[index]
+    assert out.answer.startswith("Das tut mir leid. Ich habe Ana gebeten")

@@ -190,6 +190,8 @@ def _print(r: dict[str, Any]) -> None:
         if a.get("template_question"):
             out.print(f"       [dim]planned: {escape(a['template_question'])}[/dim]")
         out.print(f"       {escape(' '.join(a['answer'].split())[:300])}")
+        if a.get("told") and a["told"] != a["answer"]:  # handed off: the draft waits for the seller
+            out.print(f"       [dim]the customer reads:[/dim] {escape(' '.join(a['told'].split())[:300])}")
     _print_style(r.get("style"))
 
 

@@ -153,16 +153,7 @@ class HandoffDesk:
         )
 
     def _notice(self, decision: Decision, turn: CustomerTurn, draft: DraftFacts, language: str) -> str:
-        if decision.reason == "approval":
-            return customer_text("approval", language, turn.persona_name)
-        told = customer_text("handed_off", language, turn.persona_name)
-        if decision.reason == "no_evidence" or "no-detail" in draft.intents:
-            # The draft already says honestly that the catalog has nothing; its closing offer to
-            # pass the question on is replaced by saying that it has been.
-            offer = Phrases.for_language(language).offer_handoff(turn.persona_name)
-            honest = draft.draft.replace(offer, "").strip()
-            return f"{honest} {told}".strip()
-        return told
+        return customer_notice(decision.reason, language=language, name=turn.persona_name, draft=draft.draft)
 
     def _after_handoff(
         self,
@@ -194,6 +185,24 @@ class HandoffDesk:
                 self.jobs.submit(user_id=user_id, kind=kind, payload=payload)
         except Exception:
             log.exception("handoff job not started", extra={"kind": kind})
+
+
+def customer_notice(reason: str, *, language: str, name: str, draft: str) -> str:
+    """What the customer reads when the turn goes to the seller for `reason` (the draft itself is
+    kept for the seller). Only when the catalog had nothing is the draft's honest "not in my catalog"
+    said first, its closing offer to pass the question on replaced by saying that it has been. For
+    every other reason the customer asked for something else (a person, a discount, or they
+    complain), and a draft's "we don't carry that" would answer a question they did not ask."""
+    language = _language(language)
+    if reason == "approval":
+        return customer_text("approval", language, name)
+    told = customer_text("handed_off", language, name)
+    if reason == "no_evidence":
+        offer = Phrases.for_language(language).offer_handoff(name)
+        return f"{draft.replace(offer, '').strip()} {told}".strip()
+    if reason == "complaint":
+        return f"{customer_text('complaint', language, name)} {told}"
+    return told
 
 
 def _language(language: str) -> str:

@@ -20,6 +20,16 @@ CUSTOMER: dict[str, dict[str, str]] = {
         "nl": "Ik heb {name} gevraagd u persoonlijk te antwoorden. Het antwoord komt hier in dit gesprek.",
         "pt": "Pedi a {name} que lhe responda pessoalmente. A resposta chegará aqui, nesta conversa.",
     },
+    # Before "handed_off" when the customer complains: the draft's answer is not what they need.
+    "complaint": {
+        "en": "I'm sorry to hear that.",
+        "de": "Das tut mir leid.",
+        "fr": "Je suis désolé de l'apprendre.",
+        "es": "Lamento mucho oír eso.",
+        "it": "Mi dispiace molto.",
+        "nl": "Wat vervelend om te horen.",
+        "pt": "Lamento muito.",
+    },
     # A further message while the seller has the conversation (once per burst).
     "ack": {
         "en": "Thank you, I've passed this on to {name}, who will reply here.",

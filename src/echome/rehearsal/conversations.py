@@ -29,6 +29,7 @@ from echome.answer.handoff_port import CustomerTurn, DraftFacts, HandoffOutcome
 from echome.answer.quality import Question, catalog_numbers, score
 from echome.db.models import Client, Conversation, Message, Product, ProductChunk
 from echome.db.session import transaction
+from echome.handoff.desk import customer_notice
 from echome.handoff.state import settings_of
 from echome.handoff.triggers import TurnFacts, decide
 from echome.knowledge.records import Field, ProductRecord
@@ -145,6 +146,7 @@ class DryRunHandoff:
 
     sessions: sessionmaker[Session]
     decisions: dict[str, str | None] = field(default_factory=dict)  # conversation id -> reason
+    told: dict[str, str] = field(default_factory=dict)  # conversation id -> what the customer reads
 
     def covers(self, channel: str) -> bool:
         return True
@@ -163,6 +165,10 @@ class DryRunHandoff:
         if reason is None and settings.approval_mode == "all":
             reason = "approval"
         self.decisions[turn.conversation_id] = reason
+        if reason is not None:  # live, the desk sends this instead of the draft
+            self.told[turn.conversation_id] = customer_notice(
+                reason, language=turn.language, name=turn.persona_name, draft=draft.draft
+            )
         return None  # the draft stands as the answer, so it can be scored
 
 
@@ -180,6 +186,7 @@ class ConversationResult:
     handoff_ok: bool
     why: list[str]
     spoken: str = ""  # what the voice note would say (the seller's fillers in)
+    told: str = ""  # what the customer would read live: the answer, or the handoff notice instead
     phrased_by: str = "template"  # who wrote the buyer's message: "template" or "llm"
     template_question: str = ""  # the template's wording, when an LLM rephrased it
 
@@ -347,6 +354,7 @@ def run_conversation_eval(
         reason = desk.decisions.get(a.conversation_id or "")
         r = judge(q, a.answer, mode=a.mode, handoff=reason, known=known)
         r.spoken = getattr(a, "spoken", "") or ""
+        r.told = desk.told.get(a.conversation_id or "", a.answer)
         results.append(r)
     own = [r for r in results if r.handoff is None and r.mode != "handed-off" and r.answer]
     style = None
