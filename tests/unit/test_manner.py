@@ -204,6 +204,34 @@ def test_statements_are_joined_up_to_the_sellers_sentence_length() -> None:
     assert "$49.00" in long_talker.paced(facts, protected=names)
 
 
+def test_the_greeting_runs_into_the_next_statement_for_a_long_talker() -> None:
+    names = ["Linen Shirt", "Wool Scarf"]
+    long_talker = Manner(sentence_words=14.0)
+    said = long_talker.paced(
+        "Hi Sam! The Linen Shirt costs $49.00. Want one?", protected=names, opener="Hi Sam!"
+    )
+    assert said == "Hi Sam, the Linen Shirt costs $49.00. Want one?"
+    said = long_talker.paced("Hey! Wool Scarf is sold out. Sorry!", protected=names, opener="Hey!")
+    assert said == "Hey, Wool Scarf is sold out. Sorry!"  # a name keeps its capital
+    assert long_talker.paced("Hi! I can only offer these prices.", opener="Hi!") == (
+        "Hi, I can only offer these prices."
+    )
+    for kept, opener in (
+        ("Hi! Which one do you mean?", "Hi!"),  # a question stays on its own
+        ("Hi! $49.00 for the shirt.", "Hi!"),  # no letter to run into
+        ("Hi!\nPrice: $4.50.", "Hi!"),  # a list
+        (
+            "Hello there! The shirt comes in blue, sand, white, black, red and green, all sizes.",
+            "Hello there!",
+        ),
+        ("The shirt costs $49.00.", ""),  # no greeting (a later turn)
+    ):
+        assert long_talker.paced(kept, protected=names, opener=opener) == kept
+    text = "Hi! The Linen Shirt costs $49.00."
+    assert Manner(sentence_words=7.0).paced(text, opener="Hi!") == text  # a short talker
+    assert Manner(sentence_words=20.0, strength="off").paced(text, opener="Hi!") == text
+
+
 def test_the_sellers_sentence_length_comes_from_the_profile() -> None:
     assert Manner.from_profile({"sentence_length": {"mean": 13.5}}).sentence_words == 13.5
     assert Manner.from_profile({}).sentence_words == 0.0

@@ -101,7 +101,7 @@ def compose(
 
     def reply(*parts: str, intents: list[str], used: list[int] | None = None) -> Composed:
         text = manner.register(" ".join(p for p in (opener, *parts) if p), protected=names)
-        text = manner.paced(text, protected=names)
+        text = manner.paced(text, protected=names, opener=opener)
         return Composed(text=text, used=used or [], intents=intents)
 
     if evidence.store_topic is not None:

@@ -12,8 +12,9 @@ way and a batch of replies carries the seller's rate on average (not one per rep
 - A phrase the seller set by hand carries no count: it is used at `DEFAULT_PER_100_WORDS`.
 - Sentence length: a composed reply's short statements are joined ("It is 49 dollars, and it comes
   in blue.") while the joined sentence stays within the seller's own mean sentence length, so a
-  seller who talks in long sentences does not answer in clipped ones. Questions, exclamations and
-  sentences opening with a connective ("But", "So") stay as they are; nothing is ever split.
+  seller who talks in long sentences does not answer in clipped ones; the greeting runs into the
+  statement after it ("Hi, the ... is 49 dollars."). Questions, exclamations and sentences opening
+  with a connective ("But", "So") stay as they are; nothing is ever split.
 - Strength (`style_strength` in the profile): "off" (no catchphrases, no fillers, sentences as
   composed), "natural" (the seller's rates), "strong" (`STRONG` times them).
 
@@ -210,11 +211,28 @@ class Manner:
 
         return _CONTRACTIBLE.sub(contract, text)
 
-    def paced(self, text: str, *, protected: Sequence[str] = ()) -> str:
+    def paced(self, text: str, *, protected: Sequence[str] = (), opener: str = "") -> str:
         """`text` with neighbouring statements joined by ", and" while the result stays within the
-        seller's mean sentence length (see the module docstring)."""
+        seller's mean sentence length, and the reply's `opener` (a greeting: "Hi!") run into the
+        sentence after it ("Hi, the ... is 49 dollars."), as someone who talks in long sentences
+        says it (see the module docstring)."""
         if self.strength == "off" or self.sentence_words < MIN_JOINED_WORDS:
             return text
+        return self._greeted(self._joined(text, protected), opener, protected)
+
+    def _greeted(self, text: str, opener: str, protected: Sequence[str]) -> str:
+        if not opener.endswith(("!", ".")) or not text.startswith(opener) or "\n" in text:
+            return text
+        rest = text[len(opener) :].lstrip(" ")
+        first = _SENTENCE.match(rest)
+        if not rest[:1].isalpha() or first is None or not first.group().rstrip().endswith((".", "!")):
+            return text  # a question after the greeting, or something that is not a sentence
+        if len(opener.split()) + len(first.group().split()) > self.sentence_words:
+            return text
+        keep = _starts_protected(rest, 0, protected) or rest[1:2].isupper()
+        return f"{opener[:-1]}, {rest if keep else rest[:1].lower() + rest[1:]}"
+
+    def _joined(self, text: str, protected: Sequence[str]) -> str:
         parts = _SENTENCE.findall(text)
         if len(parts) < 2 or "".join(parts) != text or "\n" in text:
             return text  # not plain sentences (a list, a line break): left as composed
