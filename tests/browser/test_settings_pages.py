@@ -94,6 +94,10 @@ def test_the_danger_zone_deletes_a_persona_then_the_account(browsing: Browsing, 
     email = new_email("leaving")
     sign_up(page, name="Ana", email=email)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings", exact=True).click()
+    # The link is at the foot of a long page: clicked while the page still loads, the layout could
+    # move under the click (seen once in CI), so the page is loaded first.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Keys, tokens and your account")
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="Delete persona").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Delete the persona Ana")
     page.get_by_label(re.compile("Type the persona's name")).fill("Anna")
