@@ -63,6 +63,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return engine
 
 
+# JSON columns are written and read through orjson on both databases (echome/json_codec.py).
+_JSON_COLUMNS: dict[str, Any] = {"json_serializer": json_codec.dumps, "json_deserializer": json_codec.loads}
+
+
 def _make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
@@ -75,8 +79,7 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
             url,
             echo=echo,
             connect_args={"timeout": 30, "check_same_thread": False},
-            json_serializer=json_codec.dumps,
-            json_deserializer=json_codec.loads,
+            **_JSON_COLUMNS,
         )
         checkpoints = BackgroundCheckpoints(Path(path)) if path and path != ":memory:" else None
         if checkpoints is not None:
@@ -136,8 +139,7 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
-        json_serializer=json_codec.dumps,
-        json_deserializer=json_codec.loads,
+        **_JSON_COLUMNS,
     )
 
 
