@@ -69,6 +69,19 @@ def test_a_sale_is_stated_when_asked_and_no_sale_is_not_invented(shop: MemorySho
     assert "I can only offer the prices listed in my catalog." in out.answer and "20" not in out.answer[40:]
 
 
+def test_a_price_asked_of_a_nearly_named_product_is_given_after_asking_if_it_is_the_one(
+    shop: MemoryShop,
+) -> None:
+    # A voice note heard as "the Cedar best clamp": one word of one product's name, too little to
+    # name it, so the reply says which product the price is of.
+    out = ask(shop, "How much is the Cedar best clamp?")
+    assert out.answer.startswith("Hi! Do you mean the Cedar Camp Mug? It is $18."), out.answer
+    out = ask(shop, "Was kostet der Cedar?")
+    assert "Meinen Sie „Cedar Camp Mug“?" in out.answer and "18" in out.answer, out.answer
+    # A discount request is not a price question (a word several names hold: test_lookup.py).
+    assert "Do you mean" not in ask(shop, "Can I get a discount on the Cedar?").answer
+
+
 def test_tell_me_about_a_product_introduces_it(shop: MemoryShop) -> None:
     out = ask(shop, "Tell me about the Luma Desk Lamp")
     assert "$45" in out.answer and "dimmable LED desk lamp" in out.answer

@@ -55,6 +55,17 @@ def test_a_word_shared_with_a_product_is_not_a_mention_of_it() -> None:
     assert named("Do you have any laptops?") == []
 
 
+def test_a_word_only_one_name_holds_points_at_that_product_without_naming_it() -> None:
+    names = ProductNames(SHOP)
+    assert named("How much is the Cedar best clamp?") == []  # one word, not the name's last
+    assert names.points_at("How much is the Cedar best clamp?", "mug")
+    assert names.points_at("Is the cedars one in stock?", "mug")  # a plural of the word
+    assert not names.points_at("How much is the Cedar best clamp?", "lamp")
+    assert not names.points_at("Do you have a leather bag?", "belt")  # leather is in two names
+    assert not names.points_at("Is the 7 any good?", "nexus")  # a bare number points at nothing
+    assert not names.points_at("How much is it?", "unknown-product")
+
+
 def test_two_products_named_apart_come_back_in_the_question_order() -> None:
     assert named("Which is cheaper, the Luma Desk Lamp or the Cedar Camp Mug?") == ["lamp", "mug"]
     assert named("Which is cheaper, the Cedar Camp Mug or the Luma Desk Lamp?") == ["mug", "lamp"]

@@ -138,6 +138,14 @@ def compose(
         if facts:
             parts.extend(facts)
             cited.add(_first_result_of(evidence, sure.id))
+    elif focus is not None and evidence.near == focus.id and haggle is None:
+        # Nearly named ("the copper best clamp"): its facts, after asking whether it is the one meant.
+        found: list[str] = []
+        facts = _typed_facts(focus, question, found, say, asked=evidence.asked, named_before=True)
+        if facts:
+            intents.extend(["near", *found])
+            parts.extend([say.do_you_mean(focus.short_name), *facts])
+            cited.add(_first_result_of(evidence, focus.id))
     picked = pick_sentences(question, evidence, focus, asked=evidence.asked, say=say)
     if sure is not None and not picked and not parts and haggle is None:
         if wants_overview(evidence.asked or question, question):  # "tell me about the X"
@@ -244,29 +252,42 @@ def _comparison(products: list[ProductFacts], question: str, say: Phrases) -> li
 
 
 def _typed_facts(
-    p: ProductFacts, question: str, intents: list[str], say: Phrases, *, asked: str | None = None
+    p: ProductFacts,
+    question: str,
+    intents: list[str],
+    say: Phrases,
+    *,
+    asked: str | None = None,
+    named_before: bool = False,
 ) -> list[str]:
     """Price, stock and options from the catalog's typed fields, for what the question asks. When the
     question names option values ("in green, size L"), the matching variants' price and stock. The
-    product is named once; later facts refer back to it (`first=False`)."""
+    product is named once (`named_before`: the sentence before named it); later facts refer back to
+    it (`first=False`)."""
     out: list[str] = []
     chosen, wanted = p.variants_named(asked or question)  # option values, not words of the name
     label = f"{p.short_name} ({', '.join(wanted)})" if chosen else p.short_name
     if wanted and not chosen:
         intents.append("options")
-        out.append(say.not_listed_in(p.short_name, wanted, first=not out))
+        out.append(say.not_listed_in(p.short_name, wanted, first=not (out or named_before)))
     quantity = asked_quantity(question)
     tier = p.tier_for(quantity) if quantity else None
     if tier is not None and (asks_price(question) or "tier" in asked_labels(question)):
         intents.append("tier")
-        out.append(say.price(label, say.tier_price(say.money(tier[1], p.currency), tier[0]), first=not out))
+        out.append(
+            say.price(
+                label,
+                say.tier_price(say.money(tier[1], p.currency), tier[0]),
+                first=not (out or named_before),
+            )
+        )
     if (asks_price(question) or "discount" in intents) and "tier" not in intents:
         price = say.price_of(p, chosen or None)
         if price:
             intents.append("price")
-            out.append(say.price(label, price, first=not out))
+            out.append(say.price(label, price, first=not (out or named_before)))
     if "sale" in asked_labels(question):
-        said = _sale(p, label, chosen or None, say, first=not out)
+        said = _sale(p, label, chosen or None, say, first=not (out or named_before))
         if said:
             intents.append("sale")
             out.append(said)
@@ -278,17 +299,19 @@ def _typed_facts(
         summed = not chosen and bool(variant_stock) and stock == sum(variant_stock)  # a total over variants
         count = stock if asks_count(question) and not summed else None
         out.append(
-            say.in_stock(label, count, first=not out) if stock > 0 else say.sold_out(label, first=not out)
+            say.in_stock(label, count, first=not (out or named_before))
+            if stock > 0
+            else say.sold_out(label, first=not (out or named_before))
         )
     if asks_options(question) and "options" not in intents:
         intents.append("options")
         options = [(k, v[:8]) for k, v in p.options().items() if len(v) > 1][:2]
         if options:
-            out.append(say.comes_in(p.short_name, options, first=not out))
+            out.append(say.comes_in(p.short_name, options, first=not (out or named_before)))
         elif p.name != p.short_name:
             out.append(say.listed_as(p.name))  # the options may be in its full name
         elif p.variants:
-            out.append(say.one_version(p.short_name, first=not out))
+            out.append(say.one_version(p.short_name, first=not (out or named_before)))
     return out
 
 

@@ -39,6 +39,8 @@ class Evidence:
     asked: str | None = None  # the question without the product names it spells out
     cover: Cover | None = None  # for a question naming no product: does any product hold what it asks for?
     not_carried: bool = False  # it asks for something no product of the shop is (see `not_carried`)
+    near: str | None = None  # named by none, the top result's product when the question holds a word
+    # only its name has ("the copper best clamp"): the reply asks whether it is the one meant
     store_topic: str | None = None  # a question about the store (returns, shipping...): `results` are
     # the seller's store information on it (empty: the seller never gave it)
 
@@ -168,6 +170,9 @@ class EvidenceFinder:
                 [*named_ids, *lookup.ambiguous[:3], *(r.product_id for r in results if r.product_id)]
             )
         )
+        top = next((r.product_id for r in results if r.product_id), None)
+        unnamed = not named_ids and scoped_to is None and not lookup.ambiguous
+        near = top if top and unnamed and names.points_at(question, top) else None
         return Evidence(
             question=question,
             results=results,
@@ -180,6 +185,7 @@ class EvidenceFinder:
             asked=lookup.asked(question) if named_ids else None,
             cover=carried,
             not_carried=not_carried(question, carried),
+            near=near,
         )
 
     def _products(self, user_id: str, persona_id: str, ids: list[str]) -> dict[str, ProductFacts]:

@@ -68,6 +68,7 @@ class Table:
     cheaper: str
     sale_ended: str
     which_one: str  # a name that fits several products
+    do_you_mean: str  # a product the question nearly names (`Evidence.near`), before its facts
 
 
 TABLES: dict[str, Table] = {
@@ -90,6 +91,7 @@ TABLES: dict[str, Table] = {
         "{subject} isn't listed in {values}.", "So the {name} is the cheaper one.",
         "The sale on the {name} ended on {date}; it is {price} now.",
         "I have a few of those: {names}. Which one do you mean?",
+        "Do you mean the {name}?",
     ),
     "de": Table(
         "Hallo!", "Hallo {name}!",
@@ -111,6 +113,7 @@ TABLES: dict[str, Table] = {
         "Am günstigsten ist also {name}.",
         "Die Aktion für {name} ist am {date} abgelaufen; der Preis ist jetzt {price}.",
         "Dazu habe ich mehrere Artikel: {names}. Welchen meinen Sie?",
+        "Meinen Sie „{name}“?",
     ),
     "fr": Table(
         "Bonjour !", "Bonjour {name} !",
@@ -134,6 +137,7 @@ TABLES: dict[str, Table] = {
         "Le prix le plus bas est donc celui de {name}.",
         "La promotion sur {name} s'est terminée le {date} ; le prix est maintenant de {price}.",
         "J'ai plusieurs articles qui correspondent : {names}. Lequel voulez-vous dire ?",
+        "Voulez-vous dire « {name} » ?",
     ),
     "es": Table(
         "¡Hola!", "¡Hola, {name}!",
@@ -155,6 +159,7 @@ TABLES: dict[str, Table] = {
         "{subject} no está disponible en {values}.", "El precio más bajo es, por tanto, el de {name}.",
         "La oferta de {name} terminó el {date}; ahora cuesta {price}.",
         "Tengo varios: {names}. ¿Cuál de ellos busca?",
+        "¿Se refiere a «{name}»?",
     ),
     "it": Table(
         "Ciao!", "Ciao {name}!",
@@ -177,6 +182,7 @@ TABLES: dict[str, Table] = {
         "Il prezzo più basso è quindi quello di {name}.",
         "L'offerta su {name} è terminata il {date}; ora costa {price}.",
         "Ne ho diversi: {names}. Quale intende?",
+        "Intende «{name}»?",
     ),
     "nl": Table(
         "Hallo!", "Hallo {name}!",
@@ -198,6 +204,7 @@ TABLES: dict[str, Table] = {
         "{subject} is er niet in {values}.", "{name} is dus het goedkoopst.",
         "De aanbieding voor {name} is op {date} afgelopen; de prijs is nu {price}.",
         "Daar heb ik er een paar van: {names}. Welke bedoelt u?",
+        "Bedoelt u '{name}'?",
     ),
     "pt": Table(
         "Olá!", "Olá, {name}!",
@@ -219,5 +226,6 @@ TABLES: dict[str, Table] = {
         "{subject} não está disponível em {values}.", "O preço mais baixo é, portanto, o de {name}.",
         "A promoção de {name} terminou em {date}; agora custa {price}.",
         "Tenho vários: {names}. Qual deles procura?",
+        "Refere-se a «{name}»?",
     ),
 }  # fmt: skip

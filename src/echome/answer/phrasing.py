@@ -309,6 +309,9 @@ class Phrases:
     def which_one(self, names: Sequence[str]) -> str:
         return self._say(self.t.which_one, names=self.join(names))
 
+    def do_you_mean(self, name: str) -> str:
+        return self._say(self.t.do_you_mean, name=name)
+
     def about(self, name: str) -> str:
         de = "d'" if _VOWEL.match(name) else "de "
         return self._say(self.t.about, name=name, de=de)

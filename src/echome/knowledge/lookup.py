@@ -156,6 +156,17 @@ class ProductNames:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def points_at(self, question: str, product_id: str) -> bool:
+        """Whether `question` holds a word of the product's name that no other product's name holds
+        ("the copper best clamp", a misheard "copper desk lamp"): too little to name the product
+        (rule 3), enough to ask the customer whether it is the one they mean."""
+        entry = self.entries.get(product_id)
+        if entry is None:
+            return False
+        asked = {k for w in words(question) if w not in FUNCTION_WORDS for k in _keys(w)}
+        own = [k for k in asked & entry.keys if self.by_key[k] == [product_id]]
+        return any(len(k) >= 3 and not k.isdigit() for k in own)
+
     def find(self, question: str, *, sells: Callable[[str | None], bool] | None = None) -> Lookup:
         """The products `question` names among those `sells(persona_id)` accepts (all by default)."""
         allowed = sells or (lambda _persona: True)
