@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from echome.providers.base import Segment, Word, words_text
-from echome.providers.whisper_coverage import coverage, fill_skipped, regions
+from echome.providers.whisper_coverage import coverage, fill_skipped, hear_failed, regions
 
 RATE = 16_000
 
@@ -83,6 +83,22 @@ def test_two_skipped_neighbours_share_the_pause_between_them_without_doubling_wo
     )
     out = fill_skipped(first, audio, [], speech, language="en", beam=1)
     assert words_text([w for s in out for w in s.words]) == "one two three four"
+
+
+def test_a_failed_primed_decode_is_replaced_by_the_unprimed_words_of_its_time() -> None:
+    audio = np.zeros(8 * RATE, dtype=np.float32)
+    kept = [Segment(0.0, 2.7, "He might even have been made amiable himself.", words=ws(("He", 0.0, 0.4),
+            ("might", 0.4, 0.6), ("himself.", 2.1, 2.7)))]  # fmt: skip
+    # The unprimed decode of 1.7-4.2 s (the failed span 2.7-3.2 s with 1 s either side): the word
+    # before the span belongs to the kept segment and is not taken twice.
+    model = FakeWhisper(([("himself.", 0.4, 1.0), ("Yes,", 1.05, 1.3), ("sir.", 1.3, 1.5)], 0.1, -0.4))
+    out = hear_failed(model, audio, kept, [(2.7, 3.2)], language="en", beam=1)
+    assert [s.text for s in out] == [kept[0].text, "Yes, sir."]
+    call = model.calls[0]
+    assert not call.get("hotwords") and call["vad_filter"] is False and call["seconds"] == pytest.approx(2.5)
+    # Whisper judging the time silence: the failed decode leaves nothing behind
+    silent = FakeWhisper(([("I'm", 0.1, 0.3), ("sure.", 0.3, 0.5)], 0.8, -1.5))
+    assert hear_failed(silent, audio, kept, [(2.7, 3.2)], language="en", beam=1) == kept
 
 
 def test_words_are_spaced_as_written() -> None:

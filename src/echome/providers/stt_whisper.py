@@ -14,6 +14,13 @@ dropped. The voice-activity filter drops short hummed backchannels ("mm-hmm"), s
 then listens again to the short sounds outside the filtered speech and keeps only fillers and
 response words from them (`whisper_backchannels`). Whisper's default token suppression only
 removes symbols, so filler tokens need no change.
+
+The verbatim mode decodes at temperature 0 only. faster-whisper retries a decode that loops or has
+low confidence by sampling at higher temperatures, and CTranslate2's random generator cannot be
+seeded per call, so the same recording gave a different persona transcript from run to run (on one
+meeting track: 5, 6 and 12 fillers against the reference's 5). Such a primed decode is instead
+dropped and its time decoded again unprimed (`whisper_coverage.hear_failed`): the same recording,
+the same transcript. The clean mode keeps faster-whisper's retries.
 """
 
 from __future__ import annotations
@@ -26,8 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from echome.providers.base import MissingDependency, ProviderError, Segment, Transcript, Word
-from echome.providers.whisper_backchannels import RATE, VAD_SILENCE_MS, listen_again, merge, speech_spans
-from echome.providers.whisper_coverage import fill_skipped
+from echome.providers.whisper_backchannels import (
+    LOOP_RATIO,
+    RATE,
+    VAD_SILENCE_MS,
+    listen_again,
+    merge,
+    speech_spans,
+)
+from echome.providers.whisper_coverage import LOG_PROB, fill_skipped, hear_failed
 
 MODELS = ("tiny.en", "base")
 _MODEL_LOCK = threading.Lock()  # joining the base model's parts
@@ -37,6 +51,7 @@ _LOADED: dict[tuple[str, int], Any] = {}  # shared by the clean and verbatim ada
 # General English disfluencies (filled pauses, a backchannel, a false start, a repetition); not taken
 # from any recording. Whisper continues in the style of its prompt, so it writes these when it hears them.
 VERBATIM_PROMPT = "Um, so, uh, I mean, like, you know, mm-hmm, I- I think, uh, we could, um, yeah."
+TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's default fallback schedule
 _PROMPT_ECHO_WORDS = 4  # a segment of at least this many words found verbatim in the prompt is an echo
 
 
@@ -132,12 +147,17 @@ class FasterWhisperSTT:
                 vad_filter=self._vad,
                 vad_parameters={"min_silence_duration_ms": VAD_SILENCE_MS},
                 condition_on_previous_text=False,  # stops one misheard line from derailing the rest
+                temperature=0.0 if self.verbatim else TEMPERATURES,
                 hotwords=VERBATIM_PROMPT if self.verbatim else None,
             )
             segments: list[Segment] = []
+            failed: list[tuple[float, float]] = []  # primed decodes Whisper would have retried
             for s in segments_iter:
                 text = s.text.strip()
                 if not text or (self.verbatim and _echoes_prompt(text)):
+                    continue
+                if self.verbatim and _failed(s):
+                    failed.append((float(s.start), float(s.end)))
                     continue
                 words = [Word(w.start, w.end, w.word.strip(), w.probability) for w in (s.words or [])]
                 segments.append(
@@ -150,8 +170,8 @@ class FasterWhisperSTT:
                         no_speech_prob=float(s.no_speech_prob),
                     )
                 )
-            if self.verbatim and self._vad:
-                segments = self._with_backchannels(model, audio_path, segments, info.language)
+            if self.verbatim:
+                segments = self._verbatim_guards(model, audio_path, segments, failed, info.language)
         except (RuntimeError, ValueError, OSError) as exc:
             raise ProviderError(f"transcription failed: {exc}") from exc
         return Transcript(
@@ -163,20 +183,37 @@ class FasterWhisperSTT:
             model=self.name,
         )
 
-    def _with_backchannels(
-        self, model: Any, audio_path: str, segments: list[Segment], language: str | None
+    def _verbatim_guards(
+        self,
+        model: Any,
+        audio_path: str,
+        segments: list[Segment],
+        failed: list[tuple[float, float]],
+        language: str | None,
     ) -> list[Segment]:
-        """The main pass plus what the voice-activity filter dropped (`whisper_backchannels`)."""
+        """The primed pass made whole: where a primed decode failed, the unprimed decode of its time
+        (`hear_failed`); with the voice-activity filter on, then what the primed pass skipped
+        (`whisper_coverage`) and the small sounds the filter dropped (`whisper_backchannels`)."""
+        if not failed and not self._vad:
+            return segments
         from faster_whisper import decode_audio
 
         audio = decode_audio(audio_path, sampling_rate=RATE)
+        segments = hear_failed(model, audio, segments, failed, language=language, beam=self._beam)
+        if not self._vad:
+            return segments
         speech = speech_spans(audio)
-        # First what the primed pass skipped (`whisper_coverage`), then the small sounds it never hears.
         segments = fill_skipped(model, audio, segments, speech, language=language, beam=self._beam)
         extra = listen_again(
             model, audio, segments, prompt=VERBATIM_PROMPT, language=language, beam=self._beam, speech=speech
         )
         return merge(segments, extra)
+
+
+def _failed(segment: Any) -> bool:
+    """A decode Whisper itself would not trust (faster-whisper's retry thresholds): text repeating
+    itself, or low confidence throughout."""
+    return segment.compression_ratio > LOOP_RATIO or segment.avg_logprob < LOG_PROB
 
 
 def _plain(text: str) -> str:

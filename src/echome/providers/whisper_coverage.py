@@ -177,3 +177,24 @@ def fill_skipped(
         if mine:
             out.append(_segment(mine))
     return sorted(out, key=lambda s: (s.start, s.end))
+
+
+def hear_failed(
+    model: Any,
+    audio: np.ndarray,
+    segments: list[Segment],
+    failed: list[Span],
+    *,
+    language: str | None,
+    beam: int,
+) -> list[Segment]:
+    """`segments` plus, for each span whose primed decode failed Whisper's own checks (a repetition
+    loop, or low confidence throughout: the decodes faster-whisper retries by sampling, which would
+    make the transcript change from run to run), that time's words decoded unprimed, unless Whisper
+    judges it silence. The fallback is the clean mode's decoding: it never invents fillers."""
+    out = list(segments)
+    for a, b in failed:
+        again = [w for w in _decode(model, audio, a, b, language=language, beam=beam) if a <= _mid(w) <= b]
+        if again:
+            out.append(_segment(again))
+    return sorted(out, key=lambda s: (s.start, s.end))
