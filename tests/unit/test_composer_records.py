@@ -78,6 +78,10 @@ def test_a_price_asked_of_a_nearly_named_product_is_given_after_asking_if_it_is_
     assert out.answer.startswith("Hi! Do you mean the Cedar Camp Mug? It is $18."), out.answer
     out = ask(shop, "Was kostet der Cedar?")
     assert "Meinen Sie „Cedar Camp Mug“?" in out.answer and "18" in out.answer, out.answer
+    out = ask(shop, "How much is the Nordwind in green, size L?")  # the variant is said with the name
+    assert (
+        "Do you mean the Nordwind Puffer Jacket? The Nordwind Puffer Jacket (Green, L) is $129." in out.answer
+    )
     # A discount request is not a price question (a word several names hold: test_lookup.py).
     assert "Do you mean" not in ask(shop, "Can I get a discount on the Cedar?").answer
 

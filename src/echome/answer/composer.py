@@ -267,6 +267,7 @@ def _typed_facts(
     out: list[str] = []
     chosen, wanted = p.variants_named(asked or question)  # option values, not words of the name
     label = f"{p.short_name} ({', '.join(wanted)})" if chosen else p.short_name
+    named_before = named_before and not chosen  # the variant asked for is said with the name
     if wanted and not chosen:
         intents.append("options")
         out.append(say.not_listed_in(p.short_name, wanted, first=not (out or named_before)))
