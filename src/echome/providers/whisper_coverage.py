@@ -189,9 +189,9 @@ def hear_failed(
     beam: int,
 ) -> list[Segment]:
     """`segments` plus, for each span whose primed decode failed Whisper's own checks (a repetition
-    loop, or low confidence throughout: the decodes faster-whisper retries by sampling, which would
-    make the transcript change from run to run), that time's words decoded unprimed, unless Whisper
-    judges it silence. The fallback is the clean mode's decoding: it never invents fillers."""
+    loop, or low confidence throughout: the decodes faster-whisper would retry by sampling, making
+    the transcript change from run to run), that time's words decoded unprimed, unless Whisper
+    judges it silence. The fallback is the clean mode's decoding: it does not write fillers in."""
     out = list(segments)
     for a, b in failed:
         again = [w for w in _decode(model, audio, a, b, language=language, beam=beam) if a <= _mid(w) <= b]
