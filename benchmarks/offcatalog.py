@@ -8,7 +8,9 @@ for the ePQA catalog, and "Do you sell the X?" for its own products. Off-catalog
 question file's off-catalog ones, "Do you sell the X?" for other shops' products whose names this
 shop's text mostly lacks, and the other shops' fact questions that name their products.
 The decision is the answer stage's own: a question naming a product (record lookup) is carried;
-one naming none is carried when a single product holds `MIN_COVER` of its subject words.
+one naming none is carried when a single product holds `MIN_COVER` of its subject words, or (a
+question that does not ask whether the shop has something) when it asks something of the one product
+whose name's head it says ("Does the teapot work on induction?": `answer.evidence.asked_of_kind`).
 Usage: python benchmarks/offcatalog.py [--eval ../shared/eval]  → JSON on stdout.
 """
 
@@ -20,7 +22,7 @@ import sys
 from pathlib import Path
 
 from echome.answer.asks import asks_availability, subject_of
-from echome.answer.evidence import not_carried, points_back_first
+from echome.answer.evidence import asked_of_kind, not_carried, points_back_first
 from echome.answer.quality import load_questions
 from echome.answer.record_questions import foreign_questions, own_name_questions
 from echome.knowledge.chunk import chunk_product
@@ -54,7 +56,7 @@ def _declined(question: str, index, names: ProductNames, threshold: float) -> bo
         return False
     if asks_availability(question):
         return found.share < threshold
-    return not_carried(question, found)
+    return not_carried(question, found, about=asked_of_kind(question, names, lambda _persona: True))
 
 
 def main() -> None:

@@ -216,3 +216,37 @@ def test_a_product_without_a_description_is_still_introduced_when_asked_for() ->
         assert "Fits 22 inch Recycler mowers" in out.answer and out.mode == "composer"
     finally:
         shop.engine.dispose()
+
+
+TEA_SHOP = b"""ID,Type,SKU,Name,Published,Short description,Description,In stock?,Stock,Backorders allowed?,Weight (kg),Regular price,Sale price,Categories,Parent,Attribute 1 name,Attribute 1 value(s)
+101,variable,TEA-KET,Hokusai Cast Iron Teapot,1,Enamelled cast iron teapot with a stainless infuser.,Holds 0.9 litres. Keeps tea hot for 40 minutes.,1,,,1.6,,,Kitchen,,Colour,"Black, Red"
+102,variation,TEA-KET-BLK,Hokusai Cast Iron Teapot - Black,1,,,1,12,,,64.00,,,TEA-KET,Colour,Black
+103,variation,TEA-KET-RED,Hokusai Cast Iron Teapot - Red,1,,,0,0,,,64.00,,,TEA-KET,Colour,Red
+110,simple,MATCHA-100,Uji Ceremonial Matcha 100g,1,Stone-ground first harvest matcha.,Vibrant green and umami-rich.,1,40,,0.1,34.50,,Tea,,,
+111,simple,WHISK-80,Bamboo Matcha Whisk (80 prongs),1,Hand-carved from one piece of bamboo.,Soak before use.,1,,notify,,18,,Tea,,,
+112,simple,CUP-SET,Yunomi Cup Set of 4,1,Four stoneware cups.,Dishwasher safe.,0,0,,,42.00,,Kitchen,,,
+"""
+
+
+def test_a_shop_listing_stock_as_a_flag_and_products_asked_for_by_what_they_are() -> None:
+    shop = memory_shop(TEA_SHOP, profile={}, name="wc-product-export.csv")
+    try:
+        # "In stock?" = 1 with no count: in stock, not "I don't know"
+        whisk = ask(shop, "Is the whisk available?").answer
+        assert "in stock" in whisk and "Bamboo Matcha Whisk" in whisk, whisk
+        # "Do you have ...?" of a sold-out product says so
+        cups = ask(shop, "Do you have the yunomi cups?").answer
+        assert "sold out" in cups, cups
+        # the matcha (a word the whisk's name holds too) is the product whose name ends in it
+        matcha = ask(shop, "How much does the matcha cost?").answer
+        assert "34.50" in matcha and "Uji Ceremonial Matcha" in matcha and "18" not in matcha, matcha
+        # asked of the one teapot: about it, answered or honestly not, never "we don't carry that"
+        induction = ask(shop, "Does the teapot work on induction?")
+        assert "Hokusai Cast Iron Teapot" in induction.answer and "carry" not in induction.answer
+        assert "Yunomi" not in ask(shop, "Is the teapot dishwasher safe?").answer
+        weight = ask(shop, "How heavy is the teapot?").answer
+        assert "1.6" in weight, weight
+        about = ask(shop, "Tell me about the whisk").answer
+        assert "Bamboo Matcha Whisk" in about and "carry" not in about, about
+    finally:
+        shop.engine.dispose()

@@ -97,3 +97,26 @@ def test_words_fold_accents_and_keep_model_codes() -> None:
         "sound",
         "isolating",
     ]
+
+
+def test_a_names_kind_is_its_last_word_without_a_size_or_pack_after_it() -> None:
+    names = ProductNames(
+        [
+            ("matcha", "Uji Ceremonial Matcha 100g", None, None),
+            ("whisk", "Bamboo Matcha Whisk (80 prongs)", None, None),
+            ("cups", "Yunomi Cup Set of 4", None, None),
+            ("oil", "Olive Oil \u2013 500 ml", None, None),
+            ("card", "Gift Card €25", None, None),
+            ("tea-a", "Sencha Green Tea", None, None),
+            ("tea-b", "Hojicha Roasted Tea", None, None),
+        ]
+    )
+    assert names.of_kind("matcha") == "matcha"  # the whisk's name holds it, but it is a whisk
+    assert names.of_kind("whisks") == "whisk"
+    assert names.of_kind("cups") == "cups"
+    assert names.of_kind("oil") == "oil"
+    assert names.of_kind("card") == "card"
+    assert names.of_kind("tea") is None  # two teas: which one is not known
+    assert names.of_kind("bamboo") is None  # a word of a name, not what the product is
+    assert names.of_kind("matcha", sells=lambda p: p == "persona-2") is None
+    assert names.holds("whisk", "Matcha") and not names.holds("whisk", "cup")

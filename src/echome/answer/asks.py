@@ -76,6 +76,10 @@ _ASKS_FOR: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
             r"größe des|taille de|medidas|dimensioni|afmetingen",
             "dimension dimensions width height depth length size weight",
         ),
+        (
+            r"how heavy|weighs?|weight|gewicht|wie schwer|wiegt|poids|pèse|peso|pesa|weegt",
+            "weight gewicht poids peso",
+        ),
         (r"vat|sales tax|tax rate|mwst|mehrwertsteuer|tva|iva|btw", "tax vat rate"),
         (
             r"shipping|delivery|postage|versand|lieferung|livraison|envío|spedizione|verzending|frete",
@@ -119,7 +123,7 @@ _AVAILABILITY = re.compile(
 # Winter Gloves", "a Nike Air Max 90").
 _PROPER_NAME = re.compile(r"(?<=\s)(?:[A-Z][\w'-]*\s+){1,}[A-Z0-9][\w'-]*")
 # Question and helper words: a question with none of them is a bare noun phrase ("Nike Air Max 90?").
-_QUESTION_WORDS = frozenset(
+QUESTION_WORDS = frozenset(
     """is are was were do does did can could will would should may might has have how what which why
     where when who whose ist sind hat haben kann können wird wie was welche welcher warum wo wann wer
     est sont a ont peut comment quel quelle quels pourquoi où quand qui es son tiene puede cómo qué cuál
@@ -134,7 +138,7 @@ def asks_availability(question: str) -> bool:
     if _AVAILABILITY.search(question) or _PROPER_NAME.search(question):
         return True
     said = question.split()
-    return len(said) <= 8 and not any(w.strip("¿¡?,.!").lower() in _QUESTION_WORDS for w in said)
+    return len(said) <= 8 and not any(w.strip("¿¡?,.!").lower() in QUESTION_WORDS for w in said)
 
 
 _COUNT_WORDS = {
@@ -220,6 +224,10 @@ SHOPPING_WORDS = frozenset(
     product products item items store shop shops online also still too any some all every other else
     gift present recommend suggest best good nice popular new like would could should please thanks
     thank hi hello hey there here what which who where when why how much many whether get available
+    tell show about info information details detail more
+    erzähl erzählen erzählt zeig zeigen infos informationen mehr über parlez parle dites montrez
+    informations plus háblame cuéntame muéstrame información más parlami dimmi mostrami informazioni
+    più vertel vertellen informatie meer fale conte mostre informações mais
     verkaufen verkauft führen führt haben habt gibt suche suchen kaufen bestellen brauche möchte
     irgendwelche etwas produkt produkte artikel laden geschenk empfehlen auch noch bitte danke hallo
     vendez vendre avez cherche chercher acheter commander besoin voudrais produit produits article

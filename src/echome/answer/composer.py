@@ -20,6 +20,7 @@ from typing import Any
 from echome.answer.asks import (
     asked_labels,
     asked_quantity,
+    asks_availability,
     asks_count,
     asks_options,
     asks_price,
@@ -147,16 +148,18 @@ def compose(
             parts.extend([say.do_you_mean(focus.short_name), *facts])
             cited.add(_first_result_of(evidence, focus.id))
     picked = pick_sentences(question, evidence, focus, asked=evidence.asked, say=say)
-    if sure is not None and not picked and not parts and haggle is None:
+    # The product meant, named or nearly ("does the teapot work on induction?" of the one teapot).
+    meant = sure or (focus if focus is not None and evidence.near == focus.id else None)
+    if meant is not None and not picked and not parts and haggle is None:
         if wants_overview(evidence.asked or question, question):  # "tell me about the X"
             intents.append("overview")
-            price = say.price_of(sure)
-            parts.extend([say.price(sure.short_name, price)] if price else [])
-            picked = overview(evidence, sure, say)
-            cited.add(_first_result_of(evidence, sure.id))
+            price = say.price_of(meant)
+            parts.extend([say.price(meant.short_name, price)] if price else [])
+            picked = overview(evidence, meant, say)
+            cited.add(_first_result_of(evidence, meant.id))
         else:  # the product is ours; what is asked of it is not in the catalog
             intents.append("no-detail")
-            parts.append(say.no_detail(sure.short_name, persona_name))
+            parts.append(say.no_detail(meant.short_name, persona_name))
     if "sale" in intents:  # the record's sale is said already; the catalog's sale lines would repeat it
         picked = [(i, said) for i, said in picked if not asked_labels(said) & _SALE_WORDS]
     on_sale = "sale" in intents or any(asked_labels(said) & _SALE_WORDS for _, said in picked)
@@ -293,16 +296,21 @@ def _typed_facts(
             intents.append("sale")
             out.append(said)
     stock = p.stock_of(chosen) if chosen else p.stock
-    if asks_stock(question) and stock is not None:
+    flag = p.available if not chosen and stock is None else None  # listed in stock, no count given
+    # "Do you have the X?" of a product that is sold out: said, or the shopper would try to buy it.
+    sold_out = (stock is not None and stock <= 0) or flag is False
+    if (asks_stock(question) or (sold_out and asks_availability(question))) and (
+        stock is not None or flag is not None
+    ):
         intents.append("stock")
         # A count only when asked for one, and only the product's own (not a sum over its variants).
         variant_stock = [int(v["stock"]) for v in p.variants if isinstance(v.get("stock"), int | float)]
         summed = not chosen and bool(variant_stock) and stock == sum(variant_stock)  # a total over variants
-        count = stock if asks_count(question) and not summed else None
+        count = stock if stock is not None and asks_count(question) and not summed else None
         out.append(
-            say.in_stock(label, count, first=not (out or named_before))
-            if stock > 0
-            else say.sold_out(label, first=not (out or named_before))
+            say.sold_out(label, first=not (out or named_before))
+            if sold_out
+            else say.in_stock(label, count, first=not (out or named_before))
         )
     if asks_options(question) and "options" not in intents:
         intents.append("options")

@@ -7,18 +7,19 @@ loads the typed facts of every cited product.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from echome.answer.asks import asks_availability, subject_of
+from echome.answer.asks import QUESTION_WORDS, SHOPPING_WORDS, asks_availability, subject_of
 from echome.answer.facts import ProductFacts, load_products
 from echome.answer.store_questions import store_topic
 from echome.db.models import Product
 from echome.knowledge.coverage import Cover, cover, subject_words
-from echome.knowledge.lookup import Lookup, ProductLookup
+from echome.knowledge.lookup import FUNCTION_WORDS, Lookup, ProductLookup, ProductNames, words
 from echome.knowledge.retrieve import Retriever, SearchResult
 from echome.knowledge.store_info import StoreInfo
 
@@ -93,11 +94,49 @@ def points_back_first(question: str) -> bool:
     return not before or not subject
 
 
-def not_carried(question: str, found: Cover | None) -> bool:
+def not_carried(question: str, found: Cover | None, *, about: str | None = None) -> bool:
     """Whether to say "we don't carry that": a question that names no product and points back at
     none, whose subject no single product of the shop covers (a stricter share when it asks whether
-    the shop has something at all). Measured on every catalog we have: benchmarks/offcatalog.py."""
-    return found is not None and not found.carried(asks_availability=asks_availability(question))
+    the shop has something at all). A question asking something *of* a kind of product the shop has
+    (`about`: "How long does the matcha stay fresh?") is about that product, whatever the rest of
+    its words. Measured on every catalog we have: benchmarks/offcatalog.py."""
+    if found is None:
+        return False
+    if asks_availability(question):
+        return not found.carried(asks_availability=True)
+    return about is None and not found.carried(asks_availability=False)
+
+
+def asked_of_kind(question: str, names: ProductNames, sells: Callable[[str | None], bool]) -> str | None:
+    """The product a question asks something of by the word that says what it is ("Does the teapot
+    work on induction?", "How long does matcha stay fresh?"): the one product whose name's head is
+    that word, when the words right before it in the question (its modifiers: "cast iron teapot")
+    are all in that name. "How much is the iPhone case?" in a shop whose only case is a "Nexus 7
+    Case" is not about that case: "iPhone" is not in its name."""
+    said = words(question)
+    for i, word in enumerate(said):
+        pid = names.of_kind(word, sells=sells)
+        if pid is None:
+            continue
+        j = i - 1  # back over the modifiers: each one a word of this product's name
+        while j >= 0 and not _frame_word(said[j]) and names.holds(pid, said[j]):
+            j -= 1
+        if j < 0 or _frame_word(said[j]):
+            return pid
+    return None
+
+
+def _without_name(question: str, names: ProductNames, product_id: str | None) -> str | None:
+    """What the question asks of the nearly named product: the question without its name's words."""
+    if product_id is None:
+        return None
+    kept = [w for w in question.split() if not any(names.holds(product_id, x) for x in words(w))]
+    return " ".join(kept) or question
+
+
+def _frame_word(word: str) -> bool:
+    """A word of how a question is asked, not of what it is about ("how", "does", "the", "your")."""
+    return word in FUNCTION_WORDS or word in SHOPPING_WORDS or word in QUESTION_WORDS
 
 
 @dataclass(eq=False)
@@ -134,7 +173,8 @@ class EvidenceFinder:
         own = self.has_own_catalog(user_id=user_id, persona_id=persona_id)
         only = persona_id if own else None
         names = self.lookup.names(user_id)
-        lookup = names.find(question, sells=(lambda p: p == persona_id) if own else (lambda p: p is None))
+        sells: Callable[[str | None], bool] = (lambda p: p == persona_id) if own else (lambda p: p is None)
+        lookup = names.find(question, sells=sells)
         named_ids = [m.product_id for m in lookup.mentions][: self.max_named]
         names_product = bool(named_ids) or bool(focus_product and refers_back(question))
         # Words of a product's name are not a store topic (a product named "Payment Methods & Risk").
@@ -144,9 +184,15 @@ class EvidenceFinder:
             return Evidence(question=question, results=passages, products={}, store_topic=topic)
         scoped_to = None
         results: list[SearchResult] = []
+        back = bool(focus_product and refers_back(question))
+        about = None if named_ids or lookup.ambiguous or back else asked_of_kind(question, names, sells)
         if named_ids:
             results, timings = self._named(user_id, question, lookup, named_ids, only, top_k)
-        elif focus_product and refers_back(question) and not lookup.ambiguous:
+        elif about is not None:  # "does the teapot work on induction?": the one teapot's text
+            results, timings = retriever.search(
+                user_id=user_id, query=question, top_k=top_k, product_id=about, persona_id=only, candidates=10
+            )
+        elif back and not lookup.ambiguous:
             results, timings = retriever.search(
                 user_id=user_id,
                 query=question,
@@ -172,7 +218,7 @@ class EvidenceFinder:
         )
         top = next((r.product_id for r in results if r.product_id), None)
         unnamed = not named_ids and scoped_to is None and not lookup.ambiguous
-        near = top if top and unnamed and names.points_at(question, top) else None
+        near = top if top and unnamed and (names.points_at(question, top) or about == top) else None
         return Evidence(
             question=question,
             results=results,
@@ -182,9 +228,9 @@ class EvidenceFinder:
             named=named_ids[0] if named_ids else None,
             mentioned=named_ids,
             ambiguous=lookup.ambiguous,
-            asked=lookup.asked(question) if named_ids else None,
+            asked=lookup.asked(question) if named_ids else _without_name(question, names, near),
             cover=carried,
-            not_carried=not_carried(question, carried),
+            not_carried=not_carried(question, carried, about=about),
             near=near,
         )
 

@@ -57,6 +57,7 @@ class ProductFacts:
     sale: dict[str, Any] = field(default_factory=dict)
     description: str | None = None
     tiers: list[tuple[int, Decimal]] = field(default_factory=list)  # (from quantity, price each)
+    available: bool | None = None  # the catalog's in-stock flag, for a product listed without a count
 
     @property
     def short_name(self) -> str:
@@ -213,6 +214,7 @@ def facts_of(p: Product, *, default_currency: str | None = None) -> ProductFacts
         sale={k: attrs[k] for k in SALE_KEYS if attrs.get(k) not in (None, "")},
         description=p.description,
         tiers=_tiers(attrs.get("tier_prices")),
+        available=attrs["available"] if isinstance(attrs.get("available"), bool) else None,
     )
 
 

@@ -50,6 +50,19 @@ FUNCTION_WORDS = frozenset(
     het een en of met voor van op aan bij
     o os as um uma e ou com para por do da dos das no na""".split()  # noqa: SIM905
 )
+# A name's tail that says how much, not what: "100g", "500 ml", "€25", "x2", "Set of 4", "6-Pack",
+# and anything in brackets ("(80 prongs)"). Skipped to find the name's head, the word saying what the
+# product is ("Uji Ceremonial Matcha 100g" is matcha, "Yunomi Cup Set of 4" is cups).
+_UNITS = (
+    r"g|gr|kg|mg|lb|lbs|oz|fl\s?oz|ml|cl|dl|l|ltr|litres?|liters?|cm|mm|m|in|inch|ft|gb|tb|mb|w|kw|v|"
+    r"mah|wh|pcs?|pk|ct|count|pieces?|pack|stk|stück|%"
+)
+_AMOUNT_TAIL = re.compile(
+    rf"(?:[\s,\-\u2013/]+(?:[$€£¥]?\d+(?:[.,]\d+)?\s*(?:{_UNITS})?\.?|x\s?\d+|"
+    rf"(?:set|pack|box|pair|bundle|lot|case) of \d+|\d+\s*[- ]?(?:pack|pk|pcs|pieces|count|ct)))+\s*$",
+    re.I,
+)
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 MIN_SHARE = 0.5  # of a name's weight, for a partial match
 MIN_SHARE_DISTINCT = 0.3  # ... of two or more words, one of them in no other product's name
 # What sets two products side by side: en, de, fr, es, it, nl, pt.
@@ -128,6 +141,7 @@ class _Entry:
     persona_id: str | None
     keys: frozenset[str]
     head: str | None  # the name's last word: what it is ("Leather Belt" is a belt)
+    kind: str | None = None  # the head without a size or pack after it ("Matcha 100g" is matcha)
 
 
 class ProductNames:
@@ -137,6 +151,7 @@ class ProductNames:
         self.entries: dict[str, _Entry] = {}
         self.by_key: dict[str, list[str]] = {}
         self.by_code: dict[str, list[str]] = {}
+        self.by_kind: dict[str, list[str]] = {}  # a name's head word (sizes aside) -> its products
         names: list[str] = []
         for pid, name, sku, persona_id in products:
             names.append(" ".join(fold(name or "").split()))
@@ -144,9 +159,12 @@ class ProductNames:
                 _key(w) for w in words(name or "") if w not in FUNCTION_WORDS and (len(w) > 1 or w.isdigit())
             ]
             keys = frozenset(ordered)
-            self.entries[pid] = _Entry(pid, persona_id, keys, ordered[-1] if ordered else None)
+            kind = _kind(name or "")
+            self.entries[pid] = _Entry(pid, persona_id, keys, ordered[-1] if ordered else None, kind)
             for k in keys:
                 self.by_key.setdefault(k, []).append(pid)
+            if kind:
+                self.by_kind.setdefault(kind, []).append(pid)
             if sku and len(_code(sku)) >= 3:
                 self.by_code.setdefault(_code(sku), []).append(pid)
         n = max(len(self.entries), 1)
@@ -166,6 +184,19 @@ class ProductNames:
         asked = {k for w in words(question) if w not in FUNCTION_WORDS for k in _keys(w)}
         own = [k for k in asked & entry.keys if self.by_key[k] == [product_id]]
         return any(len(k) >= 3 and not k.isdigit() for k in own)
+
+    def of_kind(self, word: str, *, sells: Callable[[str | None], bool] | None = None) -> str | None:
+        """The one product (among those `sells` accepts) whose name's head is `word` ("matcha" for
+        "Uji Ceremonial Matcha 100g"), or None when no product or several are that kind of thing."""
+        allowed = sells or (lambda _persona: True)
+        found = {p for k in _keys(fold(word)) for p in self.by_kind.get(k, ())}
+        found = {p for p in found if allowed(self.entries[p].persona_id)}
+        return found.pop() if len(found) == 1 else None
+
+    def holds(self, product_id: str, word: str) -> bool:
+        """Whether the product's name holds `word` (singular or plural)."""
+        entry = self.entries.get(product_id)
+        return entry is not None and bool(_keys(fold(word)) & entry.keys)
 
     def find(self, question: str, *, sells: Callable[[str | None], bool] | None = None) -> Lookup:
         """The products `question` names among those `sells(persona_id)` accepts (all by default)."""
@@ -309,6 +340,15 @@ class ProductNames:
         if final:
             ambiguous = [a for a in ambiguous if a not in {f.product_id for f in final}]
         return Lookup(mentions=final, ambiguous=list(dict.fromkeys(ambiguous)))
+
+
+def _kind(name: str) -> str | None:
+    """The word that says what a product is: its name's last word once bracketed asides and a size or
+    pack at the end are dropped ("Bamboo Matcha Whisk (80 prongs)" → whisk)."""
+    bare = _BRACKETED.sub(" ", name)
+    bare = _AMOUNT_TAIL.sub("", bare) or bare
+    kept = [w for w in words(bare) if w not in FUNCTION_WORDS and w.isalpha() and len(w) >= 3]
+    return _key(kept[-1]) if kept else None
 
 
 class ProductLookup:

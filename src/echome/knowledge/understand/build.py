@@ -236,6 +236,8 @@ def _record(parent: Row, children: list[Row], warnings: list[str], today: date) 
     if variants:
         attrs["variants"] = variants
     attrs.update({k: v for k, v in sale.items() if v is not None})
+    if stock is None and parent.available is not None and not vstocks:
+        attrs["available"] = parent.available  # an in-stock flag without a count (WooCommerce, feeds)
     if parent.tiers:  # typed, so an answer can pick the step a quantity reaches
         attrs["tier_prices"] = [{"from": q, "price": num(p)} for q, p in sorted(set(parent.tiers))]
     fields = [Field("description", desc)] if desc else []

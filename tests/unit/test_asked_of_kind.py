@@ -1,0 +1,43 @@
+"""A question that asks something of a kind of product the shop has is about that product, not a
+request for something the shop lacks ("Does the teapot work on induction?")."""
+
+from __future__ import annotations
+
+from echome.answer.evidence import asked_of_kind, not_carried
+from echome.knowledge.coverage import Cover
+from echome.knowledge.lookup import ProductNames
+
+NAMES = ProductNames(
+    [
+        ("teapot", "Hokusai Cast Iron Teapot", "TEA-KET", None),
+        ("matcha", "Uji Ceremonial Matcha 100g", "MATCHA-100", None),
+        ("whisk", "Bamboo Matcha Whisk (80 prongs)", "WHISK-80", None),
+        ("case", "Nexus 7 Case", "NX-7", None),
+    ]
+)
+
+
+def about(question: str) -> str | None:
+    return asked_of_kind(question, NAMES, lambda _persona: True)
+
+
+def test_the_word_that_says_what_a_product_is_makes_the_question_about_it() -> None:
+    assert about("Does the teapot work on induction?") == "teapot"
+    assert about("How long does matcha stay fresh?") == "matcha"
+    assert about("Is the cast iron teapot heavy?") == "teapot"  # its own words before it
+    assert about("Can I use your whisks for cocoa?") == "whisk"
+
+
+def test_a_modifier_the_product_does_not_have_is_another_thing() -> None:
+    assert about("How much is the iPhone case?") is None  # the shop's case is a Nexus 7 one
+    assert about("Is the glass teapot dishwasher safe?") is None
+    assert about("Do you sell chairs?") is None
+
+
+def test_a_question_about_a_carried_kind_is_not_declined_unless_it_asks_whether_the_shop_has_it() -> None:
+    thin = Cover(share=0.2, product_id="matcha", missing=("stay", "fresh"))
+    assert not not_carried("How long does matcha stay fresh?", thin, about="matcha")
+    assert not_carried("How long does matcha stay fresh?", thin, about=None)
+    # "Do you sell matcha lattes?" asks for a thing: its whole subject must be covered
+    assert not_carried("Do you sell matcha lattes?", thin, about="matcha")
+    assert not not_carried("Do you sell matcha?", Cover(1.0, "matcha", ()), about="matcha")
