@@ -10,7 +10,8 @@ shop's text mostly lacks, and the other shops' fact questions that name their pr
 The decision is the answer stage's own: a question naming a product (record lookup) is carried;
 one naming none is carried when a single product holds `MIN_COVER` of its subject words, or (a
 question that does not ask whether the shop has something) when it asks something of the one product
-whose name's head it says ("Does the teapot work on induction?": `answer.evidence.asked_of_kind`).
+whose name's head it says ("Does the teapot work on induction?": `answer.evidence.asked_of_kind`)
+and that the search ranks first (here: the product holding most of the subject's weight).
 Usage: python benchmarks/offcatalog.py [--eval ../shared/eval]  → JSON on stdout.
 """
 
@@ -56,7 +57,8 @@ def _declined(question: str, index, names: ProductNames, threshold: float) -> bo
         return False
     if asks_availability(question):
         return found.share < threshold
-    return not_carried(question, found, about=asked_of_kind(question, names, lambda _persona: True))
+    about = asked_of_kind(question, names, lambda _persona: True)  # taken when the search agrees:
+    return not_carried(question, found, about=about if about == found.product_id else None)  # its best
 
 
 def main() -> None:

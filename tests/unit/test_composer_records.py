@@ -243,10 +243,28 @@ def test_a_shop_listing_stock_as_a_flag_and_products_asked_for_by_what_they_are(
         # asked of the one teapot: about it, answered or honestly not, never "we don't carry that"
         induction = ask(shop, "Does the teapot work on induction?")
         assert "Hokusai Cast Iron Teapot" in induction.answer and "carry" not in induction.answer
-        assert "Yunomi" not in ask(shop, "Is the teapot dishwasher safe?").answer
         weight = ask(shop, "How heavy is the teapot?").answer
         assert "1.6" in weight, weight
         about = ask(shop, "Tell me about the whisk").answer
         assert "Bamboo Matcha Whisk" in about and "carry" not in about, about
+    finally:
+        shop.engine.dispose()
+
+
+def test_the_cheapest_and_dearest_are_found_in_the_records_of_what_was_asked_for() -> None:
+    shop = memory_shop(TEA_SHOP, profile={}, name="wc-product-export.csv")
+    try:
+        cheapest = ask(shop, "What's the cheapest thing you sell?").answer
+        assert "Bamboo Matcha Whisk" in cheapest and "18" in cheapest, cheapest
+        dearest = ask(shop, "What is your most expensive item?").answer
+        assert "Hokusai Cast Iron Teapot" in dearest and "64" in dearest, dearest
+        # a matcha, not the (cheaper) matcha whisk: the products whose name says they are one
+        matcha = ask(shop, "Which is the cheapest matcha?").answer
+        assert "Uji Ceremonial Matcha" in matcha and "34.50" in matcha and "Whisk" not in matcha, matcha
+        whisk = ask(shop, "What's your cheapest bamboo item?").answer  # no kind: every holder of the word
+        assert "Bamboo Matcha Whisk" in whisk, whisk
+        assert "carry" in ask(shop, "What's your cheapest armchair?").answer
+        german = ask(shop, "Was ist Ihr günstigster Artikel?").answer
+        assert "Bamboo Matcha Whisk" in german and "18" in german, german
     finally:
         shop.engine.dispose()

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from echome.answer.negotiation import read as read_haggle
-from echome.knowledge.lookup import FUNCTION_WORDS
+from echome.knowledge.lookup import FUNCTION_WORDS, fold
 
 _PRICE = re.compile(
     r"\b(price|prices|priced|cost|costs|how much|expensive|cheap|cheaper|cheapest|pay|preis|preise|"
@@ -40,6 +40,18 @@ _OPTIONS = re.compile(
     r"\b(size|sizes|colou?rs?|variants?|options?|versions?|comes? in|\w*größen?|\w*grössen?|\w*farben?|"
     r"variante|varianten|ausführung|taille|tailles|couleur|couleurs|talla|tallas|color|colores|taglia|"
     r"taglie|colore|colori|maat|maten|kleur|kleuren|tamanho|tamanhos|cor|cores)\b",
+    re.I,
+)
+# The lowest or highest price of a kind of product (or of the whole shop): en, de, fr, es, it, nl, pt.
+_LOWEST = re.compile(
+    r"\b(cheapest|least expensive|lowest[- ]priced|lowest price|most affordable|billigste\w*|"
+    r"günstigste\w*|preiswerteste\w*|moins ch[eè]re?s?|más barat[oa]s?|più economic[oaih]e?|"
+    r"meno car[oaie]|goedkoopste|mais barat[oa]s?)\b",
+    re.I,
+)
+_HIGHEST = re.compile(
+    r"\b(most expensive|priciest|highest[- ]priced|highest price|teuerste\w*|plus ch[eè]re?s?|"
+    r"más car[oa]s?|più car[oaie]|duurste|mais car[oa]s?)\b",
     re.I,
 )
 # Words of asking for a lower price, taken out of a question to find its subject (`subject_of`);
@@ -132,6 +144,9 @@ QUESTION_WORDS = frozenset(
 )
 
 
+FOLDED_QUESTION_WORDS = frozenset(fold(w) for w in QUESTION_WORDS)  # as keyword tokens spell them
+
+
 def asks_availability(question: str) -> bool:
     """Whether the question asks if the shop has something, rather than about a product's details.
     A bare noun phrase ("Nike Air Max 90 in size 10?") asks that too."""
@@ -184,6 +199,13 @@ def tier_stated(question: str, said: Collection[Decimal], products: Iterable[Any
 
 def asks_price(question: str) -> bool:
     return bool(_PRICE.search(question))
+
+
+def price_extreme(question: str) -> str | None:
+    """ "low" for "what's your cheapest teapot?", "high" for "the most expensive one", else None."""
+    if _LOWEST.search(question):
+        return "low"
+    return "high" if _HIGHEST.search(question) else None
 
 
 def compares_price(question: str) -> bool:
@@ -244,7 +266,17 @@ SHOPPING_WORDS = frozenset(
     mir mich uns euch vous je tu nous me moi usted ustedes yo nosotros lei voi io noi u jij jullie wij
     ik você vocês eu nós""".split()  # noqa: SIM905
 )
-_ASKED_PATTERNS = (_PRICE, _CHEAPER, _STOCK, _HOW_MANY, _OPTIONS, _HAGGLE, *(p for p, _ in _ASKS_FOR))
+_ASKED_PATTERNS = (
+    _LOWEST,
+    _HIGHEST,
+    _PRICE,
+    _CHEAPER,
+    _STOCK,
+    _HOW_MANY,
+    _OPTIONS,
+    _HAGGLE,
+    *(p for p, _ in _ASKS_FOR),
+)
 
 
 def subject_of(question: str) -> str:

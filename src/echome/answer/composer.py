@@ -134,6 +134,16 @@ def compose(
             if facts:
                 cited.add(_first_result_of(evidence, p.id))
         parts.extend(_comparison(named, question, say))
+    elif sure is not None and evidence.extreme is not None:  # "your cheapest teapot?": which, and its price
+        intents.append("extreme")
+        parts.append(say.extreme(evidence.extreme, sure.short_name))
+        facts = _typed_facts(sure, question, intents, say, asked=evidence.asked, named_before=True)
+        price = say.price_of(sure)
+        if "price" not in intents and price:  # the price is what was asked, however it was put
+            intents.append("price")
+            facts.insert(0, say.price(sure.short_name, price, first=False))
+        parts.extend(facts)
+        cited.add(_first_result_of(evidence, sure.id))
     elif sure is not None:
         facts = _typed_facts(sure, question, intents, say, asked=evidence.asked)
         if facts:

@@ -14,11 +14,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from echome.answer.asks import QUESTION_WORDS, SHOPPING_WORDS, asks_availability, subject_of
+from echome.answer.asks import (
+    FOLDED_QUESTION_WORDS,
+    QUESTION_WORDS,
+    SHOPPING_WORDS,
+    asks_availability,
+    price_extreme,
+    subject_of,
+)
 from echome.answer.facts import ProductFacts, load_products
 from echome.answer.store_questions import store_topic
 from echome.db.models import Product
-from echome.knowledge.coverage import Cover, cover, subject_words
+from echome.knowledge.coverage import Cover, cover, holders, subject_words
 from echome.knowledge.lookup import FUNCTION_WORDS, Lookup, ProductLookup, ProductNames, words
 from echome.knowledge.retrieve import Retriever, SearchResult
 from echome.knowledge.store_info import StoreInfo
@@ -42,6 +49,7 @@ class Evidence:
     not_carried: bool = False  # it asks for something no product of the shop is (see `not_carried`)
     near: str | None = None  # named by none, the top result's product when the question holds a word
     # only its name has ("the copper best clamp"): the reply asks whether it is the one meant
+    extreme: str | None = None  # "low" / "high": `named` is the lowest- / highest-priced of its kind
     store_topic: str | None = None  # a question about the store (returns, shipping...): `results` are
     # the seller's store information on it (empty: the seller never gave it)
 
@@ -115,7 +123,7 @@ def asked_of_kind(question: str, names: ProductNames, sells: Callable[[str | Non
     Case" is not about that case: "iPhone" is not in its name."""
     said = words(question)
     for i, word in enumerate(said):
-        pid = names.of_kind(word, sells=sells)
+        pid = None if _frame_word(word) else names.of_kind(word, sells=sells)
         if pid is None:
             continue
         j = i - 1  # back over the modifiers: each one a word of this product's name
@@ -185,13 +193,14 @@ class EvidenceFinder:
         scoped_to = None
         results: list[SearchResult] = []
         back = bool(focus_product and refers_back(question))
-        about = None if named_ids or lookup.ambiguous or back else asked_of_kind(question, names, sells)
+        extreme = price_extreme(question) if not (named_ids or back) else None
+        lowest = None
+        if extreme is not None:
+            lowest = self._extreme(user_id, persona_id if own else "", question, extreme, names, sells)
+        if lowest is not None:  # "your cheapest teapot": that one, as if the question named it
+            named_ids = [lowest]
         if named_ids:
             results, timings = self._named(user_id, question, lookup, named_ids, only, top_k)
-        elif about is not None:  # "does the teapot work on induction?": the one teapot's text
-            results, timings = retriever.search(
-                user_id=user_id, query=question, top_k=top_k, product_id=about, persona_id=only, candidates=10
-            )
         elif back and not lookup.ambiguous:
             results, timings = retriever.search(
                 user_id=user_id,
@@ -218,6 +227,9 @@ class EvidenceFinder:
         )
         top = next((r.product_id for r in results if r.product_id), None)
         unnamed = not named_ids and scoped_to is None and not lookup.ambiguous
+        # "Does the teapot work on induction?": about the one teapot, when the search agrees (in a
+        # large catalog a word like "battery" is one product's kind and another's part).
+        about = top if unnamed and top and asked_of_kind(question, names, sells) == top else None
         near = top if top and unnamed and (names.points_at(question, top) or about == top) else None
         return Evidence(
             question=question,
@@ -232,6 +244,7 @@ class EvidenceFinder:
             cover=carried,
             not_carried=not_carried(question, carried, about=about),
             near=near,
+            extreme=extreme if lowest is not None else None,
         )
 
     def _products(self, user_id: str, persona_id: str, ids: list[str]) -> dict[str, ProductFacts]:
@@ -269,6 +282,34 @@ class EvidenceFinder:
             for key, v in t.items():
                 timings[key] = timings.get(key, 0.0) + v
         return results, timings
+
+    def _extreme(
+        self,
+        user_id: str,
+        persona_id: str,
+        question: str,
+        extreme: str,
+        names: ProductNames,
+        sells: Callable[[str | None], bool],
+    ) -> str | None:
+        """The lowest- (or highest-) priced of the products whose text holds every word of what the
+        question asks for ("the cheapest teapot"; the whole shop for "your cheapest thing"), those
+        whose name says they are that kind of thing first ("the cheapest matcha" is a matcha, not a
+        matcha whisk); None when no product holds it (the shop does not carry it) or none has a price."""
+        subject = [
+            w for w in subject_words(subject_of(question)) if len(w) > 1 and w not in FOLDED_QUESTION_WORDS
+        ]
+        ids = holders(self.retriever.keyword_index(user_id), subject, persona_id=persona_id)
+        kinds = {p for w in subject for p in names.all_of_kind(w, sells=sells)}
+        ids = (ids & kinds) or ids
+        facts = load_products(
+            self.sessions, user_id=user_id, ids=sorted(ids), default_currency=self.default_currency
+        )
+        priced = [(p.offer_prices(), pid) for pid, p in sorted(facts.items())]
+        ranked = sorted(
+            ((prices[0] if extreme == "low" else -prices[-1], pid) for prices, pid in priced if prices)
+        )
+        return ranked[0][1] if ranked else None
 
     def has_own_catalog(self, *, user_id: str, persona_id: str) -> bool:
         with self.sessions() as db:

@@ -69,6 +69,7 @@ class Table:
     sale_ended: str
     which_one: str  # a name that fits several products
     do_you_mean: str  # a product the question nearly names (`Evidence.near`), before its facts
+    extreme: tuple[str, str]  # the lowest- and the highest-priced product of what was asked for
 
 
 TABLES: dict[str, Table] = {
@@ -92,6 +93,7 @@ TABLES: dict[str, Table] = {
         "The sale on the {name} ended on {date}; it is {price} now.",
         "I have a few of those: {names}. Which one do you mean?",
         "Do you mean the {name}?",
+        ("The lowest-priced one I have is the {name}.", "The highest-priced one I have is the {name}."),
     ),
     "de": Table(
         "Hallo!", "Hallo {name}!",
@@ -114,6 +116,7 @@ TABLES: dict[str, Table] = {
         "Die Aktion für {name} ist am {date} abgelaufen; der Preis ist jetzt {price}.",
         "Dazu habe ich mehrere Artikel: {names}. Welchen meinen Sie?",
         "Meinen Sie „{name}“?",
+        ("Am günstigsten ist „{name}“.", "Am teuersten ist „{name}“."),
     ),
     "fr": Table(
         "Bonjour !", "Bonjour {name} !",
@@ -138,6 +141,7 @@ TABLES: dict[str, Table] = {
         "La promotion sur {name} s'est terminée le {date} ; le prix est maintenant de {price}.",
         "J'ai plusieurs articles qui correspondent : {names}. Lequel voulez-vous dire ?",
         "Voulez-vous dire « {name} » ?",
+        ("Le prix le plus bas est celui de « {name} ».", "Le prix le plus élevé est celui de « {name} »."),
     ),
     "es": Table(
         "¡Hola!", "¡Hola, {name}!",
@@ -160,6 +164,7 @@ TABLES: dict[str, Table] = {
         "La oferta de {name} terminó el {date}; ahora cuesta {price}.",
         "Tengo varios: {names}. ¿Cuál de ellos busca?",
         "¿Se refiere a «{name}»?",
+        ("El precio más bajo es el de «{name}».", "El precio más alto es el de «{name}»."),
     ),
     "it": Table(
         "Ciao!", "Ciao {name}!",
@@ -183,6 +188,7 @@ TABLES: dict[str, Table] = {
         "L'offerta su {name} è terminata il {date}; ora costa {price}.",
         "Ne ho diversi: {names}. Quale intende?",
         "Intende «{name}»?",
+        ("Il prezzo più basso è quello di «{name}».", "Il prezzo più alto è quello di «{name}»."),
     ),
     "nl": Table(
         "Hallo!", "Hallo {name}!",
@@ -205,6 +211,7 @@ TABLES: dict[str, Table] = {
         "De aanbieding voor {name} is op {date} afgelopen; de prijs is nu {price}.",
         "Daar heb ik er een paar van: {names}. Welke bedoelt u?",
         "Bedoelt u '{name}'?",
+        ("De laagste prijs heeft '{name}'.", "De hoogste prijs heeft '{name}'."),
     ),
     "pt": Table(
         "Olá!", "Olá, {name}!",
@@ -227,5 +234,6 @@ TABLES: dict[str, Table] = {
         "A promoção de {name} terminou em {date}; agora custa {price}.",
         "Tenho vários: {names}. Qual deles procura?",
         "Refere-se a «{name}»?",
+        ("O preço mais baixo é o de «{name}».", "O preço mais alto é o de «{name}»."),
     ),
 }  # fmt: skip

@@ -312,6 +312,10 @@ class Phrases:
     def do_you_mean(self, name: str) -> str:
         return self._say(self.t.do_you_mean, name=name)
 
+    def extreme(self, which: str, name: str) -> str:
+        """ "The lowest-priced one I have is the X." (`which`: "low") or the highest-priced."""
+        return self._say(self.t.extreme[0 if which == "low" else 1], name=name)
+
     def about(self, name: str) -> str:
         de = "d'" if _VOWEL.match(name) else "de "
         return self._say(self.t.about, name=name, de=de)

@@ -70,6 +70,39 @@ def cover(index: KeywordIndex, subject: list[str], *, persona_id: str | None = N
     or the catalog has no text to look in."""
     if index.bm25 is None or not subject:
         return None
+    owners = _owners(index, subject, persona_id)
+    n = max(len({m.get("product_id") for m in index.meta}), 1)
+    weight = {w: math.log(1 + n / max(len(p), 1)) for w, p in owners.items()}
+    total = sum(weight.values())
+    best: dict[str, float] = {}
+    for word, products in owners.items():
+        for pid in products:
+            best[pid] = best.get(pid, 0.0) + weight[word]
+    missing = tuple(w for w, p in owners.items() if not p)
+    if not best:
+        return Cover(0.0, None, missing)
+    pid, held = max(best.items(), key=lambda kv: kv[1])
+    return Cover(held / total if total else 0.0, pid, missing)
+
+
+def holders(index: KeywordIndex, subject: list[str], *, persona_id: str | None = None) -> set[str]:
+    """The products (of `persona_id`, as in `cover`) whose text holds every word of `subject`; every
+    product when the subject is empty ("your cheapest thing")."""
+    if index.bm25 is None:
+        return set()
+    if not subject:
+        return {
+            m["product_id"]
+            for m in index.meta
+            if m.get("product_id") and (persona_id is None or m.get("persona_id") == persona_id)
+        }
+    owners = list(_owners(index, subject, persona_id).values())
+    return set.intersection(*owners) if owners else set()
+
+
+def _owners(index: KeywordIndex, subject: list[str], persona_id: str | None) -> dict[str, set[str]]:
+    """Each subject word → the products whose text holds it (its singular, or a word one typo away)."""
+    assert index.bm25 is not None
     vocab = index.bm25.vocab_dict
     owners: dict[str, set[str]] = {}
     for word in dict.fromkeys(subject):
@@ -84,18 +117,7 @@ def cover(index: KeywordIndex, subject: list[str], *, persona_id: str | None = N
                 if meta.get("product_id") and (persona_id is None or meta.get("persona_id") == persona_id):
                     products.add(meta["product_id"])
         owners[word] = products
-    n = max(len({m.get("product_id") for m in index.meta}), 1)
-    weight = {w: math.log(1 + n / max(len(p), 1)) for w, p in owners.items()}
-    total = sum(weight.values())
-    best: dict[str, float] = {}
-    for word, products in owners.items():
-        for pid in products:
-            best[pid] = best.get(pid, 0.0) + weight[word]
-    missing = tuple(w for w, p in owners.items() if not p)
-    if not best:
-        return Cover(0.0, None, missing)
-    pid, held = max(best.items(), key=lambda kv: kv[1])
-    return Cover(held / total if total else 0.0, pid, missing)
+    return owners
 
 
 def subject_words(text: str) -> list[str]:

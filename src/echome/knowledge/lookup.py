@@ -185,12 +185,16 @@ class ProductNames:
         own = [k for k in asked & entry.keys if self.by_key[k] == [product_id]]
         return any(len(k) >= 3 and not k.isdigit() for k in own)
 
-    def of_kind(self, word: str, *, sells: Callable[[str | None], bool] | None = None) -> str | None:
-        """The one product (among those `sells` accepts) whose name's head is `word` ("matcha" for
-        "Uji Ceremonial Matcha 100g"), or None when no product or several are that kind of thing."""
+    def all_of_kind(self, word: str, *, sells: Callable[[str | None], bool] | None = None) -> set[str]:
+        """The products (among those `sells` accepts) whose name's head is `word` ("matcha" for
+        "Uji Ceremonial Matcha 100g"; not for a "Bamboo Matcha Whisk")."""
         allowed = sells or (lambda _persona: True)
         found = {p for k in _keys(fold(word)) for p in self.by_kind.get(k, ())}
-        found = {p for p in found if allowed(self.entries[p].persona_id)}
+        return {p for p in found if allowed(self.entries[p].persona_id)}
+
+    def of_kind(self, word: str, *, sells: Callable[[str | None], bool] | None = None) -> str | None:
+        """The one product of that kind (`all_of_kind`), or None when there is none or several."""
+        found = self.all_of_kind(word, sells=sells)
         return found.pop() if len(found) == 1 else None
 
     def holds(self, product_id: str, word: str) -> bool:
