@@ -268,3 +268,24 @@ def test_the_cheapest_and_dearest_are_found_in_the_records_of_what_was_asked_for
         assert "Bamboo Matcha Whisk" in german and "18" in german, german
     finally:
         shop.engine.dispose()
+
+
+KNIT_SHEET = """Item,Cost (£),How many left,Notes
+Chunky knit blanket,85,3,Hand knitted merino. 120x150cm. Machine wash cold.
+Knitting kit - beginner,32,12,Includes 2 balls of yarn + 10mm bamboo needles + pattern
+Wooden needles 10mm,9,25,Bamboo. 35cm long.
+""".encode()
+
+
+def test_a_small_sellers_own_sheet_sizes_and_contents_in_its_notes() -> None:
+    shop = memory_shop(KNIT_SHEET, profile={}, name="stock.csv")
+    try:
+        assert "£85" in ask(shop, "How much is the chunky blanket?").answer  # "Cost": the only price
+        assert "12" in ask(shop, "How many beginner kits do you have left?").answer
+        size = ask(shop, "How big is the chunky knit blanket?").answer
+        assert "120x150cm" in size, size
+        kit = ask(shop, "What's in the beginner kit?").answer
+        assert "2 balls of yarn" in kit, kit
+        assert "35cm long" in ask(shop, "How long are the wooden needles?").answer
+    finally:
+        shop.engine.dispose()

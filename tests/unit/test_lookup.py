@@ -120,3 +120,19 @@ def test_a_names_kind_is_its_last_word_without_a_size_or_pack_after_it() -> None
     assert names.of_kind("bamboo") is None  # a word of a name, not what the product is
     assert names.of_kind("matcha", sells=lambda p: p == "persona-2") is None
     assert names.holds("whisk", "Matcha") and not names.holds("whisk", "cup")
+
+
+def test_a_side_of_a_comparison_names_a_product_by_what_it_is() -> None:
+    names = ProductNames(
+        [
+            ("matcha", "Uji Ceremonial Matcha 100g", None, None),
+            ("whisk", "Bamboo Matcha Whisk (80 prongs)", None, None),
+            ("tea-a", "Sencha Green Tea", None, None),
+            ("tea-b", "Hojicha Roasted Tea", None, None),
+        ]
+    )
+    found = names.find("Which is cheaper, the whisk or the matcha?")
+    assert [m.product_id for m in found.mentions] == ["whisk", "matcha"]
+    # a kind two products share names neither: the question stays as the whole reading gives it
+    assert [m.product_id for m in names.find("Which is cheaper, the whisk or the tea?").mentions] == ["whisk"]
+    assert names.find("How much is the matcha?").mentions == []  # alone, it is only pointed at

@@ -190,6 +190,18 @@ def test_a_parent_in_stock_with_no_quantity_is_not_sold_out() -> None:
     lamp, vase = cat.products
     assert lamp.stock is None and vase.stock == 0
     assert any(f.text == "Availability: in stock" for f in lamp.fields)
+    assert lamp.attributes["available"] is True  # typed: a stock question is answered from it
+    assert "available" not in vase.attributes  # its stock is 0, typed already
+
+
+def test_a_cost_column_is_the_price_only_in_a_sheet_without_one() -> None:
+    cat = _parse("Item,Cost (£),How many left,Notes\nBlanket,85,3,Merino. 120x150cm.\nVoucher,25,,\n", ",")
+    blanket = cat.products[0]
+    assert blanket.price == Decimal("85") and blanket.currency == "GBP" and blanket.stock == 3
+    assert blanket.description == "Merino. 120x150cm."
+    both = _parse("Name,Price,Cost\nBlanket,85,40\n", ",")
+    assert both.products[0].price == Decimal("85")
+    assert not any("40" in f.text for f in both.products[0].fields)  # what the seller paid: not said
 
 
 def test_woocommerce_parent_column_and_attribute_pairs() -> None:

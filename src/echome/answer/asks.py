@@ -92,6 +92,13 @@ _ASKS_FOR: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
             r"how heavy|weighs?|weight|gewicht|wie schwer|wiegt|poids|pèse|peso|pesa|weegt",
             "weight gewicht poids peso",
         ),
+        (
+            r"what'?s in|what is in|what comes with|comes? with|included|includes|inside|contents?|"
+            r"what do i get|lieferumfang|enthalten|inclus|contenu|incluye|incluido|contenido|incluso|"
+            r"contenuto|inbegrepen|inhoud|incluído|conteúdo",
+            "include includes included contents content contain contains comes inside lieferumfang "
+            "enthalten inclus contenu incluye contenido incluso contenuto inbegrepen inhoud",
+        ),
         (r"vat|sales tax|tax rate|mwst|mehrwertsteuer|tva|iva|btw", "tax vat rate"),
         (
             r"shipping|delivery|postage|versand|lieferung|livraison|envío|spedizione|verzending|frete",

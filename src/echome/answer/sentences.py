@@ -21,6 +21,14 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _HEADER = re.compile(r"^[^:\n]{3,300}:\s*price\b", re.I)
 _FIELD_LINE = re.compile(r"^(vendor|tags|variants|handle|type|published)\s*:", re.I)
 _LABEL_LINE = re.compile(r"^([^:]{2,40}):\s*\S")
+# A measurement in running text answers "how big?" / "how heavy?" as a labelled line would:
+# "120x150cm", "35 cm long", "1.6 kg" (the words it is matched on: `asks._ASKS_FOR`'s labels).
+_SIZE = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s*(?:x|\u00d7|by)\s*\d+(?:[.,]\d+)?(?:\s*(?:x|\u00d7|by)\s*\d+(?:[.,]\d+)?)?\s*"
+    r"(?:mm|cm|m|in|inch|inches|ft|\")?|\b\d+(?:[.,]\d+)?\s*(?:mm|cm|m|in|inch|inches|ft|\")(?!\w)",
+    re.I,
+)
+_WEIGHT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:kg|g|lbs?|oz)(?!\w)", re.I)
 # Words that carry no subject: the function words of the seven languages and a shopper's small talk.
 _STOP = FUNCTION_WORDS | {
     "do", "does", "did", "i", "you", "me", "we", "be", "can", "could", "would", "will", "have", "has",
@@ -76,7 +84,9 @@ def _candidates(
                 sent = sent.strip(" -•*")
                 if len(sent) < 8 or len(sent.split()) > 45:
                     continue
-                out.append((i, said_prefix + sentence_case(sent), f"{sent} {match_extra}"))
+                measured = " dimension size" if _SIZE.search(sent) else ""
+                measured += " weight" if _WEIGHT.search(sent) else ""
+                out.append((i, said_prefix + sentence_case(sent), f"{sent} {match_extra}{measured}"))
     return out
 
 

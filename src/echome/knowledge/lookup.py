@@ -110,7 +110,7 @@ def _is_model_code(word: str) -> bool:
 @dataclass(frozen=True)
 class Mention:
     product_id: str
-    how: str  # "sku" | "name" | "partial"
+    how: str  # "sku" | "name" | "partial" | "kind" (one side of a comparison: "or the matcha?")
     share: float  # of the name's weight the question holds (1.0 for "sku" and "name")
     matched: frozenset[str]  # the name words found in the question
     position: int  # where in the question the product is first named
@@ -213,12 +213,14 @@ class ProductNames:
         ambiguous: list[str] = []
         for offset, side in sides:
             found = self._find(side, allowed)
+            if not found.mentions and not found.ambiguous:  # "... or the matcha?": by what it is
+                found = self._kind_in(side, allowed)
             mentions.extend(replace(m, position=m.position + offset) for m in found.mentions)
             ambiguous.extend(found.ambiguous)
         # The same floor as within one question: a side naming a product by one word only does not
         # count beside sides that name theirs by several ("the Luma lamp in black or white").
         if any(len(m.matched) >= 2 for m in mentions):
-            mentions = [m for m in mentions if m.how != "partial" or len(m.matched) >= 2]
+            mentions = [m for m in mentions if m.how not in ("partial", "kind") or len(m.matched) >= 2]
         apart = list({m.product_id: m for m in reversed(mentions)}.values())
         apart.sort(key=lambda m: m.position)
         ids = {m.product_id for m in apart}
@@ -230,6 +232,16 @@ class ProductNames:
         if any(m.product_id not in ids and self._together(m, question) for m in whole.mentions):
             return whole
         return Lookup(mentions=apart, ambiguous=[a for a in dict.fromkeys(ambiguous) if a not in ids])
+
+    def _kind_in(self, side: str, allowed: Callable[[str | None], bool]) -> Lookup:
+        """One side of "which is cheaper, the whisk or the matcha?" that names no product by its
+        name's words: the one product whose name's head the side says ("matcha")."""
+        found = [
+            Mention(pid, "kind", 0.0, frozenset({_key(w)}), i)
+            for i, w in enumerate(words(side))
+            if w not in FUNCTION_WORDS and (pid := self.of_kind(w, sells=allowed)) is not None
+        ]
+        return Lookup(mentions=found[:1]) if len({m.product_id for m in found}) == 1 else Lookup()
 
     @staticmethod
     def _together(mention: Mention, question: str) -> bool:

@@ -33,7 +33,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "description", "long description", "product description", "body html", "body", "desc", "details",
         "description html", "descripcion", "post content", "product details", "beschreibung",
         "produktbeschreibung", "langbeschreibung", "description longue", "descripcion larga",
-        "descrizione", "omschrijving", "beschrijving", "descricao",
+        "descrizione", "omschrijving", "beschrijving", "descricao", "notes", "note", "product notes",
     ),
     "short_description": (
         "short description", "summary", "excerpt", "post excerpt", "kurzbeschreibung",
@@ -96,7 +96,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "available quantity", "inventories", "current stock level", "quantity available", "stock qty",
         "bestand", "lagerbestand", "menge", "anzahl", "verfugbare menge", "lager", "quantite",
         "quantite en stock", "cantidad", "existencias", "inventario", "quantita", "giacenza", "voorraad",
-        "aantal", "estoque", "quantidade", "quantidade em estoque",
+        "aantal", "estoque", "quantidade", "quantidade em estoque", "left", "how many left",
+        "units left", "units in stock", "number in stock", "remaining", "stock left", "in stock qty",
     ),
     "availability": (
         "availability", "in stock", "is in stock", "stock status", "available", "availability status",

@@ -104,6 +104,30 @@ def check_values(cols: list[Column], body: list[list[str]]) -> None:
             c.role, c.note = "availability", "holds availability words, not quantities"
         if c.role in AMOUNT_ROLES and decimal_comma_column(values):
             c.note = (c.note + "; " if c.note else "") + "decimal commas"
+    _cost_as_price(cols, sample, have)
+
+
+# A "Cost" column is what the seller paid beside a price column; in a sheet with no price column it is
+# what the item costs the customer (a small seller's "Item, Cost, How many left"). en, de, fr, es, it,
+# nl, pt, accents folded.
+COST_HEADERS = frozenset({"cost", "costs", "kosten", "cout", "coste", "costo", "custo"})
+
+
+def _cost_as_price(cols: list[Column], sample: list[list[str]], have: set[str]) -> None:
+    if have & {"price", "sale_price"}:
+        return
+    costs = [c for c in cols if c.norm in COST_HEADERS]
+    if len(costs) != 1:
+        return
+    col = costs[0]
+    values = [r[col.index].strip() for r in sample if col.index < len(r) and r[col.index].strip()]
+    comma = decimal_comma_column(values)
+    amounts = 0
+    for v in values:
+        with contextlib.suppress(ValueError):
+            amounts += parse_amount(v, decimal_comma=comma)[0] is not None
+    if values and amounts >= 0.8 * len(values):
+        col.role, col.note = "price", "the file's only price column" + ("; decimal commas" if comma else "")
 
 
 @dataclass

@@ -33,7 +33,9 @@ group              rows with the same value are variants of one product (Google
 price_delta        a variant's price relative to its product's ("surcharge", "Impact on price")
 discount_mode      whether a "discount value" is a percent or an amount
 internal           ids, flags (published / visible / active), tax classes, product types,
-                   attribute sets, positions, SEO fields, timestamps: kept out of facts
+                   attribute sets, positions, SEO fields, timestamps: kept out of facts; a
+                   "Cost" column (what the seller paid) is the price only in a sheet that has
+                   no price column (`rows.COST_HEADERS`)
 =================  =====================================================================
 
 Besides the roles, a column may be:
