@@ -213,10 +213,10 @@ def test_script_and_style_are_cut_and_an_unclosed_one_hides_the_rest() -> None:
     text = "x<SCRIPT>bad()</script >y<p>z</p><style>a{}</STYLE>w<script>never shown"
     assert html_to_text(text) == "x y\nz\nw"
     assert html_to_text("<p>Soft <b>cotton</b> tee</p><p>&amp; more") == "Soft cotton tee\n& more"
-    # an inline element runs with the text around it, as a browser shows it; a cell is apart
-    inline = "Holds <strong>0.9 litres</strong>. <em>Hand</em>-wash"
-    assert html_to_text(inline) == "Holds 0.9 litres. Hand-wash"
-    assert html_to_text("<td>Width</td><td>40 cm</td>") == "Width 40 cm"
+    # a tag is a space between words, none before punctuation
+    inline = "Holds <strong>0.9 litres</strong>. (<em>Hand</em> wash)"
+    assert html_to_text(inline) == "Holds 0.9 litres. (Hand wash)"
+    assert html_to_text("<span>Width</span><span>40 cm</span>") == "Width 40 cm"
 
 
 def test_unclosed_tags_and_scripts_at_scale_end() -> None:

@@ -135,7 +135,8 @@ def asked_of_kind(question: str, names: ProductNames, sells: Callable[[str | Non
 
 
 def _without_name(question: str, names: ProductNames, product_id: str | None) -> str | None:
-    """What the question asks of the nearly named product: the question without its name's words."""
+    """What the question asks of the product it names by what it is ("does the teapot work on
+    induction?"): the question without that product's name words."""
     if product_id is None:
         return None
     kept = [w for w in question.split() if not any(names.holds(product_id, x) for x in words(w))]
@@ -240,7 +241,7 @@ class EvidenceFinder:
             named=named_ids[0] if named_ids else None,
             mentioned=named_ids,
             ambiguous=lookup.ambiguous,
-            asked=lookup.asked(question) if named_ids else _without_name(question, names, near),
+            asked=lookup.asked(question) if named_ids else _without_name(question, names, about),
             cover=carried,
             not_carried=not_carried(question, carried, about=about),
             near=near,

@@ -221,6 +221,13 @@ class ProductNames:
         # count beside sides that name theirs by several ("the Luma lamp in black or white").
         if any(len(m.matched) >= 2 for m in mentions):
             mentions = [m for m in mentions if m.how not in ("partial", "kind") or len(m.matched) >= 2]
+        # Products named by what they are only stand beside one the question names anyway ("which is
+        # cheaper, the whisk or the matcha?" names the whisk); "does it work with the case, or the
+        # charger?" names none: it asks about parts of something.
+        if all(m.how == "kind" for m in mentions) and not {m.product_id for m in mentions} & {
+            m.product_id for m in whole.mentions
+        }:
+            mentions = []
         apart = list({m.product_id: m for m in reversed(mentions)}.values())
         apart.sort(key=lambda m: m.position)
         ids = {m.product_id for m in apart}
@@ -236,12 +243,20 @@ class ProductNames:
     def _kind_in(self, side: str, allowed: Callable[[str | None], bool]) -> Lookup:
         """One side of "which is cheaper, the whisk or the matcha?" that names no product by its
         name's words: the one product whose name's head the side says ("matcha")."""
-        found = [
-            Mention(pid, "kind", 0.0, frozenset({_key(w)}), i)
-            for i, w in enumerate(words(side))
-            if w not in FUNCTION_WORDS and (pid := self.of_kind(w, sells=allowed)) is not None
-        ]
-        return Lookup(mentions=found[:1]) if len({m.product_id for m in found}) == 1 else Lookup()
+        said = [w for w in words(side) if w.isalnum()]
+        content = [i for i, w in enumerate(said) if w not in FUNCTION_WORDS]
+        if not content:
+            return Lookup()
+        last = content[-1]  # the head of the side's noun phrase: "the whisk", "the matcha?"
+        pid = self.of_kind(said[last], sells=allowed)
+        if pid is None:
+            return Lookup()
+        j = last - 1  # its modifiers are words of that product's name, back to an article
+        while j >= 0 and said[j] not in FUNCTION_WORDS and self.holds(pid, said[j]):
+            j -= 1
+        if j >= 0 and said[j] not in FUNCTION_WORDS:
+            return Lookup()  # "the Rustic Paper Gluz", "the Granite Liquidation Station": another thing
+        return Lookup(mentions=[Mention(pid, "kind", 0.0, frozenset({_key(said[last])}), last)])
 
     @staticmethod
     def _together(mention: Mention, question: str) -> bool:

@@ -56,11 +56,10 @@ class ParsedCatalog:
 # hostile text ("<a <a <a ...", no ">") linear instead of rescanning to the end from every "<".
 _TAG = re.compile(r"<[^<>]+>")
 _BLOCK = re.compile(r"(?i)</?(p|div|br|li|ul|ol|h[1-6]|tr|table|section)\b[^<>]*>")
-# Inline elements run with the text around them, as a browser shows them ("0.9 <b>litres</b>." is
-# "0.9 litres.", not "0.9 litres ."); any other tag stands for a space.
-_INLINE = re.compile(
-    r"(?i)</?(a|b|strong|em|i|u|span|small|sup|sub|font|mark|abbr|code|s|strike|del|ins)\b[^<>]*>"
-)
+# A tag stands for a space, except right before punctuation or after an opening bracket ("0.9
+# <b>litres</b>." is "0.9 litres.", not "0.9 litres ."); words on either side of it stay apart.
+_TAG_MARK = "\x00"
+_TIGHT = re.compile(r"\x00+(?=[.,;:!?)\]])|(?<=[(\[])\x00+")
 _HIDDEN_OPEN = re.compile(r"(?i)<(script|style)\b")
 _WS = re.compile(r"[ \t\r\f\v]+")
 
@@ -71,8 +70,8 @@ def html_to_text(value: str) -> str:
         return clean_text(value)
     value = _without_hidden(value)
     value = _BLOCK.sub("\n", value)
-    value = _INLINE.sub("", value)
-    value = _TAG.sub(" ", value)
+    value = _TAG.sub(_TAG_MARK, value.replace(_TAG_MARK, " "))
+    value = _TIGHT.sub("", value).replace(_TAG_MARK, " ")
     return clean_text(html.unescape(value))
 
 
