@@ -35,6 +35,7 @@ from echome.answer.negotiation import read as read_haggle
 from echome.answer.phrasing import Phrases
 from echome.answer.sentences import overview, pick_sentences, wants_overview
 from echome.answer.sentences import sentence_case as _sentence_case
+from echome.answer.small_talk import ACK, BOT, GREETING, THANKS, small_talk
 from echome.persona.manner import Manner
 from echome.persona.schema import phrase_text
 
@@ -105,6 +106,12 @@ def compose(
         text = manner.paced(text, protected=names, opener=opener)
         return Composed(text=text, used=used or [], intents=intents)
 
+    talk = small_talk(question, name=persona_name)
+    if talk is not None:  # "Hi!", "thanks, bye", "are you a bot?": answered in kind
+        parts = _small_talk(talk, say, persona_name, sign_off)
+        if talk == GREETING and not opener:  # greeted again later on: greet back
+            parts.insert(0, say.greeting())
+        return reply(*parts, intents=["small-talk"])
     if evidence.store_topic is not None:
         return _store_answer(evidence, question, say, persona_name, reply, sign_off if turn == 0 else None)
     if evidence.empty:
@@ -198,6 +205,17 @@ def compose(
     if "no-detail" in intents:
         closing = ""
     return reply(*parts, closing, intents=intents or ["answer"], used=sorted(i for i in cited if i >= 0))
+
+
+def _small_talk(talk: str, say: Phrases, persona_name: str, sign_off: str | None) -> list[str]:
+    if talk == THANKS:
+        welcome, wish = say.welcome()
+        return [welcome, _sentence_case(sign_off) if sign_off else wish]
+    if talk == ACK:
+        return [say.closing()]
+    if talk == BOT:
+        return [say.assistant(persona_name)]
+    return [say.how_can_i_help()]  # a greeting, "can you help me?"
 
 
 def _store_answer(

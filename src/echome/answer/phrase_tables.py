@@ -70,6 +70,9 @@ class Table:
     which_one: str  # a name that fits several products
     do_you_mean: str  # a product the question nearly names (`Evidence.near`), before its facts
     extreme: tuple[str, str]  # the lowest- and the highest-priced product of what was asked for
+    how_can_i_help: str  # after a greeting alone, or "can you help me?" (`answer.small_talk`)
+    welcome: tuple[str, str]  # after thanks or goodbye: "You're welcome!", a wish for the day
+    assistant: str  # "are you a bot?": always the truth
 
 
 TABLES: dict[str, Table] = {
@@ -94,6 +97,9 @@ TABLES: dict[str, Table] = {
         "I have a few of those: {names}. Which one do you mean?",
         "Do you mean the {name}?",
         ("The lowest-priced one I have is the {name}.", "The highest-priced one I have is the {name}."),
+        "What can I help you find today?", ("You're welcome!", "Have a great day."),
+        "I'm {persona}'s AI assistant: I answer questions about the products in the catalog and pass "
+        "everything else on to {persona}.",
     ),
     "de": Table(
         "Hallo!", "Hallo {name}!",
@@ -117,6 +123,9 @@ TABLES: dict[str, Table] = {
         "Dazu habe ich mehrere Artikel: {names}. Welchen meinen Sie?",
         "Meinen Sie „{name}“?",
         ("Am günstigsten ist „{name}“.", "Am teuersten ist „{name}“."),
+        "Wobei kann ich Ihnen helfen?", ("Gern geschehen!", "Einen schönen Tag noch."),
+        "Ich bin der KI-Assistent von {persona}: Ich beantworte Fragen zu den Produkten im Katalog "
+        "und gebe alles andere an {persona} weiter.",
     ),
     "fr": Table(
         "Bonjour !", "Bonjour {name} !",
@@ -142,6 +151,9 @@ TABLES: dict[str, Table] = {
         "J'ai plusieurs articles qui correspondent : {names}. Lequel voulez-vous dire ?",
         "Voulez-vous dire « {name} » ?",
         ("Le prix le plus bas est celui de « {name} ».", "Le prix le plus élevé est celui de « {name} »."),
+        "Comment puis-je vous aider ?", ("Avec plaisir !", "Bonne journée."),
+        "Je suis l'assistant IA de {persona} : je réponds aux questions sur les produits du catalogue "
+        "et je transmets tout le reste à {persona}.",
     ),
     "es": Table(
         "¡Hola!", "¡Hola, {name}!",
@@ -165,6 +177,9 @@ TABLES: dict[str, Table] = {
         "Tengo varios: {names}. ¿Cuál de ellos busca?",
         "¿Se refiere a «{name}»?",
         ("El precio más bajo es el de «{name}».", "El precio más alto es el de «{name}»."),
+        "¿En qué puedo ayudarle?", ("¡De nada!", "Que tenga un buen día."),
+        "Soy el asistente de IA de {persona}: respondo preguntas sobre los productos del catálogo y "
+        "paso todo lo demás a {persona}.",
     ),
     "it": Table(
         "Ciao!", "Ciao {name}!",
@@ -189,6 +204,9 @@ TABLES: dict[str, Table] = {
         "Ne ho diversi: {names}. Quale intende?",
         "Intende «{name}»?",
         ("Il prezzo più basso è quello di «{name}».", "Il prezzo più alto è quello di «{name}»."),
+        "Come posso aiutarla?", ("Prego!", "Buona giornata."),
+        "Sono l'assistente IA di {persona}: rispondo alle domande sui prodotti del catalogo e passo "
+        "tutto il resto {a}{persona}.",
     ),
     "nl": Table(
         "Hallo!", "Hallo {name}!",
@@ -212,6 +230,9 @@ TABLES: dict[str, Table] = {
         "Daar heb ik er een paar van: {names}. Welke bedoelt u?",
         "Bedoelt u '{name}'?",
         ("De laagste prijs heeft '{name}'.", "De hoogste prijs heeft '{name}'."),
+        "Waarmee kan ik u helpen?", ("Graag gedaan!", "Nog een fijne dag."),
+        "Ik ben de AI-assistent van {persona}: ik beantwoord vragen over de producten in de catalogus "
+        "en geef al het andere door aan {persona}.",
     ),
     "pt": Table(
         "Olá!", "Olá, {name}!",
@@ -235,5 +256,8 @@ TABLES: dict[str, Table] = {
         "Tenho vários: {names}. Qual deles procura?",
         "Refere-se a «{name}»?",
         ("O preço mais baixo é o de «{name}».", "O preço mais alto é o de «{name}»."),
+        "Em que posso ajudar?", ("De nada!", "Tenha um bom dia."),
+        "Sou o assistente de IA de {persona}: respondo a perguntas sobre os produtos do catálogo e "
+        "passo todo o resto a {persona}.",
     ),
 }  # fmt: skip

@@ -203,8 +203,7 @@ class Phrases:
         return f"{self._say(self.t.no_catalog)} {self.offer_handoff(persona)}"
 
     def offer_handoff(self, persona: str) -> str:
-        a = "ad " if persona[:1].lower() == "a" else "a "  # Italian: "ad Anna", "a Marco"
-        return self._say(self.t.offer_handoff, persona=persona, a=a)
+        return self._say(self.t.offer_handoff, persona=persona, a=_italian_to(persona))
 
     def no_policy(self, persona: str | None = None) -> str:
         """A store policy the seller never gave; with `persona`, the offer to pass it on follows."""
@@ -312,6 +311,16 @@ class Phrases:
     def do_you_mean(self, name: str) -> str:
         return self._say(self.t.do_you_mean, name=name)
 
+    def how_can_i_help(self) -> str:
+        return self._say(self.t.how_can_i_help)
+
+    def welcome(self) -> tuple[str, str]:
+        return self._say(self.t.welcome[0]), self._say(self.t.welcome[1])
+
+    def assistant(self, persona: str) -> str:
+        """ "I'm Aki's AI assistant: ..." (asked whether it is a bot: always the truth)."""
+        return self._say(self.t.assistant, persona=persona, a=_italian_to(persona))
+
     def extreme(self, which: str, name: str) -> str:
         """ "The lowest-priced one I have is the X." (`which`: "low") or the highest-priced."""
         return self._say(self.t.extreme[0 if which == "low" else 1], name=name)
@@ -330,3 +339,8 @@ def template_texts() -> Iterator[str]:
     for names in OPTION_LABELS.values():
         for said in names.values():
             yield " ".join(said)
+
+
+def _italian_to(persona: str) -> str:
+    """Italian "to" before a name: "ad Anna", "a Marco" (the other languages' tables do not use it)."""
+    return "ad " if persona[:1].lower() == "a" else "a "
