@@ -272,6 +272,7 @@ def test_the_cheapest_and_dearest_are_found_in_the_records_of_what_was_asked_for
 
 KNIT_SHEET = """Item,Cost (£),How many left,Notes
 Chunky knit blanket,85,3,Hand knitted merino. 120x150cm. Machine wash cold.
+Mini knit blanket,45,0,Baby size 70x90cm.
 Knitting kit - beginner,32,12,Includes 2 balls of yarn + 10mm bamboo needles + pattern
 Wooden needles 10mm,9,25,Bamboo. 35cm long.
 """.encode()
@@ -287,5 +288,10 @@ def test_a_small_sellers_own_sheet_sizes_and_contents_in_its_notes() -> None:
         kit = ask(shop, "What's in the beginner kit?").answer
         assert "2 balls of yarn" in kit, kit
         assert "35cm long" in ask(shop, "How long are the wooden needles?").answer
+        # two blankets: each one's price or stock, not a guess at one and not "not in my catalog"
+        both = ask(shop, "How much is the blanket?").answer
+        assert "£85" in both and "£45" in both, both
+        stock = ask(shop, "Is the blanket in stock?").answer
+        assert "Chunky knit blanket is in stock" in stock and "Mini knit blanket is sold out" in stock, stock
     finally:
         shop.engine.dispose()

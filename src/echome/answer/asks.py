@@ -208,6 +208,11 @@ def asks_price(question: str) -> bool:
     return bool(_PRICE.search(question))
 
 
+def asks_typed_facts(question: str) -> bool:
+    """Whether the question asks what the records type: a price, stock, the options."""
+    return asks_price(question) or asks_stock(question) or asks_options(question)
+
+
 def price_extreme(question: str) -> str | None:
     """ "low" for "what's your cheapest teapot?", "high" for "the most expensive one", else None."""
     if _LOWEST.search(question):

@@ -19,6 +19,7 @@ from echome.answer.asks import (
     QUESTION_WORDS,
     SHOPPING_WORDS,
     asks_availability,
+    asks_typed_facts,
     price_extreme,
     subject_of,
 )
@@ -117,21 +118,38 @@ def not_carried(question: str, found: Cover | None, *, about: str | None = None)
 
 def asked_of_kind(question: str, names: ProductNames, sells: Callable[[str | None], bool]) -> str | None:
     """The product a question asks something of by the word that says what it is ("Does the teapot
-    work on induction?", "How long does matcha stay fresh?"): the one product whose name's head is
-    that word, when the words right before it in the question (its modifiers: "cast iron teapot")
-    are all in that name. "How much is the iPhone case?" in a shop whose only case is a "Nexus 7
-    Case" is not about that case: "iPhone" is not in its name."""
+    work on induction?", "How long does matcha stay fresh?"), when the shop has one of that kind
+    (`of_kind_asked`)."""
+    found = of_kind_asked(question, names, sells, after=_frame_word)
+    return found[0] if len(found) == 1 else None
+
+
+def of_kind_asked(
+    question: str,
+    names: ProductNames,
+    sells: Callable[[str | None], bool],
+    *,
+    after: Callable[[str], bool] = lambda word: word in DETERMINERS,
+) -> list[str]:
+    """The products a question names by the word that says what they are, after an article or a
+    possessive (`after`; for one product, a question word will do: "does matcha keep?") ("how much
+    is the blanket?": every blanket), whose names hold the words between
+    (its modifiers: "the cast iron teapot"), in catalog order. "How much is the iPhone case?" in a
+    shop whose only case is a "Nexus 7 Case" names none: "iPhone" is not in its name."""
     said = words(question)
     for i, word in enumerate(said):
-        pid = None if _frame_word(word) else names.of_kind(word, sells=sells)
-        if pid is None:
+        if _frame_word(word):
             continue
-        j = i - 1  # back over the modifiers: each one a word of this product's name
-        while j >= 0 and not _frame_word(said[j]) and names.holds(pid, said[j]):
-            j -= 1
-        if j < 0 or _frame_word(said[j]):
-            return pid
-    return None
+        fitting = []
+        for pid in names.all_of_kind(word, sells=sells):
+            j = i - 1  # back over the modifiers: each one a word of this product's name
+            while j >= 0 and not _frame_word(said[j]) and names.holds(pid, said[j]):
+                j -= 1
+            if j >= 0 and after(said[j]):  # "the blanket", "your chunky blanket"
+                fitting.append(pid)
+        if fitting:
+            return [p for p in names.entries if p in set(fitting)]
+    return []
 
 
 def _without_name(question: str, names: ProductNames, product_id: str | None) -> str | None:
@@ -141,6 +159,16 @@ def _without_name(question: str, names: ProductNames, product_id: str | None) ->
         return None
     kept = [w for w in question.split() if not any(names.holds(product_id, x) for x in words(w))]
     return " ".join(kept) or question
+
+
+# What stands before a noun that names a thing ("the teapot", "your whisks"), in the seven
+# languages: "what size ...", "in black", "with headset" name no product.
+DETERMINERS = frozenset(
+    """the a an your yours our this that these those der die das den dem des ein eine einen einem
+    einer ihr ihre ihren ihrem ihres euer eure le la les l un une votre vos ce cet cette ces el los
+    las un una unos unas su sus este esta estos estas il lo gli i uno una vostro vostra questo questa
+    questi queste het een de uw deze dit o os as um uma seu sua este esta estes estas""".split()  # noqa: SIM905
+)
 
 
 def _frame_word(word: str) -> bool:
@@ -200,9 +228,13 @@ class EvidenceFinder:
             lowest = self._extreme(user_id, persona_id if own else "", question, extreme, names, sells)
         if lowest is not None:  # "your cheapest teapot": that one, as if the question named it
             named_ids = [lowest]
+        ambiguous = list(lookup.ambiguous)
+        typed = not (named_ids or back) and asks_typed_facts(question)
+        if typed and 1 < len(ambiguous) <= self.max_named:  # "the knit blanket?" of two: both prices
+            named_ids, ambiguous = ambiguous, []
         if named_ids:
             results, timings = self._named(user_id, question, lookup, named_ids, only, top_k)
-        elif back and not lookup.ambiguous:
+        elif back and not ambiguous:
             results, timings = retriever.search(
                 user_id=user_id,
                 query=question,
@@ -217,17 +249,25 @@ class EvidenceFinder:
                 user_id=user_id, query=question, top_k=top_k + 3, persona_id=only, candidates=10
             )
         results = [r for r in results if (r.persona_id == persona_id if own else not r.persona_id)][:top_k]
+        top = next((r.product_id for r in results if r.product_id), None)
+        kinds = of_kind_asked(question, names, sells) if typed and not ambiguous and top else []
+        if len(kinds) > 1 and top in kinds:
+            # "How much is the blanket?" of two blankets, the search agreeing: each one's price (of
+            # more: which one?). In a large catalog a word like "size" ends some product's name.
+            if len(kinds) <= self.max_named:
+                named_ids = kinds
+                results, timings = self._named(user_id, question, lookup, named_ids, only, top_k)
+            else:
+                ambiguous = kinds
         carried = None
         if not named_ids and scoped_to is None and not points_back_first(question):
             subject = subject_words(subject_of(question))
             carried = cover(retriever.keyword_index(user_id), subject, persona_id=persona_id if own else "")
         ids = list(
-            dict.fromkeys(
-                [*named_ids, *lookup.ambiguous[:3], *(r.product_id for r in results if r.product_id)]
-            )
+            dict.fromkeys([*named_ids, *ambiguous[:3], *(r.product_id for r in results if r.product_id)])
         )
-        top = next((r.product_id for r in results if r.product_id), None)
-        unnamed = not named_ids and scoped_to is None and not lookup.ambiguous
+        top = next((r.product_id for r in results if r.product_id), top)
+        unnamed = not named_ids and scoped_to is None and not ambiguous
         # "Does the teapot work on induction?": about the one teapot, when the search agrees (in a
         # large catalog a word like "battery" is one product's kind and another's part).
         about = top if unnamed and top and asked_of_kind(question, names, sells) == top else None
@@ -240,7 +280,7 @@ class EvidenceFinder:
             scoped_to=scoped_to,
             named=named_ids[0] if named_ids else None,
             mentioned=named_ids,
-            ambiguous=lookup.ambiguous,
+            ambiguous=ambiguous,
             asked=lookup.asked(question) if named_ids else _without_name(question, names, about),
             cover=carried,
             not_carried=not_carried(question, carried, about=about),
