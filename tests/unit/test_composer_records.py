@@ -295,3 +295,15 @@ def test_a_small_sellers_own_sheet_sizes_and_contents_in_its_notes() -> None:
         assert "Chunky knit blanket is in stock" in stock and "Mini knit blanket is sold out" in stock, stock
     finally:
         shop.engine.dispose()
+
+
+def test_a_tag_the_question_asks_about_is_said_and_other_tags_are_not() -> None:
+    catalog = b"""Handle,Title,Body (HTML),Tags,Variant SKU,Variant Price
+matcha,Uji Matcha,<p>Stone-ground first harvest.</p>,"organic, japanese, gift-2024",UM-1,34.50
+"""
+    shop = memory_shop(catalog, profile={}, name="tea.csv")
+    try:
+        assert "organic" in ask(shop, "Is the Uji Matcha organic?").answer
+        assert "Tags" not in ask(shop, "What is the Uji Matcha like?").answer
+    finally:
+        shop.engine.dispose()

@@ -56,11 +56,16 @@ def sentence_case(text: str) -> str:
 
 
 def _candidates(
-    evidence: Evidence, focus: ProductFacts | None, say: Phrases, labels: frozenset[str] = frozenset()
+    evidence: Evidence,
+    focus: ProductFacts | None,
+    say: Phrases,
+    labels: frozenset[str] = frozenset(),
+    wanted: set[str] | frozenset[str] = frozenset(),
 ) -> list[tuple[int, str, str]]:
     """(result index, sentence as said, text it is matched on) from the cited chunks. A shop
     export's bookkeeping line ("Vendor: ...", "Tags: ...") is left out unless `labels` (what the
-    question asks for) names it."""
+    question asks for) names it or its values hold a word the question asks (`wanted`: "is it
+    organic?" and "Tags: organic, japanese")."""
     out = []
     for i, r in enumerate(evidence.results):
         if focus is not None and r.product_id not in (None, focus.id):
@@ -78,7 +83,9 @@ def _candidates(
         for line in text.splitlines():
             line = line.strip()
             field = _FIELD_LINE.match(line)
-            if not line or _HEADER.match(line) or (field and field.group(1).lower() not in labels):
+            if not line or _HEADER.match(line):
+                continue
+            if field and field.group(1).lower() not in labels and not terms(line[field.end() :]) & wanted:
                 continue
             for sent in _SPLIT.split(line) if not _LABEL_LINE.match(line) else [line]:
                 sent = sent.strip(" -•*")
@@ -106,7 +113,8 @@ def pick_sentences(
     if not q:
         return []
     scored = []
-    for order, (i, said, matched) in enumerate(_candidates(evidence, focus, say or Phrases("en"), labels)):
+    found = _candidates(evidence, focus, say or Phrases("en"), labels, {w for w in q if not is_common(w)})
+    for order, (i, said, matched) in enumerate(found):
         overlap = q & terms(matched)
         if not overlap:
             continue
