@@ -307,3 +307,28 @@ matcha,Uji Matcha,<p>Stone-ground first harvest.</p>,"organic, japanese, gift-20
         assert "Tags" not in ask(shop, "What is the Uji Matcha like?").answer
     finally:
         shop.engine.dispose()
+
+
+def test_a_follow_up_asks_what_the_last_question_asked() -> None:
+    from echome.answer.asks import follow_up
+
+    assert follow_up("And the teal one?", "How much is the red one?") == "How much the teal one?"
+    assert follow_up("What about the matcha?", "Do you sell teapots?") == "Do you sell the matcha?"
+    assert follow_up("And how much is it in blue?", "Is it in stock?") == "And how much is it in blue?"
+    assert follow_up("And the teal one?", None) == "And the teal one?"
+    assert follow_up("Andrew here, is the teapot in stock?", "Hi") == "Andrew here, is the teapot in stock?"
+    shop = memory_shop(TEA_SHOP, profile={}, name="wc-product-export.csv")
+    try:
+        answerer = Answerer(shop.sessions, shop.finder, FixedModels(chat=None), None)
+
+        def say(question: str) -> str:
+            return answerer.answer(
+                user_id=shop.user_id, persona_id=shop.persona_id, question=question, client_ref="c"
+            ).answer
+
+        assert "64" in say("How much is the cast iron teapot in black?")
+        red = say("And the red one?")
+        assert "Red" in red and "64" in red, red
+        assert "Red" in say("Do you have it in red?") and "sold out" in say("Do you have it in red?")
+    finally:
+        shop.engine.dispose()

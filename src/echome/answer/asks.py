@@ -154,6 +154,33 @@ QUESTION_WORDS = frozenset(
 FOLDED_QUESTION_WORDS = frozenset(fold(w) for w in QUESTION_WORDS)  # as keyword tokens spell them
 
 
+# A follow-up that says what it is about and not what it asks ("And the teal one?", "What about
+# the matcha?", "Und in Blau?"): en, de, fr, es, it, nl, pt.
+_FOLLOW_UP = re.compile(
+    r"^\W*(?:and what about|and how about|what about|how about|and|und was ist mit|was ist mit|und|"
+    r"et pour|et|y qué tal|y que tal|y|e quanto a|e|en wat dacht je van|en|e o|e a)\b\s*",
+    re.I,
+)
+MAX_FOLLOW_UP_WORDS = 7
+
+
+def follow_up(question: str, previous: str | None) -> str:
+    """The question a follow-up means: "And the teal one?" after "How much is the red one?" asks
+    "how much" of the teal one, so it is read as "how much the teal one?". Any other question, or a
+    follow-up to a question that asked nothing the patterns know, is returned as it is."""
+    m = _FOLLOW_UP.match(question)
+    if m is None or previous is None or len(question.split()) > MAX_FOLLOW_UP_WORDS:
+        return question
+    if asks_typed_facts(question) or _AVAILABILITY.search(question) or asked_labels(question):
+        return question  # it asks something itself ("and how much is it in blue?")
+    if haggles(question):
+        return question
+    spans = [m_.group(0).strip() for p in (_AVAILABILITY, *_ASKED_PATTERNS) for m_ in p.finditer(previous)]
+    asked = " ".join(dict.fromkeys(sp for sp in spans if sp))
+    rest = question[m.end() :].strip()
+    return f"{asked} {rest}" if asked and rest else question
+
+
 def asks_availability(question: str) -> bool:
     """Whether the question asks if the shop has something, rather than about a product's details.
     A bare noun phrase ("Nike Air Max 90 in size 10?") asks that too."""

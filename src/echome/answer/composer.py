@@ -325,9 +325,10 @@ def _typed_facts(
             out.append(said)
     stock = p.stock_of(chosen) if chosen else p.stock
     flag = p.available if not chosen and stock is None else None  # listed in stock, no count given
-    # "Do you have the X?" of a product that is sold out: said, or the shopper would try to buy it.
+    # "Do you have the X?" of a product that is sold out: said, or the shopper would try to buy it;
+    # "do you have it in teal?": whether that version is there, either way.
     sold_out = (stock is not None and stock <= 0) or flag is False
-    if (asks_stock(question) or (sold_out and asks_availability(question))) and (
+    if (asks_stock(question) or ((sold_out or chosen) and asks_availability(question))) and (
         stock is not None or flag is not None
     ):
         intents.append("stock")

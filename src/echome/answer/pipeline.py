@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.answer import memory
-from echome.answer.asks import tier_stated
+from echome.answer.asks import follow_up, tier_stated
 from echome.answer.composer import compose
 from echome.answer.evidence import Evidence, EvidenceFinder
 from echome.answer.guardrail import Check, Support, check_draft, codes_in, numbers_in, support_for
@@ -241,10 +241,12 @@ class Answerer:
                 return held
 
         t = time.perf_counter()
+        previous = next((text for role, text in reversed(ctx.history) if role == "user"), None)
+        meant = follow_up(question, previous)  # "And the teal one?": what the last question asked
         evidence = self.finder.find(
             user_id=user_id,
             persona_id=persona_id,
-            question=question,
+            question=meant,
             focus_product=ctx.notes.get("current_product"),
         )
         timings["retrieve"] = time.perf_counter() - t
@@ -280,7 +282,7 @@ class Answerer:
         if check is None or not check.text:
             t = time.perf_counter()
             composed = compose(
-                question=question,
+                question=meant,
                 evidence=evidence,
                 persona_name=ctx.persona_name,
                 profile=ctx.profile,
