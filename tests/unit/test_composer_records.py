@@ -332,3 +332,24 @@ def test_a_follow_up_asks_what_the_last_question_asked() -> None:
         assert "Red" in say("Do you have it in red?") and "sold out" in say("Do you have it in red?")
     finally:
         shop.engine.dispose()
+
+
+JACKETS = b"""Handle,Title,Body (HTML),Variant SKU,Variant Price
+zip,Zipped Jacket,<p>Waterproof.</p>,J-1,65.00
+navy,Navy Sports Jacket,<p>Light.</p>,J-2,60.00
+winter,Soft Winter Jacket,<p>Fleece lined.</p>,J-3,50.00
+leather,Classic Leather Jacket,<p>Zipped leather.</p>,J-4,80.00
+shirt,Ocean Blue Shirt,<p>Cotton.</p>,S-1,50.00
+"""
+
+
+def test_which_of_a_kind_the_shop_has_is_listed_with_prices() -> None:
+    shop = memory_shop(JACKETS, profile={}, name="jackets.csv")
+    try:
+        listed = ask(shop, "Which jackets do you have?").answer
+        assert all(n in listed for n in ("Zipped Jacket", "Navy Sports Jacket", "Soft Winter Jacket")), listed
+        assert "Classic Leather Jacket ($80)" in listed and "Ocean Blue Shirt" not in listed, listed
+        assert "$50" in ask(shop, "How much are the jackets?").answer  # four: listed with prices
+        assert "carry" in ask(shop, "Do you have any dresses?").answer
+    finally:
+        shop.engine.dispose()

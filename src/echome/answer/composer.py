@@ -27,7 +27,7 @@ from echome.answer.asks import (
     asks_stock,
     compares_price,
 )
-from echome.answer.evidence import Evidence
+from echome.answer.evidence import MAX_LISTED, Evidence
 from echome.answer.facts import ProductFacts
 from echome.answer.language import detect_language
 from echome.answer.negotiation import TIER_LINE
@@ -122,7 +122,8 @@ def compose(
             f"{say.not_carried()} {say.offer_handoff(persona_name)}", intents=["no-evidence", "not-carried"]
         )
     if evidence.ambiguous and not evidence.mentioned:
-        which = [evidence.products[p].short_name for p in evidence.ambiguous if p in evidence.products][:3]
+        shown = [p for p in evidence.ambiguous if p in evidence.products][:MAX_LISTED]
+        which = [_listed(evidence.products[p], say) for p in shown]
         if len(which) > 1:
             return reply(say.which_one(which), intents=["which-one"])
     focus = evidence.top_product()
@@ -205,6 +206,12 @@ def compose(
     if "no-detail" in intents:
         closing = ""
     return reply(*parts, closing, intents=intents or ["answer"], used=sorted(i for i in cited if i >= 0))
+
+
+def _listed(p: ProductFacts, say: Phrases) -> str:
+    """ "Zipped Jacket (60)": a product named among several, with its price when it has one."""
+    price = say.price_of(p)
+    return f"{p.short_name} ({price})" if price else p.short_name
 
 
 def _small_talk(talk: str, say: Phrases, persona_name: str, sign_off: str | None) -> list[str]:

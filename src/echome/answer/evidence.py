@@ -171,6 +171,19 @@ DETERMINERS = frozenset(
 )
 
 
+# Words before a kind that ask for all of it: "any jackets", "which tops", "what teas" (seven languages).
+QUANTIFIERS = frozenset(
+    """any some all which what other more welche welchen irgendwelche quels quelles des quel quelle
+    algun alguna algunos algunas que cuales quali qualche dei delle welke enkele quais algum alguns
+    algumas""".split()  # noqa: SIM905
+)
+MAX_LISTED = 6  # products of a kind listed by name (and price) when several fit
+
+
+def _before_kind(word: str) -> bool:
+    return word in DETERMINERS or word in QUANTIFIERS
+
+
 def _frame_word(word: str) -> bool:
     """A word of how a question is asked, not of what it is about ("how", "does", "the", "your")."""
     return word in FUNCTION_WORDS or word in SHOPPING_WORDS or word in QUESTION_WORDS
@@ -250,11 +263,13 @@ class EvidenceFinder:
             )
         results = [r for r in results if (r.persona_id == persona_id if own else not r.persona_id)][:top_k]
         top = next((r.product_id for r in results if r.product_id), None)
-        kinds = of_kind_asked(question, names, sells) if typed and not ambiguous and top else []
+        listing = not (named_ids or back or ambiguous) and (typed or asks_availability(question))
+        kinds = of_kind_asked(question, names, sells, after=_before_kind) if listing and top else []
         if len(kinds) > 1 and top in kinds:
-            # "How much is the blanket?" of two blankets, the search agreeing: each one's price (of
-            # more: which one?). In a large catalog a word like "size" ends some product's name.
-            if len(kinds) <= self.max_named:
+            # "How much is the blanket?" of two blankets, the search agreeing: each one's price;
+            # "which jackets do you have?", or the price of more than three: the list. (In a large
+            # catalog a word like "size" ends some product's name: the search does not agree.)
+            if typed and len(kinds) <= self.max_named:
                 named_ids = kinds
                 results, timings = self._named(user_id, question, lookup, named_ids, only, top_k)
             else:
@@ -264,7 +279,9 @@ class EvidenceFinder:
             subject = subject_words(subject_of(question))
             carried = cover(retriever.keyword_index(user_id), subject, persona_id=persona_id if own else "")
         ids = list(
-            dict.fromkeys([*named_ids, *ambiguous[:3], *(r.product_id for r in results if r.product_id)])
+            dict.fromkeys(
+                [*named_ids, *ambiguous[:MAX_LISTED], *(r.product_id for r in results if r.product_id)]
+            )
         )
         top = next((r.product_id for r in results if r.product_id), top)
         unnamed = not named_ids and scoped_to is None and not ambiguous
