@@ -353,3 +353,10 @@ def test_which_of_a_kind_the_shop_has_is_listed_with_prices() -> None:
         assert "carry" in ask(shop, "Do you have any dresses?").answer
     finally:
         shop.engine.dispose()
+
+
+def test_a_letter_size_said_in_words_is_that_size(shop: MemoryShop) -> None:
+    large = ask(shop, "How much is the Nordwind puffer in green, in large?").answer
+    assert "$129" in large and "$119" not in large, large
+    medium = ask(shop, "Is the Nordwind puffer in black available in medium?").answer
+    assert "sold out" in medium, medium

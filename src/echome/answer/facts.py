@@ -19,6 +19,30 @@ SALE_KEYS = ("regular_price", "sale_price", "sale_start", "sale_end", "sale_acti
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "AUD": "A$", "CAD": "C$"}
 
 
+# Letter sizes as shoppers say them: en, de, fr, es, it, nl, pt (accents folded by `words`).
+SIZE_WORDS = {
+    "XS": ("extra small", "x-small", "xsmall"),
+    "S": ("small", "klein", "petit", "petite", "pequeno", "pequena", "piccolo", "piccola"),
+    "M": ("medium", "mittel", "moyen", "moyenne", "mediano", "mediana", "medio", "media", "middel"),
+    "L": ("large", "gross", "grand", "grande", "groot"),
+    "XL": ("extra large", "x-large", "xlarge", "extra gross"),
+    "XXL": ("xx-large", "xxlarge", "extra extra large"),
+}
+
+
+def _size_word(value: str, question: str) -> bool:
+    """Whether the question says the letter size `value` in words ("in large" for L); "extra
+    large" is XL, not L."""
+    said = " ".join(words(question))
+    for long in SIZE_WORDS.get(value.upper(), ()):
+        form = " ".join(words(long))
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", said):
+            before = said[: m.start()].split()[-1:]  # "extra large" is not "large"
+            if not (before and before[0] in ("extra", "x", "xx")) or " " in form:
+                return True
+    return False
+
+
 def as_decimal(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
@@ -137,6 +161,9 @@ class ProductFacts:
                     continue
                 if len(value) == 1:  # a size letter: only as a word of its own, in capitals ("size L")
                     hit = re.search(rf"(?<!['\u2019\w]){re.escape(value)}(?!\w)", question) is not None
+                    hit = hit or _size_word(value, question)
+                elif value.upper() in SIZE_WORDS:  # "XL" or "extra large"
+                    hit = set(parts) <= asked or _size_word(value, question)
                 else:  # the value's words together, in order ("5 Liter" is not in "1,5-Liter-Flasche")
                     hit = set(parts) <= asked and _said_as_phrase(question, parts)
                 if hit:
