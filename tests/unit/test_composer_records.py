@@ -360,3 +360,19 @@ def test_a_letter_size_said_in_words_is_that_size(shop: MemoryShop) -> None:
     assert "$129" in large and "$119" not in large, large
     medium = ask(shop, "Is the Nordwind puffer in black available in medium?").answer
     assert "sold out" in medium, medium
+
+
+GERMAN_SHOP = """Name;Preis;Lagerbestand
+Fliegenklatsche gelb;0,49;10
+Fliegenklatsche grün;0,79;3
+Couchtisch rund braun;349,99;1
+""".encode()
+
+
+def test_a_family_of_products_in_a_german_shop() -> None:
+    shop = memory_shop(GERMAN_SHOP, profile={}, name="laden.csv")
+    try:
+        out = ask(shop, "Was kostet die Fliegenklatsche?").answer
+        assert "0,49" in out and "0,79" in out and "Couchtisch" not in out, out
+    finally:
+        shop.engine.dispose()

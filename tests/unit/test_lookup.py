@@ -137,3 +137,19 @@ def test_a_side_of_a_comparison_names_a_product_by_what_it_is() -> None:
     # the whisk, or the tea?" may ask about parts of something else
     assert names.find("Which is cheaper, the whisk or the tea?").mentions == []
     assert names.find("How much is the matcha?").mentions == []  # alone, it is only pointed at
+
+
+def test_a_family_named_first_and_a_short_qualifier_after_a_dash() -> None:
+    names = ProductNames(
+        [
+            ("gelb", "Fliegenklatsche gelb", None, None),
+            ("lila", "Fliegenklatsche lila", None, None),
+            ("pfeil", "Dartpfeil Steel Atomic", None, None),
+            ("pot", "Hokusai Cast Iron Teapot - Black", None, None),
+            ("soap", "All Natural - Lemon Honey Soap", None, None),
+        ]
+    )
+    assert names.all_of_kind("Fliegenklatschen") == {"gelb", "lila"}  # a family, in the plural
+    assert names.all_of_kind("Dartpfeil") == set()  # one name starting with it is no family
+    assert names.of_kind("teapot") == "pot"  # "- Black" is a version
+    assert names.of_kind("soap") == "soap"  # three words after the dash are the product

@@ -327,6 +327,8 @@ def subject_of(question: str) -> str:
     kept = [
         w
         for w in text.split()
-        if (bare := w.strip(".,;:!?¿¡\"'()").lower()) not in SHOPPING_WORDS and bare not in FUNCTION_WORDS
+        if (bare := w.strip(".,;:!?¿¡\"'()").lower()) not in SHOPPING_WORDS
+        and bare not in FUNCTION_WORDS
+        and bare not in QUESTION_WORDS  # "welche", "quels": how it asks, in any of the seven
     ]
     return " ".join(kept)

@@ -178,6 +178,7 @@ QUANTIFIERS = frozenset(
     algumas""".split()  # noqa: SIM905
 )
 MAX_LISTED = 6  # products of a kind listed by name (and price) when several fit
+AGREEING = 3  # a kind asked for counts when one of its products is among the search's first three
 
 
 def _before_kind(word: str) -> bool:
@@ -265,7 +266,8 @@ class EvidenceFinder:
         top = next((r.product_id for r in results if r.product_id), None)
         listing = not (named_ids or back or ambiguous) and (typed or asks_availability(question))
         kinds = of_kind_asked(question, names, sells, after=_before_kind) if listing and top else []
-        if len(kinds) > 1 and top in kinds:
+        leading = list(dict.fromkeys(r.product_id for r in results if r.product_id))[:AGREEING]
+        if len(kinds) > 1 and set(leading) & set(kinds):
             # "How much is the blanket?" of two blankets, the search agreeing: each one's price;
             # "which jackets do you have?", or the price of more than three: the list. (In a large
             # catalog a word like "size" ends some product's name: the search does not agree.)

@@ -152,6 +152,7 @@ class ProductNames:
         self.by_key: dict[str, list[str]] = {}
         self.by_code: dict[str, list[str]] = {}
         self.by_kind: dict[str, list[str]] = {}  # a name's head word (sizes aside) -> its products
+        self.by_first: dict[str, list[str]] = {}  # a name's first word -> its products
         names: list[str] = []
         for pid, name, sku, persona_id in products:
             names.append(" ".join(fold(name or "").split()))
@@ -165,6 +166,9 @@ class ProductNames:
                 self.by_key.setdefault(k, []).append(pid)
             if kind:
                 self.by_kind.setdefault(kind, []).append(pid)
+            first = next((w for w in words(name or "") if w not in FUNCTION_WORDS), "")
+            if first.isalpha() and len(first) >= 3:
+                self.by_first.setdefault(_key(first), []).append(pid)
             if sku and len(_code(sku)) >= 3:
                 self.by_code.setdefault(_code(sku), []).append(pid)
         n = max(len(self.entries), 1)
@@ -187,9 +191,17 @@ class ProductNames:
 
     def all_of_kind(self, word: str, *, sells: Callable[[str | None], bool] | None = None) -> set[str]:
         """The products (among those `sells` accepts) whose name's head is `word` ("matcha" for
-        "Uji Ceremonial Matcha 100g"; not for a "Bamboo Matcha Whisk")."""
+        "Uji Ceremonial Matcha 100g"; not for a "Bamboo Matcha Whisk"), or, when several names start
+        with it, those: a family named first and told apart after ("Fliegenklatsche gelb / grün /
+        lila", "Bikini Ocean Blue / Rainbow", a brand's range). A plural in -s, -e, -n, -en or -er
+        is the word ("bikinis", "Dartpfeile")."""
         allowed = sells or (lambda _persona: True)
-        found = {p for k in _keys(fold(word)) for p in self.by_kind.get(k, ())}
+        forms = _plural_forms(fold(word))
+        found = {p for k in forms for p in self.by_kind.get(k, ())}
+        for k in forms:
+            family = self.by_first.get(k, [])
+            if len(family) > 1:
+                found.update(family)
         return {p for p in found if allowed(self.entries[p].persona_id)}
 
     def of_kind(self, word: str, *, sells: Callable[[str | None], bool] | None = None) -> str | None:
@@ -373,11 +385,25 @@ class ProductNames:
         return Lookup(mentions=final, ambiguous=list(dict.fromkeys(ambiguous)))
 
 
+def _plural_forms(word: str) -> set[str]:
+    """A word and what it may be the plural of, as name keys (`_keys`): "bikinis", "dartpfeile",
+    "tische", "flaschen", "kinder"."""
+    forms = set(_keys(word))
+    for end in ("e", "n", "en", "er"):
+        if len(word) > len(end) + 3 and word.endswith(end):
+            forms.add(_key(word[: -len(end)]))
+    return forms
+
+
 def _kind(name: str) -> str | None:
     """The word that says what a product is: its name's last word once bracketed asides and a size or
     pack at the end are dropped ("Bamboo Matcha Whisk (80 prongs)" → whisk)."""
     bare = _BRACKETED.sub(" ", name)
     bare = _AMOUNT_TAIL.sub("", bare) or bare
+    # A short qualifier after a dash or comma is a version: "Teapot - Black", "Sleeve, One-Size".
+    parts = re.split(r"\s[-\u2013|]\s|,\s", bare)
+    if len(parts) > 1 and len(parts[-1].split()) <= 2 and len(" ".join(parts[:-1]).split()) >= 2:
+        bare = " ".join(parts[:-1])
     kept = [w for w in words(bare) if w not in FUNCTION_WORDS and w.isalpha() and len(w) >= 3]
     return _key(kept[-1]) if kept else None
 
