@@ -5,6 +5,7 @@ and tier lines, and says so when the catalog does not hold what is asked."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -21,6 +22,15 @@ puffer,,,,,Black,,M,NW-B-M,119.00,,0,,,,
 lamp,Luma Desk Lamp,<p>A dimmable LED desk lamp with a weighted base.</p>,Luma,Title,Default Title,,,LU-1,45.00,59.00,12,Aluminium,18,42,18
 mug,Cedar Camp Mug,<p>Enamel steel camping mug that holds 350 ml.</p>,Cedar,Title,Default Title,,,CM-015,18.00,,120,Enamel steel,,,
 """
+
+
+@contextmanager
+def opened(catalog: bytes, name: str) -> Iterator[MemoryShop]:
+    shop = memory_shop(catalog, profile={}, name=name)
+    try:
+        yield shop
+    finally:
+        shop.engine.dispose()
 
 
 @pytest.fixture
@@ -109,8 +119,7 @@ EUROPEAN = (
 
 
 def test_a_european_spreadsheet_is_answered_from_its_records() -> None:
-    shop = memory_shop(EUROPEAN, profile={}, name="lager.csv")
-    try:
+    with opened(EUROPEAN, "lager.csv") as shop:
         x2 = ask(shop, "How much is the TrailBlaze X2?")
         assert "€149" in x2.answer and "159" not in x2.answer and "$" not in x2.answer
         assert x2.citations[0]["sku"] == "TB-X2"
@@ -118,8 +127,6 @@ def test_a_european_spreadsheet_is_answered_from_its_records() -> None:
         assert "sold out" in ask(shop, "Is the yoga mat in stock?").answer
         assert "48" in ask(shop, "How many TrailBlaze X2 do you have in stock?").answer
         assert "don't carry" in ask(shop, "Do you sell iPhone 15 cases?").answer
-    finally:
-        shop.engine.dispose()
 
 
 WOOCOMMERCE = b"""ID,Type,SKU,Name,Published,"Is featured?",Short description,Description,"Tax status","In stock?",Stock,"Regular price","Sale price",Categories,Images,"Download 1 URL",Parent,"Attribute 1 name","Attribute 1 value(s)","Attribute 2 name","Attribute 2 value(s)"
@@ -134,8 +141,7 @@ WOOCOMMERCE = b"""ID,Type,SKU,Name,Published,"Is featured?",Short description,De
 
 
 def test_a_woocommerce_export_is_answered_from_its_records() -> None:
-    shop = memory_shop(WOOCOMMERCE, profile={}, name="wc-product-export.csv")
-    try:
+    with opened(WOOCOMMERCE, "wc-product-export.csv") as shop:
         assert "$20" in ask(shop, "What's the price of the Polo?").answer
         zipper = ask(shop, "What does the Hoodie with Zipper cost?").answer
         assert "$45" in zipper and "simple" not in zipper and "taxable" not in zipper
@@ -143,8 +149,6 @@ def test_a_woocommerce_export_is_answered_from_its_records() -> None:
         assert "$15" in album and "http" not in album
         colours = ask(shop, "Which colours does the Hoodie come in?").answer
         assert all(c in colours for c in ("Blue", "Green", "Red")), colours
-    finally:
-        shop.engine.dispose()
 
 
 POLICIES = b"""# Returns and refunds
@@ -194,15 +198,12 @@ SW-T1;0,70;41;Staffelpreise Kugelschreiber
 
 
 def test_the_tier_a_quantity_reaches_is_the_price_said() -> None:
-    shop = memory_shop(TIERED, profile={}, name="preise.csv")
-    try:
+    with opened(TIERED, "preise.csv") as shop:
         out = ask(shop, "Was kostet der Staffelpreise Kugelschreiber pro Stück, wenn ich 50 Stück bestelle?")
         assert "0,70" in out.answer and "ab 41 Stück" in out.answer, out.answer
         out = ask(shop, "How much is the Staffelpreise Kugelschreiber if I buy 12?")
         assert "0.90" in out.answer and "from 11 pieces" in out.answer, out.answer
         assert "1" in ask(shop, "How much is the Staffelpreise Kugelschreiber?").answer
-    finally:
-        shop.engine.dispose()
 
 
 def test_a_product_without_a_description_is_still_introduced_when_asked_for() -> None:
@@ -229,8 +230,7 @@ TEA_SHOP = b"""ID,Type,SKU,Name,Published,Short description,Description,In stock
 
 
 def test_a_shop_listing_stock_as_a_flag_and_products_asked_for_by_what_they_are() -> None:
-    shop = memory_shop(TEA_SHOP, profile={}, name="wc-product-export.csv")
-    try:
+    with opened(TEA_SHOP, "wc-product-export.csv") as shop:
         # "In stock?" = 1 with no count: in stock, not "I don't know"
         whisk = ask(shop, "Is the whisk available?").answer
         assert "in stock" in whisk and "Bamboo Matcha Whisk" in whisk, whisk
@@ -247,13 +247,10 @@ def test_a_shop_listing_stock_as_a_flag_and_products_asked_for_by_what_they_are(
         assert "1.6" in weight, weight
         about = ask(shop, "Tell me about the whisk").answer
         assert "Bamboo Matcha Whisk" in about and "carry" not in about, about
-    finally:
-        shop.engine.dispose()
 
 
 def test_the_cheapest_and_dearest_are_found_in_the_records_of_what_was_asked_for() -> None:
-    shop = memory_shop(TEA_SHOP, profile={}, name="wc-product-export.csv")
-    try:
+    with opened(TEA_SHOP, "wc-product-export.csv") as shop:
         cheapest = ask(shop, "What's the cheapest thing you sell?").answer
         assert "Bamboo Matcha Whisk" in cheapest and "18" in cheapest, cheapest
         dearest = ask(shop, "What is your most expensive item?").answer
@@ -266,8 +263,6 @@ def test_the_cheapest_and_dearest_are_found_in_the_records_of_what_was_asked_for
         assert "carry" in ask(shop, "What's your cheapest armchair?").answer
         german = ask(shop, "Was ist Ihr günstigster Artikel?").answer
         assert "Bamboo Matcha Whisk" in german and "18" in german, german
-    finally:
-        shop.engine.dispose()
 
 
 KNIT_SHEET = """Item,Cost (£),How many left,Notes
@@ -279,8 +274,7 @@ Wooden needles 10mm,9,25,Bamboo. 35cm long.
 
 
 def test_a_small_sellers_own_sheet_sizes_and_contents_in_its_notes() -> None:
-    shop = memory_shop(KNIT_SHEET, profile={}, name="stock.csv")
-    try:
+    with opened(KNIT_SHEET, "stock.csv") as shop:
         assert "£85" in ask(shop, "How much is the chunky blanket?").answer  # "Cost": the only price
         assert "12" in ask(shop, "How many beginner kits do you have left?").answer
         size = ask(shop, "How big is the chunky knit blanket?").answer
@@ -293,20 +287,15 @@ def test_a_small_sellers_own_sheet_sizes_and_contents_in_its_notes() -> None:
         assert "£85" in both and "£45" in both, both
         stock = ask(shop, "Is the blanket in stock?").answer
         assert "Chunky knit blanket is in stock" in stock and "Mini knit blanket is sold out" in stock, stock
-    finally:
-        shop.engine.dispose()
 
 
 def test_a_tag_the_question_asks_about_is_said_and_other_tags_are_not() -> None:
     catalog = b"""Handle,Title,Body (HTML),Tags,Variant SKU,Variant Price
 matcha,Uji Matcha,<p>Stone-ground first harvest.</p>,"organic, japanese, gift-2024",UM-1,34.50
 """
-    shop = memory_shop(catalog, profile={}, name="tea.csv")
-    try:
+    with opened(catalog, "tea.csv") as shop:
         assert "organic" in ask(shop, "Is the Uji Matcha organic?").answer
         assert "Tags" not in ask(shop, "What is the Uji Matcha like?").answer
-    finally:
-        shop.engine.dispose()
 
 
 def test_a_follow_up_asks_what_the_last_question_asked() -> None:
@@ -317,8 +306,7 @@ def test_a_follow_up_asks_what_the_last_question_asked() -> None:
     assert follow_up("And how much is it in blue?", "Is it in stock?") == "And how much is it in blue?"
     assert follow_up("And the teal one?", None) == "And the teal one?"
     assert follow_up("Andrew here, is the teapot in stock?", "Hi") == "Andrew here, is the teapot in stock?"
-    shop = memory_shop(TEA_SHOP, profile={}, name="wc-product-export.csv")
-    try:
+    with opened(TEA_SHOP, "wc-product-export.csv") as shop:
         answerer = Answerer(shop.sessions, shop.finder, FixedModels(chat=None), None)
 
         def say(question: str) -> str:
@@ -330,8 +318,6 @@ def test_a_follow_up_asks_what_the_last_question_asked() -> None:
         red = say("And the red one?")
         assert "Red" in red and "64" in red, red
         assert "Red" in say("Do you have it in red?") and "sold out" in say("Do you have it in red?")
-    finally:
-        shop.engine.dispose()
 
 
 JACKETS = b"""Handle,Title,Body (HTML),Variant SKU,Variant Price
@@ -344,15 +330,12 @@ shirt,Ocean Blue Shirt,<p>Cotton.</p>,S-1,50.00
 
 
 def test_which_of_a_kind_the_shop_has_is_listed_with_prices() -> None:
-    shop = memory_shop(JACKETS, profile={}, name="jackets.csv")
-    try:
+    with opened(JACKETS, "jackets.csv") as shop:
         listed = ask(shop, "Which jackets do you have?").answer
         assert all(n in listed for n in ("Zipped Jacket", "Navy Sports Jacket", "Soft Winter Jacket")), listed
         assert "Classic Leather Jacket ($80)" in listed and "Ocean Blue Shirt" not in listed, listed
         assert "$50" in ask(shop, "How much are the jackets?").answer  # four: listed with prices
         assert "carry" in ask(shop, "Do you have any dresses?").answer
-    finally:
-        shop.engine.dispose()
 
 
 def test_a_letter_size_said_in_words_is_that_size(shop: MemoryShop) -> None:
@@ -370,9 +353,6 @@ Couchtisch rund braun;349,99;1
 
 
 def test_a_family_of_products_in_a_german_shop() -> None:
-    shop = memory_shop(GERMAN_SHOP, profile={}, name="laden.csv")
-    try:
+    with opened(GERMAN_SHOP, "laden.csv") as shop:
         out = ask(shop, "Was kostet die Fliegenklatsche?").answer
         assert "0,49" in out and "0,79" in out and "Couchtisch" not in out, out
-    finally:
-        shop.engine.dispose()
