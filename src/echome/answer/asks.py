@@ -171,10 +171,9 @@ def follow_up(question: str, previous: str | None) -> str:
     m = _FOLLOW_UP.match(question)
     if m is None or previous is None or len(question.split()) > MAX_FOLLOW_UP_WORDS:
         return question
-    if asks_typed_facts(question) or _AVAILABILITY.search(question) or asked_labels(question):
+    asks_itself = asks_typed_facts(question) or bool(_AVAILABILITY.search(question) or asked_labels(question))
+    if asks_itself or haggles(question):
         return question  # it asks something itself ("and how much is it in blue?")
-    if haggles(question):
-        return question
     spans = [m_.group(0).strip() for p in (_AVAILABILITY, *_ASKED_PATTERNS) for m_ in p.finditer(previous)]
     asked = " ".join(dict.fromkeys(sp for sp in spans if sp))
     rest = question[m.end() :].strip()

@@ -142,23 +142,12 @@ def of_kind_asked(
             continue
         fitting = []
         for pid in names.all_of_kind(word, sells=sells):
-            j = i - 1  # back over the modifiers: each one a word of this product's name
-            while j >= 0 and not _frame_word(said[j]) and names.holds(pid, said[j]):
-                j -= 1
+            j = names.before_modifiers(pid, said, i, stop=_frame_word)  # "the [cast iron] teapot"
             if j >= 0 and after(said[j]):  # "the blanket", "your chunky blanket"
                 fitting.append(pid)
         if fitting:
             return [p for p in names.entries if p in set(fitting)]
     return []
-
-
-def _without_name(question: str, names: ProductNames, product_id: str | None) -> str | None:
-    """What the question asks of the product it names by what it is ("does the teapot work on
-    induction?"): the question without that product's name words."""
-    if product_id is None:
-        return None
-    kept = [w for w in question.split() if not any(names.holds(product_id, x) for x in words(w))]
-    return " ".join(kept) or question
 
 
 # What stands before a noun that names a thing ("the teapot", "your whisks"), in the seven
@@ -291,6 +280,7 @@ class EvidenceFinder:
         # large catalog a word like "battery" is one product's kind and another's part).
         about = top if unnamed and top and asked_of_kind(question, names, sells) == top else None
         near = top if top and unnamed and (names.points_at(question, top) or about == top) else None
+        asked = lookup.asked(question) if named_ids else (names.asked_of(question, about) if about else None)
         return Evidence(
             question=question,
             results=results,
@@ -300,7 +290,7 @@ class EvidenceFinder:
             named=named_ids[0] if named_ids else None,
             mentioned=named_ids,
             ambiguous=ambiguous,
-            asked=lookup.asked(question) if named_ids else _without_name(question, names, about),
+            asked=asked,
             cover=carried,
             not_carried=not_carried(question, carried, about=about),
             near=near,

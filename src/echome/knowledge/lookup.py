@@ -214,6 +214,22 @@ class ProductNames:
         entry = self.entries.get(product_id)
         return entry is not None and bool(_keys(fold(word)) & entry.keys)
 
+    def before_modifiers(
+        self, product_id: str, said: list[str], at: int, *, stop: Callable[[str], bool]
+    ) -> int:
+        """Where the words before `said[at]` stop being the product's own name words ("the cast iron
+        teapot": the index of "the"), walking back no further than a word `stop` accepts; -1 at the
+        start of `said`."""
+        j = at - 1
+        while j >= 0 and not stop(said[j]) and self.holds(product_id, said[j]):
+            j -= 1
+        return j
+
+    def asked_of(self, question: str, product_id: str) -> str:
+        """What `question` asks of the product: the question without its name's words."""
+        keys = self.entries[product_id].keys
+        return Lookup(mentions=[Mention(product_id, "kind", 0.0, keys, 0)]).asked(question)
+
     def find(self, question: str, *, sells: Callable[[str | None], bool] | None = None) -> Lookup:
         """The products `question` names among those `sells(persona_id)` accepts (all by default)."""
         allowed = sells or (lambda _persona: True)
@@ -263,9 +279,8 @@ class ProductNames:
         pid = self.of_kind(said[last], sells=allowed)
         if pid is None:
             return Lookup()
-        j = last - 1  # its modifiers are words of that product's name, back to an article
-        while j >= 0 and said[j] not in FUNCTION_WORDS and self.holds(pid, said[j]):
-            j -= 1
+        # its modifiers are words of that product's name, back to an article
+        j = self.before_modifiers(pid, said, last, stop=FUNCTION_WORDS.__contains__)
         if j >= 0 and said[j] not in FUNCTION_WORDS:
             return Lookup()  # "the Rustic Paper Gluz", "the Granite Liquidation Station": another thing
         return Lookup(mentions=[Mention(pid, "kind", 0.0, frozenset({_key(said[last])}), last)])
