@@ -41,3 +41,22 @@ def test_a_question_about_a_carried_kind_is_not_declined_unless_it_asks_whether_
     # "Do you sell matcha lattes?" asks for a thing: its whole subject must be covered
     assert not_carried("Do you sell matcha lattes?", thin, about="matcha")
     assert not not_carried("Do you sell matcha?", Cover(1.0, "matcha", ()), about="matcha")
+
+
+def test_a_verb_after_a_pronoun_and_this_one_of_a_kind_name_no_product() -> None:
+    from echome.answer.evidence import _before_kind, of_kind_asked
+
+    names = ProductNames(
+        [
+            ("starter", "Breadtopia Sourdough Starter Live", None, None),
+            ("heater-a", "Electric Spa Heater", None, None),
+            ("heater-b", "Ceramic Utility Heater, 12-Inch", None, None),
+        ]
+    )
+    anyone = lambda _persona: True  # noqa: E731
+    assert asked_of_kind("Is it easy to uninstall if you live in a rental?", names, anyone) is None
+    assert asked_of_kind("How long does the Live keep?", names, anyone) == "starter"
+    # "this heater" is one particular heater, "the heaters" every one
+    assert of_kind_asked("Is this heater safe left on?", names, anyone, after=_before_kind) == []
+    both = of_kind_asked("How much are the heaters?", names, anyone, after=_before_kind)
+    assert both == ["heater-a", "heater-b"]

@@ -120,7 +120,7 @@ def asked_of_kind(question: str, names: ProductNames, sells: Callable[[str | Non
     """The product a question asks something of by the word that says what it is ("Does the teapot
     work on induction?", "How long does matcha stay fresh?"), when the shop has one of that kind
     (`of_kind_asked`)."""
-    found = of_kind_asked(question, names, sells, after=_frame_word)
+    found = of_kind_asked(question, names, sells, after=_before_one_kind)
     return found[0] if len(found) == 1 else None
 
 
@@ -170,8 +170,30 @@ MAX_LISTED = 6  # products of a kind listed by name (and price) when several fit
 AGREEING = 3  # a kind asked for counts when one of its products is among the search's first three
 
 
+# After a subject pronoun comes a verb, not a product ("if you live in a rental" of a product whose
+# name ends in "Live"): en, de, fr, es, it, nl, pt.
+PRONOUNS = frozenset(
+    """i you we they he she ich du wir sie er je tu nous vous ils elles elle yo tu nosotros ellos
+    ella el io noi voi loro lui lei ik jij je wij zij hij eu voce nos eles elas""".split()  # noqa: SIM905
+)
+
+
+# "This heater", "cette théière": one particular product (the one on the page, or in the conversation),
+# never every product of the kind.
+THIS_ONE = frozenset(
+    """this that dieser diese dieses diesen ce cet cette este esta esto ese esa questo questa quello
+    quella dit dat deze esse essa isto aquele aquela""".split()  # noqa: SIM905
+)
+
+
 def _before_kind(word: str) -> bool:
-    return word in DETERMINERS or word in QUANTIFIERS
+    return (word in DETERMINERS or word in QUANTIFIERS) and word not in THIS_ONE
+
+
+def _before_one_kind(word: str) -> bool:
+    """Before the kind of the one product a question asks something of: an article, or a word of how
+    it asks ("does matcha keep?"), but not a subject pronoun."""
+    return _frame_word(word) and word not in PRONOUNS
 
 
 def _frame_word(word: str) -> bool:
