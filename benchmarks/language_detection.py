@@ -1,4 +1,4 @@
-"""Language detection on short shopper questions: accuracy of `echome.answer.language.detect_language`.
+"""Language detection on short shopper questions: accuracy of `echome.language.detect_language`.
 
 Three question sets: the hand-written set below (not the unit tests' set: these were written apart
 from the tuning, in chat style, with and without accents, with product names in other languages),
@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from echome.answer import language
-from echome.answer.language import LANGUAGES, detect_language
+from echome import language
+from echome.language import LANGUAGES, detect_language
 
 QUESTIONS: dict[str, list[str]] = {
     "en": [

@@ -1,11 +1,11 @@
-"""Which language a shopper writes in (`echome.answer.language.detect_language`): short questions,
+"""Which language a shopper writes in (`echome.language.detect_language`): short questions,
 product names in another language, and the tie-break."""
 
 from __future__ import annotations
 
 import pytest
 
-from echome.answer.language import LANGUAGES, detect_language, language_scores
+from echome.language import LANGUAGES, detect_language, language_scores
 
 QUESTIONS: dict[str, list[str]] = {
     "en": [

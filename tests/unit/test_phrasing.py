@@ -11,8 +11,8 @@ import pytest
 from echome.answer.evidence import Evidence
 from echome.answer.facts import ProductFacts
 from echome.answer.guardrail import check_draft, numbers_in, readings, support_for
-from echome.answer.language import detect_language
 from echome.answer.phrasing import LANGUAGES, Phrases, format_date, format_money, join_list, option_label
+from echome.language import detect_language
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 KICKER = ProductFacts(

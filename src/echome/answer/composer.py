@@ -29,13 +29,13 @@ from echome.answer.asks import (
 )
 from echome.answer.evidence import MAX_LISTED, Evidence
 from echome.answer.facts import ProductFacts
-from echome.answer.language import detect_language
 from echome.answer.negotiation import TIER_LINE
 from echome.answer.negotiation import read as read_haggle
 from echome.answer.phrasing import Phrases
 from echome.answer.sentences import overview, pick_sentences, wants_overview
 from echome.answer.sentences import sentence_case as _sentence_case
 from echome.answer.small_talk import ACK, BOT, GREETING, THANKS, small_talk
+from echome.language import detect_language
 from echome.persona.manner import Manner
 from echome.persona.schema import phrase_text
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from echome.answer.evidence import Evidence
-from echome.answer.language import PROFILES
 from echome.answer.phrasing import template_texts
+from echome.language import PROFILES
 from echome.persona.style import is_common
 
 NUMBER_WORDS = {

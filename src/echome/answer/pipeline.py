@@ -27,12 +27,12 @@ from echome.answer.composer import compose
 from echome.answer.evidence import Evidence, EvidenceFinder
 from echome.answer.guardrail import Check, Support, check_draft, codes_in, numbers_in, support_for
 from echome.answer.handoff_port import CustomerTurn, DraftFacts, HandoffPart
-from echome.answer.language import detect_language
 from echome.answer.llm_draft import stream_draft, write_draft
 from echome.answer.prompt import answer_messages
 from echome.answer.turn_log import finish_log, record_question, record_reply
 from echome.db.models import Persona, Product
 from echome.db.session import transaction
+from echome.language import detect_language
 from echome.persona.manner import Manner
 from echome.persona.profile import merge
 from echome.providers.base import ChatModel, ModelsForSeller
