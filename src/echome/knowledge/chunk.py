@@ -195,6 +195,16 @@ def _overview(rec: ProductRecord) -> str | None:
     return f"{rec.name}{sku}: " + "; ".join(facts)
 
 
+# The overview line `_overview` writes ("Name (SKU x): price 24.90; in stock (12)"): our words, not
+# the seller's, so left out where the catalog's own language is read (`seller_text`).
+_OVERVIEW_LINE = re.compile(r"(?m)^[^\n]*: (?:price |in stock|out of stock|category |https?://)[^\n]*$")
+
+
+def seller_text(text: str) -> str:
+    """A chunk's text without the overview line chunking adds to it."""
+    return _OVERVIEW_LINE.sub("", text)
+
+
 def sentence_groups(text: str, *, target_chars: int) -> list[str]:
     """Prose cut at sentence ends into pieces of about `target_chars` (a sentence is never cut;
     tiny sentences join their neighbour). One claim per chunk is what a customer's question

@@ -101,13 +101,15 @@ def holders(index: KeywordIndex, subject: list[str], *, persona_id: str | None =
 
 
 def _owners(index: KeywordIndex, subject: list[str], persona_id: str | None) -> dict[str, set[str]]:
-    """Each subject word → the products whose text holds it (its singular, or a word one typo away)."""
+    """Each subject word → the products whose text holds it (its singular, a word of its stem, or a
+    word one typo away)."""
     assert index.bm25 is not None
     vocab = index.bm25.vocab_dict
     owners: dict[str, set[str]] = {}
     for word in dict.fromkeys(subject):
         products: set[str] = set()
-        forms = [f for f in _forms(word) if f in vocab] or _misspelt(word, vocab)
+        forms = [f for f in _forms(word) if f in vocab] or list(index.same_stem(word))
+        forms = forms or _misspelt(word, vocab)
         for form in forms:
             if form not in vocab:
                 continue

@@ -1,7 +1,12 @@
 """BM25 keyword index per seller (bm25s), rebuilt from `product_chunks` when the catalog changes.
 
 The tokenizer keeps part numbers whole ("tas67524qdkqrq1", "wr30x320", "240337103") and also
-indexes their pieces split at '-', '.' and '/', so "TAS67524-Q1" matches either way."""
+indexes their pieces split at '-', '.' and '/', so "TAS67524-Q1" matches either way.
+
+A query word the catalog never uses is read as the catalog's words of the same Snowball stem, in the
+catalog's own language (`catalog_language`): "Dartpfeile" finds "Dartpfeil", "batteries" finds
+"battery", "chargers" finds "charger". Words the catalog uses are matched as they are, so stemming
+only adds matches for words that had none."""
 
 from __future__ import annotations
 
@@ -10,11 +15,14 @@ import threading
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from echome.knowledge.chunk import seller_text
+from echome.language import LANGUAGES, language_scores
 
 # Words of any script (accents folded: "Likör" and "likor", "Größe" and "grosse" are one word).
 _TOKEN = re.compile(r"[^\W_]+(?:[-./][^\W_]+)*")
@@ -91,6 +99,41 @@ STOPWORDS = frozenset(
 
 _NONE = np.zeros(0, dtype=np.int64)
 
+# Snowball's name of each shop language (PyStemmer).
+SNOWBALL = {
+    "en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian", "nl": "dutch",
+    "pt": "portuguese",
+}  # fmt: skip
+MIN_STEMMED = 4  # shorter words are not stemmed ("bag" and "bags" are the plural rule's)
+LANGUAGE_SAMPLE = 400  # texts read to tell the catalog's language
+
+
+def catalog_language(texts: Sequence[str]) -> str:
+    """The shop language most of `texts` (chunk texts) are written in, "en" when unclear: read from
+    their function words, the overview line chunking adds in English left out (`seller_text`)."""
+    total = dict.fromkeys(LANGUAGES, 0.0)
+    step = max(1, len(texts) // LANGUAGE_SAMPLE)
+    for text in texts[::step][:LANGUAGE_SAMPLE]:
+        for lang, score in language_scores(seller_text(text)[:2000]).items():
+            total[lang] += score
+    best = max(total, key=lambda lang: total[lang])
+    return best if total[best] > 0 else "en"
+
+
+def stemmer(language: str) -> Callable[[list[str]], list[str]]:
+    import Stemmer
+
+    return Stemmer.Stemmer(SNOWBALL.get(language, "english")).stemWords
+
+
+def stem_groups(vocab: Iterable[str], language: str) -> dict[str, tuple[str, ...]]:
+    """Snowball stem → the vocabulary's words with that stem (words of letters only, `MIN_STEMMED`+)."""
+    words = [w for w in vocab if len(w) >= MIN_STEMMED and w.isalpha()]
+    groups: dict[str, list[str]] = {}
+    for w, stem in zip(words, stemmer(language)(words), strict=True):
+        groups.setdefault(stem, []).append(w)
+    return {k: tuple(v) for k, v in groups.items()}
+
 
 def fold(text: str) -> str:
     """Lower case without accents."""
@@ -122,6 +165,8 @@ class KeywordIndex:
     # Product names, for spotting "which product does the customer mean" in a query.
     name_tokens: dict[str, frozenset[str]] = field(default_factory=dict)
     token_products: dict[str, list[str]] = field(default_factory=dict)
+    language: str = "en"  # the catalog's (see `catalog_language`)
+    stems: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # see `stem_groups`
     _groups: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     _positions: dict[str, int] | None = field(default=None, repr=False)
 
@@ -150,8 +195,20 @@ class KeywordIndex:
             return None  # two products fit equally well: let retrieval decide
         return pid, self.name_tokens[pid]
 
+    def same_stem(self, word: str) -> tuple[str, ...]:
+        """The catalog's words sharing `word`'s stem, for a word the catalog does not use itself."""
+        if not self.stems or len(word) < MIN_STEMMED or not word.isalpha():
+            return ()
+        return self.stems.get(stemmer(self.language)([word])[0], ())
+
+    def forms(self, word: str) -> tuple[str, ...]:
+        """What `word` (a query token) matches in the index: itself, else its stem's words."""
+        if self.bm25 is None:
+            return ()
+        return (word,) if word in self.bm25.vocab_dict else self.same_stem(word)
+
     def scores(self, query: str) -> np.ndarray:
-        tokens = [t for t in tokenize(query) if t in self.bm25.vocab_dict] if self.bm25 is not None else []
+        tokens = [f for t in tokenize(query) for f in self.forms(t)]
         if not tokens:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
@@ -192,9 +249,12 @@ def build_index(
     import bm25s
 
     bm25 = None
+    language, stems = "en", {}
     if ids:
         bm25 = bm25s.BM25()
         bm25.index([tokenize(t) or ["\x00"] for t in embed_texts], show_progress=False)
+        language = catalog_language(texts)
+        stems = stem_groups(bm25.vocab_dict, language)
     name_tokens: dict[str, frozenset[str]] = {}
     token_products: dict[str, list[str]] = {}
     for m in meta:
@@ -205,7 +265,9 @@ def build_index(
                 name_tokens[pid] = toks
                 for t in toks:
                     token_products.setdefault(t, []).append(pid)
-    return KeywordIndex(list(ids), list(texts), list(meta), bm25, name_tokens, token_products)
+    return KeywordIndex(
+        list(ids), list(texts), list(meta), bm25, name_tokens, token_products, language=language, stems=stems
+    )
 
 
 def without_words(query: str, words: frozenset[str]) -> str:

@@ -13,6 +13,10 @@ Retrieval answers "what text is relevant"; this answers "which record is meant",
    Leather Belt, not "black" for the Black Beanbag). A model code (letters and digits, "se210")
    no other name holds is enough alone.
 
+A question word that is no name's word, singular or plural, counts for the name words of its
+Snowball stem in the catalog's language, when the index is built with one ("Haben Sie Dartpfeile?"
+holds "Dartpfeil", "the batteries" "Battery").
+
 When two products fit, the one whose matched words include the other's wins ("Belkin Leather Folio
 for iPod nano" over "iPod Nano" when the Belkin's words are asked); for the same matched words, a
 whole name beats a partial one ("TrailBlaze X2" over "TrailBlaze X2 Wide"), then the larger share of
@@ -35,7 +39,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from echome.knowledge.keyword import KeywordIndex, fold
+from echome.knowledge.keyword import KeywordIndex, fold, stem_groups, stemmer
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-./][^\W_]+)*")
 _SEPARATORS = re.compile(r"[-./_\s]")
@@ -120,6 +124,7 @@ class Mention:
 class Lookup:
     mentions: list[Mention] = field(default_factory=list)  # products named, in the question's order
     ambiguous: list[str] = field(default_factory=list)  # products that fit equally well, none chosen
+    stemmed: dict[str, frozenset[str]] = field(default_factory=dict)  # question word -> name keys by stem
 
     @property
     def first(self) -> str | None:
@@ -131,7 +136,11 @@ class Lookup:
     def asked(self, question: str) -> str:
         """The question without the names it spells out: what is asked about the products."""
         names = self.name_words()
-        kept = [w for w in question.split() if not any(_keys(x) & names for x in words(w))]
+        kept = [
+            w
+            for w in question.split()
+            if not any((_keys(x) | self.stemmed.get(x, frozenset())) & names for x in words(w))
+        ]
         return " ".join(kept) or question
 
 
@@ -147,7 +156,10 @@ class _Entry:
 class ProductNames:
     """Name and SKU index of one seller's products (built from their records)."""
 
-    def __init__(self, products: Iterable[tuple[str, str, str | None, str | None]]) -> None:
+    def __init__(
+        self, products: Iterable[tuple[str, str, str | None, str | None]], *, language: str | None = None
+    ) -> None:
+        """`language`: the catalog's, whose stems match a question's words to name words; None: none."""
         self.entries: dict[str, _Entry] = {}
         self.by_key: dict[str, list[str]] = {}
         self.by_code: dict[str, list[str]] = {}
@@ -173,6 +185,8 @@ class ProductNames:
                 self.by_code.setdefault(_code(sku), []).append(pid)
         n = max(len(self.entries), 1)
         self.idf = {k: math.log(1 + n / len(pids)) for k, pids in self.by_key.items()}
+        self.language = language
+        self._stems = stem_groups(self.by_key, language) if language else {}
         self._names = "\n".join(names)  # every name, folded: a connecting word inside one is no split
 
     def __len__(self) -> int:
@@ -185,7 +199,7 @@ class ProductNames:
         entry = self.entries.get(product_id)
         if entry is None:
             return False
-        asked = {k for w in words(question) if w not in FUNCTION_WORDS for k in _keys(w)}
+        asked = {k for w in words(question) if w not in FUNCTION_WORDS for k in self.forms(w)}
         own = [k for k in asked & entry.keys if self.by_key[k] == [product_id]]
         return any(len(k) >= 3 and not k.isdigit() for k in own)
 
@@ -196,7 +210,7 @@ class ProductNames:
         lila", "Bikini Ocean Blue / Rainbow", a brand's range). A plural in -s, -e, -n, -en or -er
         is the word ("bikinis", "Dartpfeile")."""
         allowed = sells or (lambda _persona: True)
-        forms = _plural_forms(fold(word))
+        forms = _plural_forms(fold(word)) | self.by_stem(fold(word))
         found = {p for k in forms for p in self.by_kind.get(k, ())}
         for k in forms:
             family = self.by_first.get(k, [])
@@ -212,7 +226,7 @@ class ProductNames:
     def holds(self, product_id: str, word: str) -> bool:
         """Whether the product's name holds `word` (singular or plural)."""
         entry = self.entries.get(product_id)
-        return entry is not None and bool(_keys(fold(word)) & entry.keys)
+        return entry is not None and bool(self.forms(fold(word)) & entry.keys)
 
     def before_modifiers(
         self, product_id: str, said: list[str], at: int, *, stop: Callable[[str], bool]
@@ -266,7 +280,11 @@ class ProductNames:
         # a "Boho Bangle Bracelet", but spread over both sides.
         if any(m.product_id not in ids and self._together(m, question) for m in whole.mentions):
             return whole
-        return Lookup(mentions=apart, ambiguous=[a for a in dict.fromkeys(ambiguous) if a not in ids])
+        return Lookup(
+            mentions=apart,
+            ambiguous=[a for a in dict.fromkeys(ambiguous) if a not in ids],
+            stemmed=whole.stemmed,
+        )
 
     def _kind_in(self, side: str, allowed: Callable[[str | None], bool]) -> Lookup:
         """One side of "which is cheaper, the whisk or the matcha?" that names no product by its
@@ -318,13 +336,27 @@ class ProductNames:
         sides.append((len(words(question[:start])), question[start:]))
         return sides
 
+    def forms(self, word: str) -> set[str]:
+        """The name keys a question word stands for: its singular and plural, or its stem's."""
+        return _keys(word) | self.by_stem(word)
+
+    def by_stem(self, word: str) -> frozenset[str]:
+        """Name keys sharing `word`'s stem, for a word that is no name's key in either number."""
+        if not self._stems or not word.isalpha() or _keys(word) & self.by_key.keys():
+            return frozenset()
+        return frozenset(self._stems.get(stemmer(self.language or "en")([word])[0], ()))
+
     def _find(self, question: str, allowed: Callable[[str | None], bool]) -> Lookup:
         q_words = words(question)
         position: dict[str, int] = {}
+        stemmed: dict[str, frozenset[str]] = {}
         for i, w in enumerate(q_words):
             if w in FUNCTION_WORDS:
                 continue
-            for k in _keys(w):
+            mates = self.by_stem(w)
+            if mates:
+                stemmed[w] = mates
+            for k in self.forms(w):
                 position.setdefault(k, i)
         found: dict[str, Mention] = {}
         raw = [t.strip(".,;:!?()[]{}\"'«»“”„") for t in question.split()]
@@ -343,7 +375,7 @@ class ProductNames:
             mention = self._judge(entry, frozenset(matched), min(position[k] for k in matched))
             if mention is not None:
                 found[pid] = mention
-        return self._resolve(list(found.values()))
+        return replace(self._resolve(list(found.values())), stemmed=stemmed)
 
     def _judge(self, entry: _Entry, matched: frozenset[str], pos: int) -> Mention | None:
         if matched == entry.keys:
@@ -443,7 +475,7 @@ class ProductLookup:
             pid = m.get("product_id")
             if pid and pid not in seen and m.get("name"):
                 seen[pid] = (pid, str(m["name"]), m.get("sku") or None, m.get("persona_id") or None)
-        names = ProductNames(seen.values())
+        names = ProductNames(seen.values(), language=index.language)
         with self._lock:
             self._built[user_id] = (index, names)
         return names
