@@ -131,7 +131,8 @@ _ASKS_FOR: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
 _AVAILABILITY = re.compile(
     r"\b(do you (?:sell|have|carry|stock|offer|make)|have you got|are you selling|(?:i'?m|i am) looking for|"
     r"looking for|i need|i want|i'?m after|where can i (?:find|buy|get)|is there any|any .{1,40} for sale|"
-    r"verkaufen sie|haben sie|führen sie|gibt es bei ihnen|habt ihr|ich suche|vendez-vous|avez-vous|"
+    r"verkaufen sie|haben sie|führen sie|gibt es bei ihnen|gibt es|habt ihr|ich suche|vendez-vous|avez-vous|"
+    r"y a-t-il|hay|ci sono|zijn er|"
     r"vous avez|je cherche|venden|tienen|tienes|busco|vendete|avete|cerco|verkopen jullie|"
     r"hebben jullie|verkoopt u|heeft u|ik zoek|vocês vendem|vocês têm|vende|procuro)\b",
     re.I,
@@ -178,6 +179,30 @@ def follow_up(question: str, previous: str | None) -> str:
     asked = " ".join(dict.fromkeys(sp for sp in spans if sp))
     rest = question[m.end() :].strip()
     return f"{asked} {rest}" if asked and rest else question
+
+
+# Words that frame "is it there?" around the thing asked for ("Gibt es ...", "Is there a ...", "Hay
+# ..."), with the pronouns of the availability phrases ("Haben Sie", "Habt ihr"): en, de, fr, es, it,
+# nl, pt.
+_WHETHER_FRAME = frozenset(
+    """there any some please still also gibt es sie ihr du noch auch welche il y a-t-il encore des
+    hay algún alguna algunos algunas todavía ci sono c'è ancora er nog nog jullie u ainda algum alguma
+    you we""".split()  # noqa: SIM905
+)
+
+
+def whether_words(question: str) -> list[str]:
+    """What a question asking whether the shop has something asks for, once the asking is taken out
+    ("Do you have the Wanderschuh?" → wanderschuh; "Haben Sie Dartpfeile?" → dartpfeile), as keyword
+    words; [] when it is not such a question."""
+    if not asks_availability(question):
+        return []
+    rest = _AVAILABILITY.sub(" ", question)
+    return [
+        w
+        for w in (fold(t) for t in re.findall(r"[^\W_]+(?:[-'][^\W_]+)*", rest))
+        if w not in FUNCTION_WORDS and w not in FOLDED_QUESTION_WORDS and w not in _WHETHER_FRAME
+    ]
 
 
 def asks_availability(question: str) -> bool:

@@ -153,14 +153,24 @@ def compose(
         parts.extend(facts)
         cited.add(_first_result_of(evidence, sure.id))
     elif sure is not None:
-        facts = _typed_facts(sure, question, intents, say, asked=evidence.asked)
+        facts = _typed_facts(
+            sure, question, intents, say, asked=evidence.asked, whether=evidence.whether == sure.id
+        )
         if facts:
             parts.extend(facts)
             cited.add(_first_result_of(evidence, sure.id))
     elif focus is not None and evidence.near == focus.id and haggle is None:
         # Nearly named ("the copper best clamp"): its facts, after asking whether it is the one meant.
         found: list[str] = []
-        facts = _typed_facts(focus, question, found, say, asked=evidence.asked, named_before=True)
+        facts = _typed_facts(
+            focus,
+            question,
+            found,
+            say,
+            asked=evidence.asked,
+            named_before=True,
+            whether=evidence.whether == focus.id,
+        )
         if facts:
             intents.extend(["near", *found])
             parts.extend([say.do_you_mean(focus.short_name), *facts])
@@ -169,7 +179,8 @@ def compose(
     # The product meant, named or nearly ("does the teapot work on induction?" of the one teapot).
     meant = sure or (focus if focus is not None and evidence.near == focus.id else None)
     if meant is not None and not picked and not parts and haggle is None:
-        if wants_overview(evidence.asked or question, question):  # "tell me about the X"
+        # "tell me about the X", or "do you have the X?" of one whose stock the catalog does not give
+        if wants_overview(evidence.asked or question, question) or evidence.whether == meant.id:
             intents.append("overview")
             price = say.price_of(meant)
             parts.extend([say.price(meant.short_name, price)] if price else [])
@@ -297,11 +308,13 @@ def _typed_facts(
     *,
     asked: str | None = None,
     named_before: bool = False,
+    whether: bool = False,
 ) -> list[str]:
     """Price, stock and options from the catalog's typed fields, for what the question asks. When the
     question names option values ("in green, size L"), the matching variants' price and stock. The
     product is named once (`named_before`: the sentence before named it); later facts refer back to
-    it (`first=False`)."""
+    it (`first=False`). `whether`: the question asks only whether the shop has the product ("Do you
+    have the X?"): its stock, in stock or not."""
     out: list[str] = []
     chosen, wanted = p.variants_named(asked or question)  # option values, not words of the name
     label = f"{p.short_name} ({', '.join(wanted)})" if chosen else p.short_name
@@ -335,7 +348,7 @@ def _typed_facts(
     # "Do you have the X?" of a product that is sold out: said, or the shopper would try to buy it;
     # "do you have it in teal?": whether that version is there, either way.
     sold_out = (stock is not None and stock <= 0) or flag is False
-    if (asks_stock(question) or ((sold_out or chosen) and asks_availability(question))) and (
+    if (asks_stock(question) or ((sold_out or chosen or whether) and asks_availability(question))) and (
         stock is not None or flag is not None
     ):
         intents.append("stock")

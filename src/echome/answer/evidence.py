@@ -22,6 +22,7 @@ from echome.answer.asks import (
     asks_typed_facts,
     price_extreme,
     subject_of,
+    whether_words,
 )
 from echome.answer.facts import ProductFacts, load_products
 from echome.answer.store_questions import store_topic
@@ -51,6 +52,7 @@ class Evidence:
     near: str | None = None  # named by none, the top result's product when the question holds a word
     # only its name has ("the copper best clamp"): the reply asks whether it is the one meant
     extreme: str | None = None  # "low" / "high": `named` is the lowest- / highest-priced of its kind
+    whether: str | None = None  # "Do you have the X?" asking nothing else of it: X's product id
     store_topic: str | None = None  # a question about the store (returns, shipping...): `results` are
     # the seller's store information on it (empty: the seller never gave it)
 
@@ -114,6 +116,14 @@ def not_carried(question: str, found: Cover | None, *, about: str | None = None)
     if asks_availability(question):
         return not found.carried(asks_availability=True)
     return about is None and not found.carried(asks_availability=False)
+
+
+def asks_only_whether(question: str, names: ProductNames, product_id: str) -> bool:
+    """Whether `question` asks if the shop has the product and nothing more: every word it asks for,
+    the asking aside, is a word of the product's name ("Do you have the Wanderschuh?", "Haben Sie
+    Dartpfeile?"; not "Do you have the Wanderschuh in 44?" or "... its measurements?")."""
+    asked = whether_words(question)
+    return bool(asked) and all(names.holds(product_id, w) for w in asked)
 
 
 def asked_of_kind(question: str, names: ProductNames, sells: Callable[[str | None], bool]) -> str | None:
@@ -303,6 +313,8 @@ class EvidenceFinder:
         about = top if unnamed and top and asked_of_kind(question, names, sells) == top else None
         near = top if top and unnamed and (names.points_at(question, top) or about == top) else None
         asked = lookup.asked(question) if named_ids else (names.asked_of(question, about) if about else None)
+        meant = named_ids[0] if len(named_ids) == 1 else near
+        whether = meant if meant is not None and asks_only_whether(question, names, meant) else None
         return Evidence(
             question=question,
             results=results,
@@ -317,6 +329,7 @@ class EvidenceFinder:
             not_carried=not_carried(question, carried, about=about),
             near=near,
             extreme=extreme if lowest is not None else None,
+            whether=whether,
         )
 
     def _products(self, user_id: str, persona_id: str, ids: list[str]) -> dict[str, ProductFacts]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from echome.knowledge.keyword import KeywordIndex, tokenize
+from echome.knowledge.lookup import irregular_singulars
 
 # Share of the subject's weight one product must hold (measured: benchmarks/offcatalog.py), when the
 # question asks whether the shop has something, and when it asks anything else.
@@ -38,12 +39,13 @@ MIN_TYPO_LENGTH = 6  # shorter words are not corrected ("iphone" is not a misspe
 
 
 def _forms(word: str) -> list[str]:
-    """A word and its singular ("laptops" → laptop, "boxes" → box, "cases" → case)."""
+    """A word and its singular ("laptops" → laptop, "boxes" → box, "cases" → case, "knives" → knife)."""
     out = [word]
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         out.append(word[:-1])
         if word.endswith("es") and len(word) > 4:
             out.append(word[:-2])
+        out.extend(sorted(irregular_singulars(word)))
     return out
 
 

@@ -100,7 +100,18 @@ def _keys(word: str) -> set[str]:
     forms = {_key(word)}
     if len(word) > 4 and word.endswith("es"):
         forms.add(word[:-2])  # "boxes" → box
+    forms.update(irregular_singulars(word))
     return forms
+
+
+def irregular_singulars(word: str) -> set[str]:
+    """What an English plural in -ies or -ves may be the plural of: "batteries" → battery, "knives"
+    → knife, "scarves" → scarf."""
+    if len(word) > 4 and word.endswith("ies"):
+        return {word[:-3] + "y"}
+    if len(word) > 4 and word.endswith("ves"):
+        return {word[:-3] + "f", word[:-3] + "fe"}
+    return set()
 
 
 def _code(word: str) -> str:
