@@ -211,7 +211,7 @@ class OnnxMiniLMEmbedder:
     def count_tokens(self, text: str) -> int:
         if self._counter is None:
             self._load_tokenizers()
-        return len(self._counter.encode(text).ids)
+        return len(self._counter.encode(text))  # the encoding's length: no list of ids is built
 
     def embed(self, texts: Sequence[str], *, kind: Literal["document", "query"] = "document") -> np.ndarray:
         if self._session is None:
