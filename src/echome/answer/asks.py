@@ -205,6 +205,43 @@ def whether_words(question: str) -> list[str]:
     ]
 
 
+# "What do you sell?": a question about the whole shop, asked alone (a greeting before it aside; "what
+# do you have in blue?" asks for something): en, de, fr, es, it, nl, pt.
+_WHAT_IS_SOLD = re.compile(
+    r"""^\W*(?:(?:hi|hello|hey|hallo|bonjour|salut|hola|ciao|hoi|ol[áa])\b\W*)?(?:so\s+|and\s+|und\s+)?(?:
+      what\s+(?:do|can)\s+(?:you|i)\s+(?:sell|have|carry|offer|stock|buy)
+    | what\s+(?:kinds?|sorts?|types?)\s+of\s+(?:products|things|items|stuff)\s+(?:do\s+you|can\s+i)\s+\w+
+    | what\s+(?:products|items|things)\s+do\s+you\s+(?:have|sell|carry|offer)
+    | what\s+(?:products|items|things)\s+are\s+(?:there|available|for\s+sale)
+    | what(?:'s|\s+is)\s+(?:in\s+your\s+(?:shop|store|catalog(?:ue)?)|for\s+sale|on\s+offer)
+    | what\s+have\s+you\s+got
+    | show\s+me\s+(?:what\s+you\s+(?:have|sell|got)|your\s+(?:products|catalog(?:ue)?|range|items))
+    | was\s+(?:verkaufen|haben|f[üu]hren|bieten)\s+(?:sie|ihr)(?:\s+(?:so|alles|an|im\s+angebot))*
+    | was\s+(?:verkaufst|hast|bietest)\s+du(?:\s+(?:so|alles|an))*
+    | was\s+gibt\s+es\s+(?:bei\s+(?:ihnen|euch|dir)|hier|im\s+shop)
+    | welche\s+(?:produkte|artikel|sachen|waren)\s+(?:haben|verkaufen|f[üu]hren|bieten)\s+(?:sie|ihr)
+    | qu'est-ce\s+que\s+vous\s+(?:vendez|avez|proposez)
+    | que\s+(?:vendez|proposez)-vous
+    | quels?\s+(?:produits|articles)\s+(?:avez|vendez|proposez)-vous
+    | ¿?\s*qu[ée]\s+(?:vendes|venden|vende|tienes|tienen|ofrecen|ofreces)
+    | ¿?\s*qu[ée]\s+(?:productos|art[íi]culos)\s+(?:tienes|tienen|vendes|venden|ofrecen)
+    | (?:cosa|che\s+cosa)\s+(?:vendete|vendi|vende|avete|offrite)
+    | che\s+(?:prodotti|articoli)\s+(?:avete|vendete|offrite)
+    | wat\s+(?:verkopen|hebben)\s+jullie | wat\s+(?:verkoopt|heeft)\s+u | wat\s+verkoop\s+je
+    | welke\s+(?:producten|artikelen)\s+(?:hebben|verkopen)\s+jullie
+    | o\s+que\s+(?:voc[êe]s\s+)?(?:vendem|vende|t[êe]m|oferecem)
+    | que\s+produtos\s+(?:voc[êe]s\s+)?(?:t[êe]m|vendem|oferecem)
+    )(?:\s+(?:here|today|exactly|at\s+the\s+moment|right\s+now|hier|denn|ici|aqu[íi]|qui|hier|aqui))?\W*$""",
+    re.I | re.X,
+)
+
+
+def asks_what_is_sold(question: str) -> bool:
+    """Whether the question asks what the shop sells at all ("What do you sell?", "Was verkaufen
+    Sie?", "¿Qué venden?"), nothing more specific."""
+    return _WHAT_IS_SOLD.match(question.strip()) is not None
+
+
 def asks_availability(question: str) -> bool:
     """Whether the question asks if the shop has something, rather than about a product's details.
     A bare noun phrase ("Nike Air Max 90 in size 10?") asks that too."""

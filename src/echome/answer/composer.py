@@ -106,6 +106,12 @@ def compose(
         text = manner.paced(text, protected=names, opener=opener)
         return Composed(text=text, used=used or [], intents=intents)
 
+    if evidence.assortment is not None:  # "what do you sell?"
+        sold = evidence.assortment
+        if not sold.things:
+            return reply(say.no_answer(persona_name), intents=["no-evidence"])
+        listed = say.sells(sold.things, complete=sold.complete)
+        return reply(listed, say.how_can_i_help(), intents=["assortment"])
     talk = small_talk(question, name=persona_name)
     if talk is not None:  # "Hi!", "thanks, bye", "are you a bot?": answered in kind
         parts = _small_talk(talk, say, persona_name, sign_off)

@@ -20,6 +20,7 @@ from echome.answer.asks import (
     SHOPPING_WORDS,
     asks_availability,
     asks_typed_facts,
+    asks_what_is_sold,
     price_extreme,
     subject_of,
     whether_words,
@@ -34,6 +35,20 @@ from echome.knowledge.store_info import StoreInfo
 
 # Words a customer uses to point back at the product already under discussion.
 _ANAPHORA = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|one|ones|same)\b", re.I)
+
+
+MAX_SOLD = 5  # categories or products said for "what do you sell?"
+_CATEGORY_PATH = re.compile(r"\s*[>/|;,]\s*")
+
+
+@dataclass(frozen=True)
+class Assortment:
+    """What the shop sells, for "what do you sell?": its main categories when most products have
+    one and there are several, else products of different kinds; `complete` when that is all."""
+
+    things: list[str]
+    complete: bool
+    product_ids: list[str] = field(default_factory=list)  # the products listed (none for categories)
 
 
 @dataclass
@@ -53,6 +68,7 @@ class Evidence:
     # only its name has ("the copper best clamp"): the reply asks whether it is the one meant
     extreme: str | None = None  # "low" / "high": `named` is the lowest- / highest-priced of its kind
     whether: str | None = None  # "Do you have the X?" asking nothing else of it: X's product id
+    assortment: Assortment | None = None  # "what do you sell?" (`results` are empty)
     store_topic: str | None = None  # a question about the store (returns, shipping...): `results` are
     # the seller's store information on it (empty: the seller never gave it)
 
@@ -246,6 +262,11 @@ class EvidenceFinder:
         only = persona_id if own else None
         names = self.lookup.names(user_id)
         sells: Callable[[str | None], bool] = (lambda p: p == persona_id) if own else (lambda p: p is None)
+        if asks_what_is_sold(question):
+            sold = self._assortment(user_id, persona_id if own else None, names)
+            # the products named are evidence: the guardrail reads their names' numbers ("Set of 4")
+            listed = self._products(user_id, persona_id, sold.product_ids)
+            return Evidence(question=question, results=[], products=listed, assortment=sold)
         lookup = names.find(question, sells=sells)
         named_ids = [m.product_id for m in lookup.mentions][: self.max_named]
         names_product = bool(named_ids) or bool(focus_product and refers_back(question))
@@ -395,6 +416,31 @@ class EvidenceFinder:
             ((prices[0] if extreme == "low" else -prices[-1], pid) for prices, pid in priced if prices)
         )
         return ranked[0][1] if ranked else None
+
+    def _assortment(self, user_id: str, persona_id: str | None, names: ProductNames) -> Assortment:
+        """The persona's products (`persona_id`; None: the shared catalog) as `Assortment` says."""
+        owned = Product.persona_id == persona_id if persona_id else Product.persona_id.is_(None)
+        with self.sessions() as db:
+            rows = db.execute(
+                select(Product.id, Product.name, Product.category)
+                .where(Product.user_id == user_id, owned)
+                .order_by(Product.name)
+            ).all()
+        tops = [_CATEGORY_PATH.split(c.strip())[0] for _, _, c in rows if c and c.strip()]
+        counts: dict[str, int] = {}
+        for top in tops:
+            if top:
+                counts[top] = counts.get(top, 0) + 1
+        if len(counts) > 1 and 2 * len(tops) >= len(rows):
+            ranked = sorted(counts, key=lambda c: (-counts[c], c.lower()))
+            return Assortment(ranked[:MAX_SOLD], complete=len(ranked) <= MAX_SOLD)
+        picked: dict[str, tuple[str, str]] = {}  # one product of each kind
+        for pid, name, _ in rows:
+            entry = names.entries.get(pid)
+            kind = (entry.kind if entry is not None else None) or name
+            picked.setdefault(kind, (pid, name))
+        shown = list(picked.values())[:MAX_SOLD]
+        return Assortment([n for _, n in shown], len(rows) <= MAX_SOLD, [pid for pid, _ in shown])
 
     def has_own_catalog(self, *, user_id: str, persona_id: str) -> bool:
         with self.sessions() as db:

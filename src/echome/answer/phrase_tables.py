@@ -73,6 +73,7 @@ class Table:
     how_can_i_help: str  # after a greeting alone, or "can you help me?" (`answer.small_talk`)
     welcome: tuple[str, str]  # after thanks or goodbye: "You're welcome!", a wish for the day
     assistant: str  # "are you a bot?": always the truth
+    sells: tuple[str, str]  # "what do you sell?": (the whole list, part of it) of categories or products
 
 
 TABLES: dict[str, Table] = {
@@ -100,6 +101,7 @@ TABLES: dict[str, Table] = {
         "What can I help you find today?", ("You're welcome!", "Have a great day."),
         "I'm {persona}'s AI assistant: I answer questions about the products in the catalog and pass "
         "everything else on to {persona}.",
+        ("Here is what I sell: {things}.", "Here is some of what I sell: {things}."),
     ),
     "de": Table(
         "Hallo!", "Hallo {name}!",
@@ -126,6 +128,7 @@ TABLES: dict[str, Table] = {
         "Wobei kann ich Ihnen helfen?", ("Gern geschehen!", "Einen schönen Tag noch."),
         "Ich bin der KI-Assistent von {persona}: Ich beantworte Fragen zu den Produkten im Katalog "
         "und gebe alles andere an {persona} weiter.",
+        ("Das finden Sie bei mir: {things}.", "Unter anderem finden Sie bei mir: {things}."),
     ),
     "fr": Table(
         "Bonjour !", "Bonjour {name} !",
@@ -154,6 +157,7 @@ TABLES: dict[str, Table] = {
         "Comment puis-je vous aider ?", ("Avec plaisir !", "Bonne journée."),
         "Je suis l'assistant IA de {persona} : je réponds aux questions sur les produits du catalogue "
         "et je transmets tout le reste à {persona}.",
+        ("Voici ce que je vends : {things}.", "Voici une partie de ce que je vends : {things}."),
     ),
     "es": Table(
         "¡Hola!", "¡Hola, {name}!",
@@ -180,6 +184,7 @@ TABLES: dict[str, Table] = {
         "¿En qué puedo ayudarle?", ("¡De nada!", "Que tenga un buen día."),
         "Soy el asistente de IA de {persona}: respondo preguntas sobre los productos del catálogo y "
         "paso todo lo demás a {persona}.",
+        ("Esto es lo que vendo: {things}.", "Esto es parte de lo que vendo: {things}."),
     ),
     "it": Table(
         "Ciao!", "Ciao {name}!",
@@ -207,6 +212,7 @@ TABLES: dict[str, Table] = {
         "Come posso aiutarla?", ("Prego!", "Buona giornata."),
         "Sono l'assistente IA di {persona}: rispondo alle domande sui prodotti del catalogo e passo "
         "tutto il resto {a}{persona}.",
+        ("Ecco cosa vendo: {things}.", "Ecco una parte di ciò che vendo: {things}."),
     ),
     "nl": Table(
         "Hallo!", "Hallo {name}!",
@@ -233,6 +239,7 @@ TABLES: dict[str, Table] = {
         "Waarmee kan ik u helpen?", ("Graag gedaan!", "Nog een fijne dag."),
         "Ik ben de AI-assistent van {persona}: ik beantwoord vragen over de producten in de catalogus "
         "en geef al het andere door aan {persona}.",
+        ("Dit verkoop ik: {things}.", "Dit is een deel van wat ik verkoop: {things}."),
     ),
     "pt": Table(
         "Olá!", "Olá, {name}!",
@@ -259,5 +266,6 @@ TABLES: dict[str, Table] = {
         "Em que posso ajudar?", ("De nada!", "Tenha um bom dia."),
         "Sou o assistente de IA de {persona}: respondo a perguntas sobre os produtos do catálogo e "
         "passo todo o resto a {persona}.",
+        ("Isto é o que eu vendo: {things}.", "Isto é parte do que eu vendo: {things}."),
     ),
 }  # fmt: skip

@@ -311,6 +311,10 @@ class Phrases:
     def do_you_mean(self, name: str) -> str:
         return self._say(self.t.do_you_mean, name=name)
 
+    def sells(self, things: Sequence[str], *, complete: bool) -> str:
+        """ "What do you sell?": the categories or products listed, all of them or some."""
+        return self._say(self.t.sells[0 if complete else 1], things=self.join(things))
+
     def how_can_i_help(self) -> str:
         return self._say(self.t.how_can_i_help)
 

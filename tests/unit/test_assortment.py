@@ -1,0 +1,78 @@
+""" "What do you sell?" is answered with what the shop sells: its main categories, or products of
+different kinds, in the shopper's language; never with "I don't have that in my catalog"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from echome.answer.asks import asks_what_is_sold
+from echome.answer.pipeline import Answerer
+from echome.providers.fakes import FixedModels
+from tests.support.memory_shop import MemoryShop, memory_shop
+
+# A seller's own sheet without categories: two candles (one kind), a battery pack whose name
+# holds a number the guardrail must find in the evidence, and three more things.
+PLAIN = b"""Title,Price,Stock,Description
+Trail Runner Shoe,89.00,5,Lightweight trail running shoe.
+AA Battery 4-Pack,6.50,40,Alkaline batteries for remotes.
+Chef Knife,45.00,0,Forged steel kitchen knife.
+Soy Candle,14.00,12,Hand-poured soy wax candle.
+Beeswax Candle,16.00,3,Rolled beeswax candle.
+Wool Scarf,29.00,,Soft merino scarf in grey.
+"""
+
+CATEGORISED = b"""Title,Price,Category
+Chef Knife,45.00,Kitchen > Knives
+Paring Knife,19.00,Kitchen > Knives
+Cutting Board,25.00,Kitchen
+Soy Candle,14.00,Home > Candles
+Wool Scarf,29.00,Clothing
+"""
+
+
+@contextmanager
+def shop_of(catalog: bytes) -> Iterator[MemoryShop]:
+    shop = memory_shop(catalog, profile={}, name="shop.csv")
+    try:
+        yield shop
+    finally:
+        shop.engine.dispose()
+
+
+def ask(shop: MemoryShop, question: str) -> str:
+    answerer = Answerer(shop.sessions, shop.finder, FixedModels(chat=None), None)
+    return answerer.answer(user_id=shop.user_id, persona_id=shop.persona_id, question=question).answer
+
+
+def test_questions_about_the_whole_shop_in_the_seven_languages() -> None:
+    for q in (
+        "What do you sell?",
+        "Hi! What kind of products do you have?",
+        "Show me what you have",
+        "Was verkaufen Sie?",
+        "Que vendez-vous ?",
+        "¿Qué venden?",
+        "Cosa vendete?",
+        "Wat verkopen jullie?",
+        "O que vocês vendem?",
+    ):
+        assert asks_what_is_sold(q), q
+    for q in ("What do you have in blue?", "What do you sell for kids?", "Do you sell scarves?"):
+        assert not asks_what_is_sold(q), q
+
+
+def test_a_shop_without_categories_lists_products_of_different_kinds() -> None:
+    with shop_of(PLAIN) as shop:
+        out = ask(shop, "What do you sell?")
+        assert out.startswith("Hi! Here is some of what I sell: "), out
+        assert "AA Battery 4-Pack" in out  # its "4" is evidence, not an invented number
+        assert ("Soy Candle" in out) != ("Beeswax Candle" in out), out  # one candle of the two
+        assert out.endswith("What can I help you find today?"), out
+        assert "Unter anderem finden Sie bei mir:" in ask(shop, "Was verkaufen Sie?")
+
+
+def test_a_shop_with_categories_names_its_main_ones() -> None:
+    with shop_of(CATEGORISED) as shop:
+        out = ask(shop, "what products do you have?")
+        assert "Here is what I sell: Kitchen, Clothing and Home." in out, out
