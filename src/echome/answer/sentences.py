@@ -29,6 +29,36 @@ _SIZE = re.compile(
     re.I,
 )
 _WEIGHT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:kg|g|lbs?|oz)(?!\w)", re.I)
+# A colour or a material named in running text answers "what colour is it?" / "what is it made of?"
+# as a "Colour:" or "Material:" line would ("Soft merino scarf in grey."): the basic colour terms and
+# common product materials of the seven languages, matched as whole words.
+_COLOUR = re.compile(
+    r"\b(?:black|white|gr[ae]y|red|blue|green|yellow|orange|purple|pink|brown|beige|navy|teal|"
+    r"turquoise|burgundy|khaki|charcoal|ivory|gold|golden|silver|multicolou?red|"
+    r"schwarz|wei(?:ß|ss)|grau|rot|blau|gr(?:ü|ue)n|gelb|lila|rosa|braun|silbern|golden|"
+    r"noir|noire|blanc|blanche|gris|rouge|bleu|bleue|vert|verte|jaune|violet|marron|"
+    r"negro|negra|blanco|blanca|rojo|roja|azul|verde|amarillo|amarilla|morado|marr(?:ó|o)n|"
+    r"nero|nera|bianco|bianca|grigio|rosso|rossa|blu|azzurro|giallo|viola|marrone|"
+    r"zwart|wit|grijs|rood|blauw|groen|geel|paars|roze|bruin|"
+    r"preto|preta|branco|branca|cinza|vermelho|amarelo|roxo|marrom)\b",
+    re.I,
+)
+_MATERIAL = re.compile(
+    r"\b(?:cotton|wool|merino|cashmere|silk|linen|polyester|nylon|leather|suede|denim|canvas|fleece|"
+    r"velvet|elastane|spandex|viscose|rayon|acrylic|steel|stainless|aluminium|aluminum|iron|brass|"
+    r"copper|bronze|titanium|metal|wood|wooden|bamboo|oak|walnut|beech|pine|plastic|glass|ceramic|"
+    r"porcelain|stoneware|earthenware|silicone|rubber|latex|foam|wax|beeswax|soy|marble|stone|"
+    r"granite|concrete|resin|enamel|cork|jute|hemp|sisal|rattan|wicker|paper|cardboard|"
+    r"baumwolle|wolle|seide|leinen|leder|edelstahl|stahl|messing|kupfer|holz|glas|keramik|kunststoff|"
+    r"coton|laine|soie|lin|cuir|acier|bois|verre|c(?:é|e)ramique|"
+    r"algod(?:ó|o)n|lana|seda|lino|cuero|acero|madera|vidrio|"
+    r"cotone|seta|pelle|cuoio|acciaio|legno|vetro|"
+    r"katoen|wol|zijde|linnen|leer|staal|hout|"
+    r"algod(?:ã|a)o|l(?:ã|a)|linho|couro|a(?:ç|c)o|madeira|vidro)\b",
+    re.I,
+)
+_COLOUR_TERMS = " colour color farbe couleur colore kleur cor"
+_MATERIAL_TERMS = " material made fabric"
 # Words that carry no subject: the function words of the seven languages and a shopper's small talk.
 _STOP = FUNCTION_WORDS | {
     "do", "does", "did", "i", "you", "me", "we", "be", "can", "could", "would", "will", "have", "has",
@@ -93,6 +123,8 @@ def _candidates(
                     continue
                 measured = " dimension size" if _SIZE.search(sent) else ""
                 measured += " weight" if _WEIGHT.search(sent) else ""
+                measured += _COLOUR_TERMS if _COLOUR.search(sent) else ""
+                measured += _MATERIAL_TERMS if _MATERIAL.search(sent) else ""
                 out.append((i, said_prefix + sentence_case(sent), f"{sent} {match_extra}{measured}"))
     return out
 
