@@ -60,3 +60,24 @@ def test_a_verb_after_a_pronoun_and_this_one_of_a_kind_name_no_product() -> None
     assert of_kind_asked("Is this heater safe left on?", names, anyone, after=_before_kind) == []
     both = of_kind_asked("How much are the heaters?", names, anyone, after=_before_kind)
     assert both == ["heater-a", "heater-b"]
+
+
+def test_a_kind_right_after_the_verb_of_asking_whether_the_shop_has_it_is_every_one_of_it() -> None:
+    from echome.answer.evidence import _before_kind, _before_kind_asked_for, of_kind_asked
+
+    names = ProductNames(
+        [
+            ("zip", "Zipped Jacket", None, None),
+            ("navy", "Navy Sports Jacket", None, None),
+            ("shirt", "Ocean Blue Shirt", None, None),
+        ]
+    )
+    anyone = lambda _persona: True  # noqa: E731
+    assert of_kind_asked("Do you have jackets?", names, anyone, after=_before_kind_asked_for) == [
+        "zip",
+        "navy",
+    ]
+    assert of_kind_asked("Do you have jackets?", names, anyone, after=_before_kind) == []
+    laden = ProductNames([("v", "Kerze Vanille", None, None), ("z", "Kerze Zimt", None, None)])
+    assert of_kind_asked("Haben Sie Kerzen?", laden, anyone, after=_before_kind_asked_for) == ["v", "z"]
+    assert of_kind_asked("Haben Sie Kerzen?", laden, anyone, after=_before_kind) == []

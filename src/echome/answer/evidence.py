@@ -212,8 +212,25 @@ THIS_ONE = frozenset(
 )
 
 
+# The verbs of asking whether the shop has something, as `words` spells them: "do you have jackets?",
+# "verkaufen Sie Kerzen?" ask for every jacket, every candle (seven languages).
+HAVE_VERBS = frozenset(
+    """have sell carry stock got haben habt verkaufen fuhren avez vendez tenez tienen tienes venden
+    avete vendete hebben verkopen verkoopt heeft tem vendem""".split()  # noqa: SIM905
+)
+# ... and the one asked, where it stands between the verb and the thing: "Haben Sie Kerzen?",
+# "Hebben jullie jassen?", "Vocês têm casacos?".
+ASKED_YOU = frozenset("sie ihr du vous jullie u voces ustedes".split())  # noqa: SIM905
+
+
 def _before_kind(word: str) -> bool:
     return (word in DETERMINERS or word in QUANTIFIERS) and word not in THIS_ONE
+
+
+def _before_kind_asked_for(word: str) -> bool:
+    """Before a kind in a question asking whether the shop has it: a determiner or quantifier, or
+    the verb itself ("do you have jackets?")."""
+    return _before_kind(word) or word in HAVE_VERBS or word in ASKED_YOU
 
 
 def _before_one_kind(word: str) -> bool:
@@ -307,7 +324,8 @@ class EvidenceFinder:
         results = [r for r in results if (r.persona_id == persona_id if own else not r.persona_id)][:top_k]
         top = next((r.product_id for r in results if r.product_id), None)
         listing = not (named_ids or back or ambiguous) and (typed or asks_availability(question))
-        kinds = of_kind_asked(question, names, sells, after=_before_kind) if listing and top else []
+        after = _before_kind_asked_for if asks_availability(question) else _before_kind
+        kinds = of_kind_asked(question, names, sells, after=after) if listing and top else []
         leading = list(dict.fromkeys(r.product_id for r in results if r.product_id))[:AGREEING]
         if len(kinds) > 1 and set(leading) & set(kinds):
             # "How much is the blanket?" of two blankets, the search agreeing: each one's price;
