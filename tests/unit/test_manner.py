@@ -81,6 +81,14 @@ def test_fillers_never_land_inside_a_number_or_a_product_name() -> None:
         assert words.lower() == reply.lower()  # only fillers were added
 
 
+def test_fillers_never_land_inside_a_labelled_fact() -> None:
+    manner = Manner.from_profile({**PROFILE, "style_strength": "strong", "fillers_per_100_words": 30})
+    reply = "Hi, about the Collarful: Manufacturer name: Donnelly, Johnson and Leffler. Anything else?"
+    said = [manner.spoken(reply, seed=str(seed)) for seed in range(30)]
+    assert all("Manufacturer name: Donnelly, Johnson and Leffler." in s for s in said), said
+    assert any(s != reply for s in said)  # fillers still come, elsewhere
+
+
 def test_the_same_reply_is_always_said_the_same_way() -> None:
     manner = Manner.from_profile(PROFILE)
     reply = _replies(1)[0]

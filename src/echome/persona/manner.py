@@ -8,7 +8,8 @@ way and a batch of replies carries the seller's rate on average (not one per rep
 
 - Text replies: catchphrases, never fillers ("um" reads as a typo).
 - Voice notes: the same text with fillers put where a speaker hesitates: at the start of a sentence
-  or after a comma, never inside a number, a price or a product name (`protected`).
+  or after a comma, never inside a number, a price, a product name (`protected`) or what follows a
+  colon (a labelled fact, a quoted catalog sentence: "Manufacturer name: Donnelly, Johnson and Leffler").
 - A phrase the seller set by hand carries no count: it is used at `DEFAULT_PER_100_WORDS`.
 - Sentence length: a composed reply's short statements are joined ("It is 49 dollars, and it comes
   in blue.") while the joined sentence stays within the seller's own mean sentence length, so a
@@ -321,9 +322,16 @@ def _draw(expected: float, rng: random.Random) -> int:
     return whole + (1 if rng.random() < expected - whole else 0)
 
 
+# What follows a colon to the end of its sentence: a labelled fact ("Manufacturer name: Donnelly,
+# Johnson and Leffler") or the catalog's own sentence after "About the X:", said as written.
+_AFTER_COLON = re.compile(r":\s+[^.!?\n]+")
+
+
 def _blocked(text: str, protected: Sequence[str]) -> set[int]:
-    """Positions strictly inside a number or a protected name (where nothing may be inserted)."""
+    """Positions strictly inside a number, a protected name or what follows a colon (where nothing
+    may be inserted)."""
     spans = [(m.start(), m.end()) for m in _DIGITS.finditer(text)]
+    spans += [(m.start(), m.end()) for m in _AFTER_COLON.finditer(text)]
     low = text.lower()
     for name in protected:
         name = name.strip().lower()
