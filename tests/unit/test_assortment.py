@@ -76,3 +76,14 @@ def test_a_shop_with_categories_names_its_main_ones() -> None:
     with shop_of(CATEGORISED) as shop:
         out = ask(shop, "what products do you have?")
         assert "Here is what I sell: Kitchen, Clothing and Home." in out, out
+
+
+def test_a_shopper_asking_what_to_buy_is_shown_what_there_is() -> None:
+    with shop_of(PLAIN) as shop:
+        for q in ("I need a present for my dad", "What do you recommend?"):
+            out = ask(shop, q)
+            assert "Here is some of what I sell: " in out and "don't carry" not in out, (q, out)
+        # advice asked about something the shop has: that product, not "I don't have that detail"
+        shoe = ask(shop, "Any gift ideas for a runner?")
+        assert "Trail Runner Shoe is $89" in shoe and "detail" not in shoe, shoe
+        assert "don't carry" in ask(shop, "Do you sell laptops?")

@@ -236,6 +236,21 @@ _WHAT_IS_SOLD = re.compile(
 )
 
 
+# Asking for advice on what to buy rather than for a thing: a gift, a recommendation, the popular ones
+# (en, de, fr, es, it, nl, pt).
+_RECOMMEND = re.compile(
+    r"\b(?:recommend\w*|suggest\w*|gifts?|presents?|best ?sellers?|most popular|what should i (?:buy|get)|"
+    r"ideas?|empfehl\w*|geschenk\w*|beliebteste\w*|recommand\w*|conseill\w*|cadeaux?|recomiend\w*|"
+    r"recomendar\w*|regalos?|consigli\w*|aanrad\w*|aanbevel\w*|cadeaus?|recomend\w*|presentes?)\b",
+    re.I,
+)
+
+
+def asks_recommendation(question: str) -> bool:
+    """Whether the question asks what to buy ("I need a present for my dad", "what do you recommend?")."""
+    return _RECOMMEND.search(question) is not None
+
+
 def asks_what_is_sold(question: str) -> bool:
     """Whether the question asks what the shop sells at all ("What do you sell?", "Was verkaufen
     Sie?", "¿Qué venden?"), nothing more specific."""

@@ -24,6 +24,7 @@ from echome.answer.asks import (
     asks_count,
     asks_options,
     asks_price,
+    asks_recommendation,
     asks_stock,
     compares_price,
 )
@@ -185,8 +186,10 @@ def compose(
     # The product meant, named or nearly ("does the teapot work on induction?" of the one teapot).
     meant = sure or (focus if focus is not None and evidence.near == focus.id else None)
     if meant is not None and not picked and not parts and haggle is None:
-        # "tell me about the X", or "do you have the X?" of one whose stock the catalog does not give
-        if wants_overview(evidence.asked or question, question) or evidence.whether == meant.id:
+        # "tell me about the X", "do you have the X?" of one whose stock the catalog does not give, or
+        # "any gift ideas for a runner?" of the runner shoe: what it is
+        introduce = evidence.whether == meant.id or asks_recommendation(question)
+        if wants_overview(evidence.asked or question, question) or introduce:
             intents.append("overview")
             price = say.price_of(meant)
             parts.extend([say.price(meant.short_name, price)] if price else [])

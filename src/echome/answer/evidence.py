@@ -19,6 +19,7 @@ from echome.answer.asks import (
     QUESTION_WORDS,
     SHOPPING_WORDS,
     asks_availability,
+    asks_recommendation,
     asks_typed_facts,
     asks_what_is_sold,
     price_extreme,
@@ -280,10 +281,7 @@ class EvidenceFinder:
         names = self.lookup.names(user_id)
         sells: Callable[[str | None], bool] = (lambda p: p == persona_id) if own else (lambda p: p is None)
         if asks_what_is_sold(question):
-            sold = self._assortment(user_id, persona_id if own else None, names)
-            # the products named are evidence: the guardrail reads their names' numbers ("Set of 4")
-            listed = self._products(user_id, persona_id, sold.product_ids)
-            return Evidence(question=question, results=[], products=listed, assortment=sold)
+            return self._what_is_sold(question, user_id, persona_id, own, names)
         lookup = names.find(question, sells=sells)
         named_ids = [m.product_id for m in lookup.mentions][: self.max_named]
         names_product = bool(named_ids) or bool(focus_product and refers_back(question))
@@ -352,6 +350,10 @@ class EvidenceFinder:
         about = top if unnamed and top and asked_of_kind(question, names, sells) == top else None
         near = top if top and unnamed and (names.points_at(question, top) or about == top) else None
         asked = lookup.asked(question) if named_ids else (names.asked_of(question, about) if about else None)
+        lacking = not_carried(question, carried, about=about)
+        # "a present for my dad", "what do you recommend?": what there is to choose from
+        if asks_recommendation(question) and (lacking or not subject_words(subject_of(question))):
+            return self._what_is_sold(question, user_id, persona_id, own, names)
         meant = named_ids[0] if len(named_ids) == 1 else near
         whether = meant if meant is not None and asks_only_whether(question, names, meant) else None
         return Evidence(
@@ -365,7 +367,7 @@ class EvidenceFinder:
             ambiguous=ambiguous,
             asked=asked,
             cover=carried,
-            not_carried=not_carried(question, carried, about=about),
+            not_carried=lacking,
             near=near,
             extreme=extreme if lowest is not None else None,
             whether=whether,
@@ -434,6 +436,14 @@ class EvidenceFinder:
             ((prices[0] if extreme == "low" else -prices[-1], pid) for prices, pid in priced if prices)
         )
         return ranked[0][1] if ranked else None
+
+    def _what_is_sold(
+        self, question: str, user_id: str, persona_id: str, own: bool, names: ProductNames
+    ) -> Evidence:
+        sold = self._assortment(user_id, persona_id if own else None, names)
+        # the products named are evidence: the guardrail reads their names' numbers ("Set of 4")
+        listed = self._products(user_id, persona_id, sold.product_ids)
+        return Evidence(question=question, results=[], products=listed, assortment=sold)
 
     def _assortment(self, user_id: str, persona_id: str | None, names: ProductNames) -> Assortment:
         """The persona's products (`persona_id`; None: the shared catalog) as `Assortment` says."""
