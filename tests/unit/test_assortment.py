@@ -87,3 +87,14 @@ def test_a_shopper_asking_what_to_buy_is_shown_what_there_is() -> None:
         shoe = ask(shop, "Any gift ideas for a runner?")
         assert "Trail Runner Shoe is $89" in shoe and "detail" not in shoe, shoe
         assert "don't carry" in ask(shop, "Do you sell laptops?")
+
+
+def test_a_gift_in_a_products_name_is_not_a_request_for_advice() -> None:
+    from echome.answer.asks import asks_recommendation
+
+    assert asks_recommendation("Ich suche ein Geschenk für meinen Vater")
+    assert asks_recommendation("Any gift ideas?")
+    for q in ("Do you sell the Pu Erh Tee Geschenkset?", "Do you sell the Jasmine Tee Geschenk Set?"):
+        assert not asks_recommendation(q), q
+    with shop_of(PLAIN) as shop:
+        assert "what I sell" not in ask(shop, "Do you sell gift cards?")

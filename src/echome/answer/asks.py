@@ -239,9 +239,13 @@ _WHAT_IS_SOLD = re.compile(
 # Asking for advice on what to buy rather than for a thing: a gift, a recommendation, the popular ones
 # (en, de, fr, es, it, nl, pt).
 _RECOMMEND = re.compile(
-    r"\b(?:recommend\w*|suggest\w*|gifts?|presents?|best ?sellers?|most popular|what should i (?:buy|get)|"
-    r"ideas?|empfehl\w*|geschenk\w*|beliebteste\w*|recommand\w*|conseill\w*|cadeaux?|recomiend\w*|"
-    r"recomendar\w*|regalos?|consigli\w*|aanrad\w*|aanbevel\w*|cadeaus?|recomend\w*|presentes?)\b",
+    r"\b(?:recommend\w*|suggest\w*|best ?sellers?|most popular|what should i (?:buy|get)|empfehl\w*|"
+    r"beliebteste\w*|recommand\w*|conseill\w*|recomiend\w*|recomendar\w*|consigli\w*|aanrad\w*|"
+    r"aanbevel\w*|recomend\w*|geschenkideen?)\b"
+    # a gift as what is sought ("a present for my dad", "gift ideas"), not as part of a thing's name
+    # ("gift cards", "Tee Geschenk Set")
+    r"|\b(?:gifts?|presents?|geschenke?|cadeaux?|regalos?|regali|cadeaus?|presentes?)"
+    r"(?=\s+(?:ideas?|ideen|id(?:é|e)es|ideias|idee|for|f(?:ü|u)r|pour|para|per|voor)\b|\s*[?.!,]|\s*$)",
     re.I,
 )
 
