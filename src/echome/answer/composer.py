@@ -26,6 +26,7 @@ from echome.answer.asks import (
     asks_price,
     asks_recommendation,
     asks_stock,
+    asks_typed_facts,
     compares_price,
 )
 from echome.answer.evidence import MAX_LISTED, Evidence
@@ -36,6 +37,7 @@ from echome.answer.phrasing import Phrases
 from echome.answer.sentences import overview, pick_sentences, wants_overview
 from echome.answer.sentences import sentence_case as _sentence_case
 from echome.answer.small_talk import ACK, BOT, GREETING, THANKS, small_talk
+from echome.knowledge.lookup import COMPARING
 from echome.language import detect_language
 from echome.persona.manner import Manner
 from echome.persona.schema import phrase_text
@@ -142,7 +144,15 @@ def compose(
     cited: set[int] = set()
     if haggle is not None:
         intents.append("discount")
-    if len(named) > 1:  # "which is cheaper, the A or the B?": each one's facts
+    if len(named) > 1 and COMPARING.search(question) and not asks_typed_facts(question):
+        intents.append("compared")  # "the difference between A and B": each one introduced
+        for p in named:
+            price = say.price_of(p)
+            parts.extend([say.price(p.short_name, price)] if price else [])
+            for i, said in overview(evidence, p, say):
+                parts.append(said)
+                cited.add(i)
+    elif len(named) > 1:  # "which is cheaper, the A or the B?": each one's facts
         for p in named:
             facts = _typed_facts(p, question, intents, say, asked=evidence.asked)
             parts.extend(facts[:1])
@@ -183,6 +193,7 @@ def compose(
             parts.extend([say.do_you_mean(focus.short_name), *facts])
             cited.add(_first_result_of(evidence, focus.id))
     picked = pick_sentences(question, evidence, focus, asked=evidence.asked, say=say)
+    picked = [] if "compared" in intents else picked  # each compared product is introduced already
     # The product meant, named or nearly ("does the teapot work on induction?" of the one teapot).
     meant = sure or (focus if focus is not None and evidence.near == focus.id else None)
     if meant is not None and not picked and not parts and haggle is None:

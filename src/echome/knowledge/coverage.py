@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from echome.knowledge.keyword import KeywordIndex, tokenize
-from echome.knowledge.lookup import irregular_singulars
+from echome.knowledge.name_words import irregular_singulars
 
 # Share of the subject's weight one product must hold (measured: benchmarks/offcatalog.py), when the
 # question asks whether the shop has something, and when it asks anything else.

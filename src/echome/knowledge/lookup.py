@@ -34,92 +34,21 @@ every product the whole question named among them. A connecting word inside a pr
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from echome.knowledge.keyword import KeywordIndex, fold, stem_groups, stemmer
+from echome.knowledge.name_words import APART, COMPARING, FUNCTION_WORDS, words
+from echome.knowledge.name_words import code as _code
+from echome.knowledge.name_words import is_model_code as _is_model_code
+from echome.knowledge.name_words import key as _key
+from echome.knowledge.name_words import keys as _keys
+from echome.knowledge.name_words import kind_of as _kind
+from echome.knowledge.name_words import plural_forms as _plural_forms
 
-_TOKEN = re.compile(r"[^\W_]+(?:[-./][^\W_]+)*")
-_SEPARATORS = re.compile(r"[-./_\s]")
-# Words that never identify a product: articles, prepositions, conjunctions and pronouns in the seven
-# catalog languages (en, de, fr, es, it, nl, pt).
-FUNCTION_WORDS = frozenset(
-    """a an the and or of for with in on at to by from is are it its this that these those my your our
-    der die das den dem des ein eine einer einen und oder mit für von vom zum zur im am auf aus bei
-    le la les un une des du de et ou avec pour en au aux sur dans
-    el los las una unos unas y o con para por del al
-    il lo gli i uno e con per di da nel nella sul
-    het een en of met voor van op aan bij
-    o os as um uma e ou com para por do da dos das no na""".split()  # noqa: SIM905
-)
-# A name's tail that says how much, not what: "100g", "500 ml", "€25", "x2", "Set of 4", "6-Pack",
-# and anything in brackets ("(80 prongs)"). Skipped to find the name's head, the word saying what the
-# product is ("Uji Ceremonial Matcha 100g" is matcha, "Yunomi Cup Set of 4" is cups).
-_UNITS = (
-    r"g|gr|kg|mg|lb|lbs|oz|fl\s?oz|ml|cl|dl|l|ltr|litres?|liters?|cm|mm|m|in|inch|ft|gb|tb|mb|w|kw|v|"
-    r"mah|wh|pcs?|pk|ct|count|pieces?|pack|stk|stück|%"
-)
-_AMOUNT_TAIL = re.compile(
-    rf"(?:[\s,\-\u2013/]+(?:[$€£¥]?\d+(?:[.,]\d+)?\s*(?:{_UNITS})?\.?|x\s?\d+|"
-    rf"(?:set|pack|box|pair|bundle|lot|case) of \d+|\d+\s*[- ]?(?:pack|pk|pcs|pieces|count|ct)))+\s*$",
-    re.I,
-)
-_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 MIN_SHARE = 0.5  # of a name's weight, for a partial match
 MIN_SHARE_DISTINCT = 0.3  # ... of two or more words, one of them in no other product's name
-# What sets two products side by side: en, de, fr, es, it, nl, pt.
-_APART = re.compile(
-    r"\s*,\s*|\s+(?:and|or|&|vs\.?|versus|than|compared (?:to|with)|against|und|oder|als|"
-    r"im vergleich zu|verglichen mit|gegenüber|gegenueber|et|ou|contre|que|plutôt que|"
-    r"par rapport (?:à|au|aux)|y|o|frente a|comparado con|en comparación con|e|oppure|rispetto a|di|"
-    r"en|of|dan|tegenover|vergeleken met|do que|comparado com|em comparação com)\s+",
-    re.I,
-)
-
-
-def words(text: str) -> list[str]:
-    """The words of a name or question: pieces of hyphenated words, plus the whole when it carries a
-    digit (a model code: "mh01-xs" gives "mh01", "xs" and "mh01-xs")."""
-    out: list[str] = []
-    for tok in _TOKEN.findall(fold(text)):
-        pieces = [p for p in re.split(r"[-./]", tok) if p]
-        out.extend(pieces)
-        if len(pieces) > 1 and any(ch.isdigit() for ch in tok):
-            out.append(tok)
-    return out
-
-
-def _key(word: str) -> str:
-    """One form for singular and plural ("shuffles" names the iPod shuffle)."""
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
-def _keys(word: str) -> set[str]:
-    forms = {_key(word)}
-    if len(word) > 4 and word.endswith("es"):
-        forms.add(word[:-2])  # "boxes" → box
-    forms.update(irregular_singulars(word))
-    return forms
-
-
-def irregular_singulars(word: str) -> set[str]:
-    """What an English plural in -ies or -ves may be the plural of: "batteries" → battery, "knives"
-    → knife, "scarves" → scarf."""
-    if len(word) > 4 and word.endswith("ies"):
-        return {word[:-3] + "y"}
-    if len(word) > 4 and word.endswith("ves"):
-        return {word[:-3] + "f", word[:-3] + "fe"}
-    return set()
-
-
-def _code(word: str) -> str:
-    return _SEPARATORS.sub("", fold(word))
-
-
-def _is_model_code(word: str) -> bool:
-    return any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word)
 
 
 @dataclass(frozen=True)
@@ -277,9 +206,13 @@ class ProductNames:
         # Products named by what they are only stand beside one the question names anyway ("which is
         # cheaper, the whisk or the matcha?" names the whisk); "does it work with the case, or the
         # charger?" names none: it asks about parts of something.
-        if all(m.how == "kind" for m in mentions) and not {m.product_id for m in mentions} & {
-            m.product_id for m in whole.mentions
-        }:
+        # An explicit comparison of two or more ("the difference between the candle and the knife")
+        # names them.
+        if (
+            all(m.how == "kind" for m in mentions)
+            and not {m.product_id for m in mentions} & {m.product_id for m in whole.mentions}
+            and not (COMPARING.search(question) and len({m.product_id for m in mentions}) > 1)
+        ):
             mentions = []
         apart = list({m.product_id: m for m in reversed(mentions)}.values())
         apart.sort(key=lambda m: m.position)
@@ -305,7 +238,7 @@ class ProductNames:
         if not content:
             return Lookup()
         last = content[-1]  # the head of the side's noun phrase: "the whisk", "the matcha?"
-        pid = self.of_kind(said[last], sells=allowed)
+        pid = self.of_kind(said[last], sells=allowed) or self._only_holder(said[last], allowed)
         if pid is None:
             return Lookup()
         # its modifiers are words of that product's name, back to an article
@@ -313,6 +246,15 @@ class ProductNames:
         if j >= 0 and said[j] not in FUNCTION_WORDS:
             return Lookup()  # "the Rustic Paper Gluz", "the Granite Liquidation Station": another thing
         return Lookup(mentions=[Mention(pid, "kind", 0.0, frozenset({_key(said[last])}), last)])
+
+    def _only_holder(self, word: str, allowed: Callable[[str | None], bool]) -> str | None:
+        """The one product whose name holds `word` (a word of three letters or more, not a number):
+        "the candle" of a "Soy Candle Lavender", "Dartpfeil" of a "Dartpfeil Set Steel 22g"."""
+        if len(word) < 3 or word.isdigit():
+            return None
+        holders = {p for k in self.forms(word) for p in self.by_key.get(k, ())}
+        holders = {p for p in holders if allowed(self.entries[p].persona_id)}
+        return holders.pop() if len(holders) == 1 else None
 
     @staticmethod
     def _together(mention: Mention, question: str) -> bool:
@@ -334,7 +276,7 @@ class ProductNames:
         Mill", "Sombrano, 350cm") is not a split."""
         sides: list[tuple[int, str]] = []
         start = 0
-        for m in _APART.finditer(question):
+        for m in APART.finditer(question):
             before = question[start : m.start()].split()
             after = question[m.end() :].split()
             if not before or not after:
@@ -441,29 +383,6 @@ class ProductNames:
         if final:
             ambiguous = [a for a in ambiguous if a not in {f.product_id for f in final}]
         return Lookup(mentions=final, ambiguous=list(dict.fromkeys(ambiguous)))
-
-
-def _plural_forms(word: str) -> set[str]:
-    """A word and what it may be the plural of, as name keys (`_keys`): "bikinis", "dartpfeile",
-    "tische", "flaschen", "kinder"."""
-    forms = set(_keys(word))
-    for end in ("e", "n", "en", "er"):
-        if len(word) > len(end) + 3 and word.endswith(end):
-            forms.add(_key(word[: -len(end)]))
-    return forms
-
-
-def _kind(name: str) -> str | None:
-    """The word that says what a product is: its name's last word once bracketed asides and a size or
-    pack at the end are dropped ("Bamboo Matcha Whisk (80 prongs)" → whisk)."""
-    bare = _BRACKETED.sub(" ", name)
-    bare = _AMOUNT_TAIL.sub("", bare) or bare
-    # A short qualifier after a dash or comma is a version: "Teapot - Black", "Sleeve, One-Size".
-    parts = re.split(r"\s[-\u2013|]\s|,\s", bare)
-    if len(parts) > 1 and len(parts[-1].split()) <= 2 and len(" ".join(parts[:-1]).split()) >= 2:
-        bare = " ".join(parts[:-1])
-    kept = [w for w in words(bare) if w not in FUNCTION_WORDS and w.isalpha() and len(w) >= 3]
-    return _key(kept[-1]) if kept else None
 
 
 class ProductLookup:
