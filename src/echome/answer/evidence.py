@@ -45,7 +45,8 @@ _CATEGORY_PATH = re.compile(r"\s*[>/|;,]\s*")
 @dataclass(frozen=True)
 class Assortment:
     """What the shop sells, for "what do you sell?": its main categories when most products have
-    one and there are several, else products of different kinds; `complete` when that is all."""
+    one and there are several, else a product of each of its commonest kinds; `complete` when that
+    is all."""
 
     things: list[str]
     complete: bool
@@ -462,12 +463,13 @@ class EvidenceFinder:
         if len(counts) > 1 and 2 * len(tops) >= len(rows):
             ranked = sorted(counts, key=lambda c: (-counts[c], c.lower()))
             return Assortment(ranked[:MAX_SOLD], complete=len(ranked) <= MAX_SOLD)
-        picked: dict[str, tuple[str, str]] = {}  # one product of each kind
+        # the most common kinds first, each by its product with the shortest name
+        by_kind: dict[str, list[tuple[str, str]]] = {}
         for pid, name, _ in rows:
             entry = names.entries.get(pid)
-            kind = (entry.kind if entry is not None else None) or name
-            picked.setdefault(kind, (pid, name))
-        shown = list(picked.values())[:MAX_SOLD]
+            by_kind.setdefault((entry.kind if entry is not None else None) or name, []).append((pid, name))
+        common = sorted(by_kind, key=lambda k: (-len(by_kind[k]), k))[:MAX_SOLD]
+        shown = [min(by_kind[k], key=lambda item: (len(item[1]), item[1])) for k in common]
         return Assortment([n for _, n in shown], len(rows) <= MAX_SOLD, [pid for pid, _ in shown])
 
     def has_own_catalog(self, *, user_id: str, persona_id: str) -> bool:
