@@ -73,3 +73,20 @@ def memory_shop(catalog: bytes, *, profile: dict[str, Any], name: str = "outdoor
     )
     shop.import_catalog(catalog, name)
     return shop
+
+
+def offline_answers(catalog: bytes, *questions: str, name: str = "shop.csv") -> list[str]:
+    """What the persona answers to each question (the offline composer, no chat model), each asked
+    as the first message of one customer, on a new shop holding `catalog`."""
+    from echome.answer.pipeline import Answerer
+    from echome.providers.fakes import FixedModels
+
+    shop = memory_shop(catalog, profile={}, name=name)
+    try:
+        answerer = Answerer(shop.sessions, shop.finder, FixedModels(chat=None), None)
+        return [
+            answerer.answer(user_id=shop.user_id, persona_id=shop.persona_id, question=q).answer
+            for q in questions
+        ]
+    finally:
+        shop.engine.dispose()

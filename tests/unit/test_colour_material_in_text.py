@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from echome.answer.pipeline import Answerer
-from echome.providers.fakes import FixedModels
-from tests.support.memory_shop import memory_shop
+from tests.support.memory_shop import offline_answers
 
 SHEET = b"""Title,Price,Stock,Description
 Wool Scarf,29.00,4,Soft merino scarf in grey. Hand wash only.
@@ -16,20 +14,8 @@ Schal Winter;29,00;Weicher Schal in Grau. Nur Handwäsche.
 """.encode()
 
 
-def answers(catalog: bytes, *questions: str) -> list[str]:
-    shop = memory_shop(catalog, profile={}, name="shop.csv")
-    try:
-        answerer = Answerer(shop.sessions, shop.finder, FixedModels(chat=None), None)
-        return [
-            answerer.answer(user_id=shop.user_id, persona_id=shop.persona_id, question=q).answer
-            for q in questions
-        ]
-    finally:
-        shop.engine.dispose()
-
-
 def test_the_colour_and_the_material_in_a_description_answer_what_is_asked() -> None:
-    colour, material, knife = answers(
+    colour, material, knife = offline_answers(
         SHEET, "What colour is the scarf?", "What is the scarf made of?", "What is the knife made of?"
     )
     assert "in grey" in colour and "Hand wash" not in colour, colour
@@ -38,5 +24,5 @@ def test_the_colour_and_the_material_in_a_description_answer_what_is_asked() -> 
 
 
 def test_a_colour_word_in_german() -> None:
-    (out,) = answers(LADEN, "Welche Farbe hat der Schal?")
+    (out,) = offline_answers(LADEN, "Welche Farbe hat der Schal?")
     assert "in Grau" in out and "Handwäsche" not in out, out

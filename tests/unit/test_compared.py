@@ -4,10 +4,8 @@ what it is; a side may name its product by the one name word only it has."""
 
 from __future__ import annotations
 
-from echome.answer.pipeline import Answerer
 from echome.knowledge.lookup import ProductNames
-from echome.providers.fakes import FixedModels
-from tests.support.memory_shop import memory_shop
+from tests.support.memory_shop import offline_answers
 
 SHEET = b"""Title,Price,Stock,Description
 Soy Candle Lavender,14.00,12,Hand-poured soy wax candle that burns for 40 hours.
@@ -16,20 +14,8 @@ Wool Scarf,29.00,3,Soft merino scarf in grey.
 """
 
 
-def answers(catalog: bytes, *questions: str) -> list[str]:
-    shop = memory_shop(catalog, profile={}, name="shop.csv")
-    try:
-        answerer = Answerer(shop.sessions, shop.finder, FixedModels(chat=None), None)
-        return [
-            answerer.answer(user_id=shop.user_id, persona_id=shop.persona_id, question=q).answer
-            for q in questions
-        ]
-    finally:
-        shop.engine.dispose()
-
-
 def test_the_difference_between_two_products_introduces_each() -> None:
-    diff, better, cheaper = answers(
+    diff, better, cheaper = offline_answers(
         SHEET,
         "What is the difference between the candle and the knife?",
         "Which is better, the candle or the scarf?",
