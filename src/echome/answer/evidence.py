@@ -322,8 +322,9 @@ class EvidenceFinder:
             )
         results = [r for r in results if (r.persona_id == persona_id if own else not r.persona_id)][:top_k]
         top = next((r.product_id for r in results if r.product_id), None)
-        listing = not (named_ids or back or ambiguous) and (typed or asks_availability(question))
-        after = _before_kind_asked_for if asks_availability(question) else _before_kind
+        availability = asks_availability(question)
+        listing = not (named_ids or back or ambiguous) and (typed or availability)
+        after = _before_kind_asked_for if availability else _before_kind
         kinds = of_kind_asked(question, names, sells, after=after) if listing and top else []
         leading = list(dict.fromkeys(r.product_id for r in results if r.product_id))[:AGREEING]
         if len(kinds) > 1 and set(leading) & set(kinds):

@@ -126,13 +126,27 @@ def stemmer(language: str) -> Callable[[list[str]], list[str]]:
     return Stemmer.Stemmer(SNOWBALL.get(language, "english")).stemWords
 
 
-def stem_groups(vocab: Iterable[str], language: str) -> dict[str, tuple[str, ...]]:
-    """Snowball stem → the vocabulary's words with that stem (words of letters only, `MIN_STEMMED`+)."""
-    words = [w for w in vocab if len(w) >= MIN_STEMMED and w.isalpha()]
-    groups: dict[str, list[str]] = {}
-    for w, stem in zip(words, stemmer(language)(words), strict=True):
-        groups.setdefault(stem, []).append(w)
-    return {k: tuple(v) for k, v in groups.items()}
+@dataclass(frozen=True)
+class StemGroups:
+    """A vocabulary's words by Snowball stem, in one language (words of letters only, `MIN_STEMMED`+):
+    what a word the vocabulary lacks may stand for. Empty: no stemming."""
+
+    language: str = "en"
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, vocab: Iterable[str], language: str) -> StemGroups:
+        words = [w for w in vocab if len(w) >= MIN_STEMMED and w.isalpha()]
+        groups: dict[str, list[str]] = {}
+        for w, stem in zip(words, stemmer(language)(words), strict=True):
+            groups.setdefault(stem, []).append(w)
+        return cls(language, {k: tuple(v) for k, v in groups.items()})
+
+    def mates(self, word: str) -> tuple[str, ...]:
+        """The vocabulary's words sharing `word`'s stem (a word of letters only)."""
+        if not self.groups or not word.isalpha():
+            return ()
+        return self.groups.get(stemmer(self.language)([word])[0], ())
 
 
 def fold(text: str) -> str:
@@ -165,8 +179,7 @@ class KeywordIndex:
     # Product names, for spotting "which product does the customer mean" in a query.
     name_tokens: dict[str, frozenset[str]] = field(default_factory=dict)
     token_products: dict[str, list[str]] = field(default_factory=dict)
-    language: str = "en"  # the catalog's (see `catalog_language`)
-    stems: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # see `stem_groups`
+    stems: StemGroups = field(default_factory=StemGroups)  # in the catalog's language
     _groups: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     _positions: dict[str, int] | None = field(default=None, repr=False)
 
@@ -195,11 +208,14 @@ class KeywordIndex:
             return None  # two products fit equally well: let retrieval decide
         return pid, self.name_tokens[pid]
 
+    @property
+    def language(self) -> str:
+        """The catalog's (see `catalog_language`)."""
+        return self.stems.language
+
     def same_stem(self, word: str) -> tuple[str, ...]:
         """The catalog's words sharing `word`'s stem, for a word the catalog does not use itself."""
-        if not self.stems or len(word) < MIN_STEMMED or not word.isalpha():
-            return ()
-        return self.stems.get(stemmer(self.language)([word])[0], ())
+        return self.stems.mates(word) if len(word) >= MIN_STEMMED else ()
 
     def forms(self, word: str) -> tuple[str, ...]:
         """What `word` (a query token) matches in the index: itself, else its stem's words."""
@@ -249,12 +265,11 @@ def build_index(
     import bm25s
 
     bm25 = None
-    language, stems = "en", {}
+    stems = StemGroups()
     if ids:
         bm25 = bm25s.BM25()
         bm25.index([tokenize(t) or ["\x00"] for t in embed_texts], show_progress=False)
-        language = catalog_language(texts)
-        stems = stem_groups(bm25.vocab_dict, language)
+        stems = StemGroups.of(bm25.vocab_dict, catalog_language(texts))
     name_tokens: dict[str, frozenset[str]] = {}
     token_products: dict[str, list[str]] = {}
     for m in meta:
@@ -265,9 +280,7 @@ def build_index(
                 name_tokens[pid] = toks
                 for t in toks:
                     token_products.setdefault(t, []).append(pid)
-    return KeywordIndex(
-        list(ids), list(texts), list(meta), bm25, name_tokens, token_products, language=language, stems=stems
-    )
+    return KeywordIndex(list(ids), list(texts), list(meta), bm25, name_tokens, token_products, stems=stems)
 
 
 def without_words(query: str, words: frozenset[str]) -> str:

@@ -38,7 +38,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from echome.knowledge.keyword import KeywordIndex, fold, stem_groups, stemmer
+from echome.knowledge.keyword import KeywordIndex, StemGroups, fold
 from echome.knowledge.name_words import APART, COMPARING, FUNCTION_WORDS, words
 from echome.knowledge.name_words import code as _code
 from echome.knowledge.name_words import is_model_code as _is_model_code
@@ -126,7 +126,7 @@ class ProductNames:
         n = max(len(self.entries), 1)
         self.idf = {k: math.log(1 + n / len(pids)) for k, pids in self.by_key.items()}
         self.language = language
-        self._stems = stem_groups(self.by_key, language) if language else {}
+        self._stems = StemGroups.of(self.by_key, language) if language else StemGroups()
         self._names = "\n".join(names)  # every name, folded: a connecting word inside one is no split
 
     def __len__(self) -> int:
@@ -295,9 +295,9 @@ class ProductNames:
 
     def by_stem(self, word: str) -> frozenset[str]:
         """Name keys sharing `word`'s stem, for a word that is no name's key in either number."""
-        if not self._stems or not word.isalpha() or _keys(word) & self.by_key.keys():
+        if _keys(word) & self.by_key.keys():
             return frozenset()
-        return frozenset(self._stems.get(stemmer(self.language or "en")([word])[0], ()))
+        return frozenset(self._stems.mates(word))
 
     def _find(self, question: str, allowed: Callable[[str | None], bool]) -> Lookup:
         q_words = words(question)
