@@ -228,3 +228,29 @@ def test_unclosed_tags_and_scripts_at_scale_end() -> None:
     left = html_to_text("<a " * 350_000 + "<b>end")
     assert left.startswith("<a <a") and left.endswith("end")
     assert html_to_text("<p " * 350_000).count("<p") == 350_000
+
+
+def test_chunk_ids_belong_to_their_seller() -> None:
+    rec = ProductRecord(external_key="sku:A", name="A", fields=[Field("description", "x " * 300)])
+    a = [c.id for c in chunk_product(rec, source="s", count=count, max_tokens=64, owner="seller-a")]
+    b = [c.id for c in chunk_product(rec, source="s", count=count, max_tokens=64, owner="seller-b")]
+    assert len(set(a)) == len(a) and not set(a) & set(b)
+
+
+def test_the_head_is_counted_only_when_a_text_may_not_fit() -> None:
+    counted: list[str] = []
+
+    def counting(text: str) -> int:
+        counted.append(text)
+        return count(text)
+
+    name = "Kettle with a rather long product name " * 3
+    short = ProductRecord(
+        external_key="sku:K", name=name, fields=[Field("reviews", f"fine kettle {i}") for i in range(40)]
+    )
+    chunk_product(short, source="s", count=counting, max_tokens=256)
+    assert name not in counted
+    long = ProductRecord(external_key="sku:K", name=name, fields=[Field("description", "word " * 400)])
+    pieces = chunk_product(long, source="s", count=counting, max_tokens=256)
+    assert name in counted and len(pieces) > 1
+    assert all(count(c.text) <= 256 - count(name) - 4 for c in pieces)  # the window the head leaves

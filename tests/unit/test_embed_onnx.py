@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from echome.knowledge.chunk import token_bound
 from echome.providers.embed_onnx import OnnxMiniLMEmbedder, packaged_model_files, plan_batches
 from echome.providers.minilm_graph import BuildRejected, build_graph, full_range_int8, packaged_weights
 
@@ -207,3 +208,20 @@ def test_int8_weight_range_follows_the_cpu(tmp_path: Path, monkeypatch: pytest.M
     assert not full_range_int8(tmp_path / "missing")  # unknown x86: the safe choice
     monkeypatch.setattr(platform, "machine", lambda: "aarch64")
     assert full_range_int8(tmp_path / "missing")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Edelstahl-Wasserkocher für Küche und Büro",
+        "가나다라마바사 전기 주전자",  # Hangul: one syllable is up to three word pieces
+        "電気ケトル 1.7L ステンレス",
+        "İstanbul ÇAĞDAŞ çaydanlik",
+        "naïve café crème brûlée — 20 % off!",
+        "plain ascii, with punctuation: (a) [b] {c}",
+    ],
+)
+def test_no_text_counts_more_tokens_than_its_bound(fast: OnnxMiniLMEmbedder, text: str) -> None:
+    # chunking skips counting texts whose bound fits the window: the bound must never be below
+    assert fast.count_tokens(text) - 2 <= token_bound(text)
+    assert fast.count_tokens(text * 20) - 2 <= token_bound(text * 20)

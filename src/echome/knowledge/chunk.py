@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -65,9 +66,17 @@ MAX_CHARS_PER_TOKEN = 32
 _WORD = re.compile(r"\S+")
 
 
+def token_bound(text: str) -> int:
+    """No counter makes more tokens of `text` than this, besides [CLS]/[SEP]: a word piece covers at
+    least one character once normalised (lower case, accents split off: "가" is three jamo), a
+    byte-level BPE token at least one byte."""
+    if text.isascii():
+        return len(text)
+    return max(len(text.encode()), len(unicodedata.normalize("NFD", text.lower()).encode()))
+
+
 def fits(text: str, count: TokenCounter, budget: int) -> bool:
-    # Every word piece covers at least one character (plus [CLS]/[SEP]): short texts need no count.
-    if len(text) + 2 <= budget:
+    if token_bound(text) + 2 <= budget:  # short texts need no count
         return True
     return len(text) <= budget * MAX_CHARS_PER_TOKEN and count(text) <= budget
 
@@ -228,7 +237,9 @@ def chunk_product(
     overlap: int = 24,
     prose_chars: int | None = 240,
     short_chars: int = 480,
+    owner: str = "",
 ) -> list[Chunk]:
+    """`owner` (the seller) is part of every chunk's id: two sellers' catalogs never share one."""
     fields = [f for f in rec.fields if f.text.strip()]
     head = rec.name if not rec.sku else f"{rec.name} (SKU {rec.sku})"
     out: list[Chunk] = []
@@ -237,7 +248,7 @@ def chunk_product(
         idx = len(out)
         out.append(
             Chunk(
-                id=chunk_id(rec.external_key, field, idx, text),
+                id=chunk_id(owner, rec.external_key, field, idx, text),
                 product_key=rec.external_key,
                 sku=rec.sku,
                 name=rec.name,
@@ -262,13 +273,21 @@ def chunk_product(
         return out
     if overview:
         add("overview", overview, overview, rec.page)
-    head_tokens = count(head) + 4
-    budget = max(32, max_tokens - head_tokens)
+    field_texts = []
     for f in fields:
-        label = _label(f)
         texts = [f.text]
         if prose_chars and f.kind == "text" and len(f.text) > prose_chars:
             texts = sentence_groups(f.text, target_chars=prose_chars)
+        field_texts.append((f, texts))
+    # The window left once the head is counted; when every text fits even the smallest window the
+    # head could leave, the head need not be counted (the pieces are the same either way).
+    least = max(32, max_tokens - token_bound(head) - 6)
+    if all(token_bound(t) + 2 <= least for _, texts in field_texts for t in texts):
+        budget = least
+    else:
+        budget = max(32, max_tokens - count(head) - 4)
+    for f, texts in field_texts:
+        label = _label(f)
         pieces = [p for t in texts for p in split_to_budget(t, count=count, budget=budget, overlap=overlap)]
         for piece in pieces:
             body = f"{label}{readable(piece, f.kind)}"

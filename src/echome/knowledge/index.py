@@ -6,8 +6,11 @@ their chunks are replaced in one transaction."""
 
 from __future__ import annotations
 
+import gc
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.models import Product, ProductChunk
 from echome.db.types import new_id, utcnow
-from echome.knowledge.chunk import Chunk, chunk_id, chunk_product
+from echome.knowledge.chunk import Chunk, chunk_product
 from echome.knowledge.records import ParsedCatalog
 from echome.knowledge.retrieve import collection_name, products_collection
 from echome.providers.base import Embedder, VectorRecord, VectorStore
@@ -64,6 +67,55 @@ def ingest_catalog(
     store: VectorStore,
     progress: Progress | None = None,
 ) -> IngestReport:
+    """Replace the seller's products from a parsed catalog; a failure saves nothing."""
+    with collector_paused():
+        return _ingest(
+            catalog,
+            user_id=user_id,
+            persona_id=persona_id,
+            sessions=sessions,
+            embedder=embedder,
+            store=store,
+            progress=progress,
+        )
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_resume = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while an import builds tens of thousands of objects that all
+    live until it ends: its repeated passes over them were about 0.1 s of the ePQA import's 0.7 s
+    outside the model. Reference counting still frees everything else at once; the collector
+    resumes when the last concurrent import ends (if it was running before the first began)."""
+    global _gc_pauses, _gc_resume
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_resume = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_resume:
+                gc.enable()
+
+
+def _ingest(
+    catalog: ParsedCatalog,
+    *,
+    user_id: str,
+    persona_id: str | None,
+    sessions: sessionmaker[Session],
+    embedder: Embedder,
+    store: VectorStore,
+    progress: Progress | None = None,
+) -> IngestReport:
     report = IngestReport(
         source=catalog.source,
         format=catalog.format,
@@ -75,12 +127,13 @@ def ingest_catalog(
     t = time.perf_counter()
     chunks_by_product: dict[str, list[Chunk]] = {}
     for rec in catalog.products:
-        chunks = chunk_product(
-            rec, source=catalog.source, count=embedder.count_tokens, max_tokens=embedder.max_tokens
+        chunks_by_product[rec.external_key] = chunk_product(
+            rec,
+            source=catalog.source,
+            count=embedder.count_tokens,
+            max_tokens=embedder.max_tokens,
+            owner=user_id,  # chunk ids are per seller
         )
-        for c in chunks:  # chunk ids are per seller
-            c.id = chunk_id(user_id, c.id)
-        chunks_by_product[rec.external_key] = chunks
     all_chunks = [c for cs in chunks_by_product.values() for c in cs]
     report.timings["chunk"] = time.perf_counter() - t
 
