@@ -134,3 +134,31 @@ def test_a_repetition_loop_is_not_a_backchannel() -> None:
     loop = FakeWhisper([(", ".join(["uh"] * 40), 0.2)])
     assert listen_again(loop, audio, main, prompt="Um.", language="en", beam=1, speech=[(0.0, 3.0)]) == []
     assert len(loop.calls) == 1
+
+
+class ContinuingWhisper(FakeWhisper):
+    """Whisper going on past a short sound into the clip's padding: several pieces ("a | b | c")."""
+
+    def transcribe(self, clip: np.ndarray, **kw: object) -> tuple[list[SimpleNamespace], None]:
+        pieces, _ = super().transcribe(clip, **kw)
+        (one,) = pieces
+        out = []
+        for part in one.text.split("|"):
+            p = SimpleNamespace(**vars(one))
+            p.text, p.words = f" {part.strip()}", [w for w in one.words if w.word.strip() in part.split()]
+            out.append(p)
+        return out, None
+
+
+def test_pieces_past_what_the_sound_can_hold_are_the_model_continuing() -> None:
+    # a third of a second of humming: "Mm-hmm." was heard, the "Yeah"s were written into the padding
+    audio = track([(0.0, 3.0, -30), (5.0, 0.3, -36), (8.0, 1.2, -36)])
+    main = [Segment(0.0, 3.0, "hello there", words=words(("hello", 0.1, 1.0), ("there", 1.1, 2.9)))]
+    model = ContinuingWhisper([("Mm-hmm. | Yeah. Yeah. Yeah. Yeah.", 0.3), ("Oh, yeah. | Mm-hmm.", 0.3)])
+    found = listen_again(model, audio, main, prompt="Um.", language="en", beam=1, speech=[(0.0, 3.0)])
+    # a longer sound holds all it was heard saying
+    assert [s.text for s in found] == ["Mm-hmm.", "Oh, yeah. Mm-hmm."]
+    # the first piece alone longer than the sound can hold: nothing was heard there for sure
+    many = ContinuingWhisper([("yeah yeah yeah yeah yeah yeah | Mm.", 0.3)])
+    short = track([(0.0, 3.0, -30), (5.0, 0.3, -36)])
+    assert listen_again(many, short, main, prompt="Um.", language="en", beam=1, speech=[(0.0, 3.0)]) == []

@@ -1,7 +1,8 @@
 """`echome eval diarization`: who spoke when, on a real recording, against its reference RTTM.
 
-The recording goes through the product's own path (local Whisper segments with word times, then
-`assign_speakers`) and the labelled segments are scored with `echome.media.diarization_score`.
+The recording goes through the product's own path for a seller's recording (local Whisper in the
+verbatim mode the persona is built from, segments with word times, then `assign_speakers`) and the
+labelled segments are scored with `echome.media.diarization_score`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def eval_diarization(
         0.25, "--collar", min=0.0, help="Seconds left unscored either side of each reference boundary"
     ),
     model: str = typer.Option("tiny.en", "--model", help="Local Whisper model: tiny.en or base"),
+    verbatim: bool = typer.Option(
+        True,
+        "--verbatim/--clean",
+        help="Transcribe as a seller's recordings are (verbatim, the default) or in the clean mode",
+    ),
     embedder: str = typer.Option(
         None, "--embedder", help="local:ge2e, local:mfcc or local:resemblyzer (default: the server setting)"
     ),
@@ -44,7 +50,7 @@ def eval_diarization(
             fail(f"no such file: {p}")
     services = state.services(migrate_db=False)
     try:
-        stt = make_stt(f"local:{model}", cache_dir=services.settings.effective_models_dir)
+        stt = make_stt(f"local:{model}", cache_dir=services.settings.effective_models_dir, verbatim=verbatim)
         voices = make_speaker_embedder(embedder) if embedder else services.speaker_embedder
     except (ConfigError, ProviderError) as exc:
         fail(str(exc))

@@ -14,7 +14,11 @@ second time, only where the filter heard nothing:
 2. **Listen.** Each burst, with `PAD_S` of context either side, is decoded on its own, primed with
    the same disfluent prompt as the main pass, at temperature 0 only (reproducible); a piece that
    is a repetition loop ("uh, uh, uh, ..." past `LOOP_RATIO`) is dropped.
-3. **Keep only response tokens.** A burst is kept when Whisper's text is at most `MAX_WORDS` words,
+3. **Only what the sound can hold.** Given a clip this short, Whisper often goes on past the sound
+   into the silence the clip is padded with, in further pieces ("Mm-hmm." then "Yeah. Yeah. Yeah.
+   Yeah." for a third of a second of humming). Pieces are kept in order only while their words fit
+   the burst's length at `MAX_WORDS_PER_S`, faster than anyone talks; the rest is that continuation.
+4. **Keep only response tokens.** A burst is kept when Whisper's text is at most `MAX_WORDS` words,
    every one a filler or backchannel (`echome.speech.disfluency.FILLERS`) or one of the short
    response words of `RESPONSE_WORDS`, and Whisper does not think it silence (`no_speech_prob`).
    Anything else (a word cut from the main speech, a cough heard as text) is dropped: this pass
@@ -23,6 +27,7 @@ second time, only where the filter heard nothing:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -39,6 +44,9 @@ MIN_S = 0.12
 MAX_S = 2.0
 PAD_S = 0.25
 MAX_WORDS = 3
+# Words a second no one exceeds (conversational English runs at 2-4): a burst's pieces past what its
+# length can hold at this rate were written into the clip's padding, not heard.
+MAX_WORDS_PER_S = 6.0
 MAX_NO_SPEECH = 0.6
 LOOP_RATIO = 2.4  # faster-whisper's compression_ratio_threshold: above it, text repeating itself
 BURST_BEAM = 5  # a burst is a second of audio: a wider beam costs little and hears "mm-hmm" better
@@ -137,7 +145,9 @@ def listen_again(
             condition_on_previous_text=False,
             hotwords=prompt,
         )
-        pieces = [p for p in pieces if p.text.strip() and p.compression_ratio <= LOOP_RATIO]
+        pieces = _heard(
+            [p for p in pieces if p.text.strip() and p.compression_ratio <= LOOP_RATIO], seconds=end - start
+        )
         text = " ".join(p.text.strip() for p in pieces)
         if not pieces or not is_response(text) or max(p.no_speech_prob for p in pieces) > MAX_NO_SPEECH:
             continue
@@ -158,6 +168,18 @@ def listen_again(
             )
         )
     return found
+
+
+def _heard(pieces: list[Any], *, seconds: float) -> list[Any]:
+    """The leading pieces whose words a sound of `seconds` can hold (see step 3 above)."""
+    room = max(1, math.ceil(seconds * MAX_WORDS_PER_S))
+    kept: list[Any] = []
+    for p in pieces:
+        room -= len(words(p.text))
+        if room < 0:
+            break
+        kept.append(p)
+    return kept
 
 
 def merge(segments: list[Segment], extra: list[Segment]) -> list[Segment]:
