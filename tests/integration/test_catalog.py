@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,24 @@ def test_embedding_that_fails_midway_leaves_no_vectors_behind(services: Any, mak
     assert services.vectors.count(coll) == before == 1
     results, _ = services.retriever.search(user_id=user["id"], query="brass lamp shade", top_k=5)
     assert [r.name for r in results] == ["Oak Chair"]
+
+
+def test_an_import_runs_with_the_cycle_collector_paused_and_gives_it_back(
+    services: Any, make_seller: Any
+) -> None:
+    _, user = make_seller()
+    seen: list[bool] = []
+
+    class Watching(HashingEmbedder):
+        def embed(self, texts: Any, *, kind: Any = "document") -> Any:
+            seen.append(gc.isenabled())
+            return super().embed(texts, kind=kind)
+
+    _ingest(services, user["id"], b"sku,name,description\nA1,Oak Chair,A sturdy chair\n", "a.csv", Watching())
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(ProviderError):  # a failed import gives it back too
+        _ingest(services, user["id"], b"sku,name\nB1,Lamp\n", "b.csv", _FailsOnCall(ok=0))
+    assert gc.isenabled()
 
 
 def test_identical_texts_are_embedded_once(services: Any, make_seller: Any) -> None:

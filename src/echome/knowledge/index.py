@@ -57,29 +57,6 @@ class IngestReport:
         }
 
 
-def ingest_catalog(
-    catalog: ParsedCatalog,
-    *,
-    user_id: str,
-    persona_id: str | None,
-    sessions: sessionmaker[Session],
-    embedder: Embedder,
-    store: VectorStore,
-    progress: Progress | None = None,
-) -> IngestReport:
-    """Replace the seller's products from a parsed catalog; a failure saves nothing."""
-    with collector_paused():
-        return _ingest(
-            catalog,
-            user_id=user_id,
-            persona_id=persona_id,
-            sessions=sessions,
-            embedder=embedder,
-            store=store,
-            progress=progress,
-        )
-
-
 _gc_lock = threading.Lock()
 _gc_pauses = 0
 _gc_resume = False
@@ -106,7 +83,8 @@ def collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _ingest(
+@collector_paused()
+def ingest_catalog(
     catalog: ParsedCatalog,
     *,
     user_id: str,
