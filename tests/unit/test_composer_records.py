@@ -356,3 +356,19 @@ def test_a_family_of_products_in_a_german_shop() -> None:
     with opened(GERMAN_SHOP, "laden.csv") as shop:
         out = ask(shop, "Was kostet die Fliegenklatsche?").answer
         assert "0,49" in out and "0,79" in out and "Couchtisch" not in out, out
+
+
+def test_a_colour_or_size_no_variant_has_is_said_missing_with_what_there_is(shop: MemoryShop) -> None:
+    out = ask(shop, "Do you have the Nordwind Puffer Jacket in purple?")
+    assert "isn't listed in purple" in out.answer and "Green and Black" in out.answer
+    assert "in stock" not in out.answer  # the jacket's own stock is not that version's
+    out = ask(shop, "Is the Nordwind Puffer Jacket available in size XXL?")
+    assert "isn't listed in XXL" in out.answer and "M and L" in out.answer
+    out = ask(shop, "How much is the Nordwind Puffer Jacket in red?")
+    assert "isn't listed in red" in out.answer and "$119" in out.answer  # the price still answered
+    # another spelling or language of a colour it has is that colour, not a missing one
+    out = ask(shop, "Haben Sie die Nordwind Puffer Jacket in Grün, Größe L?")
+    assert "nicht in" not in out.answer and "(L, Green) ist auf Lager" in out.answer
+    # a colour said in passing is not a version asked for
+    out = ask(shop, "I had a red Nordwind Puffer Jacket before, is it warm?")
+    assert "isn't listed" not in out.answer

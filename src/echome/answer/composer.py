@@ -342,6 +342,14 @@ def _typed_facts(
     if wanted and not chosen:
         intents.append("options")
         out.append(say.not_listed_in(p.short_name, wanted, first=not (out or named_before)))
+    # A colour or size no variant has ("in purple?" of a hoodie in black, gray and orange): said, with
+    # what there is, and the product's own stock is not offered as if it were that version.
+    missing = None if wanted else p.unoffered(asked or question)
+    if missing is not None:
+        option, said, values = missing
+        intents.append("options")
+        out.append(say.not_listed_in(p.short_name, said, first=not (out or named_before)))
+        out.append(say.comes_in(p.short_name, [(option, values[:8])], first=False))
     quantity = asked_quantity(question)
     tier = p.tier_for(quantity) if quantity else None
     if tier is not None and (asks_price(question) or "tier" in asked_labels(question)):
@@ -368,9 +376,8 @@ def _typed_facts(
     # "Do you have the X?" of a product that is sold out: said, or the shopper would try to buy it;
     # "do you have it in teal?": whether that version is there, either way.
     sold_out = (stock is not None and stock <= 0) or flag is False
-    if (asks_stock(question) or ((sold_out or chosen or whether) and asks_availability(question))) and (
-        stock is not None or flag is not None
-    ):
+    asked_stock = asks_stock(question) or ((sold_out or chosen or whether) and asks_availability(question))
+    if asked_stock and (missing is None or sold_out) and (stock is not None or flag is not None):
         intents.append("stock")
         # A count only when asked for one, and only the product's own (not a sum over its variants).
         variant_stock = [int(v["stock"]) for v in p.variants if isinstance(v.get("stock"), int | float)]

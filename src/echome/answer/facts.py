@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from echome.answer.phrase_tables import OPTION_LABELS
 from echome.db.models import Product
 from echome.db.session import transaction
 from echome.knowledge.lookup import fold, words
@@ -18,6 +19,20 @@ from echome.knowledge.lookup import fold, words
 SALE_KEYS = ("regular_price", "sale_price", "sale_start", "sale_end", "sale_active")
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "AUD": "A$", "CAD": "C$"}
 
+
+# The basic colour terms of the seven languages, as whole words: a colour named in running text answers
+# "what colour is it?" (`sentences`), and a colour asked for that no variant has is said to be missing.
+COLOUR_WORDS = re.compile(
+    r"\b(?:black|white|gr[ae]y|red|blue|green|yellow|orange|purple|pink|brown|beige|navy|teal|"
+    r"turquoise|burgundy|khaki|charcoal|ivory|gold|golden|silver|multicolou?red|"
+    r"schwarz|wei(?:ß|ss)|grau|rot|blau|gr(?:ü|ue)n|gelb|lila|rosa|braun|silbern|golden|"
+    r"noir|noire|blanc|blanche|gris|rouge|bleu|bleue|vert|verte|jaune|violet|marron|"
+    r"negro|negra|blanco|blanca|rojo|roja|azul|verde|amarillo|amarilla|morado|marr(?:ó|o)n|"
+    r"nero|nera|bianco|bianca|grigio|rosso|rossa|blu|azzurro|giallo|viola|marrone|"
+    r"zwart|wit|grijs|rood|blauw|groen|geel|paars|roze|bruin|"
+    r"preto|preta|branco|branca|cinza|vermelho|amarelo|roxo|marrom)\b",
+    re.I,
+)
 
 # Letter sizes as shoppers say them: en, de, fr, es, it, nl, pt (accents folded by `words`).
 SIZE_WORDS = {
@@ -151,6 +166,7 @@ class ProductFacts:
         if not self.variants:
             return [], []
         asked = set(words(question))
+        colours = {_colour(m.group(0)) for m in COLOUR_WORDS.finditer(question)} - {""}
         wanted: dict[str, set[str]] = {}
         said: list[str] = []
         for v in self.variants:
@@ -166,6 +182,8 @@ class ProductFacts:
                     hit = set(parts) <= asked or _size_word(value, question)
                 else:  # the value's words together, in order ("5 Liter" is not in "1,5-Liter-Flasche")
                     hit = set(parts) <= asked and _said_as_phrase(question, parts)
+                    # a colour in another spelling or language ("grey", "Grau" for "Gray")
+                    hit = hit or (len(parts) == 1 and _colour(parts[0]) in colours)
                 if hit:
                     wanted.setdefault(key, set()).add(value)
                     said.append(value)
@@ -178,6 +196,28 @@ class ProductFacts:
             if all(str((v.get("options") or {}).get(k)) in vals for k, vals in wanted.items())
         ]
         return chosen, said
+
+    def unoffered(self, asked: str) -> tuple[str, list[str], list[str]] | None:
+        """A colour or letter size the question asks for that no variant has ("is the hoodie in
+        purple?" of one in black, gray and orange): the option, the values asked, the option's own
+        values. The option's kind is read from its name (`OPTION_LABELS`, seven languages) or, when
+        the catalog names it otherwise, from its values (colour words; letter sizes)."""
+        for key, values in self.options().items():
+            kind = _option_kind(key, values)
+            if kind == "colour":
+                have = {_colour(w) for v in values for w in words(v)}
+                said = list({m.group(0).lower(): m.group(0) for m in COLOUR_WORDS.finditer(asked)}.values())
+                said = said if _IN_COLOUR.search(asked) else []  # "in purple", not "I bought a red one"
+                missing = [c for c in said if _colour(c) not in have]
+            elif kind == "size":
+                have = {v.upper() for v in values}
+                said = [k for k in SIZE_WORDS if _size_said(k, asked)]
+                missing = [k for k in said if k not in have]
+            else:
+                continue
+            if said and len(missing) == len(said):  # one of them offered: `variants_named` has it
+                return key, missing, values
+        return None
 
     def options(self) -> dict[str, list[str]]:
         """Variant options by name: {"Size": ["Small", "Medium"]}, in catalog order."""
@@ -204,6 +244,73 @@ class ProductFacts:
             if d is not None:
                 nums.add(d)
         return nums
+
+
+_LABELS = {
+    kind: {fold(n) for said in OPTION_LABELS[kind].values() for n in said} for kind in ("colour", "size")
+}
+
+
+_SIZE_LABELS = "|".join(re.escape(n) for said in OPTION_LABELS["size"].values() for n in said)
+
+
+# A version asked for by its colour: "in purple", "en rouge", "in der Farbe Blau", "em azul".
+_IN_COLOUR = re.compile(
+    r"\b(?:in|en|em|na|no)\s+(?:(?:the|der|die|das|le|la|el|il|het|de|a|o)\s+)?"
+    r"(?:(?:colou?r|farbe|couleur|colore|kleur|cor)\s+)?" + COLOUR_WORDS.pattern.removeprefix(r"\b"),
+    re.I,
+)
+
+
+def _option_kind(key: str, values: list[str]) -> str | None:
+    name = fold(key.strip())
+    for kind, labels in _LABELS.items():
+        if name in labels:
+            return kind
+    if values and sum(bool(COLOUR_WORDS.fullmatch(fold(v).strip())) for v in values) * 2 >= len(values):
+        return "colour"
+    if values and all(v.strip().upper() in SIZE_WORDS for v in values):
+        return "size"
+    return None
+
+
+# The same basic colour in the seven languages: a shopper may ask in another language than the
+# catalog's ("in Blau?" of a hoodie listed in "Blue").
+_SAME_COLOUR = {
+    fold(word): concept
+    for concept, said in {
+        "black": "black schwarz noir noire negro negra nero nera zwart preto preta",
+        "white": "white weiss weiß blanc blanche blanco blanca bianco bianca wit branco branca",
+        "gray": "gray grey grau gris grigio grijs cinza",
+        "red": "red rot rouge rojo roja rosso rossa rood vermelho",
+        "blue": "blue blau bleu bleue azul blu azzurro blauw",
+        "green": "green grün gruen vert verte verde groen",
+        "yellow": "yellow gelb jaune amarillo amarilla giallo geel amarelo",
+        "purple": "purple lila violet morado viola paars roxo",
+        "pink": "pink rosa roze",
+        "brown": "brown braun marron marrón marrone bruin marrom",
+        "silver": "silver silbern",
+        "gold": "gold golden",
+    }.items()
+    for word in said.split()
+}
+
+
+def _colour(word: str) -> str:
+    word = fold(word)
+    return _SAME_COLOUR.get(word, word)
+
+
+def _size_said(size: str, question: str) -> bool:
+    """Whether the question asks for the letter size `size`: written as one ("XXL"; a single letter only
+    after "size", "I'm a L" being too loose) or in words ("extra large")."""
+    if len(size) > 1 and re.search(rf"(?<![\w'\u2019]){size}(?!\w)", question):
+        return True
+    if re.search(
+        rf"\b(?:size|gr(?:ö|oe|o)(?:ß|ss)e|taille|talla|taglia|maat|tamanho)\s+{size}\b", question, re.I
+    ):
+        return True
+    return _size_word(size, question)
 
 
 def _said_as_phrase(text: str, parts: list[str]) -> bool:

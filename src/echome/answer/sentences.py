@@ -7,7 +7,7 @@ import re
 
 from echome.answer.asks import SHOPPING_WORDS, asked_labels
 from echome.answer.evidence import Evidence
-from echome.answer.facts import ProductFacts
+from echome.answer.facts import COLOUR_WORDS, ProductFacts
 from echome.answer.phrasing import Phrases
 from echome.knowledge.chunk import readable
 from echome.knowledge.lookup import FUNCTION_WORDS
@@ -32,17 +32,6 @@ _WEIGHT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:kg|g|lbs?|oz)(?!\w)", re.I)
 # A colour or a material named in running text answers "what colour is it?" / "what is it made of?"
 # as a "Colour:" or "Material:" line would ("Soft merino scarf in grey."): the basic colour terms and
 # common product materials of the seven languages, matched as whole words.
-_COLOUR = re.compile(
-    r"\b(?:black|white|gr[ae]y|red|blue|green|yellow|orange|purple|pink|brown|beige|navy|teal|"
-    r"turquoise|burgundy|khaki|charcoal|ivory|gold|golden|silver|multicolou?red|"
-    r"schwarz|wei(?:ß|ss)|grau|rot|blau|gr(?:ü|ue)n|gelb|lila|rosa|braun|silbern|golden|"
-    r"noir|noire|blanc|blanche|gris|rouge|bleu|bleue|vert|verte|jaune|violet|marron|"
-    r"negro|negra|blanco|blanca|rojo|roja|azul|verde|amarillo|amarilla|morado|marr(?:ó|o)n|"
-    r"nero|nera|bianco|bianca|grigio|rosso|rossa|blu|azzurro|giallo|viola|marrone|"
-    r"zwart|wit|grijs|rood|blauw|groen|geel|paars|roze|bruin|"
-    r"preto|preta|branco|branca|cinza|vermelho|amarelo|roxo|marrom)\b",
-    re.I,
-)
 _MATERIAL = re.compile(
     r"\b(?:cotton|wool|merino|cashmere|silk|linen|polyester|nylon|leather|suede|denim|canvas|fleece|"
     r"velvet|elastane|spandex|viscose|rayon|acrylic|steel|stainless|aluminium|aluminum|iron|brass|"
@@ -123,7 +112,7 @@ def _candidates(
                     continue
                 measured = " dimension size" if _SIZE.search(sent) else ""
                 measured += " weight" if _WEIGHT.search(sent) else ""
-                measured += _COLOUR_TERMS if _COLOUR.search(sent) else ""
+                measured += _COLOUR_TERMS if COLOUR_WORDS.search(sent) else ""
                 measured += _MATERIAL_TERMS if _MATERIAL.search(sent) else ""
                 out.append((i, said_prefix + sentence_case(sent), f"{sent} {match_extra}{measured}"))
     return out
