@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from echome.answer.negotiation import read as read_haggle
+from echome.answer.price_range import price_range
 from echome.knowledge.lookup import FUNCTION_WORDS, fold
 
 _PRICE = re.compile(
@@ -312,7 +313,8 @@ def tier_stated(question: str, said: Collection[Decimal], products: Iterable[Any
 
 
 def asks_price(question: str) -> bool:
-    return bool(_PRICE.search(question))
+    """Asks a price, or whether something is in a price range ("is the X under 60?")."""
+    return bool(_PRICE.search(question)) or price_range(question) is not None
 
 
 def asks_typed_facts(question: str) -> bool:

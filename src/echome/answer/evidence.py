@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from echome.answer.asks import (
     whether_words,
 )
 from echome.answer.facts import ProductFacts, load_products
+from echome.answer.price_range import price_range
 from echome.answer.store_questions import store_topic
 from echome.db.models import Product
 from echome.knowledge.coverage import Cover, cover, holders, subject_words
@@ -106,6 +108,12 @@ class Evidence:
             if r.product_id and r.product_id in self.products:
                 return self.products[r.product_id]
         return None
+
+
+def _pick(priced: list[tuple[list[Decimal], str]], extreme: str) -> str | None:
+    """The lowest- ("low") or highest-priced product."""
+    ranked = sorted((prices[0] if extreme == "low" else -prices[-1], pid) for prices, pid in priced)
+    return ranked[0][1] if ranked else None
 
 
 def refers_back(question: str) -> bool:
@@ -295,12 +303,23 @@ class EvidenceFinder:
         results: list[SearchResult] = []
         back = bool(focus_product and refers_back(question))
         extreme = price_extreme(question) if not (named_ids or back) else None
+        bound = price_range(question) if not (named_ids or back or extreme) else None
         lowest = None
-        if extreme is not None:
-            lowest = self._extreme(user_id, persona_id if own else "", question, extreme, names, sells)
+        ambiguous = list(lookup.ambiguous)
+        if bound is not None:  # "hoodies under 60": those in the range, or the nearest one of the kind
+            priced = self._priced(user_id, persona_id if own else "", bound.without(question), names, sells)
+            fitting = [pid for prices, pid in sorted(priced) if bound.holds(prices)]
+            if len(fitting) > 1:
+                ambiguous = fitting
+            elif fitting:
+                named_ids = fitting
+            elif priced:  # none in range: the cheapest (or dearest) one there is, with its price
+                extreme = "low" if bound.high is not None else "high"
+                lowest = _pick(priced, extreme)
+        elif extreme is not None:
+            lowest = _pick(self._priced(user_id, persona_id if own else "", question, names, sells), extreme)
         if lowest is not None:  # "your cheapest teapot": that one, as if the question named it
             named_ids = [lowest]
-        ambiguous = list(lookup.ambiguous)
         typed = not (named_ids or back) and asks_typed_facts(question)
         if typed and 1 < len(ambiguous) <= self.max_named:  # "the knit blanket?" of two: both prices
             named_ids, ambiguous = ambiguous, []
@@ -338,7 +357,7 @@ class EvidenceFinder:
                 ambiguous = kinds
         carried = None
         if not named_ids and scoped_to is None and not points_back_first(question):
-            subject = subject_words(subject_of(question))
+            subject = subject_words(subject_of(bound.without(question) if bound else question))
             carried = cover(retriever.keyword_index(user_id), subject, persona_id=persona_id if own else "")
         ids = list(
             dict.fromkeys(
@@ -411,19 +430,18 @@ class EvidenceFinder:
                 timings[key] = timings.get(key, 0.0) + v
         return results, timings
 
-    def _extreme(
+    def _priced(
         self,
         user_id: str,
         persona_id: str,
         question: str,
-        extreme: str,
         names: ProductNames,
         sells: Callable[[str | None], bool],
-    ) -> str | None:
-        """The lowest- (or highest-) priced of the products whose text holds every word of what the
-        question asks for ("the cheapest teapot"; the whole shop for "your cheapest thing"), those
-        whose name says they are that kind of thing first ("the cheapest matcha" is a matcha, not a
-        matcha whisk); None when no product holds it (the shop does not carry it) or none has a price."""
+    ) -> list[tuple[list[Decimal], str]]:
+        """Each priced product whose text holds every word of what the question asks for ("the
+        cheapest teapot"; the whole shop for "your cheapest thing"), with its prices; those whose
+        name says they are that kind of thing only, when there are any ("the cheapest matcha" is a
+        matcha, not a matcha whisk). Empty when no product holds it (the shop does not carry it)."""
         subject = [
             w for w in subject_words(subject_of(question)) if len(w) > 1 and w not in FOLDED_QUESTION_WORDS
         ]
@@ -433,11 +451,7 @@ class EvidenceFinder:
         facts = load_products(
             self.sessions, user_id=user_id, ids=sorted(ids), default_currency=self.default_currency
         )
-        priced = [(p.offer_prices(), pid) for pid, p in sorted(facts.items())]
-        ranked = sorted(
-            ((prices[0] if extreme == "low" else -prices[-1], pid) for prices, pid in priced if prices)
-        )
-        return ranked[0][1] if ranked else None
+        return [(prices, pid) for pid, p in sorted(facts.items()) if (prices := p.offer_prices())]
 
     def _what_is_sold(
         self, question: str, user_id: str, persona_id: str, own: bool, names: ProductNames
