@@ -162,3 +162,25 @@ def test_every_vector_store_keeps_store_info_apart(
         assert products and all(r.field != STORE_INFO for r in products)
     finally:
         services.close()
+
+
+def test_returns_of_a_named_product_come_from_its_record_else_from_the_stores_terms(
+    services: Any,
+) -> None:
+    user = _seller(services)
+    _catalog(services, user)
+    persona = _persona(services, user, "Ana")
+
+    def ask(question: str) -> str:
+        got = services.answerer.answer(
+            user_id=user, persona_id=persona, question=question, channel="eval", client_ref=question
+        )
+        return str(got.answer)
+
+    # no store information yet: the lamp's record says nothing of returns, so nothing is made up
+    lamp = ask("Can I return the Copper Desk Lamp if I don't like it?")
+    assert "linen shade" not in lamp and "30 days" not in lamp
+    _import(services, user, POLICIES_MD, "policies.md")
+    assert "14 days" in ask("Can I return the Oak Armoire?")  # its own record says
+    lamp = ask("Can I return the Copper Desk Lamp if I don't like it?")
+    assert "30 days" in lamp and "linen shade" not in lamp  # the store's terms

@@ -28,8 +28,8 @@ from echome.answer.asks import (
     whether_words,
 )
 from echome.answer.facts import ProductFacts, load_products
-from echome.answer.price_range import price_range
-from echome.answer.store_questions import store_topic
+from echome.answer.price_range import cheapest_or_dearest, price_range
+from echome.answer.store_questions import store_topic, topics_of
 from echome.db.models import Product
 from echome.knowledge.coverage import Cover, cover, holders, subject_words
 from echome.knowledge.lookup import FUNCTION_WORDS, Lookup, ProductLookup, ProductNames, words
@@ -108,12 +108,6 @@ class Evidence:
             if r.product_id and r.product_id in self.products:
                 return self.products[r.product_id]
         return None
-
-
-def _pick(priced: list[tuple[list[Decimal], str]], extreme: str) -> str | None:
-    """The lowest- ("low") or highest-priced product."""
-    ranked = sorted((prices[0] if extreme == "low" else -prices[-1], pid) for prices, pid in priced)
-    return ranked[0][1] if ranked else None
 
 
 def refers_back(question: str) -> bool:
@@ -297,8 +291,10 @@ class EvidenceFinder:
         # Words of a product's name are not a store topic (a product named "Payment Methods & Risk").
         topic = store_topic(lookup.asked(question) if named_ids else question, names_product=names_product)
         if topic is not None:  # the store's policies, hours...: its own information or nothing
-            passages = self.store.find(user_id=user_id, persona_id=persona_id, question=question, topic=topic)
-            return Evidence(question=question, results=passages, products={}, store_topic=topic)
+            return self._store(user_id, persona_id, question, topic)
+        # "Can I return the hoodie?": the hoodie's own record first (`store_topic`), the store's terms
+        # when the record says nothing of it (below)
+        own_topic = store_topic(question) if names_product else None
         scoped_to = None
         results: list[SearchResult] = []
         back = bool(focus_product and refers_back(question))
@@ -315,9 +311,10 @@ class EvidenceFinder:
                 named_ids = fitting
             elif priced:  # none in range: the cheapest (or dearest) one there is, with its price
                 extreme = "low" if bound.high is not None else "high"
-                lowest = _pick(priced, extreme)
+                lowest = cheapest_or_dearest(priced, extreme)
         elif extreme is not None:
-            lowest = _pick(self._priced(user_id, persona_id if own else "", question, names, sells), extreme)
+            priced = self._priced(user_id, persona_id if own else "", question, names, sells)
+            lowest = cheapest_or_dearest(priced, extreme)
         if lowest is not None:  # "your cheapest teapot": that one, as if the question named it
             named_ids = [lowest]
         typed = not (named_ids or back) and asks_typed_facts(question)
@@ -335,6 +332,10 @@ class EvidenceFinder:
                 candidates=10,
             )
             scoped_to = focus_product if results else None
+        if own_topic is not None and not any(own_topic in topics_of(r.text) for r in results):
+            store = self._store(user_id, persona_id, question, own_topic)
+            if store.results:  # the store's terms; with none, what the product's record holds is said
+                return store
         if not results:
             results, timings = retriever.search(
                 user_id=user_id, query=question, top_k=top_k + 3, persona_id=only, candidates=10
@@ -393,6 +394,10 @@ class EvidenceFinder:
             extreme=extreme if lowest is not None else None,
             whether=whether,
         )
+
+    def _store(self, user_id: str, persona_id: str, question: str, topic: str) -> Evidence:
+        passages = self.store.find(user_id=user_id, persona_id=persona_id, question=question, topic=topic)
+        return Evidence(question=question, results=passages, products={}, store_topic=topic)
 
     def _products(self, user_id: str, persona_id: str, ids: list[str]) -> dict[str, ProductFacts]:
         """The products' typed facts. A price is said in the currency its catalog row states; for a

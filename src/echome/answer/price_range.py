@@ -76,6 +76,12 @@ def price_range(question: str) -> PriceRange | None:
     return None
 
 
+def cheapest_or_dearest(priced: list[tuple[list[Decimal], str]], extreme: str) -> str | None:
+    """Of (prices, product id) pairs, the lowest- ("low") or highest-priced product."""
+    ranked = sorted((prices[0] if extreme == "low" else -prices[-1], pid) for prices, pid in priced)
+    return ranked[0][1] if ranked else None
+
+
 def _is_price(question: str, m: re.Match[str]) -> bool:
     said = m.group(0)
     if re.search(_CURRENCY, said, re.I) and not re.fullmatch(r"(?:de|da|a|e|y|en)", said, re.I):
