@@ -14,6 +14,7 @@ import functools
 import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -355,11 +356,12 @@ class Services:
             lease_seconds=self.settings.job_lease_seconds,
         )
 
-    def warm_up(self) -> dict[str, float]:
+    def warm_up(self, stop: threading.Event | None = None) -> dict[str, float]:
         """Import and load what answering a customer needs (vector store, embedder, the local voice,
         the answer stack, the Telegram client), so the first message after a restart does not wait
         for it - and, in the one-process mode, so those seconds of imports do not stall the web
-        thread under traffic. Returns seconds per step; a step that fails is logged and skipped."""
+        thread under traffic. Returns seconds per step; a step that fails is logged and skipped.
+        `stop` set (the process is shutting down): the steps not started yet are skipped."""
         import importlib
 
         steps: dict[str, Callable[[], object]] = {
@@ -373,6 +375,8 @@ class Services:
         }
         timings: dict[str, float] = {}
         for name, step in steps.items():
+            if stop is not None and stop.is_set():
+                break
             t = time.perf_counter()
             try:
                 step()

@@ -226,5 +226,11 @@ def test_warm_up_loads_what_answering_needs(tmp_path: Path, database_url: str | 
         partial = broken.warm_up()  # a broken step is logged and skipped; the rest still load
     assert "embedder" not in partial and "local_voice" in partial
     assert any(getattr(r, "step", None) == "embedder" for r in caplog.records)
+    # shutting down: the steps not started yet are skipped (a worker stops without loading them)
+    stopping = threading.Event()
+    stopping.set()
+    late = build_services(make_settings(tmp_path / "c", database_url=database_url))
+    assert late.warm_up(stopping) == {} and not late._embedder.loaded
     svc.close()
     broken.close()
+    late.close()

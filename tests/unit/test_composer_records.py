@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from echome.answer.asks import subject_of
 from echome.answer.pipeline import Answerer
 from echome.providers.fakes import FixedModels
 from tests.support.memory_shop import MemoryShop, memory_shop
@@ -372,3 +373,19 @@ def test_a_colour_or_size_no_variant_has_is_said_missing_with_what_there_is(shop
     # a colour said in passing is not a version asked for
     out = ask(shop, "I had a red Nordwind Puffer Jacket before, is it warm?")
     assert "isn't listed" not in out.answer
+
+
+def test_a_kind_we_sell_in_a_colour_none_of_it_comes_in_lists_what_there_is(shop: MemoryShop) -> None:
+    out = ask(shop, "Do you have a purple jacket?")
+    assert "isn't listed in purple" in out.answer and "Nordwind Puffer Jacket" in out.answer
+    assert "don't carry" not in out.answer
+    out = ask(shop, "Do you have a purple sofa?")  # no sofa at all: not carried
+    assert "don't carry" in out.answer
+
+
+def test_how_a_question_is_put_is_not_what_it_asks_for() -> None:
+    # "I'm" is not a word a product must hold (its "m" was, and a garden shop did not carry "garden")
+    assert subject_of("I'm looking for something for my garden") == "garden"
+    assert subject_of("I\u2019m after a desk lamp, what's there?").split() == ["after", "desk", "lamp,"]
+    assert "Dana's" in subject_of("Do you have Dana's lamp?")  # a name's possessive stays
+    assert "doesn\u2019t" in subject_of("my dog doesn\u2019t bark, will this help?")  # so does a negation

@@ -364,7 +364,7 @@ def asked_labels(question: str) -> frozenset[str]:
 SHOPPING_WORDS = frozenset(
     """sell sells selling sold carry carries have has got buy buying order ordering need want wanted
     looking look find offer offers range kind kinds type types sort sorts something anything thing things
-    product products item items store shop shops online also still too any some all every other else
+    stuff product products item items store shop shops online also still too any some all every other else
     gift present recommend suggest best good nice popular new like would could should please thanks
     thank hi hello hey there here what which who where when why how much many whether get available
     tell show about info information details detail more
@@ -409,8 +409,21 @@ def subject_of(question: str) -> str:
     kept = [
         w
         for w in text.split()
-        if (bare := w.strip(".,;:!?¿¡\"'()").lower()) not in SHOPPING_WORDS
+        if (bare := w.strip(".,;:!?¿¡\"'()").lower().replace("\u2019", "'")) not in SHOPPING_WORDS
         and bare not in FUNCTION_WORDS
         and bare not in QUESTION_WORDS  # "welche", "quels": how it asks, in any of the seven
+        and not _contracted(bare)
     ]
     return " ".join(kept)
+
+
+_CLITICS = frozenset(("m", "re", "ve", "d", "ll", "s"))
+_ASKING = frozenset(("it", "that", "there", "what", "here"))
+
+
+def _contracted(word: str) -> bool:
+    """An English contraction of how the question asks ("I'm", "you're", "it's"), not a word of what
+    it asks for ("Dana's" stays; a negation, "doesn't bark", says something of it)."""
+    head, sep, tail = word.partition("'")
+    asking = head in FUNCTION_WORDS or head in SHOPPING_WORDS or head in _ASKING
+    return bool(sep) and tail in _CLITICS and asking

@@ -126,6 +126,12 @@ def compose(
     if evidence.empty:
         return reply(say.no_answer(persona_name), intents=["no-evidence"])
     haggle = read_haggle(question)
+    if evidence.unlisted is not None and evidence.ambiguous:  # "a sofa in blue": none is; those there are
+        kind, colours = evidence.unlisted
+        shown = [p for p in evidence.ambiguous if p in evidence.products][:MAX_LISTED]
+        which = [_listed(evidence.products[p], say) for p in shown]
+        offer = say.which_one(which) if len(which) > 1 else say.do_you_mean(which[0]) if which else ""
+        return reply(say.not_listed_in(kind, colours), offer, intents=["options", "which-one"])
     if evidence.not_carried and haggle is None:
         return reply(
             f"{say.not_carried()} {say.offer_handoff(persona_name)}", intents=["no-evidence", "not-carried"]

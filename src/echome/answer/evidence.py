@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.answer.asks import (
-    FOLDED_QUESTION_WORDS,
     QUESTION_WORDS,
     SHOPPING_WORDS,
     asks_availability,
@@ -27,11 +26,12 @@ from echome.answer.asks import (
     subject_of,
     whether_words,
 )
-from echome.answer.facts import ProductFacts, load_products
+from echome.answer.facts import COLOUR_WORDS, ProductFacts, load_products
+from echome.answer.kind_prices import priced_of_kind
 from echome.answer.price_range import cheapest_or_dearest, price_range
 from echome.answer.store_questions import store_topic, topics_of
 from echome.db.models import Product
-from echome.knowledge.coverage import Cover, cover, holders, subject_words
+from echome.knowledge.coverage import Cover, cover, subject_words
 from echome.knowledge.lookup import FUNCTION_WORDS, Lookup, ProductLookup, ProductNames, words
 from echome.knowledge.retrieve import Retriever, SearchResult
 from echome.knowledge.store_info import StoreInfo
@@ -68,6 +68,8 @@ class Evidence:
     asked: str | None = None  # the question without the product names it spells out
     cover: Cover | None = None  # for a question naming no product: does any product hold what it asks for?
     not_carried: bool = False  # it asks for something no product of the shop is (see `not_carried`)
+    unlisted: tuple[str, list[str]] | None = None  # a kind we sell, in colours none of it comes in:
+    # ("sofa", ["blue"]); `ambiguous` are the products of that kind
     near: str | None = None  # named by none, the top result's product when the question holds a word
     # only its name has ("the copper best clamp"): the reply asks whether it is the one meant
     extreme: str | None = None  # "low" / "high": `named` is the lowest- / highest-priced of its kind
@@ -373,6 +375,16 @@ class EvidenceFinder:
         near = top if top and unnamed and (names.points_at(question, top) or about == top) else None
         asked = lookup.asked(question) if named_ids else (names.asked_of(question, about) if about else None)
         lacking = not_carried(question, carried, about=about)
+        unlisted = None
+        if lacking and not named_ids:  # "a sofa in blue": the sofas there are, none of them blue
+            said = subject_of(question)
+            colours = [m.group(0) for m in COLOUR_WORDS.finditer(said)]
+            kind = " ".join(COLOUR_WORDS.sub(" ", said).strip(" ?!.,;:").split())
+            priced = self._priced(user_id, persona_id if own else "", kind, names, sells) if colours else []
+            if priced and kind:
+                lacking, unlisted = False, (kind, colours)
+                ambiguous = [pid for _, pid in sorted(priced)][:MAX_LISTED]
+                ids = list(dict.fromkeys([*ambiguous, *ids]))
         # "a present for my dad", "what do you recommend?": what there is to choose from
         if asks_recommendation(question) and (lacking or not subject_words(subject_of(question))):
             return self._what_is_sold(question, user_id, persona_id, own, names)
@@ -390,9 +402,23 @@ class EvidenceFinder:
             asked=asked,
             cover=carried,
             not_carried=lacking,
+            unlisted=unlisted,
             near=near,
             extreme=extreme if lowest is not None else None,
             whether=whether,
+        )
+
+    def _priced(
+        self,
+        user_id: str,
+        persona_id: str,
+        question: str,
+        names: ProductNames,
+        sells: Callable[[str | None], bool],
+    ) -> list[tuple[list[Decimal], str]]:
+        index = self.retriever.keyword_index(user_id)
+        return priced_of_kind(
+            question, index, names, self.sessions, user_id, persona_id, sells, self.default_currency
         )
 
     def _store(self, user_id: str, persona_id: str, question: str, topic: str) -> Evidence:
@@ -434,29 +460,6 @@ class EvidenceFinder:
             for key, v in t.items():
                 timings[key] = timings.get(key, 0.0) + v
         return results, timings
-
-    def _priced(
-        self,
-        user_id: str,
-        persona_id: str,
-        question: str,
-        names: ProductNames,
-        sells: Callable[[str | None], bool],
-    ) -> list[tuple[list[Decimal], str]]:
-        """Each priced product whose text holds every word of what the question asks for ("the
-        cheapest teapot"; the whole shop for "your cheapest thing"), with its prices; those whose
-        name says they are that kind of thing only, when there are any ("the cheapest matcha" is a
-        matcha, not a matcha whisk). Empty when no product holds it (the shop does not carry it)."""
-        subject = [
-            w for w in subject_words(subject_of(question)) if len(w) > 1 and w not in FOLDED_QUESTION_WORDS
-        ]
-        ids = holders(self.retriever.keyword_index(user_id), subject, persona_id=persona_id)
-        kinds = {p for w in subject for p in names.all_of_kind(w, sells=sells)}
-        ids = (ids & kinds) or ids
-        facts = load_products(
-            self.sessions, user_id=user_id, ids=sorted(ids), default_currency=self.default_currency
-        )
-        return [(prices, pid) for pid, p in sorted(facts.items()) if (prices := p.offer_prices())]
 
     def _what_is_sold(
         self, question: str, user_id: str, persona_id: str, own: bool, names: ProductNames

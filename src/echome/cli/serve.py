@@ -33,7 +33,8 @@ def serve(
     if settings.embedded:
         ensure_owner(services)
     app = create_app(services, run_worker=not no_worker)
-    warming = None if no_worker else _warm_up_in_background(services)
+    stopping = threading.Event()
+    warming = None if no_worker else _warm_up_in_background(services, stopping)
     host = host or settings.host
     port = port if port is not None else settings.port
     console.print(f"Echo Me on [bold]http://{host}:{port}[/bold]  (data: {settings.data_dir})")
@@ -43,6 +44,7 @@ def serve(
         poller.start()
     config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True, access_log=False)
     uvicorn.Server(config).run()
+    stopping.set()
     if poller is not None:
         poller.stop()
     if warming is not None:
@@ -66,7 +68,7 @@ def worker(
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    warming = _warm_up_in_background(services)
+    warming = _warm_up_in_background(services, stop)
     w.start()
     console.print(f"worker {w.worker_id} consuming from {services.queue.backend} queue")
     while not stop.wait(0.5):
@@ -78,13 +80,14 @@ def worker(
     services.close()
 
 
-def _warm_up_in_background(services: Services) -> threading.Thread:
-    """Load the models jobs use while the server starts listening, at the job threads' priority."""
+def _warm_up_in_background(services: Services, stop: threading.Event) -> threading.Thread:
+    """Load the models jobs use while the server starts listening, at the job threads' priority; once
+    `stop` is set (shutting down) only the model loading at that moment is waited for."""
     from echome.jobs.runner import lower_thread_priority
 
     def run() -> None:
         lower_thread_priority(services.settings.worker_nice)
-        services.warm_up()
+        services.warm_up(stop)
 
     thread = threading.Thread(target=run, name="echome-warm-up", daemon=True)
     thread.start()
