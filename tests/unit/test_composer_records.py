@@ -389,3 +389,22 @@ def test_how_a_question_is_put_is_not_what_it_asks_for() -> None:
     assert subject_of("I\u2019m after a desk lamp, what's there?").split() == ["after", "desk", "lamp,"]
     assert "Dana's" in subject_of("Do you have Dana's lamp?")  # a name's possessive stays
     assert "doesn\u2019t" in subject_of("my dog doesn\u2019t bark, will this help?")  # so does a negation
+
+
+def test_letter_sizes_said_in_words_are_the_right_size() -> None:
+    from echome.answer.facts import ProductFacts
+
+    variants = [{"options": {"Size": s}} for s in ("XS", "S", "M", "L", "XL")]
+    hoodie = ProductFacts(
+        id="h", name="Hoodie", sku=None, price=None, currency=None, stock=None, url=None, variants=variants
+    )
+    assert hoodie.variants_named("Do you have it in extra large?")[1] == ["XL"]
+    assert hoodie.variants_named("in x-large?")[1] == ["XL"]
+    assert hoodie.variants_named("and in large?")[1] == ["L"]
+    # "extra extra large" is XXL, which it does not come in (it was read as XL)
+    assert hoodie.variants_named("Do you have it in extra extra large?")[1] == []
+    assert hoodie.unoffered("Do you have it in extra extra large?") == (
+        "Size",
+        ["XXL"],
+        ["XS", "S", "M", "L", "XL"],
+    )

@@ -52,8 +52,8 @@ def _size_word(value: str, question: str) -> bool:
     for long in SIZE_WORDS.get(value.upper(), ()):
         form = " ".join(words(long))
         for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", said):
-            before = said[: m.start()].split()[-1:]  # "extra large" is not "large"
-            if not (before and before[0] in ("extra", "x", "xx")) or " " in form:
+            before = said[: m.start()].split()[-1:]  # "extra large" is not "large", nor
+            if not (before and before[0] in ("extra", "x", "xx")):  # "extra extra large" "extra large"
                 return True
     return False
 
