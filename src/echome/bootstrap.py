@@ -14,7 +14,6 @@ import functools
 import logging
 import os
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -356,12 +355,11 @@ class Services:
             lease_seconds=self.settings.job_lease_seconds,
         )
 
-    def warm_up(self, stop: threading.Event | None = None) -> dict[str, float]:
+    def warm_up(self, stopping: Callable[[], bool] = lambda: False) -> dict[str, float]:
         """Import and load what answering a customer needs (vector store, embedder, the local voice,
-        the answer stack, the Telegram client), so the first message after a restart does not wait
-        for it - and, in the one-process mode, so those seconds of imports do not stall the web
-        thread under traffic. Returns seconds per step; a step that fails is logged and skipped.
-        `stop` set (the process is shutting down): the steps not started yet are skipped."""
+        the answer stack, the Telegram client), so the first message after a restart does not wait for
+        it - and, in the one-process mode, so those imports do not stall the web thread under traffic.
+        Returns seconds per step; a step that fails is logged and skipped, as are those after `stopping`."""
         import importlib
 
         steps: dict[str, Callable[[], object]] = {
@@ -375,7 +373,7 @@ class Services:
         }
         timings: dict[str, float] = {}
         for name, step in steps.items():
-            if stop is not None and stop.is_set():
+            if stopping():
                 break
             t = time.perf_counter()
             try:

@@ -230,7 +230,7 @@ def test_warm_up_loads_what_answering_needs(tmp_path: Path, database_url: str | 
     stopping = threading.Event()
     stopping.set()
     late = build_services(make_settings(tmp_path / "c", database_url=database_url))
-    assert late.warm_up(stopping) == {} and not late._embedder.loaded
+    assert late.warm_up(stopping.is_set) == {} and not late._embedder.loaded
     svc.close()
     broken.close()
     late.close()

@@ -68,8 +68,7 @@ class Evidence:
     asked: str | None = None  # the question without the product names it spells out
     cover: Cover | None = None  # for a question naming no product: does any product hold what it asks for?
     not_carried: bool = False  # it asks for something no product of the shop is (see `not_carried`)
-    unlisted: tuple[str, list[str]] | None = None  # a kind we sell, in colours none of it comes in:
-    # ("sofa", ["blue"]); `ambiguous` are the products of that kind
+    unlisted: tuple[str, list[str]] | None = None  # ("sofa", ["blue"]): none is; `ambiguous` are the sofas
     near: str | None = None  # named by none, the top result's product when the question holds a word
     # only its name has ("the copper best clamp"): the reply asks whether it is the one meant
     extreme: str | None = None  # "low" / "high": `named` is the lowest- / highest-priced of its kind
@@ -294,18 +293,24 @@ class EvidenceFinder:
         topic = store_topic(lookup.asked(question) if named_ids else question, names_product=names_product)
         if topic is not None:  # the store's policies, hours...: its own information or nothing
             return self._store(user_id, persona_id, question, topic)
-        # "Can I return the hoodie?": the hoodie's own record first (`store_topic`), the store's terms
-        # when the record says nothing of it (below)
+        # "Can I return the hoodie?": its record first, the store's terms if the record is silent (below)
         own_topic = store_topic(question) if names_product else None
         scoped_to = None
         results: list[SearchResult] = []
         back = bool(focus_product and refers_back(question))
         extreme = price_extreme(question) if not (named_ids or back) else None
+
+        def priced_of(text: str) -> list[tuple[list[Decimal], str]]:  # the kind it asks for, priced
+            index = retriever.keyword_index(user_id)
+            return priced_of_kind(
+                text, index, names, self.sessions, user_id, only or "", sells, self.default_currency
+            )
+
         bound = price_range(question) if not (named_ids or back or extreme) else None
         lowest = None
         ambiguous = list(lookup.ambiguous)
         if bound is not None:  # "hoodies under 60": those in the range, or the nearest one of the kind
-            priced = self._priced(user_id, persona_id if own else "", bound.without(question), names, sells)
+            priced = priced_of(bound.without(question))
             fitting = [pid for prices, pid in sorted(priced) if bound.holds(prices)]
             if len(fitting) > 1:
                 ambiguous = fitting
@@ -315,8 +320,7 @@ class EvidenceFinder:
                 extreme = "low" if bound.high is not None else "high"
                 lowest = cheapest_or_dearest(priced, extreme)
         elif extreme is not None:
-            priced = self._priced(user_id, persona_id if own else "", question, names, sells)
-            lowest = cheapest_or_dearest(priced, extreme)
+            lowest = cheapest_or_dearest(priced_of(question), extreme)
         if lowest is not None:  # "your cheapest teapot": that one, as if the question named it
             named_ids = [lowest]
         typed = not (named_ids or back) and asks_typed_facts(question)
@@ -380,7 +384,7 @@ class EvidenceFinder:
             said = subject_of(question)
             colours = [m.group(0) for m in COLOUR_WORDS.finditer(said)]
             kind = " ".join(COLOUR_WORDS.sub(" ", said).strip(" ?!.,;:").split())
-            priced = self._priced(user_id, persona_id if own else "", kind, names, sells) if colours else []
+            priced = priced_of(kind) if colours else []
             if priced and kind:
                 lacking, unlisted = False, (kind, colours)
                 ambiguous = [pid for _, pid in sorted(priced)][:MAX_LISTED]
@@ -406,19 +410,6 @@ class EvidenceFinder:
             near=near,
             extreme=extreme if lowest is not None else None,
             whether=whether,
-        )
-
-    def _priced(
-        self,
-        user_id: str,
-        persona_id: str,
-        question: str,
-        names: ProductNames,
-        sells: Callable[[str | None], bool],
-    ) -> list[tuple[list[Decimal], str]]:
-        index = self.retriever.keyword_index(user_id)
-        return priced_of_kind(
-            question, index, names, self.sessions, user_id, persona_id, sells, self.default_currency
         )
 
     def _store(self, user_id: str, persona_id: str, question: str, topic: str) -> Evidence:

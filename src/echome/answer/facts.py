@@ -251,9 +251,6 @@ _LABELS = {
 }
 
 
-_SIZE_LABELS = "|".join(re.escape(n) for said in OPTION_LABELS["size"].values() for n in said)
-
-
 # A version asked for by its colour: "in purple", "en rouge", "in der Farbe Blau", "em azul".
 _IN_COLOUR = re.compile(
     r"\b(?:in|en|em|na|no)\s+(?:(?:the|der|die|das|le|la|el|il|het|de|a|o)\s+)?"

@@ -83,8 +83,7 @@ def cheapest_or_dearest(priced: list[tuple[list[Decimal], str]], extreme: str) -
 
 
 def _is_price(question: str, m: re.Match[str]) -> bool:
-    said = m.group(0)
-    if re.search(_CURRENCY, said, re.I) and not re.fullmatch(r"(?:de|da|a|e|y|en)", said, re.I):
+    if re.search(_CURRENCY, m.group(0), re.I):
         return True  # a currency with it: a price whatever follows
     after = question[m.end() :]
     return _UNIT_AFTER.match(after) is None and _AGE_BEFORE.search(question[: m.start()]) is None

@@ -87,7 +87,7 @@ def _warm_up_in_background(services: Services, stop: threading.Event) -> threadi
 
     def run() -> None:
         lower_thread_priority(services.settings.worker_nice)
-        services.warm_up(stop)
+        services.warm_up(stop.is_set)
 
     thread = threading.Thread(target=run, name="echome-warm-up", daemon=True)
     thread.start()
