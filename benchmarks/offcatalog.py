@@ -24,16 +24,19 @@ from pathlib import Path
 
 from echome.answer.asks import asks_availability, subject_of
 from echome.answer.evidence import asked_of_kind, not_carried, points_back_first
+from echome.answer.nearest_kind import NEAR_KIND, NearestKinds
 from echome.answer.quality import load_questions
 from echome.answer.record_questions import foreign_questions, own_name_questions
 from echome.knowledge.chunk import chunk_product
-from echome.knowledge.coverage import MIN_COVER, cover, subject_words
+from echome.knowledge.coverage import MIN_COVER, cover, holders, subject_words
 from echome.knowledge.keyword import build_index
 from echome.knowledge.lookup import ProductNames
 from echome.knowledge.parse import parse_catalog
+from echome.providers.embed_onnx import OnnxMiniLMEmbedder
 from echome.providers.fakes import HashingEmbedder
 
 THRESHOLDS = (0.3, 0.4, 0.5, MIN_COVER, 0.7, 0.8)  # for questions asking whether the shop has it
+EXAMPLES = 8  # offers of the closest kind printed per catalog and side
 
 
 def _index(products: list) -> tuple:
@@ -61,6 +64,21 @@ def _declined(question: str, index, names: ProductNames, threshold: float) -> bo
     return not_carried(question, found, about=about if about == found.product_id else None)  # its best
 
 
+def _offered(question: str, index, names: ProductNames, kinds: NearestKinds, products: list) -> list[str]:
+    """The products a declined question is offered as the closest thing (names), or []."""
+    subject = subject_words(subject_of(question))
+    found = cover(index, subject, persona_id="")
+    closest = kinds.closest(
+        names,
+        found,
+        subject,
+        question,
+        sells=lambda _p: True,
+        holders=lambda w: holders(index, [w], persona_id=""),
+    )
+    return [products[int(p)].name for p in closest.products] if closest else []
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--eval", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval")
@@ -79,6 +97,7 @@ def main() -> None:
         else:
             asked[f] = []
     report = []
+    kinds = NearestKinds(OnnxMiniLMEmbedder())
     for f, products in catalogs.items():
         index, names = _index(products)
         others = [p for g, ps in catalogs.items() if g != f for p in ps]
@@ -100,16 +119,30 @@ def main() -> None:
             "in_catalog": len(inside),
             "off_catalog": len(outside),
         }
+        # Declined at the shipped threshold: how often the closest kind by meaning is offered instead
+        # (answer/nearest_kind.py, the real local embedder), with examples to read.
+        for side, questions in (("in", inside), ("off", outside)):
+            declined = [q for q in questions if _declined(q, index, names, MIN_COVER)]
+            offers = [(q, o) for q in declined if (o := _offered(q, index, names, kinds, products))]
+            row[f"closest_offered_{side}"] = f"{len(offers)}/{len(declined)}"
+            row[f"closest_examples_{side}"] = [f"{q} -> {', '.join(o)}" for q, o in offers[:EXAMPLES]]
         for t in THRESHOLDS:
             no_in = sum(_declined(q, index, names, t) for q in inside)
             no_out = sum(_declined(q, index, names, t) for q in outside)
             row[f"false_declines@{t}"] = round(no_in / max(len(inside), 1), 3)
             row[f"off_declined@{t}"] = round(no_out / max(len(outside), 1), 3)
         report.append(row)
+    offered = {
+        side: [sum(int(r[f"closest_offered_{side}"].split("/")[k]) for r in report) for k in (0, 1)]
+        for side in ("in", "off")
+    }
     total_in = sum(r["in_catalog"] for r in report)
     total_out = sum(r["off_catalog"] for r in report)
     summary = {
         "min_cover": MIN_COVER,
+        "near_kind": NEAR_KIND,
+        # of the questions declined at MIN_COVER, how many are offered the closest kind instead
+        **{f"closest_offered_{side}": f"{a}/{b}" for side, (a, b) in offered.items()},
         **{
             f"false_declines@{t}": round(
                 sum(r[f"false_declines@{t}"] * r["in_catalog"] for r in report) / total_in, 3

@@ -281,6 +281,7 @@ class Services:
 
     def _make_answerer(self) -> Answerer:
         from echome.answer.evidence import EvidenceFinder
+        from echome.answer.nearest_kind import NearestKinds
         from echome.answer.pipeline import Answerer
         from echome.knowledge.lookup import ProductLookup
 
@@ -290,6 +291,7 @@ class Services:
             ProductLookup(self.retriever.keyword_index),
             self.store_info,
             default_currency=self.settings.catalog_currency,
+            kinds=NearestKinds(self.embedder),
         )
         return Answerer(self.sessions, finder, self.models, self.speaker, handoff=self.handoff_desk)
 

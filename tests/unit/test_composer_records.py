@@ -408,3 +408,14 @@ def test_letter_sizes_said_in_words_are_the_right_size() -> None:
         ["XXL"],
         ["XS", "S", "M", "L", "XL"],
     )
+
+
+def test_a_detail_asked_of_a_sold_out_product_by_its_name_is_not_answered_with_its_stock() -> None:
+    # A capitalised name makes "Do you sell the Flow Yoga Mat?" ask whether we carry it; asked how big
+    # or how comfortable it is, the reply says the catalog does not tell, not just "sold out".
+    with opened(EUROPEAN, "lager.csv") as shop:
+        for question in ("Is the Flow Yoga Mat comfortable?", "How big is the Flow Yoga Mat?"):
+            out = ask(shop, question)
+            assert "I don't have that detail about the Flow Yoga Mat" in out.answer, (question, out.answer)
+        assert "sold out" in ask(shop, "Do you have the Flow Yoga Mat?").answer
+        assert "sold out" in ask(shop, "Is the Flow Yoga Mat available?").answer

@@ -262,10 +262,12 @@ def asks_what_is_sold(question: str) -> bool:
     return _WHAT_IS_SOLD.match(question.strip()) is not None
 
 
-def asks_availability(question: str) -> bool:
+def asks_availability(question: str, *, by_name: bool = True) -> bool:
     """Whether the question asks if the shop has something, rather than about a product's details.
-    A bare noun phrase ("Nike Air Max 90 in size 10?") asks that too."""
-    if _AVAILABILITY.search(question) or _PROPER_NAME.search(question):
+    A bare noun phrase ("Nike Air Max 90 in size 10?") asks that too, and so (`by_name`) does any
+    question saying a proper name, for deciding whether the shop carries it; `by_name=False` when it
+    decides what to tell of a product ("How big is the Pink Armchair?" asks its size, not its stock)."""
+    if _AVAILABILITY.search(question) or (by_name and _PROPER_NAME.search(question)):
         return True
     said = question.split()
     return len(said) <= 8 and not any(w.strip("¿¡?,.!").lower() in QUESTION_WORDS for w in said)

@@ -132,6 +132,17 @@ def compose(
         which = [_listed(evidence.products[p], say) for p in shown]
         offer = say.which_one(which) if len(which) > 1 else say.do_you_mean(which[0]) if which else ""
         return reply(say.not_listed_in(kind, colours), offer, intents=["options", "which-one"])
+    if evidence.not_carried and evidence.closest is not None and haggle is None:  # "a lamp?": a light
+        near = [p for p in evidence.closest.products if p in evidence.products]
+        if near:
+            first: dict[str | None, int] = {}  # each offered product's first result: cited
+            for i, r in enumerate(evidence.results):
+                first.setdefault(r.product_id, i)
+            offered = [_listed(evidence.products[p], say) for p in near]
+            cited = [first[p] for p in near if p in first]
+            return reply(
+                say.closest(evidence.closest.said, offered), intents=["not-carried", "closest"], used=cited
+            )
     if evidence.not_carried and haggle is None:
         return reply(
             f"{say.not_carried()} {say.offer_handoff(persona_name)}", intents=["no-evidence", "not-carried"]
@@ -382,7 +393,9 @@ def _typed_facts(
     # "Do you have the X?" of a product that is sold out: said, or the shopper would try to buy it;
     # "do you have it in teal?": whether that version is there, either way.
     sold_out = (stock is not None and stock <= 0) or flag is False
-    asked_stock = asks_stock(question) or ((sold_out or chosen or whether) and asks_availability(question))
+    asked_stock = asks_stock(question) or (
+        (sold_out or chosen or whether) and asks_availability(question, by_name=False)
+    )
     if asked_stock and (missing is None or sold_out) and (stock is not None or flag is not None):
         intents.append("stock")
         # A count only when asked for one, and only the product's own (not a sum over its variants).

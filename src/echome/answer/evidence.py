@@ -26,33 +26,20 @@ from echome.answer.asks import (
     subject_of,
     whether_words,
 )
+from echome.answer.assortment import Assortment, assortment
 from echome.answer.facts import COLOUR_WORDS, ProductFacts, load_products
 from echome.answer.kind_prices import priced_of_kind
+from echome.answer.nearest_kind import Closest, NearestKinds
 from echome.answer.price_range import cheapest_or_dearest, price_range
 from echome.answer.store_questions import store_topic, topics_of
 from echome.db.models import Product
-from echome.knowledge.coverage import Cover, cover, subject_words
+from echome.knowledge.coverage import Cover, cover, holders, subject_words
 from echome.knowledge.lookup import FUNCTION_WORDS, Lookup, ProductLookup, ProductNames, words
 from echome.knowledge.retrieve import Retriever, SearchResult
 from echome.knowledge.store_info import StoreInfo
 
 # Words a customer uses to point back at the product already under discussion.
 _ANAPHORA = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|one|ones|same)\b", re.I)
-
-
-MAX_SOLD = 5  # categories or products said for "what do you sell?"
-_CATEGORY_PATH = re.compile(r"\s*[>/|;,]\s*")
-
-
-@dataclass(frozen=True)
-class Assortment:
-    """What the shop sells, for "what do you sell?": its main categories when most products have
-    one and there are several, else a product of each of its commonest kinds; `complete` when that
-    is all."""
-
-    things: list[str]
-    complete: bool
-    product_ids: list[str] = field(default_factory=list)  # the products listed (none for categories)
 
 
 @dataclass
@@ -69,6 +56,7 @@ class Evidence:
     cover: Cover | None = None  # for a question naming no product: does any product hold what it asks for?
     not_carried: bool = False  # it asks for something no product of the shop is (see `not_carried`)
     unlisted: tuple[str, list[str]] | None = None  # ("sofa", ["blue"]): none is; `ambiguous` are the sofas
+    closest: Closest | None = None  # not carried, but a product of a kind near in meaning is
     near: str | None = None  # named by none, the top result's product when the question holds a word
     # only its name has ("the copper best clamp"): the reply asks whether it is the one meant
     extreme: str | None = None  # "low" / "high": `named` is the lowest- / highest-priced of its kind
@@ -263,6 +251,7 @@ class EvidenceFinder:
     _: KW_ONLY
     default_currency: str | None  # the seller's configured currency for prices nothing else names
     max_named: int = 3  # products searched one by one ("which is cheaper, A or B?")
+    kinds: NearestKinds | None = None  # the closest kind to one the shop does not carry ("lamp" → a light)
 
     def find(
         self,
@@ -365,7 +354,8 @@ class EvidenceFinder:
         carried = None
         if not named_ids and scoped_to is None and not points_back_first(question):
             subject = subject_words(subject_of(bound.without(question) if bound else question))
-            carried = cover(retriever.keyword_index(user_id), subject, persona_id=persona_id if own else "")
+            index = retriever.keyword_index(user_id)
+            carried = cover(index, subject, persona_id=persona_id if own else "")
         ids = list(
             dict.fromkeys(
                 [*named_ids, *ambiguous[:MAX_LISTED], *(r.product_id for r in results if r.product_id)]
@@ -389,6 +379,18 @@ class EvidenceFinder:
                 lacking, unlisted = False, (kind, colours)
                 ambiguous = [pid for _, pid in sorted(priced)][:MAX_LISTED]
                 ids = list(dict.fromkeys([*ambiguous, *ids]))
+        closest = None
+        if lacking and unlisted is None and not named_ids and self.kinds is not None and carried is not None:
+            mine = persona_id if own else ""
+            closest = self.kinds.closest(
+                names,
+                carried,
+                subject,
+                question,
+                sells=sells,
+                holders=lambda w: holders(index, [w], persona_id=mine),
+            )
+            ids = list(dict.fromkeys([*(closest.products if closest else ()), *ids]))
         # "a present for my dad", "what do you recommend?": what there is to choose from
         if asks_recommendation(question) and (lacking or not subject_words(subject_of(question))):
             return self._what_is_sold(question, user_id, persona_id, own, names)
@@ -407,6 +409,7 @@ class EvidenceFinder:
             cover=carried,
             not_carried=lacking,
             unlisted=unlisted,
+            closest=closest,
             near=near,
             extreme=extreme if lowest is not None else None,
             whether=whether,
@@ -455,36 +458,10 @@ class EvidenceFinder:
     def _what_is_sold(
         self, question: str, user_id: str, persona_id: str, own: bool, names: ProductNames
     ) -> Evidence:
-        sold = self._assortment(user_id, persona_id if own else None, names)
+        sold = assortment(self.sessions, user_id, persona_id if own else None, names)
         # the products named are evidence: the guardrail reads their names' numbers ("Set of 4")
         listed = self._products(user_id, persona_id, sold.product_ids)
         return Evidence(question=question, results=[], products=listed, assortment=sold)
-
-    def _assortment(self, user_id: str, persona_id: str | None, names: ProductNames) -> Assortment:
-        """The persona's products (`persona_id`; None: the shared catalog) as `Assortment` says."""
-        owned = Product.persona_id == persona_id if persona_id else Product.persona_id.is_(None)
-        with self.sessions() as db:
-            rows = db.execute(
-                select(Product.id, Product.name, Product.category)
-                .where(Product.user_id == user_id, owned)
-                .order_by(Product.name)
-            ).all()
-        tops = [_CATEGORY_PATH.split(c.strip())[0] for _, _, c in rows if c and c.strip()]
-        counts: dict[str, int] = {}
-        for top in tops:
-            if top:
-                counts[top] = counts.get(top, 0) + 1
-        if len(counts) > 1 and 2 * len(tops) >= len(rows):
-            ranked = sorted(counts, key=lambda c: (-counts[c], c.lower()))
-            return Assortment(ranked[:MAX_SOLD], complete=len(ranked) <= MAX_SOLD)
-        # the most common kinds first, each by its product with the shortest name
-        by_kind: dict[str, list[tuple[str, str]]] = {}
-        for pid, name, _ in rows:
-            entry = names.entries.get(pid)
-            by_kind.setdefault((entry.kind if entry is not None else None) or name, []).append((pid, name))
-        common = sorted(by_kind, key=lambda k: (-len(by_kind[k]), k))[:MAX_SOLD]
-        shown = [min(by_kind[k], key=lambda item: (len(item[1]), item[1])) for k in common]
-        return Assortment([n for _, n in shown], len(rows) <= MAX_SOLD, [pid for pid, _ in shown])
 
     def has_own_catalog(self, *, user_id: str, persona_id: str) -> bool:
         with self.sessions() as db:

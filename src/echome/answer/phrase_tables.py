@@ -74,6 +74,7 @@ class Table:
     welcome: tuple[str, str]  # after thanks or goodbye: "You're welcome!", a wish for the day
     assistant: str  # "are you a bot?": always the truth
     sells: tuple[str, str]  # "what do you sell?": (the whole list, part of it) of categories or products
+    closest: str  # not carried, as the shopper said it; the products nearest in meaning (`nearest_kind`)
 
 
 TABLES: dict[str, Table] = {
@@ -102,6 +103,7 @@ TABLES: dict[str, Table] = {
         "I'm {persona}'s AI assistant: I answer questions about the products in the catalog and pass "
         "everything else on to {persona}.",
         ("Here is what I sell: {things}.", "Here is some of what I sell: {things}."),
+        "Nothing in my catalog is listed as {thing}. The closest I have: {names}.",
     ),
     "de": Table(
         "Hallo!", "Hallo {name}!",
@@ -129,6 +131,7 @@ TABLES: dict[str, Table] = {
         "Ich bin der KI-Assistent von {persona}: Ich beantworte Fragen zu den Produkten im Katalog "
         "und gebe alles andere an {persona} weiter.",
         ("Das finden Sie bei mir: {things}.", "Unter anderem finden Sie bei mir: {things}."),
+        "Nicht als solches im Sortiment: {thing}. Am nächsten kommt: {names}.",
     ),
     "fr": Table(
         "Bonjour !", "Bonjour {name} !",
@@ -158,6 +161,7 @@ TABLES: dict[str, Table] = {
         "Je suis l'assistant IA de {persona} : je réponds aux questions sur les produits du catalogue "
         "et je transmets tout le reste à {persona}.",
         ("Voici ce que je vends : {things}.", "Voici une partie de ce que je vends : {things}."),
+        "Pas dans notre catalogue en tant que tel : {thing}. Le plus proche : {names}.",
     ),
     "es": Table(
         "¡Hola!", "¡Hola, {name}!",
@@ -185,6 +189,7 @@ TABLES: dict[str, Table] = {
         "Soy el asistente de IA de {persona}: respondo preguntas sobre los productos del catálogo y "
         "paso todo lo demás a {persona}.",
         ("Esto es lo que vendo: {things}.", "Esto es parte de lo que vendo: {things}."),
+        "No lo tenemos como tal: {thing}. Lo más parecido: {names}.",
     ),
     "it": Table(
         "Ciao!", "Ciao {name}!",
@@ -213,6 +218,7 @@ TABLES: dict[str, Table] = {
         "Sono l'assistente IA di {persona}: rispondo alle domande sui prodotti del catalogo e passo "
         "tutto il resto {a}{persona}.",
         ("Ecco cosa vendo: {things}.", "Ecco una parte di ciò che vendo: {things}."),
+        "Non in catalogo come tale: {thing}. La cosa più simile: {names}.",
     ),
     "nl": Table(
         "Hallo!", "Hallo {name}!",
@@ -240,6 +246,7 @@ TABLES: dict[str, Table] = {
         "Ik ben de AI-assistent van {persona}: ik beantwoord vragen over de producten in de catalogus "
         "en geef al het andere door aan {persona}.",
         ("Dit verkoop ik: {things}.", "Dit is een deel van wat ik verkoop: {things}."),
+        "Niet als zodanig in ons assortiment: {thing}. Het dichtst in de buurt: {names}.",
     ),
     "pt": Table(
         "Olá!", "Olá, {name}!",
@@ -267,5 +274,6 @@ TABLES: dict[str, Table] = {
         "Sou o assistente de IA de {persona}: respondo a perguntas sobre os produtos do catálogo e "
         "passo todo o resto a {persona}.",
         ("Isto é o que eu vendo: {things}.", "Isto é parte do que eu vendo: {things}."),
+        "Não temos exatamente isso: {thing}. O mais parecido: {names}.",
     ),
 }  # fmt: skip

@@ -308,6 +308,9 @@ class Phrases:
     def which_one(self, names: Sequence[str]) -> str:
         return self._say(self.t.which_one, names=self.join(names))
 
+    def closest(self, thing: str, names: Sequence[str]) -> str:
+        return self._say(self.t.closest, thing=thing, names=self.join(names))
+
     def do_you_mean(self, name: str) -> str:
         return self._say(self.t.do_you_mean, name=name)
 

@@ -38,7 +38,7 @@ _DECLINE = re.compile(
 _OUR_DECLINES = tuple(
     text.split("{")[0].strip()
     for table in TABLES.values()
-    for text in (table.no_catalog, table.not_carried, table.no_policy, table.no_detail)
+    for text in (table.no_catalog, table.not_carried, table.no_policy, table.no_detail, table.closest)
     if len(text.split("{")[0].strip()) >= 12
 )
 
