@@ -76,6 +76,25 @@ def test_nothing_is_offered_when_no_kind_is_near_or_more_than_the_head_is_missin
     assert closest(["lamp"], (), "A lamp?", {}) is None  # carried: nothing missing
 
 
+def test_a_kind_only_another_persona_sells_is_passed_over_for_the_next_nearest() -> None:
+    names = ProductNames(
+        [
+            ("p1", "Copper Light", None, "other"),
+            ("p2", "Vanilla Candle", None, None),
+            ("p3", "Grey Sofa", None, None),
+        ]
+    )
+    vectors = {**VECTORS, "candle": (0.7, -0.714, 0.0, 0.0)}  # 0.1 below the light: no tie
+    kinds = NearestKinds(TableEmbedder(vectors))
+
+    def offered(sells: Any) -> Any:
+        found = kinds.closest(names, Cover(0.0, None, ("lamp",)), ["lamp"], "lamp?", sells=sells, holders=set)
+        return found.products if found else None
+
+    assert offered(lambda p: p is None) == ("p2",)  # the light is another persona's: the candle
+    assert offered(lambda p: True) == ("p1",)
+
+
 def test_the_catalogs_kinds_are_embedded_once_per_catalog_version() -> None:
     embedder = TableEmbedder(VECTORS)
     kinds = NearestKinds(embedder)

@@ -3,9 +3,9 @@ whose "Copper Light" is a bedside light): the kinds of the catalog (each product
 `ProductNames.by_kind`) are embedded once per catalog version, and a kind the question asks for that
 no product's text holds is compared with them by meaning.
 
-The answer stays a decline ("nothing in my catalog is listed as lamp") with the nearest products offered, never
-a claim that a light is a lamp: closeness by meaning finds a light for a lamp, and also a candle. The
-products that also hold the question's other words ("bedside") come first.
+The answer stays a decline ("nothing in my catalog is listed as lamp") with the nearest products
+offered, never a claim that a light is a lamp: closeness by meaning finds a light for a lamp, and
+also a candle. The products that also hold the question's other words ("bedside") come first.
 
 Only a question whose one missing word is its head (the last word of what it asks for) is matched:
 "a Samsung Galaxy?" misses two proper words, and names are not matched by meaning.
@@ -72,20 +72,23 @@ class NearestKinds:
             return None
         asked = np.asarray(self.embedder.embed([word], kind="query"), dtype=np.float32)[0]
         sims = vectors @ (asked / max(float(np.linalg.norm(asked)), 1e-12))
-        order = np.argsort(-sims)
-        best = float(sims[order[0]])
-        if best < self.min_similarity:
+        # the kinds near enough that this persona sells, nearest first (another persona's are skipped)
+        sold = [
+            (float(sims[i]), ids)
+            for i in np.argsort(-sims)
+            if sims[i] >= self.min_similarity and (ids := names.all_of_kind(kinds[i], sells=sells))
+        ]
+        if not sold:
             return None
-        near = [kinds[i] for i in order if sims[i] >= best - TIE and sims[i] >= self.min_similarity]
-        score = {k: float(s) for k, s in zip(kinds, sims, strict=True)}
+        best = sold[0][0]
         others = [holders(w) for w in dict.fromkeys(subject) if w != word]
         ranked: dict[str, tuple[int, float]] = {}
-        for kind in near:
-            for pid in names.all_of_kind(kind, sells=sells):
+        for sim, pids in sold:
+            if sim < best - TIE:
+                break
+            for pid in pids:
                 held = sum(pid in h for h in others)
-                ranked[pid] = max(ranked.get(pid, (0, 0.0)), (held, score[kind]))
-        if not ranked:
-            return None
+                ranked[pid] = max(ranked.get(pid, (0, 0.0)), (held, sim))
         top = sorted(ranked, key=lambda p: (-ranked[p][0], -ranked[p][1], p))
         said = next((w for w in re.findall(r"[^\W_]+", question) if tokenize(w) == [word]), word)
         return Closest(said, tuple(top[:MAX_OFFERED]), best)
