@@ -139,6 +139,27 @@ def test_a_lamp_asked_for_is_declined_and_the_bedside_light_offered_with_its_pri
     )
 
 
+def test_a_question_in_a_language_the_embedder_does_not_know_is_not_matched_by_meaning() -> None:
+    kinds = NearestKinds(TableEmbedder({**VECTORS, "lampe": VECTORS["lamp"]}))
+    found = kinds.closest(
+        NAMES,
+        Cover(0.0, None, ("lampe",)),
+        ["lampe"],
+        "Haben Sie eine Lampe?",
+        sells=lambda _p: True,
+        holders=set,
+    )
+    assert found is None
+    assert NearestKinds(TableEmbedder(VECTORS), languages=frozenset({"en", "de"})).closest(
+        NAMES,
+        Cover(0.0, None, ("lamp",)),
+        ["lamp"],
+        "Haben Sie eine lamp?",
+        sells=lambda _p: True,
+        holders=set,
+    )
+
+
 def test_what_is_unlike_anything_sold_is_still_plainly_declined(shop: MemoryShop) -> None:
     for question in ("Do you sell bicycles?", "Do you have any laptops?", "Do you sell Samsung phones?"):
         out = ask(shop, question)

@@ -8,7 +8,8 @@ offered, never a claim that a light is a lamp: closeness by meaning finds a ligh
 also a candle. The products that also hold the question's other words ("bedside") come first.
 
 Only a question whose one missing word is its head (the last word of what it asks for) is matched:
-"a Samsung Galaxy?" misses two proper words, and names are not matched by meaning.
+"a Samsung Galaxy?" misses two proper words, and names are not matched by meaning. Only questions in
+a language the embedder knows (`NearestKinds.languages`) are matched.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 from echome.knowledge.coverage import Cover
 from echome.knowledge.keyword import tokenize
 from echome.knowledge.lookup import ProductNames
+from echome.language import detect_language
 from echome.providers.base import Embedder
 
 # Cosine between two kind words (the local MiniLM) at and above which one is offered for the other.
@@ -46,6 +48,9 @@ class Closest:
 class NearestKinds:
     embedder: Embedder
     min_similarity: float = NEAR_KIND
+    # The questions' languages the embedder places words of by meaning (the local MiniLM: English; in
+    # German it put "Scheiben" nearest "Schneebesen").
+    languages: frozenset[str] = frozenset({"en"})
     _vectors: weakref.WeakKeyDictionary[ProductNames, tuple[list[str], np.ndarray]] = field(
         default_factory=weakref.WeakKeyDictionary
     )
@@ -65,7 +70,7 @@ class NearestKinds:
         if found is None or len(found.missing) != 1 or not subject or subject[-1] != found.missing[0]:
             return None
         word = found.missing[0]
-        if len(word) < 3 or not word.isalpha():
+        if len(word) < 3 or not word.isalpha() or detect_language(question) not in self.languages:
             return None
         kinds, vectors = self._kinds(names)
         if not kinds:
