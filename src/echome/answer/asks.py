@@ -187,8 +187,12 @@ def follow_up(question: str, previous: str | None) -> str:
 # nl, pt.
 _WHETHER_FRAME = frozenset(
     """there any some please still also gibt es sie ihr du noch auch welche il y a-t-il encore des
-    hay algún alguna algunos algunas todavía ci sono c'è ancora er nog nog jullie u ainda algum alguma
+    hay algún alguna algunos algunas todavía ci sono c'è ancora er nog jullie u ainda algum alguma
     you we""".split()  # noqa: SIM905
+) | frozenset(
+    # how a message opens or joins on, not what it asks for ("Hi, do you have ...?", "ok and ...")
+    """hi hello hey ok okay so well and also then hallo hey und dann bonjour salut alors et hola vale y
+    entonces ciao allora e dus en olá oi então""".split()  # noqa: SIM905
 )
 
 

@@ -213,6 +213,12 @@ def compose(
     picked = [] if "compared" in intents else picked  # each compared product is introduced already
     # The product meant, named or nearly ("does the teapot work on induction?" of the one teapot).
     meant = sure or (focus if focus is not None and evidence.near == focus.id else None)
+    if meant is not None and evidence.whether == meant.id and "stock" in intents and haggle is None:
+        # "Do you have a jacket for winter?" answered "in stock": what it costs and is, as a seller says
+        price = say.price_of(meant) if not {"price", "options", "tier"} & set(intents) else None
+        parts.extend([say.price(meant.short_name, price, first=False)] if price else [])
+        picked = picked or overview(evidence, meant, say)
+        cited.update(i for i, _ in picked)
     if meant is not None and not picked and not parts and haggle is None:
         # "tell me about the X", "do you have the X?" of one whose stock the catalog does not give, or
         # "any gift ideas for a runner?" of the runner shoe: what it is

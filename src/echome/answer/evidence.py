@@ -30,6 +30,7 @@ from echome.answer.assortment import Assortment, assortment
 from echome.answer.facts import COLOUR_WORDS, ProductFacts, load_products
 from echome.answer.kind_prices import priced_of_kind
 from echome.answer.nearest_kind import Closest, NearestKinds
+from echome.answer.other_one import other_of_kind
 from echome.answer.price_range import cheapest_or_dearest, price_range
 from echome.answer.store_questions import store_topic, topics_of
 from echome.db.models import Product
@@ -277,6 +278,19 @@ class EvidenceFinder:
             return self._what_is_sold(question, user_id, persona_id, own, names)
         lookup = names.find(question, sells=sells)
         named_ids = [m.product_id for m in lookup.mentions][: self.max_named]
+        # "What about the olive one?" after the Soft Winter Jacket: the Olive Green Jacket
+        turned = (
+            []
+            if named_ids or not focus_product
+            else other_of_kind(
+                question,
+                names,
+                focus_product,
+                sells=sells,
+                holders=lambda w: holders(retriever.keyword_index(user_id), [w], persona_id=only or ""),
+            )
+        )
+        named_ids = named_ids or turned[: len(turned) == 1]
         names_product = bool(named_ids) or bool(focus_product and refers_back(question))
         # Words of a product's name are not a store topic (a product named "Payment Methods & Risk").
         topic = store_topic(lookup.asked(question) if named_ids else question, names_product=names_product)
@@ -286,7 +300,7 @@ class EvidenceFinder:
         own_topic = store_topic(question) if names_product else None
         scoped_to = None
         results: list[SearchResult] = []
-        back = bool(focus_product and refers_back(question))
+        back = bool(focus_product and refers_back(question)) and not turned
         extreme = price_extreme(question) if not (named_ids or back) else None
 
         def priced_of(text: str) -> list[tuple[list[Decimal], str]]:  # the kind it asks for, priced
@@ -297,7 +311,7 @@ class EvidenceFinder:
 
         bound = price_range(question) if not (named_ids or back or extreme) else None
         lowest = None
-        ambiguous = list(lookup.ambiguous)
+        ambiguous = list(lookup.ambiguous) or turned[len(turned) == 1 :]
         if bound is not None:  # "hoodies under 60": those in the range, or the nearest one of the kind
             priced = priced_of(bound.without(question))
             fitting = [pid for prices, pid in sorted(priced) if bound.holds(prices)]
