@@ -268,3 +268,13 @@ def test_a_person_or_a_complaint_is_answered_as_such_not_with_the_drafts_catalog
     out = desk.ask("Meine Bestellung ist immer noch nicht angekommen, das ist eine Frechheit.", client="v-de")
     assert out.handoff["reason"] == "complaint"  # type: ignore[index]
     assert out.answer.startswith("Das tut mir leid. Ich habe Ana gebeten")
+
+
+def test_a_customer_ready_to_buy_is_handed_to_the_seller_to_close_the_sale(desk: Desk) -> None:
+    out = desk.ask("I'll take the Trail Runner 2, how do I pay?", client="buyer-1")
+    assert out.handoff["reason"] == "ready_to_buy"  # type: ignore[index]
+    assert out.answer == (
+        "Great choice! I've asked Ana to answer you personally. Ana will reply here in this chat."
+    )
+    draft = next(c for r, c, _m in desk.messages(out.conversation_id) if r == "draft")
+    assert draft  # what the persona would have said waits for the seller

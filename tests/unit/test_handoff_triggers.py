@@ -59,6 +59,17 @@ COMPLAINTS = [
     "Ik heb een klacht: het pakket is nooit aangekomen",
     "A encomenda não chegou, quero fazer uma reclamação",
 ]
+READY_TO_BUY = [
+    "I'll take it! How do I pay?",
+    "Great, I want to order two of the linen shirts",
+    "How can I buy the Chaz hoodie?",
+    "Ich nehme ihn. Wie kann ich bezahlen?",
+    "Je le prends, comment commander ?",
+    "Me lo llevo, ¿cómo puedo pagar?",
+    "Lo prendo! Come posso ordinare?",
+    "Ik neem het. Hoe kan ik betalen?",
+    "Vou levar, como posso comprar?",
+]
 CATALOG_QUESTIONS = [
     "How much is the linen shirt?",
     "Is it on sale?",
@@ -71,6 +82,9 @@ CATALOG_QUESTIONS = [
     "¿Tienen la camisa en azul?",
     "Is de trui van wol?",
     "Do your customers like this one?",
+    "I'll take a look at the blue one",
+    "Do you take PayPal?",
+    "Which one would you take?",
 ]
 
 
@@ -80,9 +94,15 @@ def test_asking_for_a_person_is_heard_in_seven_languages(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("texts", "intent"), [(DISCOUNTS, "discount"), (CUSTOM_ORDERS, "custom_order"), (COMPLAINTS, "complaint")]
+    ("texts", "intent"),
+    [
+        (DISCOUNTS, "discount"),
+        (CUSTOM_ORDERS, "custom_order"),
+        (COMPLAINTS, "complaint"),
+        (READY_TO_BUY, "ready_to_buy"),
+    ],
 )
-def test_discount_custom_order_and_complaint_intents(texts: list[str], intent: str) -> None:
+def test_discount_custom_order_complaint_and_ready_to_buy_intents(texts: list[str], intent: str) -> None:
     missed = [t for t in texts if intent not in intents_in(t)]
     assert not missed
 
@@ -108,6 +128,10 @@ def test_decide_reasons_in_order_and_switchable() -> None:
     assert decide(TurnFacts("Do you sell boats?", mode="no-evidence"), on).reason == "no_evidence"  # type: ignore[union-attr]
     assert decide(TurnFacts("Is it cotton?", intents=("no-detail",)), on).reason == "no_evidence"  # type: ignore[union-attr]
     assert decide(TurnFacts("How much is it?", mode="composer"), on) is None
+    ready = decide(TurnFacts("I'll take it, how do I pay?"), on)
+    assert ready is not None and ready.reason == "ready_to_buy" and "ready to buy" in ready.text
+    # a deal asked for before buying is a discount request, not yet a sale
+    assert decide(TurnFacts("I'd take it today if you do me a deal"), on).reason == "discount"  # type: ignore[union-attr]
     off = HandoffSettings(triggers=frozenset(t for t in TRIGGERS if t != "no_evidence"))
     assert decide(TurnFacts("Do you sell boats?", mode="no-evidence"), off) is None
     # The seller's rules apply even with every built-in trigger off; their reason is the seller's.

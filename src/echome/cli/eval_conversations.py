@@ -42,8 +42,9 @@ def eval_conversations(
     user: str = UserOpt,
 ) -> None:
     """Ask a persona realistic buyer questions from its own catalog (price, stock, options, specs,
-    comparisons, things it does not sell, a discount request, a complaint, asking for a person) and
-    score the answers: facts right, declines right, handed to the seller where it should be."""
+    comparisons, things it does not sell, a discount request, a complaint, asking for a person, saying
+    they will buy) and score the answers: facts right, declines right, handed to the seller where it
+    should be."""
     if (persona is None) == (not catalogs):
         fail("give a PERSONA, or --catalog FILE")
     if buyers not in BUYERS:

@@ -200,8 +200,8 @@ def customer_notice(reason: str, *, language: str, name: str, draft: str) -> str
     if reason == "no_evidence":
         offer = Phrases.for_language(language).offer_handoff(name)
         return f"{draft.replace(offer, '').strip()} {told}".strip()
-    if reason == "complaint":
-        return f"{customer_text('complaint', language, name)} {told}"
+    if reason in ("complaint", "ready_to_buy"):
+        return f"{customer_text(reason, language, name)} {told}"
     return told
 
 

@@ -23,7 +23,15 @@ from typing import Any
 
 from echome.handoff.rules import RuleError, validate_rules
 
-TRIGGERS = ("customer_asked", "no_evidence", "guardrail_cut", "discount", "custom_order", "complaint")
+TRIGGERS = (
+    "customer_asked",
+    "no_evidence",
+    "guardrail_cut",
+    "discount",
+    "custom_order",
+    "ready_to_buy",
+    "complaint",
+)
 APPROVAL_MODES = ("off", "all")
 APPROVAL_ACTIONS = ("send_draft", "holding")
 CLAIMED_ACTIONS = ("holding", "release")

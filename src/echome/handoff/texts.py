@@ -30,6 +30,16 @@ CUSTOMER: dict[str, dict[str, str]] = {
         "nl": "Wat vervelend om te horen.",
         "pt": "Lamento muito.",
     },
+    # Before "handed_off" when the customer is ready to buy: the seller closes the sale.
+    "ready_to_buy": {
+        "en": "Great choice!",
+        "de": "Gute Wahl!",
+        "fr": "Excellent choix !",
+        "es": "¡Excelente elección!",
+        "it": "Ottima scelta!",
+        "nl": "Goede keuze!",
+        "pt": "Ótima escolha!",
+    },
     # A further message while the seller has the conversation (once per burst).
     "ack": {
         "en": "Thank you, I've passed this on to {name}, who will reply here.",
@@ -77,6 +87,7 @@ REASONS = {
     "guardrail_cut": "the safety check had to cut a fact from the answer",
     "discount": "the customer asks for a discount",
     "custom_order": "the customer asks for a custom order",
+    "ready_to_buy": "the customer is ready to buy",
     "complaint": "the customer has a complaint",
     "approval": "approval mode: the answer waits for you",
     "seller": "you took the conversation over",
@@ -95,6 +106,6 @@ def reason_text(reason: str, detail: str | None = None) -> str:
     said = REASONS.get(reason, reason.replace("_", " "))
     return (
         f"{said} (“{detail}”)"
-        if detail and reason in ("customer_asked", "discount", "custom_order", "complaint")
+        if detail and reason in ("customer_asked", "discount", "custom_order", "ready_to_buy", "complaint")
         else said
     )

@@ -1,8 +1,9 @@
 """One customer turn → hand off or not, and why.
 
 Checked in this order (the first that holds is the reason): the customer asks for a person; one of
-the seller's own rules; a complaint; a discount; a custom order; the guardrail cut a fact from the
-draft; nothing in the catalog answered. Each built-in trigger can be switched off per persona
+the seller's own rules; a complaint; a discount; a custom order; ready to buy ("I'll take it, how do I
+pay?": the seller closes the sale); the guardrail cut a fact from the draft; nothing in the catalog
+answered. Each built-in trigger can be switched off per persona
 (`handoff_triggers`); the seller's rules always apply.
 """
 
@@ -68,6 +69,8 @@ def decide(facts: TurnFacts, settings: HandoffSettings) -> Decision | None:
             return _made("discount", haggle.words)
     if "custom_order" in on and vocab.CUSTOM_ORDER in said:
         return _made("custom_order", said[vocab.CUSTOM_ORDER])
+    if "ready_to_buy" in on and vocab.READY_TO_BUY in said:
+        return _made("ready_to_buy", said[vocab.READY_TO_BUY])
     if "guardrail_cut" in on and facts.removed:
         return Decision(
             "guardrail_cut",

@@ -1,6 +1,6 @@
-"""How customers ask for a person, a discount, a custom order, or complain: phrase patterns per
-intent and language (en, de, fr, es, it, nl, pt), written from how people write to a shop, not from
-any test or evaluation file.
+"""How customers ask for a person, a discount, a custom order, say they are ready to buy, or
+complain: phrase patterns per intent and language (en, de, fr, es, it, nl, pt), written from how
+people write to a shop, not from any test or evaluation file.
 
 Patterns are matched against `normalise(text)`: lower case, accents removed ("verkäufer" →
 "verkaufer", "ß" → "ss"), typographic apostrophes straightened, whitespace collapsed. So they are
@@ -23,6 +23,7 @@ HUMAN = "human"
 DISCOUNT = "discount"
 CUSTOM_ORDER = "custom_order"
 COMPLAINT = "complaint"
+READY_TO_BUY = "ready_to_buy"
 
 _PEOPLE_EN = (
     r"human|person|people|someone|somebody|agent|representative|rep|operator|owner|seller|manager|"
@@ -155,6 +156,52 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             r"encomenda especial|por encomenda|sob encomenda",
             r"gravacao|gravar",
             r"fabricacao especial",
+        ),
+    },
+    # Ready to buy: the sale is the seller's to close (payment, delivery, the order itself).
+    READY_TO_BUY: {
+        "en": (
+            r"\bi(?:'ll| will) take (?:it|them|one|two|three|the\b)",
+            r"(?:i (?:want|would like|'d like)|i'm ready) to (?:buy|order|purchase)",
+            r"how (?:can|do|could) i (?:buy|order|purchase|pay for)",
+            r"where (?:can|do) i (?:buy|order|pay)",
+            r"place an order|add (?:it|this|them) to (?:my |the )?(?:cart|basket)|check ?out",
+        ),
+        "de": (
+            r"ich nehme (?:es|ihn|sie|das|den|die)\b",
+            r"ich (?:mochte|will|wurde gern[e]?) (?:\w+ )?(?:bestellen|kaufen)",
+            r"wie kann ich (?:\w+ )?(?:bestellen|kaufen|bezahlen)",
+            r"bestellung aufgeben|in den warenkorb",
+        ),
+        "fr": (
+            r"je (?:le|la|les) prends",
+            r"je (?:veux|voudrais|souhaite) (?:le |la |les )?(?:commander|acheter)",
+            r"comment (?:puis-je |je peux |faire pour )?(?:commander|acheter|payer)",
+            r"passer (?:une )?commande|ajouter au panier",
+        ),
+        "es": (
+            r"me (?:lo|la|los|las) (?:llevo|quedo)",
+            r"(?:quiero|quisiera|me gustaria) (?:comprar|pedir|encargar)(?:lo|la|los|las)?",
+            r"como (?:puedo )?(?:comprar|pedir|pagar|hacer (?:un|el) pedido)",
+            r"hacer (?:un )?pedido|anadir al carrito",
+        ),
+        "it": (
+            r"(?:lo|la|li|le) prendo",
+            r"(?:voglio|vorrei) (?:comprar|ordinar|acquistar)\w*",
+            r"come (?:posso )?(?:comprare|ordinare|acquistare|pagare)",
+            r"fare (?:un )?ordine|aggiungere al carrello",
+        ),
+        "nl": (
+            r"ik neem (?:het|hem|die|ze)\b",
+            r"ik wil (?:\w+ )?(?:bestellen|kopen)",
+            r"hoe kan ik (?:\w+ )?(?:bestellen|kopen|betalen)",
+            r"bestelling plaatsen|in (?:de|mijn) winkelwagen",
+        ),
+        "pt": (
+            r"vou (?:levar|ficar com)",
+            r"(?:quero|queria|gostaria de) (?:comprar|encomendar|pedir)",
+            r"como (?:posso )?(?:comprar|encomendar|pagar|fazer (?:uma|a) encomenda)",
+            r"fazer (?:uma )?encomenda|adicionar ao carrinho",
         ),
     },
     COMPLAINT: {

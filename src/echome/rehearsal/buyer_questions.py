@@ -1,6 +1,7 @@
 """Buyer questions for a test conversation (`echome eval conversations`), generated from a catalog's
 own records: price, stock, options, a spec (a "Key: value" fact of the record), a comparison of two
-products, something the shop does not sell, a discount request, a complaint and asking for a person.
+products, something the shop does not sell, a discount request, a complaint, asking for a person and
+saying they will buy.
 
 What a correct answer states is read from the records, never typed in by hand; whether the turn
 must go to the seller follows the persona's handoff triggers. Seeded: the same records, number and
@@ -33,9 +34,15 @@ KINDS = (
     "discount",
     "complaint",
     "human",
+    "buying",
 )
 # The handoff trigger each kind exists to test (`handoff.settings.TRIGGERS`).
-TRIGGER_OF = {"discount": "discount", "complaint": "complaint", "human": "customer_asked"}
+TRIGGER_OF = {
+    "discount": "discount",
+    "complaint": "complaint",
+    "human": "customer_asked",
+    "buying": "ready_to_buy",
+}
 FACT_KINDS = ("price", "stock", "options", "specs", "comparison")
 
 _COMPARE_POOL = 80  # products a comparison pair is drawn from (pairs grow with its square)
@@ -120,6 +127,12 @@ _HUMAN = (
     "I'd like to speak to the owner.",
     "Please put me through to a human.",
     "Is there someone I can talk to about my order?",
+)
+_BUYING = (
+    "I'll take the {name}. How do I pay?",
+    "Great, I want to order the {name}.",
+    "How can I buy the {name}?",
+    "Perfect, I'll take it! The {name}, please.",
 )
 # Things a shop may sell, across trades: the off-catalog questions name those whose words the
 # catalog never uses (a shop selling tents is not asked about tents).
@@ -367,6 +380,7 @@ _MAKERS: dict[str, Callable[[_Maker], BuyerQuestion | None]] = {
     "discount": _discount,
     "complaint": _with_product("complaint", _COMPLAINT),
     "human": _with_product("human", _HUMAN),
+    "buying": _with_product("buying", _BUYING),
 }
 
 

@@ -49,6 +49,7 @@ _RIGHT_REPLY = {
     "discount": "leaves any discount to the seller",
     "complaint": "takes the complaint up",
     "human": "passes the customer to a person",
+    "buying": "passes the sale to the seller",
 }
 _SELLER = {"required": "yes", "forbidden": "no", "either": "maybe"}
 SYSTEM = """You play a shopper writing to an online shop's chat. You get the shopper's planned \
@@ -59,7 +60,8 @@ given.
 Keep exactly what is asked, so the shop's reply can be checked against the plan:
 - name every product in "products", in full or by a part of its name that fits only that product;
 - keep what it asks about ("asks_about") and the same request: a price question stays a price \
-question, a complaint stays a complaint, asking for a person stays asking for a person;
+question, a complaint stays a complaint, asking for a person stays asking for a person, saying \
+they will buy stays saying so;
 - add no numbers, prices, sizes, colours or other details that are not in the planned message, and \
 do not guess the answer;
 - one message of at most {max_words} words: no second question, no notes, no greeting alone.
