@@ -94,4 +94,5 @@ def test_other_of_kind_picks_by_the_words_before_one_within_the_kind() -> None:
     assert turned("the cheaper one?") == []  # which by price is answered elsewhere
     assert turned("Does it come in olive?") == []  # no "the X one"
     assert turned("the olive one?", held={"olive": {"j1"}}) == []  # the jacket itself is olive
-    assert turned("the blue one?") == []  # no jacket is blue
+    assert turned("the blue one?") == []  # nothing is blue
+    assert turned("and the shirt one?") == ["s1"]  # no jacket: another kind, by its name

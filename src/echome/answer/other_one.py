@@ -40,5 +40,15 @@ def other_of_kind(
         return []
     kind = names.all_of_kind(entry.kind, sells=sells) - {focus}
     by_name = [p for p in kind if all(names.holds(p, w) for w in said)]
-    # none by its name: by its text ("the black one" of a jacket its description calls black)
-    return sorted(by_name or kind.intersection(*(holders(w) for w in said)))
+    # none by its name: by its text ("the black one" of a jacket its description calls black); none
+    # of the kind at all: a product of another kind by its name ("the elephant ones" after a necklace:
+    # the Gold Elephant Earrings)
+    return sorted(
+        by_name
+        or kind.intersection(*(holders(w) for w in said))
+        or [
+            p
+            for p, e in names.entries.items()
+            if p != focus and sells(e.persona_id) and all(names.holds(p, w) for w in said)
+        ]
+    )
