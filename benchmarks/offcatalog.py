@@ -23,7 +23,8 @@ import sys
 from pathlib import Path
 
 from echome.answer.asks import asks_availability, subject_of
-from echome.answer.evidence import asked_of_kind, not_carried, points_back_first
+from echome.answer.evidence import not_carried, points_back_first
+from echome.answer.kind_asked import asked_of_kind
 from echome.answer.nearest_kind import NEAR_KIND, NearestKinds
 from echome.answer.quality import load_questions
 from echome.answer.record_questions import foreign_questions, own_name_questions

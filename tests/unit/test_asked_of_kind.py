@@ -3,7 +3,8 @@ request for something the shop lacks ("Does the teapot work on induction?")."""
 
 from __future__ import annotations
 
-from echome.answer.evidence import asked_of_kind, not_carried
+from echome.answer.evidence import not_carried
+from echome.answer.kind_asked import asked_of_kind
 from echome.knowledge.coverage import Cover
 from echome.knowledge.lookup import ProductNames
 
@@ -44,7 +45,7 @@ def test_a_question_about_a_carried_kind_is_not_declined_unless_it_asks_whether_
 
 
 def test_a_verb_after_a_pronoun_and_this_one_of_a_kind_name_no_product() -> None:
-    from echome.answer.evidence import _before_kind, of_kind_asked
+    from echome.answer.kind_asked import before_kind, of_kind_asked
 
     names = ProductNames(
         [
@@ -57,13 +58,13 @@ def test_a_verb_after_a_pronoun_and_this_one_of_a_kind_name_no_product() -> None
     assert asked_of_kind("Is it easy to uninstall if you live in a rental?", names, anyone) is None
     assert asked_of_kind("How long does the Live keep?", names, anyone) == "starter"
     # "this heater" is one particular heater, "the heaters" every one
-    assert of_kind_asked("Is this heater safe left on?", names, anyone, after=_before_kind) == []
-    both = of_kind_asked("How much are the heaters?", names, anyone, after=_before_kind)
+    assert of_kind_asked("Is this heater safe left on?", names, anyone, after=before_kind) == []
+    both = of_kind_asked("How much are the heaters?", names, anyone, after=before_kind)
     assert both == ["heater-a", "heater-b"]
 
 
 def test_a_kind_right_after_the_verb_of_asking_whether_the_shop_has_it_is_every_one_of_it() -> None:
-    from echome.answer.evidence import _before_kind, _before_kind_asked_for, of_kind_asked
+    from echome.answer.kind_asked import before_kind, before_kind_asked_for, of_kind_asked
 
     names = ProductNames(
         [
@@ -73,11 +74,11 @@ def test_a_kind_right_after_the_verb_of_asking_whether_the_shop_has_it_is_every_
         ]
     )
     anyone = lambda _persona: True  # noqa: E731
-    assert of_kind_asked("Do you have jackets?", names, anyone, after=_before_kind_asked_for) == [
+    assert of_kind_asked("Do you have jackets?", names, anyone, after=before_kind_asked_for) == [
         "zip",
         "navy",
     ]
-    assert of_kind_asked("Do you have jackets?", names, anyone, after=_before_kind) == []
+    assert of_kind_asked("Do you have jackets?", names, anyone, after=before_kind) == []
     laden = ProductNames([("v", "Kerze Vanille", None, None), ("z", "Kerze Zimt", None, None)])
-    assert of_kind_asked("Haben Sie Kerzen?", laden, anyone, after=_before_kind_asked_for) == ["v", "z"]
-    assert of_kind_asked("Haben Sie Kerzen?", laden, anyone, after=_before_kind) == []
+    assert of_kind_asked("Haben Sie Kerzen?", laden, anyone, after=before_kind_asked_for) == ["v", "z"]
+    assert of_kind_asked("Haben Sie Kerzen?", laden, anyone, after=before_kind) == []

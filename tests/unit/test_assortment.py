@@ -98,3 +98,27 @@ def test_a_gift_in_a_products_name_is_not_a_request_for_advice() -> None:
         assert not asks_recommendation(q), q
     with shop_of(PLAIN) as shop:
         assert "what I sell" not in ask(shop, "Do you sell gift cards?")
+
+
+GIFTS = b"""Title,Price,Description
+Gold Bird Necklace,79.99,A 14k gold necklace with a bird between two chains.
+Moon Charm Bracelet,39.99,A gold chain friendship bracelet with a moon.
+Silver Threader Necklace,29.99,A long silver necklace.
+Boho Earrings,19.99,Silver earrings with beads.
+"""
+
+
+def test_a_gift_asked_for_by_taste_lists_what_fits_it_names_first() -> None:
+    with shop_of(GIFTS) as shop:
+        answerer = Answerer(shop.sessions, shop.finder, FixedModels(chat=None), None)
+        out = answerer.answer(
+            user_id=shop.user_id,
+            persona_id=shop.persona_id,
+            question="I want a present for my wife, she likes gold",
+        )
+        assert "These might suit: Gold Bird Necklace and Moon Charm Bracelet." in out.answer, out.answer
+        # no taste said: what the shop sells
+        out = answerer.answer(
+            user_id=shop.user_id, persona_id=shop.persona_id, question="What do you recommend?"
+        )
+        assert "Here is what I sell:" in out.answer and "might suit" not in out.answer, out.answer

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.db.models import Product
+from echome.knowledge.coverage import holders
+from echome.knowledge.keyword import KeywordIndex
 from echome.knowledge.lookup import ProductNames
 
 MAX_SOLD = 5  # categories or products said for "what do you sell?"
@@ -24,6 +26,7 @@ class Assortment:
     things: list[str]
     complete: bool
     product_ids: list[str] = field(default_factory=list)  # the products listed (none for categories)
+    suits: bool = False  # chosen for what the shopper said they want ("a present, she likes gold")
 
 
 def assortment(
@@ -53,3 +56,22 @@ def assortment(
     common = sorted(by_kind, key=lambda k: (-len(by_kind[k]), k))[:MAX_SOLD]
     shown = [min(by_kind[k], key=lambda item: (len(item[1]), item[1])) for k in common]
     return Assortment([n for _, n in shown], len(rows) <= MAX_SOLD, [pid for pid, _ in shown])
+
+
+def suited(
+    index: KeywordIndex, names: ProductNames, subject: list[str], persona_id: str, *, most: int = MAX_SOLD
+) -> list[str]:
+    """For "a present for my girlfriend, she likes gold": the products (of `persona_id`, "" the shared
+    catalog) holding the most of the subject's words that tell products apart (held by some of them,
+    not all), up to `most`: most words first, then those whose names hold them ("Gold Bird Necklace"
+    before a bracelet its description calls gold); [] when no such word is held."""
+    everyone = holders(index, [], persona_id=persona_id)
+    count: dict[str, int] = {}
+    named: dict[str, int] = {}
+    for word in dict.fromkeys(subject):
+        held = holders(index, [word], persona_id=persona_id)
+        if held and held != everyone:
+            for pid in held:
+                count[pid] = count.get(pid, 0) + 1
+                named[pid] = named.get(pid, 0) + names.holds(pid, word)
+    return sorted(count, key=lambda p: (-count[p], -named[p], p))[:most]

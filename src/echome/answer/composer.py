@@ -113,7 +113,7 @@ def compose(
         sold = evidence.assortment
         if not sold.things:
             return reply(say.no_answer(persona_name), intents=["no-evidence"])
-        listed = say.sells(sold.things, complete=sold.complete)
+        listed = say.suits(sold.things) if sold.suits else say.sells(sold.things, complete=sold.complete)
         return reply(listed, say.how_can_i_help(), intents=["assortment"])
     talk = small_talk(question, name=persona_name)
     if talk is not None:  # "Hi!", "thanks, bye", "are you a bot?": answered in kind

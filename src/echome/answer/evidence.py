@@ -16,8 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from echome.answer.asks import (
-    QUESTION_WORDS,
-    SHOPPING_WORDS,
     asks_availability,
     asks_recommendation,
     asks_typed_facts,
@@ -26,8 +24,9 @@ from echome.answer.asks import (
     subject_of,
     whether_words,
 )
-from echome.answer.assortment import Assortment, assortment
+from echome.answer.assortment import Assortment, assortment, suited
 from echome.answer.facts import COLOUR_WORDS, ProductFacts, load_products
+from echome.answer.kind_asked import asked_of_kind, before_kind, before_kind_asked_for, of_kind_asked
 from echome.answer.kind_prices import priced_of_kind
 from echome.answer.nearest_kind import Closest, NearestKinds
 from echome.answer.other_one import other_of_kind
@@ -35,7 +34,7 @@ from echome.answer.price_range import cheapest_or_dearest, price_range
 from echome.answer.store_questions import store_topic, topics_of
 from echome.db.models import Product
 from echome.knowledge.coverage import Cover, cover, holders, subject_words
-from echome.knowledge.lookup import FUNCTION_WORDS, Lookup, ProductLookup, ProductNames, words
+from echome.knowledge.lookup import Lookup, ProductLookup, ProductNames
 from echome.knowledge.retrieve import Retriever, SearchResult
 from echome.knowledge.store_info import StoreInfo
 
@@ -136,106 +135,8 @@ def asks_only_whether(question: str, names: ProductNames, product_id: str) -> bo
     return bool(asked) and all(names.holds(product_id, w) for w in asked)
 
 
-def asked_of_kind(question: str, names: ProductNames, sells: Callable[[str | None], bool]) -> str | None:
-    """The product a question asks something of by the word that says what it is ("Does the teapot
-    work on induction?", "How long does matcha stay fresh?"), when the shop has one of that kind
-    (`of_kind_asked`)."""
-    found = of_kind_asked(question, names, sells, after=_before_one_kind)
-    return found[0] if len(found) == 1 else None
-
-
-def of_kind_asked(
-    question: str,
-    names: ProductNames,
-    sells: Callable[[str | None], bool],
-    *,
-    after: Callable[[str], bool] = lambda word: word in DETERMINERS,
-) -> list[str]:
-    """The products a question names by the word that says what they are, after an article or a
-    possessive (`after`; for one product, a question word will do: "does matcha keep?") ("how much
-    is the blanket?": every blanket), whose names hold the words between
-    (its modifiers: "the cast iron teapot"), in catalog order. "How much is the iPhone case?" in a
-    shop whose only case is a "Nexus 7 Case" names none: "iPhone" is not in its name."""
-    said = words(question)
-    for i, word in enumerate(said):
-        if _frame_word(word):
-            continue
-        fitting = []
-        for pid in names.all_of_kind(word, sells=sells):
-            j = names.before_modifiers(pid, said, i, stop=_frame_word)  # "the [cast iron] teapot"
-            if j >= 0 and after(said[j]):  # "the blanket", "your chunky blanket"
-                fitting.append(pid)
-        if fitting:
-            return [p for p in names.entries if p in set(fitting)]
-    return []
-
-
-# What stands before a noun that names a thing ("the teapot", "your whisks"), in the seven
-# languages: "what size ...", "in black", "with headset" name no product.
-DETERMINERS = frozenset(
-    """the a an your yours our this that these those der die das den dem des ein eine einen einem
-    einer ihr ihre ihren ihrem ihres euer eure le la les l un une votre vos ce cet cette ces el los
-    las un una unos unas su sus este esta estos estas il lo gli i uno una vostro vostra questo questa
-    questi queste het een de uw deze dit o os as um uma seu sua este esta estes estas""".split()  # noqa: SIM905
-)
-
-
-# Words before a kind that ask for all of it: "any jackets", "which tops", "what teas" (seven languages).
-QUANTIFIERS = frozenset(
-    """any some all which what other more welche welchen irgendwelche quels quelles des quel quelle
-    algun alguna algunos algunas que cuales quali qualche dei delle welke enkele quais algum alguns
-    algumas""".split()  # noqa: SIM905
-)
 MAX_LISTED = 6  # products of a kind listed by name (and price) when several fit
 AGREEING = 3  # a kind asked for counts when one of its products is among the search's first three
-
-
-# After a subject pronoun comes a verb, not a product ("if you live in a rental" of a product whose
-# name ends in "Live"): en, de, fr, es, it, nl, pt.
-PRONOUNS = frozenset(
-    """i you we they he she ich du wir sie er je tu nous vous ils elles elle yo tu nosotros ellos
-    ella el io noi voi loro lui lei ik jij je wij zij hij eu voce nos eles elas""".split()  # noqa: SIM905
-)
-
-
-# "This heater", "cette théière": one particular product (the one on the page, or in the conversation),
-# never every product of the kind.
-THIS_ONE = frozenset(
-    """this that dieser diese dieses diesen ce cet cette este esta esto ese esa questo questa quello
-    quella dit dat deze esse essa isto aquele aquela""".split()  # noqa: SIM905
-)
-
-
-# The verbs of asking whether the shop has something, as `words` spells them: "do you have jackets?",
-# "verkaufen Sie Kerzen?" ask for every jacket, every candle (seven languages).
-HAVE_VERBS = frozenset(
-    """have sell carry stock got haben habt verkaufen fuhren avez vendez tenez tienen tienes venden
-    avete vendete hebben verkopen verkoopt heeft tem vendem""".split()  # noqa: SIM905
-)
-# ... and the one asked, where it stands between the verb and the thing: "Haben Sie Kerzen?",
-# "Hebben jullie jassen?", "Vocês têm casacos?".
-ASKED_YOU = frozenset("sie ihr du vous jullie u voces ustedes".split())  # noqa: SIM905
-
-
-def _before_kind(word: str) -> bool:
-    return (word in DETERMINERS or word in QUANTIFIERS) and word not in THIS_ONE
-
-
-def _before_kind_asked_for(word: str) -> bool:
-    """Before a kind in a question asking whether the shop has it: a determiner or quantifier, or
-    the verb itself ("do you have jackets?")."""
-    return _before_kind(word) or word in HAVE_VERBS or word in ASKED_YOU
-
-
-def _before_one_kind(word: str) -> bool:
-    """Before the kind of the one product a question asks something of: an article, or a word of how
-    it asks ("does matcha keep?"), but not a subject pronoun."""
-    return _frame_word(word) and word not in PRONOUNS
-
-
-def _frame_word(word: str) -> bool:
-    """A word of how a question is asked, not of what it is about ("how", "does", "the", "your")."""
-    return word in FUNCTION_WORDS or word in SHOPPING_WORDS or word in QUESTION_WORDS
 
 
 @dataclass(eq=False)
@@ -353,7 +254,7 @@ class EvidenceFinder:
         top = next((r.product_id for r in results if r.product_id), None)
         availability = asks_availability(question)
         listing = not (named_ids or back or ambiguous) and (typed or availability)
-        after = _before_kind_asked_for if availability else _before_kind
+        after = before_kind_asked_for if availability else before_kind
         kinds = of_kind_asked(question, names, sells, after=after) if listing and top else []
         leading = list(dict.fromkeys(r.product_id for r in results if r.product_id))[:AGREEING]
         if len(kinds) > 1 and set(leading) & set(kinds):
@@ -407,7 +308,11 @@ class EvidenceFinder:
             ids = list(dict.fromkeys([*(closest.products if closest else ()), *ids]))
         # "a present for my dad", "what do you recommend?": what there is to choose from
         if asks_recommendation(question) and (lacking or not subject_words(subject_of(question))):
-            return self._what_is_sold(question, user_id, persona_id, own, names)
+            # "she likes gold": the products holding the words some products hold and others don't
+            held = suited(
+                retriever.keyword_index(user_id), names, subject_words(subject_of(question)), only or ""
+            )
+            return self._what_is_sold(question, user_id, persona_id, own, names, suited=held)
         meant = named_ids[0] if len(named_ids) == 1 else near
         whether = meant if meant is not None and asks_only_whether(question, names, meant) else None
         return Evidence(
@@ -470,9 +375,22 @@ class EvidenceFinder:
         return results, timings
 
     def _what_is_sold(
-        self, question: str, user_id: str, persona_id: str, own: bool, names: ProductNames
+        self,
+        question: str,
+        user_id: str,
+        persona_id: str,
+        own: bool,
+        names: ProductNames,
+        suited: list[str] | None = None,
     ) -> Evidence:
-        sold = assortment(self.sessions, user_id, persona_id if own else None, names)
+        """What the shop sells; with `suited` ("a present, she likes gold": `assortment.suited`),
+        those products, said as what might suit."""
+        if suited:
+            facts = self._products(user_id, persona_id, suited)
+            shown = [pid for pid in suited if pid in facts]
+            sold = Assortment([facts[p].name for p in shown], complete=False, product_ids=shown, suits=True)
+        else:
+            sold = assortment(self.sessions, user_id, persona_id if own else None, names)
         # the products named are evidence: the guardrail reads their names' numbers ("Set of 4")
         listed = self._products(user_id, persona_id, sold.product_ids)
         return Evidence(question=question, results=[], products=listed, assortment=sold)

@@ -75,6 +75,7 @@ class Table:
     assistant: str  # "are you a bot?": always the truth
     sells: tuple[str, str]  # "what do you sell?": (the whole list, part of it) of categories or products
     closest: str  # not carried, as the shopper said it; the products nearest in meaning (`nearest_kind`)
+    suits: str  # "a present, she likes gold": the products that fit (`assortment.suited`)
 
 
 TABLES: dict[str, Table] = {
@@ -104,6 +105,7 @@ TABLES: dict[str, Table] = {
         "everything else on to {persona}.",
         ("Here is what I sell: {things}.", "Here is some of what I sell: {things}."),
         "Nothing in my catalog is listed as {thing}. The closest I have: {names}.",
+        "These might suit: {things}.",
     ),
     "de": Table(
         "Hallo!", "Hallo {name}!",
@@ -132,6 +134,7 @@ TABLES: dict[str, Table] = {
         "und gebe alles andere an {persona} weiter.",
         ("Das finden Sie bei mir: {things}.", "Unter anderem finden Sie bei mir: {things}."),
         "Nicht als solches im Sortiment: {thing}. Am nächsten kommt: {names}.",
+        "Das könnte passen: {things}.",
     ),
     "fr": Table(
         "Bonjour !", "Bonjour {name} !",
@@ -162,6 +165,7 @@ TABLES: dict[str, Table] = {
         "et je transmets tout le reste à {persona}.",
         ("Voici ce que je vends : {things}.", "Voici une partie de ce que je vends : {things}."),
         "Pas dans notre catalogue en tant que tel : {thing}. Le plus proche : {names}.",
+        "Ceci pourrait convenir : {things}.",
     ),
     "es": Table(
         "¡Hola!", "¡Hola, {name}!",
@@ -190,6 +194,7 @@ TABLES: dict[str, Table] = {
         "paso todo lo demás a {persona}.",
         ("Esto es lo que vendo: {things}.", "Esto es parte de lo que vendo: {things}."),
         "No lo tenemos como tal: {thing}. Lo más parecido: {names}.",
+        "Esto podría encajar: {things}.",
     ),
     "it": Table(
         "Ciao!", "Ciao {name}!",
@@ -219,6 +224,7 @@ TABLES: dict[str, Table] = {
         "tutto il resto {a}{persona}.",
         ("Ecco cosa vendo: {things}.", "Ecco una parte di ciò che vendo: {things}."),
         "Non in catalogo come tale: {thing}. La cosa più simile: {names}.",
+        "Questi potrebbero andare bene: {things}.",
     ),
     "nl": Table(
         "Hallo!", "Hallo {name}!",
@@ -247,6 +253,7 @@ TABLES: dict[str, Table] = {
         "en geef al het andere door aan {persona}.",
         ("Dit verkoop ik: {things}.", "Dit is een deel van wat ik verkoop: {things}."),
         "Niet als zodanig in ons assortiment: {thing}. Het dichtst in de buurt: {names}.",
+        "Dit zou kunnen passen: {things}.",
     ),
     "pt": Table(
         "Olá!", "Olá, {name}!",
@@ -275,5 +282,6 @@ TABLES: dict[str, Table] = {
         "passo todo o resto a {persona}.",
         ("Isto é o que eu vendo: {things}.", "Isto é parte do que eu vendo: {things}."),
         "Não temos exatamente isso: {thing}. O mais parecido: {names}.",
+        "Isto pode servir: {things}.",
     ),
 }  # fmt: skip

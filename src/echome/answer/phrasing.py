@@ -308,6 +308,9 @@ class Phrases:
     def which_one(self, names: Sequence[str]) -> str:
         return self._say(self.t.which_one, names=self.join(names))
 
+    def suits(self, things: Sequence[str]) -> str:
+        return self._say(self.t.suits, things=self.join(things))
+
     def closest(self, thing: str, names: Sequence[str]) -> str:
         return self._say(self.t.closest, thing=thing, names=self.join(names))
 
