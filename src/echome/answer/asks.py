@@ -368,7 +368,7 @@ def asked_labels(question: str) -> frozenset[str]:
 # Words a shopper uses around the thing they want, not for it ("do you sell ...", "I'm looking for a
 # gift ..."): en, de, fr, es, it, nl, pt.
 SHOPPING_WORDS = frozenset(
-    """sell sells selling sold carry carries have has got buy buying order ordering need want wanted
+    """sell sells selling sold carry carries have has got buy buying order ordering need want wanted take
     looking look find offer offers range kind kinds type types sort sorts something anything thing things
     stuff product products item items store shop shops online also still too any some all every other else
     gift present recommend suggest best good nice popular new like would could should please thanks
