@@ -16,7 +16,7 @@ from echome.db.session import transaction
 from echome.handoff.state import settings_of
 from echome.knowledge.index import ingest_catalog
 from echome.knowledge.parse import parse_catalog
-from echome.rehearsal.buyer_questions import buyer_questions
+from echome.rehearsal.buyer_questions import KINDS, buyer_questions
 from echome.rehearsal.conversations import (
     DryRunHandoff,
     dry_run_answerer,
@@ -148,7 +148,7 @@ class _AlwaysTheSamePrice:
 
 
 def test_wrong_answers_are_named_with_why(shop: Shop) -> None:
-    questions, known = _questions(shop, 9)
+    questions, known = _questions(shop, len(KINDS))  # each kind once
     made: list[_AlwaysTheSamePrice] = []
 
     def answering(handoff: DryRunHandoff) -> _AlwaysTheSamePrice:
@@ -163,7 +163,7 @@ def test_wrong_answers_are_named_with_why(shop: Shop) -> None:
         questions=questions,
         known=known,
     )
-    assert len(set(made[0].asked)) == 9  # every question a new customer
+    assert len(set(made[0].asked)) == len(KINDS)  # every question a new customer
     failing = {f["question"]: f for f in report["failing"]}
     first = {q.kind: q for q in reversed(questions)}
     wrong_price = [q for q in questions if q.kind == "price" and q.expect_all[0][0] not in ("45", "45.00")]
