@@ -96,3 +96,12 @@ def test_other_of_kind_picks_by_the_words_before_one_within_the_kind() -> None:
     assert turned("the olive one?", held={"olive": {"j1"}}) == []  # the jacket itself is olive
     assert turned("the blue one?") == []  # nothing is blue
     assert turned("and the shirt one?") == ["s1"]  # no jacket: another kind, by its name
+
+
+def test_yes_and_ok_are_how_a_shopper_talks_not_what_they_ask_for() -> None:
+    from echome.answer.asks import subject_of
+    from echome.knowledge.coverage import subject_words
+
+    # "ok" held by no product made "ok I'll take the nano in blue" a thing the shop does not carry
+    assert subject_words(subject_of("ok I'll take the nano in blue")) == ["nano", "blue"]
+    assert subject_words(subject_of("yes please, the olive jacket")) == ["olive", "jacket"]

@@ -372,8 +372,8 @@ SHOPPING_WORDS = frozenset(
     looking look find offer offers range kind kinds type types sort sorts something anything thing things
     stuff product products item items store shop shops online also still too any some all every other else
     gift present recommend suggest best good nice popular new like would could should please thanks
-    thank hi hello hey there here what which who where when why how much many whether get available
-    tell show about info information details detail more
+    thank hi hello hey ok okay yes yeah yep alright there here what which who where when why how much
+    many whether get available tell show about info information details detail more
     erzähl erzählen erzählt zeig zeigen infos informationen mehr über parlez parle dites montrez
     informations plus háblame cuéntame muéstrame información más parlami dimmi mostrami informazioni
     più vertel vertellen informatie meer fale conte mostre informações mais
