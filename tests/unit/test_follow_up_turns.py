@@ -105,3 +105,6 @@ def test_yes_and_ok_are_how_a_shopper_talks_not_what_they_ask_for() -> None:
     # "ok" held by no product made "ok I'll take the nano in blue" a thing the shop does not carry
     assert subject_words(subject_of("ok I'll take the nano in blue")) == ["nano", "blue"]
     assert subject_words(subject_of("yes please, the olive jacket")) == ["olive", "jacket"]
+    # "I'll take" is buying; "how long does it take" asks about the thing
+    assert subject_words(subject_of("I'll take the gloves")) == ["gloves"]
+    assert "take" in subject_words(subject_of("How long does the delivery take?"))

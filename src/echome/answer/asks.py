@@ -368,7 +368,7 @@ def asked_labels(question: str) -> frozenset[str]:
 # Words a shopper uses around the thing they want, not for it ("do you sell ...", "I'm looking for a
 # gift ..."): en, de, fr, es, it, nl, pt.
 SHOPPING_WORDS = frozenset(
-    """sell sells selling sold carry carries have has got buy buying order ordering need want wanted take
+    """sell sells selling sold carry carries have has got buy buying order ordering need want wanted
     looking look find offer offers range kind kinds type types sort sorts something anything thing things
     stuff product products item items store shop shops online also still too any some all every other else
     gift present recommend suggest best good nice popular new like would could should please thanks
@@ -393,7 +393,10 @@ SHOPPING_WORDS = frozenset(
     mir mich uns euch vous je tu nous me moi usted ustedes yo nosotros lei voi io noi u jij jullie wij
     ik você vocês eu nós""".split()  # noqa: SIM905
 )
+# "I'll take the gloves": how a shopper buys ("how long does it take?" asks something else).
+_TAKING = re.compile(r"\bi(?:'ll|\u2019ll| will|'d|\u2019d| would) take\b", re.I)
 _ASKED_PATTERNS = (
+    _TAKING,
     _LOWEST,
     _HIGHEST,
     _PRICE,
