@@ -75,6 +75,15 @@ def memory_shop(catalog: bytes, *, profile: dict[str, Any], name: str = "outdoor
     return shop
 
 
+def ask_offline(shop: MemoryShop, question: str, **kw: Any) -> Any:
+    """The persona's `Answer` to `question` from the offline composer (no chat model, no voice)."""
+    from echome.answer.pipeline import Answerer
+    from echome.providers.fakes import FixedModels
+
+    answerer = Answerer(shop.sessions, shop.finder, FixedModels(chat=None), None)
+    return answerer.answer(user_id=shop.user_id, persona_id=shop.persona_id, question=question, **kw)
+
+
 def offline_answers(catalog: bytes, *questions: str, name: str = "shop.csv") -> list[str]:
     """What the persona answers to each question (the offline composer, no chat model), each asked
     as the first message of one customer, on a new shop holding `catalog`."""

@@ -11,10 +11,8 @@ import pytest
 
 from echome.answer.asks import whether_words
 from echome.answer.other_one import other_of_kind
-from echome.answer.pipeline import Answerer
 from echome.knowledge.lookup import ProductNames
-from echome.providers.fakes import FixedModels
-from tests.support.memory_shop import MemoryShop, memory_shop
+from tests.support.memory_shop import MemoryShop, ask_offline, memory_shop
 
 CATALOG = b"""Handle,Title,Body (HTML),Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Inventory Qty
 winter,Soft Winter Jacket,<p>Thick black winter jacket with fleece lining.</p>,Title,Default Title,,50.00,5
@@ -35,10 +33,7 @@ def shop() -> Iterator[MemoryShop]:
 
 
 def ask(shop: MemoryShop, question: str, client: str) -> Any:
-    answerer = Answerer(shop.sessions, shop.finder, FixedModels(chat=None), None)
-    return answerer.answer(
-        user_id=shop.user_id, persona_id=shop.persona_id, question=question, client_ref=client
-    )
+    return ask_offline(shop, question, client_ref=client)
 
 
 def test_do_you_have_is_answered_with_stock_price_and_what_it_is(shop: MemoryShop) -> None:

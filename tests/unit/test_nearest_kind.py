@@ -10,12 +10,11 @@ import numpy as np
 import pytest
 
 from echome.answer.nearest_kind import NearestKinds
-from echome.answer.pipeline import Answerer
 from echome.knowledge.coverage import Cover
 from echome.knowledge.lookup import ProductNames
 from echome.providers.embed_onnx import OnnxMiniLMEmbedder
-from echome.providers.fakes import FixedModels
 from tests.support.memory_shop import MemoryShop, memory_shop
+from tests.support.memory_shop import ask_offline as ask
 
 
 class TableEmbedder:
@@ -122,11 +121,6 @@ def shop() -> Iterator[MemoryShop]:
     made.engine.dispose()
 
 
-def ask(shop: MemoryShop, question: str) -> Any:
-    answerer = Answerer(shop.sessions, shop.finder, FixedModels(chat=None), None)
-    return answerer.answer(user_id=shop.user_id, persona_id=shop.persona_id, question=question)
-
-
 def test_a_lamp_asked_for_is_declined_and_the_bedside_light_offered_with_its_price(shop: MemoryShop) -> None:
     out = ask(shop, "I need a bedside lamp")
     assert "Nothing in my catalog is listed as lamp. The closest I have: Copper Light ($25" in out.answer, (
@@ -140,24 +134,21 @@ def test_a_lamp_asked_for_is_declined_and_the_bedside_light_offered_with_its_pri
 
 
 def test_a_question_in_a_language_the_embedder_does_not_know_is_not_matched_by_meaning() -> None:
-    kinds = NearestKinds(TableEmbedder({**VECTORS, "lampe": VECTORS["lamp"]}))
-    found = kinds.closest(
-        NAMES,
-        Cover(0.0, None, ("lampe",)),
-        ["lampe"],
-        "Haben Sie eine Lampe?",
-        sells=lambda _p: True,
-        holders=set,
+    def found(kinds: NearestKinds, word: str, question: str) -> Any:
+        return kinds.closest(
+            NAMES, Cover(0.0, None, (word,)), [word], question, sells=lambda _p: True, holders=set
+        )
+
+    assert (
+        found(
+            NearestKinds(TableEmbedder({**VECTORS, "lampe": VECTORS["lamp"]})),
+            "lampe",
+            "Haben Sie eine Lampe?",
+        )
+        is None
     )
-    assert found is None
-    assert NearestKinds(TableEmbedder(VECTORS), languages=frozenset({"en", "de"})).closest(
-        NAMES,
-        Cover(0.0, None, ("lamp",)),
-        ["lamp"],
-        "Haben Sie eine lamp?",
-        sells=lambda _p: True,
-        holders=set,
-    )
+    english_and_german = NearestKinds(TableEmbedder(VECTORS), languages=frozenset({"en", "de"}))
+    assert found(english_and_german, "lamp", "Haben Sie eine lamp?") is not None
 
 
 def test_what_is_unlike_anything_sold_is_still_plainly_declined(shop: MemoryShop) -> None:
