@@ -135,11 +135,8 @@ def compose(
     if evidence.not_carried and evidence.closest is not None and haggle is None:  # "a lamp?": a light
         near = [p for p in evidence.closest.products if p in evidence.products]
         if near:
-            first: dict[str | None, int] = {}  # each offered product's first result: cited
-            for i, r in enumerate(evidence.results):
-                first.setdefault(r.product_id, i)
             offered = [_listed(evidence.products[p], say) for p in near]
-            cited = [first[p] for p in near if p in first]
+            cited = [i for p in near if (i := _first_result_of(evidence, p)) >= 0]
             return reply(
                 say.closest(evidence.closest.said, offered), intents=["not-carried", "closest"], used=cited
             )
